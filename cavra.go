@@ -1,0 +1,247 @@
+package cavra
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/policy"
+)
+
+// Core types, re-exported so that a simple user imports one package.
+type (
+	Action     = decision.Action
+	ActionType = decision.ActionType
+	Agent      = decision.Agent
+	Decision   = decision.Decision
+	Match      = decision.Match
+	Outcome    = decision.Outcome
+	Severity   = decision.Severity
+	Mode       = decision.Mode
+)
+
+// Action types.
+const (
+	ReadFile       = decision.ReadFile
+	WriteFile      = decision.WriteFile
+	ExecuteCommand = decision.ExecuteCommand
+	GitOperation   = decision.GitOperation
+	MCPToolCall    = decision.MCPToolCall
+	HTTPRequest    = decision.HTTPRequest
+	ToolCall       = decision.ToolCall
+)
+
+// Outcomes.
+const (
+	Allow           = decision.Allow
+	RequireApproval = decision.RequireApproval
+	Block           = decision.Block
+)
+
+// Severities.
+const (
+	Low      = decision.Low
+	Medium   = decision.Medium
+	High     = decision.High
+	Critical = decision.Critical
+)
+
+// Modes.
+const (
+	Enforce    = decision.Enforce
+	AuditOnly  = decision.AuditOnly
+	Strict     = decision.Strict
+	BreakGlass = decision.BreakGlass
+)
+
+// ErrClosed is returned by a Guard used after Close.
+var ErrClosed = errors.New("cavra: guard is closed")
+
+// Options configures Open. The zero value uses the bundled default pack in
+// enforce mode with the state directory found from the working directory.
+type Options struct {
+	// Packs names the policy packs: bundled ids, ids of packs in PolicyDirs,
+	// or paths to pack files or directories. Empty means the state
+	// directory's config.yaml, else policy.DefaultPack.
+	Packs []string
+	// PolicyDirs are directories laid out as "<dir>/<id>/policy.yaml"; their
+	// packs are added to the bundled ones (and replace a bundled pack of the
+	// same id). Added to those named in config.yaml.
+	PolicyDirs []string
+	// Mode is the policy mode; "" means config.yaml's, else the packs'
+	// metadata.mode, else enforce.
+	Mode Mode
+	// BreakGlassActor and BreakGlassReason attest a break_glass mode; without
+	// both, break_glass blocks every action.
+	BreakGlassActor  string
+	BreakGlassReason string
+	// Home is the state directory. "" means CAVRA_HOME, else the nearest
+	// ".cavra" directory walking up from the working directory, else
+	// "./.cavra" (created on first write).
+	Home string
+	// Dir is the working directory that relative paths in actions are
+	// resolved against when an action's context has no "cwd". "" means the
+	// process's working directory at Open.
+	Dir string
+}
+
+// Guard decides about actions. It is safe for concurrent use; its compiled
+// policy is an immutable snapshot swapped atomically by Reload.
+type Guard struct {
+	opts   Options
+	home   string
+	config Config
+	set    atomic.Pointer[policy.Set]
+	mode   Mode
+	mu     sync.Mutex // serializes Reload and Close
+	closed atomic.Bool
+}
+
+// Open builds a Guard: it finds the state directory, reads its config.yaml
+// if there is one, and compiles the policy packs. A pack that does not load
+// or compile is an error: a Guard never runs without its policy.
+func Open(ctx context.Context, opts Options) (*Guard, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	home, err := StateDir(opts.Home)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Dir == "" {
+		if opts.Dir, err = os.Getwd(); err != nil {
+			return nil, fmt.Errorf("cavra: working directory: %w", err)
+		}
+	}
+	g := &Guard{opts: opts, home: home, config: cfg}
+	if err := g.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Reload recompiles the policy from the same sources and swaps it in. On
+// error the previous policy stays active.
+func (g *Guard) Reload(ctx context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed.Load() {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	packs := g.opts.Packs
+	if len(packs) == 0 {
+		packs = g.config.Packs
+	}
+	set, err := CompilePolicy(packs, append(g.config.PolicyDirs, g.opts.PolicyDirs...))
+	if err != nil {
+		return err
+	}
+	mode := g.opts.Mode
+	if mode == "" {
+		mode = g.config.Mode
+	}
+	if _, err := decision.ParseMode(string(mode)); err != nil {
+		return fmt.Errorf("cavra: %w", err)
+	}
+	g.mode = mode
+	g.set.Store(set)
+	return nil
+}
+
+// CompilePolicy compiles packs (ids or paths) from the bundled packs plus
+// the given policy directories, later directories overriding earlier ones.
+// Directories named by CAVRA_POLICY_DIR (a path list) come first.
+func CompilePolicy(packs, dirs []string) (*policy.Set, error) {
+	lib, err := policy.DefaultLibrary()
+	if err != nil {
+		return nil, err
+	}
+	if env := os.Getenv("CAVRA_POLICY_DIR"); env != "" {
+		dirs = append(filepathSplitList(env), dirs...)
+	}
+	for _, d := range dirs {
+		if err := lib.AddDir(d); err != nil {
+			return nil, err
+		}
+	}
+	return lib.Compile(packs...)
+}
+
+// Policy returns the active compiled policy.
+func (g *Guard) Policy() *policy.Set { return g.set.Load() }
+
+// Home returns the state directory.
+func (g *Guard) Home() string { return g.home }
+
+// Evaluate decides about one action. The decision is data: a block carries
+// its reason and rule. The error is for the machinery: after Close, or when
+// something inside failed — and then the decision is still returned, as a
+// block that says what failed, so a caller that only reads the decision
+// stays safe.
+func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d = failed(a, fmt.Sprintf("internal error while deciding: %v", r))
+			err = fmt.Errorf("cavra: evaluate: panic: %v", r)
+		}
+	}()
+	if g == nil || g.closed.Load() {
+		return failed(a, "the guard is closed"), ErrClosed
+	}
+	set := g.set.Load()
+	d = set.Evaluate(ctx, a, policy.EvalOptions{
+		Mode:             g.mode,
+		BreakGlassActor:  g.opts.BreakGlassActor,
+		BreakGlassReason: g.opts.BreakGlassReason,
+		Dir:              g.opts.Dir,
+	})
+	stamp(&d)
+	return d, nil
+}
+
+// Close releases the Guard. Evaluate after Close blocks with ErrClosed.
+func (g *Guard) Close() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed.Store(true)
+	return nil
+}
+
+// failed is the decision for an action that could not be decided.
+func failed(a Action, reason string) Decision {
+	d := Decision{
+		SessionID: a.Agent.Session, AgentID: a.Agent.ID, Actor: a.Agent.Actor,
+		ActionType: a.Type, Target: a.Target, RequestedOperation: a.Operation,
+		RuleID: "guard.error", Decision: Block, Severity: High, Reason: reason,
+		Matches:      []Match{{RuleID: "guard.error", Decision: Block, Severity: High, Reason: reason}},
+		EvidenceRefs: []string{}, Mode: Enforce,
+	}
+	stamp(&d)
+	return d
+}
+
+func stamp(d *Decision) {
+	d.DecisionID = newID("dec_")
+	d.CorrelationID = newID("corr_")
+	d.Timestamp = time.Now().UTC()
+}
+
+func newID(prefix string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return prefix + hex.EncodeToString(b[:])
+}

@@ -1,0 +1,265 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/operators"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/ext"
+
+	"github.com/cavra-dev/cavra/decision"
+)
+
+// Limits on CEL rules.
+const (
+	// RuleCostLimit caps the CEL cost of evaluating one rule; a rule that
+	// exceeds it fails, and a failing rule blocks.
+	RuleCostLimit = 1_000_000
+	ruleInterrupt = 64 // comprehension iterations between context checks
+)
+
+// celEnv is the one CEL environment every rule compiles in. Building it costs
+// about half a millisecond, so it is built once per process.
+var celEnv = sync.OnceValues(func() (*cel.Env, error) {
+	return cel.NewEnv(
+		cel.Variable("action", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("agent", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("server", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("context", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("now", cel.TimestampType),
+		cel.OptionalTypes(),
+		ext.Strings(),
+		ext.Lists(),
+		ext.Sets(),
+		ext.Regex(),
+		cel.ParserExpressionSizeLimit(65536),
+		cel.ParserRecursionLimit(200),
+		cel.ASTValidators(cel.ValidateRegexLiterals(), cel.ValidateComprehensionNestingLimit(3)),
+		cel.Function("glob",
+			cel.MemberOverload("string_glob_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+				cel.BinaryBinding(celGlob))),
+		cel.Function("under",
+			cel.MemberOverload("string_under_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+				cel.BinaryBinding(celUnder))),
+		cel.Function("wildcard",
+			cel.MemberOverload("string_wildcard_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+				cel.BinaryBinding(celWildcard))),
+	)
+})
+
+// globCache keeps compiled patterns used from CEL; patterns come from packs,
+// so the set is small and bounded by the policy.
+var globCache sync.Map // string -> *pathGlob or error
+
+func cachedPathGlob(p string) (*pathGlob, error) {
+	if v, ok := globCache.Load(p); ok {
+		if g, ok := v.(*pathGlob); ok {
+			return g, nil
+		}
+		return nil, v.(error)
+	}
+	g, err := compilePathGlob(p)
+	if err != nil {
+		globCache.Store(p, err)
+		return nil, err
+	}
+	globCache.Store(p, &g)
+	return &g, nil
+}
+
+// celGlob: path.glob(pattern) with CAVRA's segment-aware glob semantics.
+func celGlob(lhs, rhs ref.Val) ref.Val {
+	s, ok1 := lhs.(types.String)
+	p, ok2 := rhs.(types.String)
+	if !ok1 || !ok2 {
+		return types.MaybeNoSuchOverloadErr(lhs)
+	}
+	g, err := cachedPathGlob(string(p))
+	if err != nil {
+		return types.WrapErr(err)
+	}
+	rp := strings.TrimPrefix(cleanDir(string(s)), "/")
+	return types.Bool(g.match(rp))
+}
+
+// celUnder: path.under(dir) is true when path is dir or inside it.
+func celUnder(lhs, rhs ref.Val) ref.Val {
+	s, ok1 := lhs.(types.String)
+	d, ok2 := rhs.(types.String)
+	if !ok1 || !ok2 {
+		return types.MaybeNoSuchOverloadErr(lhs)
+	}
+	p, dir := cleanDir(string(s)), cleanDir(string(d))
+	if dir == "." || dir == "" {
+		return types.Bool(!strings.HasPrefix(p, "/") && p != ".." && !strings.HasPrefix(p, "../"))
+	}
+	_, ok := within(dir, p)
+	return types.Bool(ok)
+}
+
+// celWildcard: text.wildcard(pattern) with the command pattern semantics of
+// the commands lists (`*` matches any run of characters).
+func celWildcard(lhs, rhs ref.Val) ref.Val {
+	s, ok1 := lhs.(types.String)
+	p, ok2 := rhs.(types.String)
+	if !ok1 || !ok2 {
+		return types.MaybeNoSuchOverloadErr(lhs)
+	}
+	g, err := compileCmdGlob(string(p))
+	if err != nil {
+		return types.WrapErr(err)
+	}
+	return types.Bool(g.match(strings.Join(strings.Fields(string(s)), " ")))
+}
+
+// compiledRule is a CEL rule ready to run.
+type compiledRule struct {
+	Rule
+	pack     string
+	decision decision.Outcome
+	severity decision.Severity
+	prg      cel.Program
+	types    []decision.ActionType // the rule can only fire for these; nil = any
+}
+
+func compileRule(file string, pack string, r Rule) (*compiledRule, error) {
+	env, err := celEnv()
+	if err != nil {
+		return nil, fmt.Errorf("policy: internal: CEL environment: %w", err)
+	}
+	cr := &compiledRule{Rule: r, pack: pack}
+	if cr.decision, err = decision.ParseOutcome(r.Decision); err != nil {
+		return nil, &Error{File: file, Rule: r.ID, Msg: err.Error()}
+	}
+	cr.severity = defaultSeverity(cr.decision)
+	if r.Severity != "" {
+		if cr.severity, err = decision.ParseSeverity(r.Severity); err != nil {
+			return nil, &Error{File: file, Rule: r.ID, Msg: err.Error()}
+		}
+	}
+	checked, iss := env.Compile(r.When)
+	if iss.Err() != nil {
+		e := &Error{File: file, Rule: r.ID, Msg: iss.Err().Error(), Err: iss.Err()}
+		if errs := iss.Errors(); len(errs) > 0 {
+			loc := errs[0].Location
+			e.Line, e.Column = loc.Line(), loc.Column()+1
+			e.Msg = strings.TrimSpace(errs[0].ToDisplayString(celSource(r.When)))
+		}
+		return nil, e
+	}
+	if checked.OutputType() != cel.BoolType && checked.OutputType() != cel.DynType {
+		return nil, &Error{File: file, Rule: r.ID, Line: 1, Column: 1, Msg: fmt.Sprintf("when must be a bool expression, got %s", checked.OutputType())}
+	}
+	cr.prg, err = env.Program(checked,
+		cel.EvalOptions(cel.OptOptimize),
+		cel.CostLimit(RuleCostLimit),
+		cel.InterruptCheckFrequency(ruleInterrupt),
+	)
+	if err != nil {
+		return nil, &Error{File: file, Rule: r.ID, Msg: err.Error(), Err: err}
+	}
+	cr.types = actionTypesOf(checked.NativeRep().Expr())
+	return cr, nil
+}
+
+// appliesTo reports whether the rule can fire for t.
+func (r *compiledRule) appliesTo(t decision.ActionType) bool {
+	if r.types == nil {
+		return true
+	}
+	for _, k := range r.types {
+		if k == t {
+			return true
+		}
+	}
+	return false
+}
+
+// actionTypesOf finds, in a conjunction at the top of a rule, a test of
+// action.type against a literal or a list of literals, so that rules are
+// only run for the action types they can match. nil means "any type".
+func actionTypesOf(e ast.Expr) []decision.ActionType {
+	if e.Kind() != ast.CallKind {
+		return nil
+	}
+	call := e.AsCall()
+	args := call.Args()
+	switch call.FunctionName() {
+	case operators.LogicalAnd:
+		for _, a := range args {
+			if t := actionTypesOf(a); t != nil {
+				return t
+			}
+		}
+	case operators.Equals:
+		if len(args) == 2 {
+			if isActionType(args[0]) {
+				return literalTypes(args[1])
+			}
+			if isActionType(args[1]) {
+				return literalTypes(args[0])
+			}
+		}
+	case operators.In:
+		if len(args) == 2 && isActionType(args[0]) && args[1].Kind() == ast.ListKind {
+			var out []decision.ActionType
+			for _, el := range args[1].AsList().Elements() {
+				t := literalTypes(el)
+				if t == nil {
+					return nil
+				}
+				out = append(out, t...)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+func isActionType(e ast.Expr) bool {
+	switch e.Kind() {
+	case ast.SelectKind:
+		s := e.AsSelect()
+		op := s.Operand()
+		return s.FieldName() == "type" && !s.IsTestOnly() && op.Kind() == ast.IdentKind && op.AsIdent() == "action"
+	case ast.CallKind: // action["type"]
+		c := e.AsCall()
+		if c.FunctionName() == operators.Index && len(c.Args()) == 2 {
+			op, key := c.Args()[0], c.Args()[1]
+			if op.Kind() == ast.IdentKind && op.AsIdent() == "action" && key.Kind() == ast.LiteralKind {
+				s, ok := key.AsLiteral().(types.String)
+				return ok && s == "type"
+			}
+		}
+	}
+	return false
+}
+
+func literalTypes(e ast.Expr) []decision.ActionType {
+	if e.Kind() != ast.LiteralKind {
+		return nil
+	}
+	s, ok := e.AsLiteral().(types.String)
+	if !ok {
+		return nil
+	}
+	return []decision.ActionType{decision.ActionType(s)}
+}
+
+func defaultSeverity(o decision.Outcome) decision.Severity {
+	switch o {
+	case decision.Block:
+		return decision.High
+	case decision.RequireApproval:
+		return decision.Medium
+	}
+	return decision.Low
+}
+
+func celSource(text string) common.Source { return common.NewTextSource(text) }

@@ -1,0 +1,644 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/common/types"
+
+	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/policy/shell"
+)
+
+// Approver groups of the original CAVRA, used for list-derived matches.
+const (
+	GroupRepositoryOwners = "Repository Owners"
+	GroupPlatformSecurity = "Platform Security"
+)
+
+// EvalOptions tunes one evaluation. The zero value evaluates in the set's
+// standing mode, resolving relative paths against the process's working
+// directory.
+type EvalOptions struct {
+	Mode             decision.Mode // "" = the set's standing mode
+	BreakGlassActor  string        // required with decision.BreakGlass
+	BreakGlassReason string        // required with decision.BreakGlass
+	Dir              string        // working directory when the action's context has no "cwd"; "" = os.Getwd
+	Home             string        // home directory when the context has no "home"; "" = os.UserHomeDir
+	Now              time.Time     // the CEL variable now; zero = time.Now
+}
+
+// Facts is what the evaluation understood about an action: resolved paths
+// and, for commands, the simple commands the line runs.
+type Facts struct {
+	Paths    []string        `json:"paths,omitempty"`
+	Line     string          `json:"line,omitempty"`
+	Commands []shell.Command `json:"commands,omitempty"`
+	Branch   string          `json:"branch,omitempty"`
+}
+
+// Explanation is a decision with the facts it was based on.
+type Explanation struct {
+	Decision decision.Decision `json:"decision"`
+	Facts    Facts             `json:"facts"`
+}
+
+// Evaluate decides about one action. It never returns an error: a failure
+// while deciding (a command that does not parse, a CEL rule that errors or
+// runs out of budget, a cancelled context) is a block whose reason says what
+// failed. The returned Decision has the policy's fields filled in; ids,
+// timestamps and evidence references are the caller's (see cavra.Guard).
+func (s *Set) Evaluate(ctx context.Context, a decision.Action, opts EvalOptions) decision.Decision {
+	e := evaluation{set: s, ctx: ctx, act: &a, opts: &opts}
+	e.run()
+	return e.finish()
+}
+
+// Explain is Evaluate that also returns the facts the decision was based on.
+func (s *Set) Explain(ctx context.Context, a decision.Action, opts EvalOptions) Explanation {
+	e := evaluation{set: s, ctx: ctx, act: &a, opts: &opts, explain: true}
+	e.run()
+	return Explanation{Decision: e.finish(), Facts: e.facts}
+}
+
+type evaluation struct {
+	set     *Set
+	ctx     context.Context
+	act     *decision.Action
+	opts    *EvalOptions
+	explain bool
+
+	env     pathEnv
+	matches []decision.Match
+	failed  bool // a machinery failure: the block stands in every mode
+	facts   Facts
+	an      *shell.Analysis
+	celHit  bool
+}
+
+func (e *evaluation) add(m decision.Match) { e.matches = append(e.matches, m) }
+
+func (e *evaluation) fail(rule, reason string) {
+	e.failed = true
+	e.add(decision.Match{RuleID: rule, Decision: decision.Block, Severity: decision.High, Reason: reason, Pack: e.set.name})
+}
+
+func (e *evaluation) run() {
+	if err := e.ctx.Err(); err != nil {
+		e.fail("policy.error.context", "evaluation cancelled: "+err.Error())
+		return
+	}
+	e.env = e.pathEnv()
+	switch e.act.Type {
+	case decision.ReadFile:
+		e.file(false)
+	case decision.WriteFile:
+		e.file(true)
+	case decision.ExecuteCommand:
+		e.command()
+	case decision.GitOperation:
+		e.git()
+	case decision.MCPToolCall:
+		e.mcp()
+	case decision.HTTPRequest, decision.ToolCall:
+		e.rules()
+		if !e.celHit {
+			o, ok := e.set.defaults[e.act.Type]
+			if !ok {
+				o = decision.RequireApproval
+			}
+			m := decision.Match{RuleID: string(e.act.Type) + ".default." + o.String(), Decision: o, Severity: defaultSeverity(o),
+				Reason: fmt.Sprintf("No rule matched this %s; the pack's default is %s.", e.act.Type, o), Pack: e.set.name}
+			if o == decision.RequireApproval {
+				m.ApproverGroup = GroupRepositoryOwners
+			}
+			e.add(m)
+		}
+	default:
+		e.fail("action.invalid", fmt.Sprintf("unknown action type %q", e.act.Type))
+	}
+}
+
+func (e *evaluation) pathEnv() pathEnv {
+	c := e.act.Context
+	env := pathEnv{cwd: cleanDir(c[decision.ContextCwd]), root: cleanDir(c[decision.ContextProjectRoot]), home: cleanDir(c[decision.ContextHome])}
+	if env.cwd == "" {
+		env.cwd = cleanDir(e.opts.Dir)
+		if env.cwd == "" {
+			if wd, err := os.Getwd(); err == nil {
+				env.cwd = cleanDir(wd)
+			}
+		}
+	}
+	if env.root == "" {
+		env.root = env.cwd
+	}
+	if env.home == "" {
+		env.home = cleanDir(e.opts.Home)
+		if env.home == "" {
+			if h, err := os.UserHomeDir(); err == nil {
+				env.home = cleanDir(h)
+			}
+		}
+	}
+	return env
+}
+
+func (e *evaluation) file(write bool) {
+	if strings.TrimSpace(e.act.Target) == "" {
+		e.fail("action.invalid", "the file path is empty")
+		return
+	}
+	rp := e.env.resolve(e.act.Target)
+	e.facts.Paths = append(e.facts.Paths, rp.display)
+	e.rules()
+	n := len(e.matches)
+	if write {
+		e.matchFiles(&rp, e.set.blockWrite, "filesystem.write.block", decision.Block, "Matched protected path policy: ")
+		e.matchFiles(&rp, e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Matched approval-required path policy: ")
+	} else {
+		e.matchFiles(&rp, e.set.blockRead, "filesystem.read.block", decision.Block, "Matched sensitive path policy: ")
+	}
+	if len(e.matches) == n && !e.celHit {
+		if write {
+			e.add(decision.Match{RuleID: "filesystem.write.allow", Decision: decision.Allow, Severity: decision.Low, Reason: "No protected path policy matched.", Pack: e.set.name})
+		} else {
+			e.add(decision.Match{RuleID: "filesystem.read.allow", Decision: decision.Allow, Severity: decision.Low, Reason: "No sensitive path policy matched.", Pack: e.set.name})
+		}
+	}
+}
+
+func (e *evaluation) matchFiles(rp *resolvedPath, list []fileEntry, rule string, o decision.Outcome, why string) {
+	for i := range list {
+		fe := &list[i]
+		if !fe.glob.matchPath(rp) {
+			continue
+		}
+		m := decision.Match{RuleID: rule, Decision: o, Severity: fe.severity, Reason: fe.Reason, Pack: e.set.name,
+			Pattern: fe.Pattern, Subject: rp.display, ApproverGroup: fe.ApproverGroup}
+		if m.Reason == "" {
+			m.Reason = why + fe.Pattern
+		}
+		if o == decision.RequireApproval && m.ApproverGroup == "" {
+			m.ApproverGroup = GroupPlatformSecurity
+		}
+		e.add(m)
+	}
+}
+
+// inert commands change nothing by themselves: lines made only of them are
+// allowed, and they do not pull a line to the commands default. A write
+// redirection makes any command non-inert.
+var inert = map[string]bool{
+	"cd": true, "pwd": true, "echo": true, "printf": true, "true": true, "false": true, ":": true,
+	"test": true, "[": true, "[[": true,
+}
+
+func (e *evaluation) command() {
+	line := e.act.Target
+	if strings.TrimSpace(line) == "" {
+		e.fail("action.invalid", "the command is empty")
+		return
+	}
+	an, err := shell.Analyze(line, shell.Options{Dir: e.env.cwd})
+	if err != nil {
+		e.fail("commands.parse_error", "the command could not be parsed, so it cannot be checked: "+err.Error())
+		return
+	}
+	e.an = an
+	if e.explain {
+		e.facts.Line, e.facts.Commands = an.Line, an.Commands
+	}
+	e.rules()
+	s := e.set
+	lineAllowed := false
+	for i := range s.cmdBlock {
+		if ce := &s.cmdBlock[i]; ce.glob.line && ce.glob.match(an.Line) {
+			e.cmdMatch(ce, "commands.block", decision.Block, "Matched blocked command policy: ", an.Line)
+		}
+	}
+	for i := range s.cmdApproval {
+		if ce := &s.cmdApproval[i]; ce.glob.line && ce.glob.match(an.Line) {
+			e.cmdMatch(ce, "commands.require_approval", decision.RequireApproval, "Matched approval-required command policy: ", an.Line)
+		}
+	}
+	for i := range s.cmdAllow {
+		if ce := &s.cmdAllow[i]; ce.glob.line && ce.glob.match(an.Line) {
+			e.cmdMatch(ce, "commands.allow", decision.Allow, "Matched allowed command policy: ", an.Line)
+			lineAllowed = true
+		}
+	}
+	anyActive := false
+	for i := range an.Commands {
+		c := &an.Commands[i]
+		text := c.Text
+		if e.cmdLists(s.cmdBlock, text, "commands.block", decision.Block, "Matched blocked command policy: ") {
+			anyActive = true
+			continue
+		}
+		if c.Dynamic || c.Opaque != "" {
+			anyActive = true
+			why := c.Opaque
+			if why == "" {
+				why = "dynamic command"
+			}
+			e.add(decision.Match{RuleID: "commands.unresolved.require_approval", Decision: decision.RequireApproval, Severity: decision.High,
+				Reason: fmt.Sprintf("What %q runs cannot be known before it runs (%s); review required.", text, why),
+				Pack:   s.name, Subject: text, ApproverGroup: GroupRepositoryOwners})
+			continue
+		}
+		if e.cmdLists(s.cmdApproval, text, "commands.require_approval", decision.RequireApproval, "Matched approval-required command policy: ") {
+			anyActive = true
+			continue
+		}
+		if e.cmdLists(s.cmdAllow, text, "commands.allow", decision.Allow, "Matched allowed command policy: ") || lineAllowed {
+			anyActive = true
+			continue
+		}
+		if inert[c.Name] && !writesFile(c) {
+			continue
+		}
+		anyActive = true
+		if e.celHit {
+			continue // a rule spoke about this action; the default is for what nothing matched
+		}
+		o := s.cmdDefault
+		m := decision.Match{RuleID: "commands.default." + o.String(), Decision: o, Severity: defaultSeverity(o), Pack: s.name, Subject: text}
+		switch o {
+		case decision.RequireApproval:
+			m.Reason, m.ApproverGroup = "No allow rule matched; review required.", GroupRepositoryOwners
+		case decision.Block:
+			m.Reason = "No allow rule matched and the pack blocks unmatched commands."
+		default:
+			m.Reason = "No rule matched and the pack allows unmatched commands."
+		}
+		e.add(m)
+	}
+	if !anyActive && len(e.matches) == 0 {
+		e.add(decision.Match{RuleID: "commands.builtin.allow", Decision: decision.Allow, Severity: decision.Low,
+			Reason: "Only shell built-ins that change nothing run (cd, echo, printf, test, …).", Pack: s.name})
+	}
+}
+
+func writesFile(c *shell.Command) bool {
+	for _, r := range c.Redirects {
+		if r.Op != "<" && r.Op != "<<" && r.Op != "<<<" && r.Path != "/dev/null" {
+			return true
+		}
+	}
+	return false
+}
+
+// cmdLists matches one simple command against the per-command patterns of a list.
+func (e *evaluation) cmdLists(list []cmdEntry, text, rule string, o decision.Outcome, why string) bool {
+	hit := false
+	for i := range list {
+		ce := &list[i]
+		if !ce.glob.line && ce.glob.match(text) {
+			e.cmdMatch(ce, rule, o, why, text)
+			hit = true
+		}
+	}
+	return hit
+}
+
+func (e *evaluation) cmdMatch(ce *cmdEntry, rule string, o decision.Outcome, why, subject string) {
+	m := decision.Match{RuleID: rule, Decision: o, Severity: ce.severity, Reason: ce.Reason, Pack: e.set.name,
+		Pattern: ce.Pattern, Subject: subject, ApproverGroup: ce.ApproverGroup}
+	if m.Reason == "" {
+		m.Reason = why + ce.Pattern
+	}
+	if o == decision.RequireApproval && m.ApproverGroup == "" {
+		m.ApproverGroup = GroupRepositoryOwners
+	}
+	e.add(m)
+}
+
+func (e *evaluation) git() {
+	fields := strings.Fields(e.act.Operation)
+	verb := "push"
+	if len(fields) > 0 {
+		verb = fields[0]
+	}
+	target := strings.TrimSpace(e.act.Target)
+	force := verb == "force-push" || verb == "force_push" || strings.HasPrefix(target, "+")
+	for _, f := range fields[min(1, len(fields)):] {
+		switch {
+		case f == "--force" || f == "-f" || strings.HasPrefix(f, "--force-with-lease") || f == "--force-if-includes":
+			force = true
+		}
+	}
+	e.rules()
+	s := e.set
+	if verb == "push" || verb == "force-push" || verb == "force_push" {
+		branch, protected := protectedRef(target, s.protected)
+		e.facts.Branch = branch
+		switch {
+		case protected && s.blockDirectPush:
+			e.add(decision.Match{RuleID: "git.protected_branch.block_direct_push", Decision: decision.Block, Severity: decision.High,
+				Reason: "Direct push to protected branch is prohibited.", Pack: s.name, Subject: branch})
+		case force && s.blockForcePush && protected:
+			e.add(decision.Match{RuleID: "git.protected_branch.block_force_push", Decision: decision.Block, Severity: decision.Critical,
+				Reason: "Force push to a protected branch is prohibited.", Pack: s.name, Subject: branch})
+		case force && s.blockForcePush:
+			e.add(decision.Match{RuleID: "git.force_push.require_approval", Decision: decision.RequireApproval, Severity: decision.High,
+				Reason: "A force push rewrites published history; review required.", Pack: s.name, Subject: branch, ApproverGroup: GroupRepositoryOwners})
+		}
+	}
+	if len(e.matches) == 0 && !e.celHit {
+		e.add(decision.Match{RuleID: "git.allow", Decision: decision.Allow, Severity: decision.Low, Reason: "No git policy matched.", Pack: s.name})
+	}
+}
+
+// protectedRef extracts the branch a push target names — "main",
+// "origin main", "origin/main", "refs/heads/main", "HEAD:refs/heads/main",
+// "+main" — and reports whether it is protected. The branch is compared by
+// name, never by suffix: "origin/remain" is not "main". A target of the form
+// "x/main" is taken as remote x's main, which errs on the side of protection.
+func protectedRef(target string, protected []string) (string, bool) {
+	f := strings.Fields(target)
+	if len(f) == 0 {
+		return "", false
+	}
+	ref := f[len(f)-1]
+	if i := strings.LastIndexByte(ref, ':'); i >= 0 {
+		ref = ref[i+1:]
+	}
+	ref = strings.TrimPrefix(ref, "+")
+	ref = strings.TrimPrefix(ref, "refs/heads/")
+	ref = strings.TrimPrefix(ref, "refs/remotes/")
+	for _, p := range protected {
+		if ref == p {
+			return ref, true
+		}
+	}
+	if _, rest, ok := strings.Cut(ref, "/"); ok {
+		for _, p := range protected {
+			if rest == p {
+				return ref, true
+			}
+		}
+	}
+	return ref, false
+}
+
+func (e *evaluation) mcp() {
+	server, tool := e.mcpNames()
+	e.rules()
+	s := e.set
+	switch {
+	case server == "":
+		e.fail("action.invalid", "the MCP tool call names no server")
+		return
+	case s.mcpBlocked[server]:
+		e.add(decision.Match{RuleID: "mcp.server.trust.block_unknown", Decision: decision.Block, Severity: decision.High,
+			Reason: fmt.Sprintf("MCP server %q is on the pack's blocked list.", server), Pack: s.name, Subject: server})
+	case s.mcpBlockUnknown && !s.mcpAllowed[server]:
+		e.add(decision.Match{RuleID: "mcp.server.trust.block_unknown", Decision: decision.Block, Severity: decision.High,
+			Reason: "Untrusted MCP server with filesystem/tool capability is not approved.", Pack: s.name, Subject: server})
+	}
+	if len(e.matches) == 0 && !e.celHit {
+		e.add(decision.Match{RuleID: "mcp.server.trust.allow", Decision: decision.Allow, Severity: decision.Low,
+			Reason: fmt.Sprintf("MCP server %q is allowed by the pack.", server), Pack: s.name, Subject: server + ":" + tool})
+	}
+}
+
+func (e *evaluation) mcpNames() (server, tool string) {
+	server, tool = e.act.Server, e.act.Tool
+	if server == "" || tool == "" {
+		if sv, tl, ok := strings.Cut(e.act.Target, ":"); ok {
+			if server == "" {
+				server = sv
+			}
+			if tool == "" {
+				tool = tl
+			}
+		} else if server == "" {
+			server = e.act.Target
+		}
+	}
+	return strings.TrimSpace(server), strings.TrimSpace(tool)
+}
+
+// rules runs the CEL rules that apply to the action's type.
+func (e *evaluation) rules() {
+	var vars map[string]any
+	for _, r := range e.set.rules {
+		if !r.appliesTo(e.act.Type) {
+			continue
+		}
+		if vars == nil {
+			vars = e.celVars()
+		}
+		out, _, err := r.prg.ContextEval(e.ctx, vars)
+		if err != nil {
+			e.failRule(r, err.Error())
+			continue
+		}
+		hit, ok := out.(types.Bool)
+		if !ok {
+			e.failRule(r, fmt.Sprintf("when gave %s, not a bool", out.Type().TypeName()))
+			continue
+		}
+		if !hit {
+			continue
+		}
+		e.celHit = true
+		m := decision.Match{RuleID: r.ID, Decision: r.decision, Severity: r.severity, Reason: e.render(r.Reason, r.Description), Pack: r.pack,
+			ApproverGroup: r.ApproverGroup, Controls: r.Controls}
+		if m.Decision == decision.RequireApproval && m.ApproverGroup == "" {
+			m.ApproverGroup = GroupRepositoryOwners
+		}
+		e.add(m)
+	}
+}
+
+func (e *evaluation) failRule(r *compiledRule, msg string) {
+	e.failed = true
+	e.add(decision.Match{RuleID: r.ID, Decision: decision.Block, Severity: decision.High, Pack: r.pack,
+		Reason: fmt.Sprintf("rule %s failed to evaluate, so the action is blocked: %s", r.ID, msg)})
+}
+
+// render fills {target}, {path}, {command}, {server}, {tool}, {type} and
+// {operation} in a rule's reason.
+func (e *evaluation) render(reason, description string) string {
+	if reason == "" {
+		reason = description
+	}
+	if reason == "" {
+		return "Matched a policy rule."
+	}
+	if !strings.Contains(reason, "{") {
+		return reason
+	}
+	server, tool := e.mcpNames()
+	path, command := e.act.Target, ""
+	if len(e.facts.Paths) > 0 {
+		path = e.facts.Paths[0]
+	}
+	if e.an != nil && len(e.an.Commands) > 0 {
+		command = e.an.Commands[0].Text
+	}
+	return strings.NewReplacer("{target}", e.act.Target, "{path}", path, "{command}", command, "{server}", server,
+		"{tool}", tool, "{type}", string(e.act.Type), "{operation}", e.act.Operation).Replace(reason)
+}
+
+func (e *evaluation) celVars() map[string]any {
+	a := e.act
+	paths := make([]any, 0, len(e.facts.Paths))
+	for _, p := range e.facts.Paths {
+		paths = append(paths, p)
+	}
+	var cmds []any
+	if e.an != nil {
+		cmds = make([]any, 0, len(e.an.Commands))
+		for _, c := range e.an.Commands {
+			args := make([]any, len(c.Args))
+			for i, s := range c.Args {
+				args[i] = s
+			}
+			via := make([]any, len(c.Via))
+			for i, s := range c.Via {
+				via[i] = s
+			}
+			cmds = append(cmds, map[string]any{"name": c.Name, "args": args, "text": c.Text, "path": c.Path,
+				"dynamic": c.Dynamic, "opaque": c.Opaque, "via": via})
+		}
+	} else {
+		cmds = []any{}
+	}
+	args := a.Args
+	if args == nil {
+		args = map[string]any{}
+	}
+	server, tool := e.mcpNames()
+	ctxVars := make(map[string]any, len(a.Context)+1)
+	for k, v := range a.Context {
+		ctxVars[k] = v
+	}
+	if _, ok := ctxVars[decision.ContextCwd]; !ok {
+		ctxVars[decision.ContextCwd] = e.env.cwd
+	}
+	now := e.opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	line := ""
+	if e.an != nil {
+		line = e.an.Line
+	}
+	return map[string]any{
+		"action": map[string]any{
+			"type": string(a.Type), "target": a.Target, "operation": a.Operation, "tool": tool, "server": server,
+			"args": args, "paths": paths, "commands": cmds, "line": line, "urls": []any{},
+			"git": map[string]any{"branch": e.facts.Branch},
+		},
+		"agent":   map[string]any{"id": a.Agent.ID, "type": a.Agent.Type, "session": a.Agent.Session, "actor": a.Agent.Actor},
+		"server":  map[string]any{"id": server},
+		"context": ctxVars,
+		"now":     now,
+	}
+}
+
+// finish combines the matches into a decision and applies the mode.
+func (e *evaluation) finish() decision.Decision {
+	a := e.act
+	d := decision.Decision{
+		SessionID:          orDefault(a.Agent.Session, "local"),
+		AgentID:            orDefault(a.Agent.ID, "unknown-agent"),
+		Actor:              orDefault(a.Agent.Actor, "ai-agent"),
+		ActionType:         a.Type,
+		Target:             a.Target,
+		RequestedOperation: e.requestedOperation(),
+		PolicyPack:         e.set.name,
+		PolicyDigest:       e.set.digest,
+		Matches:            e.matches,
+		EvidenceRefs:       []string{},
+	}
+	if a.Type == decision.MCPToolCall {
+		server, tool := e.mcpNames()
+		d.Target = server + ":" + tool
+	}
+	if len(e.matches) == 0 { // every path adds a match; this is a defect guard
+		e.fail("policy.error.no_match", "the policy produced no decision")
+		d.Matches = e.matches
+	}
+	best := 0
+	for i := 1; i < len(e.matches); i++ {
+		if decision.MoreRestrictive(e.matches[i], e.matches[best]) {
+			best = i
+		}
+	}
+	m := e.matches[best]
+	d.RuleID, d.Decision, d.Severity, d.Reason, d.ApproverGroup = m.RuleID, m.Decision, m.Severity, m.Reason, m.ApproverGroup
+	mode := e.opts.Mode
+	if mode == "" {
+		mode = e.set.mode
+	}
+	d.Mode = mode
+	if !e.failed {
+		applyMode(&d, mode, e.opts.BreakGlassActor, e.opts.BreakGlassReason)
+	} else if mode != decision.Enforce {
+		d.Reason += " (the " + string(mode) + " mode does not override a failure to decide)"
+	}
+	return d
+}
+
+func (e *evaluation) requestedOperation() string {
+	a := e.act
+	switch a.Type {
+	case decision.ReadFile:
+		return "read"
+	case decision.WriteFile:
+		return orDefault(a.Operation, "write")
+	case decision.ExecuteCommand:
+		return strings.TrimSpace(a.Target)
+	case decision.GitOperation:
+		return orDefault(a.Operation, "push")
+	case decision.MCPToolCall:
+		_, tool := e.mcpNames()
+		return orDefault(a.Operation, tool)
+	}
+	return a.Operation
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// applyMode turns the policy's decision into the effective one.
+func applyMode(d *decision.Decision, mode decision.Mode, actor, reason string) {
+	base := d.Decision
+	switch mode {
+	case decision.AuditOnly:
+		if base != decision.Allow {
+			d.BaseDecision = &base
+			d.Decision = decision.Allow
+			d.Reason = fmt.Sprintf("audit_only: would have been %s: %s", base, d.Reason)
+		}
+	case decision.Strict:
+		if base == decision.Allow {
+			d.BaseDecision = &base
+			d.Decision = decision.RequireApproval
+			d.Severity = max(d.Severity, decision.Medium)
+			d.ApproverGroup = GroupRepositoryOwners
+			d.Reason = "strict: every allowed action needs approval (" + d.Reason + ")"
+		}
+	case decision.BreakGlass:
+		d.BaseDecision = &base
+		if strings.TrimSpace(actor) == "" || strings.TrimSpace(reason) == "" {
+			d.Decision, d.Severity, d.RuleID = decision.Block, decision.Critical, "mode.break_glass.unattested"
+			d.Reason = "break_glass needs both an actor and a reason"
+			return
+		}
+		d.Decision, d.Severity = decision.Allow, decision.Critical
+		d.Attestation = &decision.Attestation{Actor: actor, Reason: reason}
+		d.Reason = fmt.Sprintf("break-glass by %s (%s); the policy said %s: %s", actor, reason, base, d.Reason)
+	}
+}

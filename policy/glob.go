@@ -1,0 +1,189 @@
+package policy
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// pathGlob is a compiled, segment-aware path pattern:
+//   - `*`, `?` and `[...]` match within one path segment;
+//   - a `**` segment matches zero or more whole segments;
+//   - a pattern without a slash (".env", "*.pem", "id_rsa") matches that
+//     name in any directory, as in .gitignore;
+//   - a pattern starting with "/" is absolute; one starting with "~/" is
+//     relative to the home directory.
+type pathGlob struct {
+	src    string
+	anchor anchor
+	segs   []globSeg
+}
+
+type anchor uint8
+
+const (
+	anchorProject anchor = iota // relative to the project root
+	anchorAbs                   // absolute path
+	anchorHome                  // relative to the home directory
+)
+
+type globSeg struct {
+	lit      string // when !wild
+	wild     bool   // contains * ? or [
+	doubleSt bool   // the segment is exactly **
+}
+
+func compilePathGlob(pattern string) (pathGlob, error) {
+	g := pathGlob{src: pattern}
+	p := strings.TrimSpace(pattern)
+	switch {
+	case strings.HasPrefix(p, "~/"):
+		g.anchor, p = anchorHome, p[2:]
+	case strings.HasPrefix(p, "/"):
+		g.anchor, p = anchorAbs, strings.TrimLeft(p, "/")
+	}
+	p = strings.TrimPrefix(p, "./")
+	p = strings.TrimSuffix(p, "/")
+	if p == "" {
+		return g, fmt.Errorf("empty path pattern %q", pattern)
+	}
+	if g.anchor == anchorProject && !strings.Contains(p, "/") {
+		p = "**/" + p // a bare name matches in any directory
+	}
+	for _, s := range strings.Split(p, "/") {
+		switch {
+		case s == "" || s == ".":
+			continue
+		case s == "**":
+			if n := len(g.segs); n > 0 && g.segs[n-1].doubleSt {
+				continue
+			}
+			g.segs = append(g.segs, globSeg{doubleSt: true})
+		case strings.ContainsAny(s, "*?["):
+			if _, err := path.Match(s, ""); err != nil {
+				return g, fmt.Errorf("bad path pattern %q: %w", pattern, err)
+			}
+			g.segs = append(g.segs, globSeg{lit: s, wild: true})
+		default:
+			g.segs = append(g.segs, globSeg{lit: s})
+		}
+	}
+	return g, nil
+}
+
+// match reports whether the slash-separated, cleaned, relative path p matches.
+func (g *pathGlob) match(p string) bool {
+	return matchSegs(g.segs, p)
+}
+
+func matchSegs(segs []globSeg, p string) bool {
+	for len(segs) > 0 {
+		s := segs[0]
+		if s.doubleSt {
+			if len(segs) == 1 {
+				return true
+			}
+			// Try the rest at every segment boundary, including here (zero segments).
+			for {
+				if matchSegs(segs[1:], p) {
+					return true
+				}
+				i := strings.IndexByte(p, '/')
+				if i < 0 {
+					return false
+				}
+				p = p[i+1:]
+			}
+		}
+		if p == "" {
+			return false
+		}
+		head, rest := p, ""
+		if i := strings.IndexByte(p, '/'); i >= 0 {
+			head, rest = p[:i], p[i+1:]
+		}
+		if s.wild {
+			if ok, _ := path.Match(s.lit, head); !ok {
+				return false
+			}
+		} else if s.lit != head {
+			return false
+		}
+		segs, p = segs[1:], rest
+		if p == "" && len(segs) > 0 {
+			// Only trailing ** segments can match nothing.
+			for _, r := range segs {
+				if !r.doubleSt {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return p == ""
+}
+
+// cmdGlob is a compiled command pattern with the original CAVRA semantics:
+// `*` matches any run of characters, spaces included; everything else is
+// literal; the whole subject must match. Runs of whitespace in the pattern
+// are collapsed to one space, as commands are normalized the same way.
+type cmdGlob struct {
+	src   string
+	parts []string // literal pieces between stars
+	star0 bool     // pattern starts with *
+	starN bool     // pattern ends with *
+	line  bool     // pattern contains a shell operator: match the whole line
+}
+
+func compileCmdGlob(pattern string) (cmdGlob, error) {
+	norm := strings.Join(strings.Fields(pattern), " ")
+	if norm == "" || strings.Trim(norm, "* ") == "" && !strings.Contains(norm, "*") {
+		return cmdGlob{}, fmt.Errorf("empty command pattern %q", pattern)
+	}
+	g := cmdGlob{src: pattern, line: strings.ContainsAny(norm, "|;&")}
+	if !g.line {
+		// Commands are normalized to their base name; do the same to the pattern's first word.
+		first, rest, _ := strings.Cut(norm, " ")
+		if i := strings.LastIndexByte(first, '/'); i >= 0 && !strings.Contains(first[:i], "*") {
+			first = first[i+1:]
+		}
+		norm = strings.TrimSpace(first + " " + rest)
+	}
+	g.star0 = strings.HasPrefix(norm, "*")
+	g.starN = strings.HasSuffix(norm, "*")
+	for _, p := range strings.Split(norm, "*") {
+		if p != "" {
+			g.parts = append(g.parts, p)
+		}
+	}
+	return g, nil
+}
+
+func (g *cmdGlob) match(s string) bool {
+	parts := g.parts
+	if len(parts) == 0 {
+		return g.star0 // the pattern is only stars
+	}
+	if !g.star0 {
+		if !strings.HasPrefix(s, parts[0]) {
+			return false
+		}
+		s = s[len(parts[0]):]
+		parts = parts[1:]
+		if len(parts) == 0 {
+			return g.starN || s == ""
+		}
+	}
+	last := len(parts) - 1
+	for i, p := range parts {
+		if i == last && !g.starN {
+			return strings.HasSuffix(s, p)
+		}
+		j := strings.Index(s, p)
+		if j < 0 {
+			return false
+		}
+		s = s[j+len(p):]
+	}
+	return true
+}

@@ -1,0 +1,551 @@
+package shell
+
+import (
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// optTable describes the options of a wrapper or interpreter.
+type optTable struct {
+	value     string   // short options taking a value: rest of the cluster or the next word
+	rest      string   // short options taking only the rest of the cluster
+	noCmd     string   // short options after which no command runs (queries, listings)
+	longValue []string // long options taking the next word as value unless written --opt=value
+	noCmdLong []string
+}
+
+// skip returns the index of the first operand in ws after the options
+// starting at ws[i], or -1 when an option means no command runs. A dynamic
+// word ends the options: it may be the command.
+func (t *optTable) skip(ws []word, i int) int {
+	for i < len(ws) {
+		w := ws[i]
+		v := w.val
+		if !w.static || len(v) < 2 || v[0] != '-' {
+			return i
+		}
+		if v == "--" {
+			return i + 1
+		}
+		if v[1] == '-' {
+			name, _, withValue := strings.Cut(v, "=")
+			if contains(t.noCmdLong, name) {
+				return -1
+			}
+			if !withValue && contains(t.longValue, name) {
+				i++
+			}
+			i++
+			continue
+		}
+		for j := 1; j < len(v); j++ {
+			c := v[j]
+			if strings.IndexByte(t.noCmd, c) >= 0 {
+				return -1
+			}
+			if strings.IndexByte(t.value, c) >= 0 {
+				if j == len(v)-1 {
+					i++ // the value is the next word
+				}
+				break
+			}
+			if strings.IndexByte(t.rest, c) >= 0 {
+				break
+			}
+		}
+		i++
+	}
+	return i
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	sudoOpts = optTable{
+		value: "gpuCDRrTtU",
+		noCmd: "lveKV",
+		longValue: []string{"--user", "--group", "--prompt", "--close-from", "--chdir", "--chroot",
+			"--role", "--type", "--other-user", "--command-timeout", "--host"},
+		noCmdLong: []string{"--list", "--validate", "--edit", "--remove-timestamp", "--version", "--help"},
+	}
+	doasOpts    = optTable{value: "u", noCmd: "CL"}
+	commandOpts = optTable{noCmd: "vV"}
+	execOpts    = optTable{value: "a"}
+	plainOpts   = optTable{}
+	timeoutOpts = optTable{value: "sk", longValue: []string{"--signal", "--kill-after"}}
+	timeOpts    = optTable{value: "fo", longValue: []string{"--format", "--output"}}
+	niceOpts    = optTable{value: "n", longValue: []string{"--adjustment"}}
+	stdbufOpts  = optTable{value: "ioe", longValue: []string{"--input", "--output", "--error"}}
+	xargsOpts   = optTable{
+		value: "aEdILnPs",
+		longValue: []string{"--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-chars",
+			"--process-slot-var"},
+		noCmdLong: []string{"--help", "--version"},
+	}
+	watchOpts = optTable{value: "n", longValue: []string{"--interval"}}
+	envOpts   = optTable{value: "uCPS", longValue: []string{"--unset", "--chdir", "--split-string"}}
+)
+
+// wrapper returns where the wrapped command starts in ws (ws[0] being the
+// wrapper named name): -1 if name is not a wrapper or runs no command here,
+// len(ws) if the command is missing. split is env's -S string, if any.
+func (a *analyzer) wrapper(name string, ws []word) (start int, split *word) {
+	switch name {
+	case "sudo":
+		return skipAssigns(ws, sudoOpts.skip(ws, 1)), nil
+	case "doas":
+		return doasOpts.skip(ws, 1), nil
+	case "env":
+		return envSkip(ws)
+	case "command":
+		return commandOpts.skip(ws, 1), nil
+	case "builtin":
+		return 1, nil
+	case "exec":
+		return execOpts.skip(ws, 1), nil
+	case "nohup", "setsid":
+		return plainOpts.skip(ws, 1), nil
+	case "timeout":
+		i := timeoutOpts.skip(ws, 1)
+		if i < len(ws) {
+			i++ // the duration
+		}
+		return i, nil
+	case "time":
+		return timeOpts.skip(ws, 1), nil
+	case "nice":
+		return niceOpts.skip(ws, 1), nil
+	case "stdbuf":
+		return stdbufOpts.skip(ws, 1), nil
+	case "xargs":
+		return xargsOpts.skip(ws, 1), nil
+	}
+	return -1, nil
+}
+
+func isWrapper(name string) bool {
+	switch name {
+	case "sudo", "doas", "env", "command", "builtin", "exec", "nohup", "setsid", "timeout", "time",
+		"nice", "stdbuf", "xargs":
+		return true
+	}
+	return false
+}
+
+// skipAssigns skips NAME=value words from ws[i].
+func skipAssigns(ws []word, i int) int {
+	if i < 0 {
+		return i
+	}
+	for i < len(ws) && ws[i].static && isAssign(ws[i].val) {
+		i++
+	}
+	return i
+}
+
+func isAssign(s string) bool {
+	eq := strings.IndexByte(s, '=')
+	return eq > 0 && syntax.ValidName(s[:eq])
+}
+
+// envSkip handles env's options, which include -S, a string split into
+// more words.
+func envSkip(ws []word) (int, *word) {
+	var split *word
+	i := 1
+	for i < len(ws) {
+		w := ws[i]
+		v := w.val
+		if !w.static {
+			break
+		}
+		if v == "-" {
+			i++
+			continue
+		}
+		if len(v) < 2 || v[0] != '-' {
+			break
+		}
+		if v == "--" {
+			i++
+			break
+		}
+		if v[1] == '-' {
+			name, val, withValue := strings.Cut(v, "=")
+			next := !withValue && contains(envOpts.longValue, name)
+			if name == "--split-string" {
+				if withValue {
+					split = &word{val: val, static: true}
+				} else if i+1 < len(ws) {
+					split = &ws[i+1]
+				}
+			}
+			if next {
+				i++
+			}
+			i++
+			continue
+		}
+		for j := 1; j < len(v); j++ {
+			c := v[j]
+			if strings.IndexByte(envOpts.value, c) < 0 {
+				continue
+			}
+			if j < len(v)-1 {
+				if c == 'S' {
+					split = &word{val: v[j+1:], static: true}
+				}
+			} else {
+				if c == 'S' && i+1 < len(ws) {
+					split = &ws[i+1]
+				}
+				i++
+			}
+			break
+		}
+		i++
+	}
+	if split != nil {
+		// -S consumes the rest of the options: what follows are arguments.
+		return min(i, len(ws)), split
+	}
+	return skipAssigns(ws, i), nil
+}
+
+// resolve reports the command made of ws, seeing through wrappers and
+// carriers.
+func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope) {
+	for a.err == nil {
+		head := ws[0]
+		if !head.static || head.glob || (head.brace && braceExpands(head.node)) {
+			ws[0].static = false
+			a.emit(ws, via, redirs, sc, OpaqueDynamicName, true)
+			return
+		}
+		name := base(head.val)
+		if !isWrapper(name) {
+			break
+		}
+		start, split := a.wrapper(name, ws)
+		if start < 0 || (start >= len(ws) && split == nil) {
+			if name == "xargs" && start >= len(ws) {
+				// xargs without a command runs echo.
+				a.emit([]word{{val: "echo", static: true}}, appendVia(via, name), redirs, sc, "", false)
+				return
+			}
+			a.emit(ws, via, redirs, sc, "", false)
+			return
+		}
+		via = appendVia(via, name)
+		if name == "xargs" {
+			sc.stdin = input{} // GNU xargs gives its command /dev/null
+		}
+		if split != nil {
+			words, ok := a.splitWords(*split)
+			if !ok {
+				words = []word{{val: split.val, static: false}}
+			}
+			ws = append(words, ws[start:]...)
+			if len(ws) == 0 {
+				a.emit([]word{{val: name, static: true}}, via[:len(via)-1], redirs, sc, "", false)
+				return
+			}
+			continue
+		}
+		ws = ws[start:]
+	}
+	if a.err != nil {
+		return
+	}
+	name := base(ws[0].val)
+	switch name {
+	case "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh":
+		a.shell(name, ws, via, redirs, sc)
+	case "find":
+		a.find(ws, via, redirs, sc)
+	case "eval":
+		a.emit(ws, via, redirs, sc, OpaqueEval, false)
+		if script, ok := joinStatic(ws[1:]); ok && script != "" {
+			a.nested(script, appendVia(via, "eval"), redirs, sc, sc.stdin, true)
+		}
+	case "source", ".":
+		a.emit(ws, via, redirs, sc, OpaqueSource, false)
+	case "watch":
+		a.watch(ws, via, redirs, sc)
+	default:
+		if t := interpreter(name); t != nil {
+			a.interp(t, ws, via, redirs, sc)
+			return
+		}
+		a.emit(ws, via, redirs, sc, "", false)
+	}
+}
+
+// splitWords splits an env -S string into words.
+func (a *analyzer) splitWords(w word) ([]word, bool) {
+	if !w.static {
+		return nil, false
+	}
+	var out []word
+	for sw, err := range a.parser.WordsSeq(strings.NewReader(w.val)) {
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, evalWord(sw, w.val))
+	}
+	return out, true
+}
+
+// joinStatic joins static words with spaces, as eval and watch do.
+func joinStatic(ws []word) (string, bool) {
+	var b strings.Builder
+	for i, w := range ws {
+		if !w.static {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w.val)
+	}
+	return b.String(), true
+}
+
+// shell handles sh, bash and friends: -c scripts are parsed, stdin
+// scripts are opaque.
+func (a *analyzer) shell(name string, ws []word, via []string, redirs []Redirect, sc scope) {
+	cmode, smode := false, false
+	i := 1
+options:
+	for i < len(ws) {
+		w := ws[i]
+		v := w.val
+		switch {
+		case !w.static:
+			break options
+		case v == "-" || v == "--":
+			i++
+			break options
+		case strings.HasPrefix(v, "--"):
+			if v == "--rcfile" || v == "--init-file" {
+				i++
+			}
+			i++
+		case len(v) >= 2 && (v[0] == '-' || v[0] == '+'):
+			i++
+			for j := 1; j < len(v); j++ {
+				switch v[j] {
+				case 'c':
+					cmode = cmode || v[0] == '-'
+				case 's':
+					smode = smode || v[0] == '-'
+				case 'o', 'O':
+					i++ // option name
+				}
+			}
+		default:
+			break options
+		}
+	}
+	switch {
+	case cmode:
+		if i >= len(ws) {
+			a.emit(ws, via, redirs, sc, "", false)
+			return
+		}
+		script := ws[i]
+		if !script.static {
+			a.emit(ws, via, redirs, sc, OpaqueDynamicScript, true)
+			return
+		}
+		if !a.nested(script.val, appendVia(via, name+" -c"), redirs, sc, sc.stdin, false) {
+			a.emit(ws, via, redirs, sc, OpaqueInvalidScript, false)
+		}
+	case i < len(ws) && !smode:
+		a.emit(ws, via, redirs, sc, "", false) // runs a script file
+	case sc.stdin.fed:
+		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+		if sc.stdin.static {
+			// The script's own commands read what is left of the same
+			// input; it carries no further script we know of.
+			a.nested(sc.stdin.script, appendVia(via, "heredoc"), redirs, sc, input{fed: true}, false)
+		}
+	default:
+		a.emit(ws, via, redirs, sc, "", false) // interactive
+	}
+}
+
+// find reports find itself and the commands of its -exec actions.
+func (a *analyzer) find(ws []word, via []string, redirs []Redirect, sc scope) {
+	a.emit(ws, via, redirs, sc, "", false)
+	var fvia []string
+	for i := 1; i < len(ws) && a.err == nil; i++ {
+		switch v := ws[i]; {
+		case !v.static:
+			continue
+		case v.val != "-exec" && v.val != "-execdir" && v.val != "-ok" && v.val != "-okdir":
+			continue
+		}
+		j := i + 1
+		for j < len(ws) && !(ws[j].static && (ws[j].val == ";" || ws[j].val == "+")) {
+			j++
+		}
+		if j > i+1 {
+			if fvia == nil {
+				fvia = appendVia(via, "find -exec")
+			}
+			dir := a.dir
+			a.resolve(ws[i+1:j], fvia, redirs, sc)
+			a.dir = dir
+		}
+		i = j
+	}
+}
+
+// watch runs its arguments with sh -c, or directly with -x.
+func (a *analyzer) watch(ws []word, via []string, redirs []Redirect, sc scope) {
+	start := watchOpts.skip(ws, 1)
+	if start >= len(ws) {
+		a.emit(ws, via, redirs, sc, "", false)
+		return
+	}
+	exec := false
+	for _, w := range ws[1:start] {
+		if w.val == "--exec" || (!strings.HasPrefix(w.val, "--") && strings.IndexByte(w.val, 'x') > 0) {
+			exec = true
+		}
+	}
+	sc.stdin = input{}
+	wvia := appendVia(via, "watch")
+	if script, ok := joinStatic(ws[start:]); ok && !exec {
+		if !a.nested(script, wvia, redirs, sc, sc.stdin, false) {
+			a.emit(ws, via, redirs, sc, OpaqueInvalidScript, false)
+		}
+		return
+	}
+	a.resolve(ws[start:], wvia, redirs, sc)
+}
+
+// interpTable describes a script interpreter's command line.
+type interpTable struct {
+	optTable
+	inline     string   // short options whose value is code
+	module     string   // short options naming code to run (python -m)
+	longInline []string // long options whose value is code
+}
+
+var (
+	pythonInterp = &interpTable{optTable: optTable{value: "WXQ"}, inline: "c", module: "m"}
+	nodeInterp   = &interpTable{
+		optTable:   optTable{value: "r", longValue: []string{"--require", "--import", "--loader", "--experimental-loader", "--conditions"}},
+		inline:     "ep",
+		longInline: []string{"--eval", "--print"},
+	}
+	perlInterp = &interpTable{optTable: optTable{rest: "IMmxi0lCdD"}, inline: "eE"}
+	rubyInterp = &interpTable{optTable: optTable{value: "IrCEF", rest: "x0iKTW"}, inline: "e"}
+	phpInterp  = &interpTable{optTable: optTable{value: "cdz"}, inline: "rBRFE", module: "f"}
+	luaInterp  = &interpTable{optTable: optTable{value: "l"}, inline: "e"}
+)
+
+// interpreter returns the table for a script interpreter name, or nil.
+func interpreter(name string) *interpTable {
+	switch {
+	case versioned(name, "python"), versioned(name, "pypy"):
+		return pythonInterp
+	case name == "node", name == "nodejs":
+		return nodeInterp
+	case versioned(name, "perl"):
+		return perlInterp
+	case versioned(name, "ruby"):
+		return rubyInterp
+	case versioned(name, "php"):
+		return phpInterp
+	case versioned(name, "lua"):
+		return luaInterp
+	}
+	return nil
+}
+
+// versioned reports whether name is prefix optionally followed by a
+// version such as "3" or "3.12".
+func versioned(name, prefix string) bool {
+	if !strings.HasPrefix(name, prefix) {
+		return false
+	}
+	for _, c := range name[len(prefix):] {
+		if (c < '0' || c > '9') && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// interp handles a script interpreter: inline code and code read from
+// stdin are opaque.
+func (a *analyzer) interp(t *interpTable, ws []word, via []string, redirs []Redirect, sc scope) {
+	i := 1
+	operand := false
+scan:
+	for i < len(ws) {
+		w := ws[i]
+		v := w.val
+		switch {
+		case !w.static:
+			operand = true
+			break scan
+		case v == "-":
+			break scan
+		case v == "--":
+			operand = i+1 < len(ws) && ws[i+1].val != "-"
+			break scan
+		case len(v) < 2 || v[0] != '-':
+			operand = true
+			break scan
+		case v[1] == '-':
+			name, _, withValue := strings.Cut(v, "=")
+			if contains(t.longInline, name) {
+				a.emit(ws, via, redirs, sc, OpaqueInlineCode, false)
+				return
+			}
+			if !withValue && contains(t.longValue, name) {
+				i++
+			}
+			i++
+			continue
+		}
+		i++
+		for j := 1; j < len(v); j++ {
+			c := v[j]
+			if strings.IndexByte(t.inline, c) >= 0 {
+				a.emit(ws, via, redirs, sc, OpaqueInlineCode, false)
+				return
+			}
+			if strings.IndexByte(t.module, c) >= 0 {
+				operand = true
+				break scan
+			}
+			if strings.IndexByte(t.value, c) >= 0 {
+				if j == len(v)-1 {
+					i++
+				}
+				break
+			}
+			if strings.IndexByte(t.rest, c) >= 0 {
+				break
+			}
+		}
+	}
+	if !operand && sc.stdin.fed {
+		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+		return
+	}
+	a.emit(ws, via, redirs, sc, "", false)
+}

@@ -1,0 +1,654 @@
+package shell
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"sync"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// MaxInput is the longest line Analyze accepts, in bytes.
+const MaxInput = 256 << 10
+
+// DefaultMaxDepth is the nesting limit used when Options.MaxDepth is zero.
+const DefaultMaxDepth = 8
+
+// ErrTooLarge is returned, wrapped, for input longer than MaxInput.
+var ErrTooLarge = errors.New("shell: input too large")
+
+// ErrTooDeep is returned, wrapped, when `sh -c`, eval, heredoc scripts or
+// substitutions nest deeper than Options.MaxDepth.
+var ErrTooDeep = errors.New("shell: nesting too deep")
+
+// Opaque reasons. They are plain strings in Command.Opaque; the constants
+// exist so callers can compare without retyping them.
+const (
+	OpaqueEval          = "eval"
+	OpaqueSource        = "source"
+	OpaqueStdin         = "script from stdin"
+	OpaqueDynamicName   = "dynamic command name"
+	OpaqueDynamicScript = "dynamic shell script"
+	OpaqueInvalidScript = "invalid shell script"
+	OpaqueInlineCode    = "inline script"
+)
+
+// Options tunes Analyze. The zero value is usable.
+type Options struct {
+	Dir      string // working directory the line starts in ("" = unknown); used to resolve `cd`
+	MaxDepth int    // nesting limit for sh -c / substitutions; 0 = default 8. Exceeding it is an error.
+}
+
+// Analysis is what a command line runs.
+type Analysis struct {
+	// Line is the normalized whole line: the top-level simple commands joined
+	// by the operators between them (" | ", " && ", " || ", " ; ", " & ";
+	// newlines count as " ; "). Each simple command appears as written,
+	// wrappers and leading assignments included, its words unquoted and
+	// single-spaced, without redirections. Compound commands other than
+	// ( ) and { } appear as their source text.
+	Line string
+	// Commands lists every simple command that may run, in source order; a
+	// command comes before the commands nested in its words.
+	Commands []Command
+}
+
+// Command is one simple command the line may run.
+type Command struct {
+	Name      string     // command name without directory; "" when not statically known
+	Args      []string   // arguments after Name, unquoted; dynamic parts keep their source text
+	Text      string     // Name followed by Args, joined by single spaces
+	Path      string     // the command word as written when it contained a '/', else ""
+	Dynamic   bool       // what runs is not statically known (name or shell script from a variable, $(…), a glob…)
+	Opaque    string     // non-empty reason when the command runs code the analysis cannot see
+	Via       []string   // wrappers and carriers seen through to reach this command, outermost first; shared, do not modify
+	Redirects []Redirect // file redirections that apply to this command, its own and inherited from enclosing groups
+	// Dir is the directory the command runs in as far as the line shows:
+	// Options.Dir adjusted by static `cd`/`pushd` commands before it; "" when unknown.
+	Dir string
+}
+
+// Redirect is one redirection.
+type Redirect struct {
+	Op      string // ">", ">>", "<", "&>", ">|", "<>", ">&", "<&", "<<", "<<-", "<<<", "&>>"
+	Fd      string // explicit descriptor before the operator ("2" in 2>&1), "" when absent
+	Path    string // target word unquoted; heredoc delimiter for "<<"; source text when Dynamic
+	Dynamic bool   // the target is not statically known
+}
+
+var parsers = sync.Pool{New: func() any {
+	return syntax.NewParser(syntax.Variant(syntax.LangBash))
+}}
+
+// Analyze parses line and reports every simple command it may run.
+// A syntax error returns a non-nil error that includes line:col from the parser.
+// Input longer than MaxInput, or nested deeper than Options.MaxDepth, returns
+// an error. Analyze never panics; an internal fault is reported as an error.
+func Analyze(line string, opts Options) (an *Analysis, err error) {
+	if len(line) > MaxInput {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(line), MaxInput)
+	}
+	p := parsers.Get().(*syntax.Parser)
+	defer func() {
+		if r := recover(); r != nil {
+			// A fresh parser: the pooled one may be in a broken state.
+			an, err = nil, fmt.Errorf("shell: internal error: %v", r)
+			return
+		}
+		parsers.Put(p)
+	}()
+	f, err := p.Parse(strings.NewReader(line), "")
+	if err != nil {
+		return nil, fmt.Errorf("shell: %w", err)
+	}
+	a := analyzer{parser: p, maxDepth: opts.MaxDepth, dir: opts.Dir}
+	if a.maxDepth <= 0 {
+		a.maxDepth = DefaultMaxDepth
+	}
+	a.dir = cleanDir(a.dir)
+	a.line.Grow(len(line))
+	a.stmts(f.Stmts, scope{src: line, top: true})
+	if a.err != nil {
+		return nil, a.err
+	}
+	return &Analysis{Line: a.line.String(), Commands: a.cmds}, nil
+}
+
+type analyzer struct {
+	parser   *syntax.Parser
+	maxDepth int
+	cmds     []Command
+	line     strings.Builder
+	err      error
+	dir      string
+}
+
+// scope is the context a statement runs in.
+type scope struct {
+	src    string     // text the current syntax positions refer to
+	via    []string   // carriers seen so far
+	depth  int        // nesting level of re-parsed scripts and substitutions
+	top    bool       // write to Analysis.Line
+	stdin  input      // what feeds standard input
+	redirs []Redirect // redirections inherited from enclosing compound commands
+}
+
+// input describes standard input of a statement.
+type input struct {
+	fed    bool   // a pipe, file, heredoc or here-string
+	script string // the static heredoc or here-string body
+	static bool   // script is valid
+}
+
+func (a *analyzer) write(s string) {
+	a.line.WriteString(s)
+}
+
+func (a *analyzer) stmts(list []*syntax.Stmt, sc scope) {
+	for i, st := range list {
+		if a.err != nil {
+			return
+		}
+		if sc.top && i > 0 {
+			if list[i-1].Background {
+				a.write(" & ")
+			} else {
+				a.write(" ; ")
+			}
+		}
+		if st.Background {
+			// A background job runs in a subshell: its cd does not stick.
+			dir := a.dir
+			a.stmt(st, sc)
+			a.dir = dir
+		} else {
+			a.stmt(st, sc)
+		}
+	}
+	if sc.top && len(list) > 0 && list[len(list)-1].Background {
+		a.write(" &")
+	}
+}
+
+func (a *analyzer) stmt(st *syntax.Stmt, sc scope) {
+	if a.err != nil {
+		return
+	}
+	if sc.top && st.Negated {
+		a.write("! ")
+	}
+	var own []Redirect
+	if len(st.Redirs) > 0 {
+		own = make([]Redirect, 0, len(st.Redirs))
+		for _, r := range st.Redirs {
+			own = append(own, a.redirect(r, sc.src))
+			sc.stdin = stdinFrom(r, sc.stdin, sc.src)
+		}
+	}
+	switch cmd := st.Cmd.(type) {
+	case nil:
+		if sc.top {
+			a.write(a.redirectsText(own))
+		}
+		if len(own) > 0 {
+			a.bare(join(sc.redirs, own), sc)
+		}
+	case *syntax.CallExpr:
+		a.call(cmd, join(sc.redirs, own), sc)
+	default:
+		inner := sc
+		if len(own) > 0 {
+			inner.redirs = join(sc.redirs, own)
+		}
+		n := len(a.cmds)
+		a.compound(cmd, inner)
+		if len(own) > 0 && len(a.cmds) == n {
+			a.bare(inner.redirs, sc)
+		}
+	}
+	for _, r := range st.Redirs {
+		a.substs(r.Word, sc)
+		if r.Hdoc != nil {
+			a.substs(r.Hdoc, sc)
+		}
+	}
+}
+
+// bare reports a statement made of redirections only (`> file`), which
+// still creates or truncates files.
+func (a *analyzer) bare(redirs []Redirect, sc scope) {
+	a.cmds = append(a.cmds, Command{Via: sc.via, Redirects: redirs, Dir: a.dir})
+}
+
+func (a *analyzer) redirectsText(rs []Redirect) string {
+	var b strings.Builder
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(r.Fd)
+		b.WriteString(r.Op)
+		b.WriteByte(' ')
+		b.WriteString(r.Path)
+	}
+	return b.String()
+}
+
+func (a *analyzer) compound(cmd syntax.Command, sc scope) {
+	top := sc.top
+	switch cmd := cmd.(type) {
+	case *syntax.BinaryCmd:
+		switch cmd.Op {
+		case syntax.Pipe, syntax.PipeAll:
+			// Every pipeline element runs in a subshell.
+			dir := a.dir
+			a.stmt(cmd.X, sc)
+			a.dir = dir
+			if top {
+				a.write(" " + cmd.Op.String() + " ")
+			}
+			right := sc
+			right.stdin = input{fed: true}
+			a.stmt(cmd.Y, right)
+			a.dir = dir
+		case syntax.OrStmt:
+			before := a.dir
+			a.stmt(cmd.X, sc)
+			afterX := a.dir
+			if top {
+				a.write(" || ")
+			}
+			a.dir = merge(before, afterX)
+			a.stmt(cmd.Y, sc)
+			a.dir = merge(afterX, a.dir)
+		default:
+			a.stmt(cmd.X, sc)
+			if top {
+				a.write(" " + cmd.Op.String() + " ")
+			}
+			a.stmt(cmd.Y, sc)
+		}
+		return
+	case *syntax.Subshell:
+		if top {
+			a.write("( ")
+		}
+		dir := a.dir
+		a.stmts(cmd.Stmts, sc)
+		a.dir = dir
+		if top {
+			a.write(" )")
+		}
+		return
+	case *syntax.Block:
+		if top {
+			a.write("{ ")
+		}
+		a.stmts(cmd.Stmts, sc)
+		if top {
+			a.write(" ; }")
+		}
+		return
+	}
+	if top {
+		a.write(source(sc.src, cmd))
+		sc.top = false
+	}
+	before := a.dir
+	switch cmd := cmd.(type) {
+	case *syntax.IfClause:
+		for c := cmd; c != nil && a.err == nil; c = c.Else {
+			a.stmts(c.Cond, sc)
+			a.stmts(c.Then, sc)
+		}
+	case *syntax.WhileClause:
+		a.stmts(cmd.Cond, sc)
+		a.stmts(cmd.Do, sc)
+	case *syntax.ForClause:
+		a.substs(cmd.Loop, sc)
+		a.stmts(cmd.Do, sc)
+	case *syntax.CaseClause:
+		a.substs(cmd.Word, sc)
+		for _, it := range cmd.Items {
+			for _, p := range it.Patterns {
+				a.substs(p, sc)
+			}
+			a.stmts(it.Stmts, sc)
+		}
+	case *syntax.FuncDecl:
+		// The body runs when the function is called, from wherever.
+		a.stmt(cmd.Body, sc)
+		a.dir = before
+	case *syntax.ArithmCmd:
+		a.substs(cmd.X, sc)
+	case *syntax.TestClause:
+		a.substs(cmd.X, sc)
+	case *syntax.LetClause:
+		args := make([]word, 0, len(cmd.Exprs)+1)
+		args = append(args, word{val: "let", static: true})
+		for _, e := range cmd.Exprs {
+			args = append(args, word{val: source(sc.src, e), static: true})
+		}
+		a.emit(args, sc.via, sc.redirs, sc, "", false)
+		for _, e := range cmd.Exprs {
+			a.substs(e, sc)
+		}
+	case *syntax.DeclClause:
+		args := make([]word, 0, len(cmd.Args)+1)
+		args = append(args, word{val: cmd.Variant.Value, static: true})
+		for _, as := range cmd.Args {
+			args = append(args, a.assign(as, sc.src))
+		}
+		a.emit(args, sc.via, sc.redirs, sc, "", false)
+		for _, as := range cmd.Args {
+			a.substs(as, sc)
+		}
+	case *syntax.TimeClause:
+		if cmd.Stmt == nil {
+			a.emit([]word{{val: "time", static: true}}, sc.via, sc.redirs, sc, "", false)
+			break
+		}
+		sc.via = appendVia(sc.via, "time")
+		a.stmt(cmd.Stmt, sc)
+	case *syntax.CoprocClause:
+		sc.via = appendVia(sc.via, "coproc")
+		a.stmt(cmd.Stmt, sc)
+		a.dir = before
+	case *syntax.TestDecl:
+		a.stmt(cmd.Body, sc)
+	}
+	if a.dir != before {
+		// Conditional or repeated bodies: the directory afterwards depends
+		// on runtime results.
+		a.dir = ""
+	}
+}
+
+// call handles a simple command.
+func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
+	var buf [8]word
+	ws := buf[:0]
+	for _, w := range cmd.Args {
+		ws = append(ws, evalWord(w, sc.src))
+	}
+	if sc.top {
+		n := 0
+		for _, as := range cmd.Assigns {
+			if n > 0 {
+				a.write(" ")
+			}
+			a.write(a.assign(as, sc.src).val)
+			n++
+		}
+		for _, w := range ws {
+			if n > 0 {
+				a.write(" ")
+			}
+			a.write(w.val)
+			n++
+		}
+	}
+	if len(ws) == 0 {
+		if len(redirs) > 0 {
+			a.bare(redirs, sc)
+		}
+	} else {
+		a.resolve(ws, sc.via, redirs, sc)
+	}
+	for _, as := range cmd.Assigns {
+		a.substs(as, sc)
+	}
+	for _, w := range cmd.Args {
+		a.substs(w, sc)
+	}
+}
+
+// assign renders NAME=value as a word.
+func (a *analyzer) assign(as *syntax.Assign, src string) word {
+	if as.Name == nil || as.Index != nil || as.Array != nil {
+		return word{val: source(src, as), static: true}
+	}
+	if as.Naked {
+		return word{val: as.Name.Value, static: true}
+	}
+	op := "="
+	if as.Append {
+		op = "+="
+	}
+	if as.Value == nil {
+		return word{val: as.Name.Value + op, static: true}
+	}
+	v := evalWord(as.Value, src)
+	v.val = as.Name.Value + op + v.val
+	return v
+}
+
+func (a *analyzer) redirect(r *syntax.Redirect, src string) Redirect {
+	out := Redirect{Op: r.Op.String()}
+	if r.N != nil {
+		out.Fd = r.N.Value
+	}
+	if r.Word != nil && len(r.Word.Parts) > 0 {
+		w := evalWord(r.Word, src)
+		out.Path, out.Dynamic = w.val, !w.static
+	}
+	return out
+}
+
+// stdinFrom updates in for redirection r.
+func stdinFrom(r *syntax.Redirect, in input, src string) input {
+	if r.N != nil && r.N.Value != "0" {
+		return in
+	}
+	switch r.Op {
+	case syntax.RdrIn, syntax.RdrInOut, syntax.DplIn:
+		return input{fed: true}
+	case syntax.Hdoc, syntax.DashHdoc:
+		body, ok := heredocBody(r)
+		return input{fed: true, script: body, static: ok}
+	case syntax.WordHdoc:
+		if r.Word == nil || len(r.Word.Parts) == 0 {
+			return input{fed: true}
+		}
+		w := evalWord(r.Word, src)
+		return input{fed: true, script: w.val + "\n", static: w.static}
+	}
+	return in
+}
+
+// substs reports the commands inside $(…), `…`, <(…) and >(…) anywhere
+// under node, which must not be a statement list.
+func (a *analyzer) substs(node syntax.Node, sc scope) {
+	if node == nil || a.err != nil {
+		return
+	}
+	if w, ok := node.(*syntax.Word); ok && literal(w) {
+		return // the common case: nothing to walk
+	}
+	syntax.Walk(node, func(n syntax.Node) bool {
+		if a.err != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.CmdSubst:
+			a.subst(n.Stmts, sc)
+			return false
+		case *syntax.ProcSubst:
+			a.subst(n.Stmts, sc)
+			return false
+		}
+		return true
+	})
+}
+
+func (a *analyzer) subst(list []*syntax.Stmt, sc scope) {
+	if !a.deeper(sc) {
+		return
+	}
+	inner := scope{src: sc.src, via: appendVia(sc.via, "$()"), depth: sc.depth + 1, stdin: sc.stdin}
+	dir := a.dir
+	a.stmts(list, inner)
+	a.dir = dir
+}
+
+// deeper reports whether one more nesting level is allowed, recording
+// ErrTooDeep otherwise.
+func (a *analyzer) deeper(sc scope) bool {
+	if sc.depth+1 > a.maxDepth {
+		if a.err == nil {
+			a.err = fmt.Errorf("%w: more than %d levels", ErrTooDeep, a.maxDepth)
+		}
+		return false
+	}
+	return true
+}
+
+// nested parses script and reports its commands. It returns false when
+// script is not valid shell.
+func (a *analyzer) nested(script string, via []string, redirs []Redirect, sc scope, stdin input, keepDir bool) bool {
+	if !a.deeper(sc) {
+		return true
+	}
+	f, err := a.parser.Parse(strings.NewReader(script), "")
+	if err != nil {
+		return false
+	}
+	inner := scope{src: script, via: via, depth: sc.depth + 1, stdin: stdin, redirs: redirs}
+	dir := a.dir
+	a.stmts(f.Stmts, inner)
+	if !keepDir {
+		a.dir = dir
+	}
+	return true
+}
+
+// emit records a command made of ws, ws[0] being its name.
+func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, opaque string, dynamic bool) {
+	c := Command{Via: via, Redirects: redirs, Opaque: opaque, Dir: a.dir}
+	name := ws[0]
+	c.Dynamic = dynamic || !name.static
+	head := name.val
+	if name.static {
+		c.Name = base(name.val)
+		head = c.Name
+		if strings.IndexByte(name.val, '/') >= 0 {
+			c.Path = name.val
+		}
+	}
+	c.Text = head
+	if len(ws) > 1 {
+		c.Args = make([]string, len(ws)-1)
+		n := len(head) + len(ws) - 1
+		for i, w := range ws[1:] {
+			c.Args[i] = w.val
+			n += len(w.val)
+		}
+		var b strings.Builder
+		b.Grow(n)
+		b.WriteString(head)
+		for _, arg := range c.Args {
+			b.WriteByte(' ')
+			b.WriteString(arg)
+		}
+		c.Text = b.String()
+	}
+	a.cmds = append(a.cmds, c)
+	if c.Name == "cd" || c.Name == "pushd" || c.Name == "popd" {
+		a.chdir(c, ws[1:])
+	}
+}
+
+// chdir follows a cd in the current shell.
+func (a *analyzer) chdir(c Command, args []word) {
+	for _, v := range c.Via {
+		if v != "builtin" && v != "command" && v != "eval" {
+			return // not the current shell
+		}
+	}
+	if c.Name == "popd" {
+		a.dir = ""
+		return
+	}
+	for len(args) > 0 && args[0].static && len(args[0].val) > 1 && args[0].val[0] == '-' {
+		if args[0].val == "--" {
+			args = args[1:]
+			break
+		}
+		args = args[1:]
+	}
+	if len(args) == 0 || !args[0].static {
+		a.dir = ""
+		return
+	}
+	d := args[0].val
+	switch {
+	case d == "" || d == "-" || d[0] == '~' || d[0] == '+':
+		a.dir = ""
+	case d[0] == '/':
+		a.dir = path.Clean(d)
+	case a.dir != "":
+		a.dir = path.Join(a.dir, d)
+	}
+}
+
+func cleanDir(d string) string {
+	if d == "" {
+		return ""
+	}
+	return path.Clean(d)
+}
+
+func merge(x, y string) string {
+	if x == y {
+		return x
+	}
+	return ""
+}
+
+// base strips the directory from a command word.
+func base(s string) string {
+	i := strings.LastIndexByte(s, '/')
+	if i < 0 || i == len(s)-1 {
+		return s
+	}
+	return s[i+1:]
+}
+
+// join returns x followed by y, reusing either when the other is empty.
+func join(x, y []Redirect) []Redirect {
+	if len(x) == 0 {
+		return y
+	}
+	if len(y) == 0 {
+		return x
+	}
+	out := make([]Redirect, 0, len(x)+len(y))
+	return append(append(out, x...), y...)
+}
+
+// appendVia returns via plus s in a new array, so slices shared between
+// commands never alias.
+func appendVia(via []string, s string) []string {
+	out := make([]string, len(via)+1)
+	copy(out, via)
+	out[len(via)] = s
+	return out
+}
+
+// source returns the text of n in src, or "" when positions are unusable.
+func source(src string, n syntax.Node) string {
+	if n == nil {
+		return ""
+	}
+	start, end := n.Pos(), n.End()
+	if !start.IsValid() || !end.IsValid() {
+		return ""
+	}
+	s, e := start.Offset(), end.Offset()
+	if s > e || e > uint(len(src)) {
+		return ""
+	}
+	return src[s:e]
+}

@@ -1,0 +1,243 @@
+package shell
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// word is a shell word after quote removal.
+type word struct {
+	val    string // unquoted value; dynamic parts keep their source text
+	static bool   // no parameter, command, arithmetic or process expansion
+	glob   bool   // unquoted pattern characters: the word may expand to file names
+	brace  bool   // unquoted '{': the word may be a brace expansion
+	node   *syntax.Word
+}
+
+// literal reports whether w holds only plain literals and single quotes,
+// so walking it for substitutions is pointless.
+func literal(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit, *syntax.SglQuoted:
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				if _, ok := q.(*syntax.Lit); !ok {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// evalWord removes quotes from w. src is the text w's positions refer to.
+func evalWord(w *syntax.Word, src string) word {
+	out := word{static: true, node: w}
+	if len(w.Parts) == 1 {
+		// Fast path: a plain literal needs no copying.
+		if l, ok := w.Parts[0].(*syntax.Lit); ok && !strings.ContainsAny(l.Value, "\\*?[{") {
+			out.val = l.Value
+			return out
+		}
+	}
+	var b strings.Builder
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			unquoteLit(&b, p.Value, &out)
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				ansiC(&b, p.Value)
+			} else {
+				b.WriteString(p.Value)
+			}
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				if l, ok := q.(*syntax.Lit); ok {
+					unescape(&b, l.Value, "$`\"\\\n")
+				} else {
+					out.static = false
+					b.WriteString(source(src, q))
+				}
+			}
+		case *syntax.ExtGlob:
+			out.glob = true
+			b.WriteString(source(src, p))
+		default:
+			out.static = false
+			b.WriteString(source(src, p))
+		}
+	}
+	out.val = b.String()
+	return out
+}
+
+// unquoteLit writes an unquoted literal with backslash escapes removed and
+// notes pattern characters.
+func unquoteLit(b *strings.Builder, s string, w *word) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\':
+			if i+1 < len(s) {
+				i++
+				if s[i] != '\n' {
+					b.WriteByte(s[i])
+				}
+			}
+			continue
+		case '*', '?':
+			w.glob = true
+		case '[':
+			if strings.IndexByte(s[i+1:], ']') >= 0 {
+				w.glob = true
+			}
+		case '{':
+			w.brace = true
+		}
+		b.WriteByte(c)
+	}
+}
+
+// unescape writes s, dropping a backslash before any byte in special
+// (double-quote and heredoc rules); an escaped newline disappears.
+func unescape(b *strings.Builder, s, special string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && i+1 < len(s) && strings.IndexByte(special, s[i+1]) >= 0 {
+			i++
+			if s[i] != '\n' {
+				b.WriteByte(s[i])
+			}
+			continue
+		}
+		b.WriteByte(c)
+	}
+}
+
+// heredocBody returns the static body of a heredoc redirection.
+func heredocBody(r *syntax.Redirect) (string, bool) {
+	if r.Hdoc == nil {
+		return "", true
+	}
+	quoted := r.Word == nil
+	if r.Word != nil {
+		for _, p := range r.Word.Parts {
+			switch p := p.(type) {
+			case *syntax.Lit:
+				if strings.IndexByte(p.Value, '\\') >= 0 {
+					quoted = true
+				}
+			default:
+				quoted = true
+			}
+		}
+	}
+	var b strings.Builder
+	for _, p := range r.Hdoc.Parts {
+		l, ok := p.(*syntax.Lit)
+		if !ok {
+			return "", false
+		}
+		if quoted {
+			b.WriteString(l.Value)
+		} else {
+			unescape(&b, l.Value, "$`\\\n")
+		}
+	}
+	return b.String(), true
+}
+
+// ansiC writes the value of a $'…' string.
+func ansiC(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch e := s[i]; e {
+		case 'a':
+			b.WriteByte('\a')
+		case 'b':
+			b.WriteByte('\b')
+		case 'e', 'E':
+			b.WriteByte(0x1b)
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'v':
+			b.WriteByte('\v')
+		case '\\', '\'', '"', '?':
+			b.WriteByte(e)
+		case 'c':
+			if i+1 < len(s) {
+				i++
+				b.WriteByte(s[i] & 0x1f)
+			} else {
+				b.WriteString("\\c")
+			}
+		case 'x', 'u', 'U':
+			max := 2
+			switch e {
+			case 'u':
+				max = 4
+			case 'U':
+				max = 8
+			}
+			j := i + 1
+			for j < len(s) && j-i-1 < max && isHex(s[j]) {
+				j++
+			}
+			if j == i+1 {
+				b.WriteByte('\\')
+				b.WriteByte(e)
+				continue
+			}
+			n, _ := strconv.ParseUint(s[i+1:j], 16, 32)
+			if e == 'x' {
+				b.WriteByte(byte(n))
+			} else if r := rune(n); utf8.ValidRune(r) {
+				b.WriteRune(r)
+			}
+			i = j - 1
+		case '0', '1', '2', '3', '4', '5', '6', '7':
+			j := i
+			for j < len(s) && j-i < 3 && s[j] >= '0' && s[j] <= '7' {
+				j++
+			}
+			n, _ := strconv.ParseUint(s[i:j], 8, 16)
+			b.WriteByte(byte(n))
+			i = j - 1
+		default:
+			b.WriteByte('\\')
+			b.WriteByte(e)
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// braceExpands reports whether w holds a real brace expansion such as
+// {a,b} or {1..3}, which the parser leaves as literal text.
+func braceExpands(w *syntax.Word) bool {
+	if w == nil {
+		return false
+	}
+	cp := syntax.Word{Parts: append([]syntax.WordPart(nil), w.Parts...)}
+	return syntax.SplitBraces(&cp)
+}
