@@ -556,14 +556,14 @@ func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, op
 	}
 	a.cmds = append(a.cmds, c)
 	if c.Name == "cd" || c.Name == "pushd" || c.Name == "popd" {
-		a.chdir(c, ws[1:])
+		a.chdir(c, ws[1:], len(sc.via))
 	}
 }
 
 // chdir follows a cd in the current shell.
-func (a *analyzer) chdir(c Command, args []word) {
-	for _, v := range c.Via {
-		if v != "builtin" && v != "command" && v != "eval" {
+func (a *analyzer) chdir(c Command, args []word, inherited int) {
+	for _, v := range c.Via[min(inherited, len(c.Via)):] {
+		if v != "builtin" && v != "command" {
 			return // not the current shell
 		}
 	}

@@ -1,0 +1,370 @@
+package shell
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// c builds an expected command from its text: the first space-separated
+// field is Name, the rest are Args. Options adjust the rest.
+func c(text string, opts ...func(*Command)) Command {
+	fields := strings.Split(text, " ")
+	cmd := Command{Name: fields[0], Text: text}
+	if len(fields) > 1 {
+		cmd.Args = fields[1:]
+	}
+	for _, o := range opts {
+		o(&cmd)
+	}
+	return cmd
+}
+
+func via(v ...string) func(*Command)      { return func(c *Command) { c.Via = v } }
+func opaque(s string) func(*Command)      { return func(c *Command) { c.Opaque = s } }
+func cpath(p string) func(*Command)        { return func(c *Command) { c.Path = p } }
+func dir(d string) func(*Command)         { return func(c *Command) { c.Dir = d } }
+func args(a ...string) func(*Command)     { return func(c *Command) { c.Args = a } }
+func redirs(r ...Redirect) func(*Command) { return func(c *Command) { c.Redirects = r } }
+
+// dyn marks a command whose name is unknown: Name is "", Text stays.
+func dyn(c *Command) {
+	c.Name, c.Dynamic, c.Opaque = "", true, OpaqueDynamicName
+}
+
+var analyzeTests = []struct {
+	name string
+	in   string
+	line string // "" means same as in
+	want []Command
+}{
+	// Lists and pipelines.
+	{"and list", "cd infra && terraform apply -auto-approve", "", []Command{
+		c("cd infra"), c("terraform apply -auto-approve"),
+	}},
+	{"three commands", "cd infra && terraform init && terraform apply -auto-approve", "", []Command{
+		c("cd infra"), c("terraform init"), c("terraform apply -auto-approve"),
+	}},
+	{"quoted argument", `echo "terraform apply"`, "echo terraform apply", []Command{
+		c("echo terraform apply", args("terraform apply")),
+	}},
+	{"all operators", "a; b & c || d | e |& f", "a ; b & c || d | e |& f", []Command{
+		c("a"), c("b"), c("c"), c("d"), c("e"), c("f"),
+	}},
+	{"newlines", "a\nb\n\nc", "a ; b ; c", []Command{c("a"), c("b"), c("c")}},
+	{"trailing background", "sleep 1 &", "sleep 1 &", []Command{c("sleep 1")}},
+	{"negation", "! grep -q x f", "", []Command{c("grep -q x f")}},
+	{"subshell", "(cd a; make)", "( cd a ; make )", []Command{c("cd a"), c("make")}},
+	{"group", "{ a; b; } && c", "{ a ; b ; } && c", []Command{c("a"), c("b"), c("c")}},
+	{"if", "if test -f x; then rm x; elif true; then :; else echo no; fi", "", []Command{
+		c("test -f x"), c("rm x"), c("true"), c(":"), c("echo no"),
+	}},
+	{"while", "while read l; do echo $l; done < in", "while read l; do echo $l; done", []Command{
+		c("read l", redirs(Redirect{Op: "<", Path: "in"})),
+		c("echo $l", redirs(Redirect{Op: "<", Path: "in"})),
+	}},
+	{"for", "for f in $(ls); do rm $f; done", "", []Command{
+		c("ls", via("$()")), c("rm $f"),
+	}},
+	{"case", "case $x in a) rm a;; *) echo b;; esac", "", []Command{c("rm a"), c("echo b")}},
+	{"function", "f() { rm -rf /; }; f", "f() { rm -rf /; } ; f", []Command{c("rm -rf /"), c("f")}},
+	{"time keyword", "time make -j4", "", []Command{c("make -j4", via("time"))}},
+	{"test and arithmetic", "[[ -f $(which x) ]] && (( n = $(wc -l < f) ))", "", []Command{
+		c("which x", via("$()")),
+		c("wc -l", via("$()"), redirs(Redirect{Op: "<", Path: "f"})),
+	}},
+	{"declaration", "export PATH=/tmp:$PATH", "", []Command{c("export PATH=/tmp:$PATH")}},
+	{"assignment only", "A=$(rm x)", "A=$(rm x)", []Command{c("rm x", via("$()"))}},
+	{"leading assignments", "A=1 B='x y' make", "A=1 B=x y make", []Command{c("make")}},
+	{"comment", "ls # rm -rf /", "ls", []Command{c("ls")}},
+
+	// Wrappers.
+	{"sudo", "sudo -u root rm -rf /", "", []Command{c("rm -rf /", via("sudo"))}},
+	{"sudo cluster and long", "sudo -Eu root --chdir=/tmp -- rm x", "", []Command{c("rm x", via("sudo"))}},
+	{"sudo assignment", "sudo FOO=1 rm x", "", []Command{c("rm x", via("sudo"))}},
+	{"sudo alone", "sudo -l", "", []Command{c("sudo -l")}},
+	{"sudo list command", "sudo -l rm x", "", []Command{c("sudo -l rm x")}},
+	{"doas", "doas -u admin rm x", "", []Command{c("rm x", via("doas"))}},
+	{"env", "env -i A=1 rm x", "", []Command{c("rm x", via("env"))}},
+	{"env unset", "env -u HOME --chdir /tmp rm x", "", []Command{c("rm x", via("env"))}},
+	{"env alone", "env", "", []Command{c("env")}},
+	{"env split", "env -S 'rm -rf /' extra", "env -S rm -rf / extra", []Command{c("rm -rf / extra", via("env"))}},
+	{"command", "command rm x", "", []Command{c("rm x", via("command"))}},
+	{"command -v", "command -v rm", "", []Command{c("command -v rm")}},
+	{"builtin", "builtin cd /tmp", "", []Command{c("cd /tmp", via("builtin"))}},
+	{"exec", "exec -a name rm x", "", []Command{c("rm x", via("exec"))}},
+	{"exec redirect only", "exec > log", "exec", []Command{c("exec", redirs(Redirect{Op: ">", Path: "log"}))}},
+	{"nohup", "nohup rm x &", "nohup rm x &", []Command{c("rm x", via("nohup"))}},
+	{"setsid", "setsid -f rm x", "", []Command{c("rm x", via("setsid"))}},
+	{"timeout", "timeout 10 rm x", "", []Command{c("rm x", via("timeout"))}},
+	{"timeout options", "timeout -s KILL --kill-after=5 10s rm x", "", []Command{c("rm x", via("timeout"))}},
+	{"time command", "/usr/bin/time -f %e rm x", "", []Command{c("rm x", via("time"))}},
+	{"nice", "nice -n 5 rm x", "", []Command{c("rm x", via("nice"))}},
+	{"nice short", "nice -10 rm x", "", []Command{c("rm x", via("nice"))}},
+	{"stdbuf", "stdbuf -oL -e 0 rm x", "", []Command{c("rm x", via("stdbuf"))}},
+	{"wrapper chain", "sudo nice -n 5 timeout 3 env A=1 rm x", "", []Command{
+		c("rm x", via("sudo", "nice", "timeout", "env")),
+	}},
+	{"xargs", "ls | xargs rm -f", "", []Command{c("ls"), c("rm -f", via("xargs"))}},
+	{"xargs options", "find . -print0 | xargs -0 -n 1 -I {} -P 4 rm {}", "", []Command{
+		c("find . -print0"), c("rm {}", via("xargs")),
+	}},
+	{"xargs echo", "ls | xargs", "", []Command{c("ls"), c("echo", via("xargs"))}},
+	{"xargs shell", `xargs sh -c 'rm "$1"' _`, `xargs sh -c rm "$1" _`, []Command{
+		c("rm $1", via("xargs", "sh -c")),
+	}},
+	{"watch", "watch -n 5 'kubectl get pods | grep x'", "watch -n 5 kubectl get pods | grep x", []Command{
+		c("kubectl get pods", via("watch")), c("grep x", via("watch")),
+	}},
+	{"watch exec", "watch -x rm x", "", []Command{c("rm x", via("watch"))}},
+
+	// Shells.
+	{"bash -c", "bash -c 'rm -rf / && echo hi'", "bash -c rm -rf / && echo hi", []Command{
+		c("rm -rf /", via("bash -c")), c("echo hi", via("bash -c")),
+	}},
+	{"nested -c", `sh -c "bash -c 'rm x'"`, "sh -c bash -c 'rm x'", []Command{
+		c("rm x", via("sh -c", "bash -c")),
+	}},
+	{"bash -lc", "bash -lc 'make test'", "bash -lc make test", []Command{c("make test", via("bash -c"))}},
+	{"bash -o", "bash -o pipefail -ec 'a | b'", "bash -o pipefail -ec a | b", []Command{
+		c("a", via("bash -c")), c("b", via("bash -c")),
+	}},
+	{"sudo bash -c", "sudo bash -c 'rm x'", "sudo bash -c rm x", []Command{c("rm x", via("sudo", "bash -c"))}},
+	{"dynamic script", `bash -c "$CMD"`, "bash -c $CMD", []Command{
+		c("bash -c $CMD", func(c *Command) { c.Dynamic, c.Opaque = true, OpaqueDynamicScript }),
+	}},
+	{"invalid script", "sh -c 'echo \"'", `sh -c echo "`, []Command{
+		c(`sh -c echo "`, args("-c", `echo "`), opaque(OpaqueInvalidScript)),
+	}},
+	{"script file", "bash ./build.sh", "", []Command{c("bash ./build.sh")}},
+	{"interactive shell", "bash", "", []Command{c("bash")}},
+
+	// find.
+	{"find exec", `find . -name '*.tmp' -exec rm {} \;`, "find . -name *.tmp -exec rm {} ;", []Command{
+		c("find . -name *.tmp -exec rm {} ;"), c("rm {}", via("find -exec")),
+	}},
+	{"find execdir plus", "find . -execdir sudo rm -f {} + -ok echo {} ';'", "find . -execdir sudo rm -f {} + -ok echo {} ;", []Command{
+		c("find . -execdir sudo rm -f {} + -ok echo {} ;"),
+		c("rm -f {}", via("find -exec", "sudo")),
+		c("echo {}", via("find -exec")),
+	}},
+	{"find delete", "find /tmp -delete", "", []Command{c("find /tmp -delete")}},
+
+	// Substitutions.
+	{"command substitution", "echo $(date) `whoami`", "", []Command{
+		c("echo $(date) `whoami`"), c("date", via("$()")), c("whoami", via("$()")),
+	}},
+	{"process substitution", "diff <(ls a) >(tee b)", "", []Command{
+		c("diff <(ls a) >(tee b)", args("<(ls a)", ">(tee b)")), c("ls a", via("$()")), c("tee b", via("$()")),
+	}},
+	{"substitution in redirect", "echo hi > $(mktemp)", "echo hi", []Command{
+		c("echo hi", redirs(Redirect{Op: ">", Path: "$(mktemp)", Dynamic: true})),
+		c("mktemp", via("$()")),
+	}},
+	{"substitution in parameter", "echo ${X:-$(rm y)}", "", []Command{
+		c("echo ${X:-$(rm y)}", args("${X:-$(rm y)}")), c("rm y", via("$()")),
+	}},
+	{"nested substitution", "echo $(echo $(rm x))", "", []Command{
+		c("echo $(echo $(rm x))", args("$(echo $(rm x))")), c("echo $(rm x)", via("$()"), args("$(rm x)")), c("rm x", via("$()", "$()")),
+	}},
+	{"substitution inside bash -c", `bash -c 'echo $(rm x)'`, "bash -c echo $(rm x)", []Command{
+		c("echo $(rm x)", via("bash -c"), args("$(rm x)")), c("rm x", via("bash -c", "$()")),
+	}},
+
+	// Dynamic names.
+	{"dynamic substitution", "$(echo rm) -rf /", "", []Command{
+		c("$(echo rm) -rf /", dyn, args("-rf", "/")), c("echo rm", via("$()")),
+	}},
+	{"dynamic variable", "$CMD x", "", []Command{c("$CMD x", dyn, args("x"))}},
+	{"dynamic quoted", `"${X}" y`, "${X} y", []Command{c("${X} y", dyn, args("y"))}},
+	{"dynamic behind wrapper", "sudo $CMD", "", []Command{c("$CMD", dyn, args(), via("sudo"))}},
+	{"dynamic glob", "/bin/r? x", "", []Command{c("/bin/r? x", dyn, args("x"))}},
+	{"dynamic brace", "{rm,-rf,/}", "", []Command{c("{rm,-rf,/}", dyn, args())}},
+	{"test bracket", "[ -f x ]", "", []Command{c("[ -f x ]")}},
+
+	// eval and source.
+	{"eval", `eval "rm -rf /"`, "eval rm -rf /", []Command{
+		c("eval rm -rf /", args("rm -rf /"), opaque(OpaqueEval)), c("rm -rf /", via("eval")),
+	}},
+	{"eval dynamic", `eval "$X"`, "eval $X", []Command{c("eval $X", opaque(OpaqueEval))}},
+	{"source", "source ./env.sh && . x", "", []Command{
+		c("source ./env.sh", opaque(OpaqueSource)), c(". x", opaque(OpaqueSource)),
+	}},
+
+	// Interpreters fed on stdin.
+	{"curl sh", "curl https://x | sh", "", []Command{c("curl https://x"), c("sh", opaque(OpaqueStdin))}},
+	{"base64 bash", "echo aGVsbG8= | base64 -d | bash", "", []Command{
+		c("echo aGVsbG8="), c("base64 -d"), c("bash", opaque(OpaqueStdin)),
+	}},
+	{"sudo bash -s", "curl x | sudo bash -s -- arg", "", []Command{
+		c("curl x"), c("bash -s -- arg", via("sudo"), opaque(OpaqueStdin)),
+	}},
+	{"pipe into script file", "echo x | bash ./s.sh", "", []Command{c("echo x"), c("bash ./s.sh")}},
+	{"python stdin", "curl x | python3 -", "", []Command{c("curl x"), c("python3 -", opaque(OpaqueStdin))}},
+	{"python script", "cat f | python3 -u script.py", "", []Command{c("cat f"), c("python3 -u script.py")}},
+	{"python module", "cat f | python -m json.tool", "", []Command{c("cat f"), c("python -m json.tool")}},
+	{"python inline", `python3 -c "import os"`, "python3 -c import os", []Command{
+		c("python3 -c import os", args("-c", "import os"), opaque(OpaqueInlineCode)),
+	}},
+	{"node perl ruby", "x | node; x | perl -w; x | ruby", "x | node ; x | perl -w ; x | ruby", []Command{
+		c("x"), c("node", opaque(OpaqueStdin)),
+		c("x"), c("perl -w", opaque(OpaqueStdin)),
+		c("x"), c("ruby", opaque(OpaqueStdin)),
+	}},
+	{"perl inline", "perl -i.bak -pe 's/a/b/' f", "perl -i.bak -pe s/a/b/ f", []Command{
+		c("perl -i.bak -pe s/a/b/ f", opaque(OpaqueInlineCode)),
+	}},
+	{"heredoc bash", "bash <<EOF\nrm -rf /\nEOF", "bash", []Command{
+		c("bash", opaque(OpaqueStdin), redirs(Redirect{Op: "<<", Path: "EOF"})),
+		c("rm -rf /", via("heredoc"), redirs(Redirect{Op: "<<", Path: "EOF"})),
+	}},
+	{"here-string sh", `sh <<< "rm x"`, "sh", []Command{
+		c("sh", opaque(OpaqueStdin), redirs(Redirect{Op: "<<<", Path: "rm x"})),
+		c("rm x", via("heredoc"), redirs(Redirect{Op: "<<<", Path: "rm x"})),
+	}},
+	{"dynamic heredoc", "bash <<EOF\n$X\nEOF", "bash", []Command{
+		c("bash", opaque(OpaqueStdin), redirs(Redirect{Op: "<<", Path: "EOF"})),
+	}},
+	{"stdin file", "bash < s.sh", "bash", []Command{
+		c("bash", opaque(OpaqueStdin), redirs(Redirect{Op: "<", Path: "s.sh"})),
+	}},
+	{"pipe into group", "curl x | { bash; }", "curl x | { bash ; }", []Command{
+		c("curl x"), c("bash", opaque(OpaqueStdin)),
+	}},
+
+	// Names and quoting.
+	{"absolute path", "/bin/rm -rf /", "", []Command{c("rm -rf /", cpath("/bin/rm"))}},
+	{"relative path", "./node_modules/.bin/jest --ci", "", []Command{
+		c("jest --ci", cpath("./node_modules/.bin/jest")),
+	}},
+	{"empty quotes", "r''m -rf /", "rm -rf /", []Command{c("rm -rf /")}},
+	{"backslash", `\rm x`, "rm x", []Command{c("rm x")}},
+	{"double quoted name", `"rm" x`, "rm x", []Command{c("rm x")}},
+	{"ansi-c", `$'\x72m' x`, "rm x", []Command{c("rm x")}},
+	{"escapes in double quotes", `echo "a\"b\$c\d"`, `echo a"b$c\d`, []Command{c(`echo a"b$c\d`)}},
+	{"dynamic argument", `ls "$HOME/x"`, "ls $HOME/x", []Command{c("ls $HOME/x")}},
+	{"line continuation", "rm \\\n  -rf x", "rm -rf x", []Command{c("rm -rf x")}},
+
+	// Redirections.
+	{"redirects", "ls > out.txt 2>&1", "ls", []Command{
+		c("ls", redirs(Redirect{Op: ">", Path: "out.txt"}, Redirect{Op: ">&", Fd: "2", Path: "1"})),
+	}},
+	{"heredoc cat", "cat <<EOF\nhi\nEOF", "cat", []Command{c("cat", redirs(Redirect{Op: "<<", Path: "EOF"}))}},
+	{"heredoc substitution", "cat <<EOF\n$(rm x)\nEOF", "cat", []Command{
+		c("cat", redirs(Redirect{Op: "<<", Path: "EOF"})), c("rm x", via("$()")),
+	}},
+	{"quoted heredoc", "cat <<'EOF'\n$(rm x)\nEOF", "cat", []Command{c("cat", redirs(Redirect{Op: "<<", Path: "EOF"}))}},
+	{"bare redirect", "> /etc/passwd", "> /etc/passwd", []Command{
+		{Redirects: []Redirect{{Op: ">", Path: "/etc/passwd"}}},
+	}},
+	{"group redirect", "{ echo a; echo b; } >> log", "{ echo a ; echo b ; }", []Command{
+		c("echo a", redirs(Redirect{Op: ">>", Path: "log"})),
+		c("echo b", redirs(Redirect{Op: ">>", Path: "log"})),
+	}},
+	{"redirect into bash -c", "bash -c 'echo x' > f", "bash -c echo x", []Command{
+		c("echo x", via("bash -c"), redirs(Redirect{Op: ">", Path: "f"})),
+	}},
+}
+
+func TestAnalyze(t *testing.T) {
+	t.Parallel()
+	for _, tt := range analyzeTests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			an, err := Analyze(tt.in, Options{})
+			if err != nil {
+				t.Fatalf("Analyze(%q): %v", tt.in, err)
+			}
+			line := tt.line
+			if line == "" {
+				line = tt.in
+			}
+			if an.Line != line {
+				t.Errorf("Analyze(%q).Line = %q, want %q", tt.in, an.Line, line)
+			}
+			if !reflect.DeepEqual(an.Commands, tt.want) {
+				t.Errorf("Analyze(%q).Commands:\n got %s\nwant %s", tt.in, dump(an.Commands), dump(tt.want))
+			}
+		})
+	}
+}
+
+func dump(cmds []Command) string {
+	var b strings.Builder
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "\n\t%#v", c)
+	}
+	return b.String()
+}
+
+func TestAnalyzeDir(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want []string // Dir of each command
+	}{
+		{"cd infra && terraform apply", []string{"/w", "/w/infra"}},
+		{"cd /tmp; cd ../x; ls", []string{"/w", "/tmp", "/x"}},
+		{"(cd a; make); make", []string{"/w", "/w/a", "/w"}},
+		{"cd a | ls; ls", []string{"/w", "/w", "/w"}},
+		{"cd $X && ls", []string{"/w", ""}},
+		{"cd && ls", []string{"/w", ""}},
+		{"cd a || ls; ls", []string{"/w", "", ""}},
+		{"if true; then cd a; fi; ls", []string{"/w", "/w", ""}},
+		{"bash -c 'cd a; ls'; ls", []string{"/w", "/w/a", "/w"}},
+		{"eval cd a; ls", []string{"/w", "/w", "/w/a"}},
+	}
+	for _, tt := range tests {
+		an, err := Analyze(tt.in, Options{Dir: "/w/"})
+		if err != nil {
+			t.Fatalf("Analyze(%q): %v", tt.in, err)
+		}
+		var got []string
+		for _, c := range an.Commands {
+			got = append(got, c.Dir)
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Analyze(%q) dirs = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAnalyzeErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   string
+		opts Options
+		want string // substring of the error
+		is   error
+	}{
+		{"unterminated quote", "echo 'unterminated", Options{}, "1:6", nil},
+		{"bad syntax", "ls &&", Options{}, "1:4", nil},
+		{"second line", "ls\nif then", Options{}, "2:", nil},
+		{"too large", strings.Repeat("a", MaxInput+1), Options{}, "too large", ErrTooLarge},
+		{"deep substitution", "echo $(echo $(echo $(ls)))", Options{MaxDepth: 2}, "too deep", ErrTooDeep},
+		{"deep bash -c", `sh -c "sh -c 'ls'"`, Options{MaxDepth: 1}, "too deep", ErrTooDeep},
+		{"deep default", strings.Repeat("$(", 9) + "ls" + strings.Repeat(")", 9), Options{}, "too deep", ErrTooDeep},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			an, err := Analyze(tt.in, tt.opts)
+			if err == nil {
+				t.Fatalf("Analyze(%.40q) = %+v, want error", tt.in, an)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Analyze(%.40q) error = %q, want it to contain %q", tt.in, err, tt.want)
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("Analyze(%.40q) error = %v, want errors.Is %v", tt.in, err, tt.is)
+			}
+		})
+	}
+	// Exactly at the limit is fine.
+	if _, err := Analyze(strings.Repeat("$(", 8)+"ls"+strings.Repeat(")", 8), Options{}); err != nil {
+		t.Errorf("depth 8: %v", err)
+	}
+}
