@@ -26,7 +26,16 @@ type digestView struct {
 // operation, tool, server, args and context. Approvals bind to it: changing
 // any argument changes the digest.
 func (a Action) Digest() (string, error) {
-	b, err := canonjson.Marshal(digestView{a.Type, a.Target, a.Operation, a.Tool, a.Server, a.Args, a.Context})
+	// An empty map and no map are the same action: Action's JSON drops both
+	// (omitempty), and a stored action must keep its digest.
+	args, ctx := a.Args, a.Context
+	if len(args) == 0 {
+		args = nil
+	}
+	if len(ctx) == 0 {
+		ctx = nil
+	}
+	b, err := canonjson.Marshal(digestView{a.Type, a.Target, a.Operation, a.Tool, a.Server, args, ctx})
 	if err != nil {
 		return "", fmt.Errorf("decision: action digest: %w", err)
 	}

@@ -272,8 +272,25 @@ func mergeChain(chain []*Pack) (map[string]any, map[string]ruleOrigin, error) {
 	if mode != nil {
 		merged["mode"] = mode
 	}
-	if rules != nil {
-		merged["rules"] = rules
+	if rules == nil {
+		rules = []any{}
+	}
+	merged["rules"] = rules
+	// Every list section is present, so that documents compare entry by entry.
+	for sec, keys := range map[string][]string{
+		"filesystem": {"block_read", "block_write", "require_approval_write"},
+		"commands":   {"block", "require_approval", "allow"},
+	} {
+		m, _ := merged[sec].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			merged[sec] = m
+		}
+		for _, k := range keys {
+			if _, ok := m[k]; !ok {
+				m[k] = []any{}
+			}
+		}
 	}
 	for _, sec := range []string{"filesystem", "commands"} {
 		if m, ok := merged[sec].(map[string]any); ok {

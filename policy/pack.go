@@ -12,6 +12,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // Limits on pack files. A pack is configuration written by people; anything
@@ -338,6 +340,8 @@ func depth(v any) int {
 	return 0
 }
 
+var englishPrinter = message.NewPrinter(language.English)
+
 func validate(name string, doc any) error {
 	sch, err := packSchema()
 	if err != nil {
@@ -352,7 +356,7 @@ func validate(name string, doc any) error {
 		return &Error{File: name, Msg: err.Error(), Err: err}
 	}
 	leaf := deepestCause(ve)
-	return &Error{File: name, Pointer: pointer(leaf.InstanceLocation), Msg: leaf.ErrorKind.LocalizedString(nil), Err: err}
+	return &Error{File: name, Pointer: pointer(leaf.InstanceLocation), Msg: leaf.ErrorKind.LocalizedString(englishPrinter), Err: err}
 }
 
 // deepestCause picks the most specific failure: the one deepest in the

@@ -223,6 +223,7 @@ func envSkip(ws []word) (int, *word) {
 // resolve reports the command made of ws, seeing through wrappers and
 // carriers.
 func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope) {
+	var chain []string
 	for a.err == nil {
 		head := ws[0]
 		if !head.static || head.glob || (head.brace && braceExpands(head.node)) {
@@ -244,16 +245,28 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 			a.emit(ws, via, redirs, sc, "", false)
 			return
 		}
-		via = appendVia(via, name)
+		if len(chain) == 0 {
+			// Own the array from here on, so a long chain of wrappers
+			// appends in amortized time.
+			chain = via[:len(via):len(via)]
+		}
+		chain = append(chain, name)
+		via = chain
 		if name == "xargs" {
 			sc.stdin = input{} // GNU xargs gives its command /dev/null
 		}
 		if split != nil {
+			// env -S re-parses a string: it counts as nesting.
+			if !a.deeper(sc) {
+				return
+			}
+			sc.depth++
 			words, ok := a.splitWords(*split)
 			if !ok {
 				words = []word{{val: split.val, static: false}}
 			}
 			ws = append(words, ws[start:]...)
+			ws = ws[skipAssigns(ws, 0):]
 			if len(ws) == 0 {
 				a.emit([]word{{val: name, static: true}}, via[:len(via)-1], redirs, sc, "", false)
 				return
@@ -373,7 +386,8 @@ options:
 		a.emit(ws, via, redirs, sc, "", false) // runs a script file
 	case sc.stdin.fed:
 		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
-		if sc.stdin.static {
+		if sc.stdin.static && !*sc.stdin.read {
+			*sc.stdin.read = true
 			// The script's own commands read what is left of the same
 			// input; it carries no further script we know of.
 			a.nested(sc.stdin.script, appendVia(via, "heredoc"), redirs, sc, input{fed: true}, false)
@@ -419,7 +433,8 @@ func (a *analyzer) watch(ws []word, via []string, redirs []Redirect, sc scope) {
 	}
 	exec := false
 	for _, w := range ws[1:start] {
-		if w.val == "--exec" || (!strings.HasPrefix(w.val, "--") && strings.IndexByte(w.val, 'x') > 0) {
+		v := w.val
+		if v == "--exec" || (len(v) > 1 && v[0] == '-' && v[1] != '-' && strings.IndexByte(v, 'x') > 0) {
 			exec = true
 		}
 	}
@@ -451,7 +466,7 @@ var (
 	}
 	perlInterp = &interpTable{optTable: optTable{rest: "IMmxi0lCdD"}, inline: "eE"}
 	rubyInterp = &interpTable{optTable: optTable{value: "IrCEF", rest: "x0iKTW"}, inline: "e"}
-	phpInterp  = &interpTable{optTable: optTable{value: "cdz"}, inline: "rBRFE", module: "f"}
+	phpInterp  = &interpTable{optTable: optTable{value: "cdz"}, inline: "rBRE", module: "fF"}
 	luaInterp  = &interpTable{optTable: optTable{value: "l"}, inline: "e"}
 )
 

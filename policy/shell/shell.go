@@ -78,8 +78,19 @@ type Redirect struct {
 	Dynamic bool   // the target is not statically known
 }
 
+// parser is a reusable bash parser with its input reader.
+type parser struct {
+	*syntax.Parser
+	r strings.Reader
+}
+
+func (p *parser) parse(src string) (*syntax.File, error) {
+	p.r.Reset(src)
+	return p.Parse(&p.r, "")
+}
+
 var parsers = sync.Pool{New: func() any {
-	return syntax.NewParser(syntax.Variant(syntax.LangBash))
+	return &parser{Parser: syntax.NewParser(syntax.Variant(syntax.LangBash))}
 }}
 
 // Analyze parses line and reports every simple command it may run.
@@ -90,7 +101,7 @@ func Analyze(line string, opts Options) (an *Analysis, err error) {
 	if len(line) > MaxInput {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(line), MaxInput)
 	}
-	p := parsers.Get().(*syntax.Parser)
+	p := parsers.Get().(*parser)
 	defer func() {
 		if r := recover(); r != nil {
 			// A fresh parser: the pooled one may be in a broken state.
@@ -99,16 +110,15 @@ func Analyze(line string, opts Options) (an *Analysis, err error) {
 		}
 		parsers.Put(p)
 	}()
-	f, err := p.Parse(strings.NewReader(line), "")
+	f, err := p.parse(line)
 	if err != nil {
 		return nil, fmt.Errorf("shell: %w", err)
 	}
-	a := analyzer{parser: p, maxDepth: opts.MaxDepth, dir: opts.Dir}
+	a := analyzer{parser: p, maxDepth: opts.MaxDepth, dir: opts.Dir, line: lineWriter{src: line}}
 	if a.maxDepth <= 0 {
 		a.maxDepth = DefaultMaxDepth
 	}
 	a.dir = cleanDir(a.dir)
-	a.line.Grow(len(line))
 	a.stmts(f.Stmts, scope{src: line, top: true})
 	if a.err != nil {
 		return nil, a.err
@@ -116,11 +126,41 @@ func Analyze(line string, opts Options) (an *Analysis, err error) {
 	return &Analysis{Line: a.line.String(), Commands: a.cmds}, nil
 }
 
+// lineWriter builds Analysis.Line. As long as the output matches the input
+// it only counts bytes, so a line already in normal form costs nothing.
+type lineWriter struct {
+	src      string
+	n        int // bytes of src matched so far
+	b        strings.Builder
+	diverged bool
+}
+
+func (w *lineWriter) WriteString(s string) {
+	if !w.diverged {
+		if len(s) <= len(w.src)-w.n && w.src[w.n:w.n+len(s)] == s {
+			w.n += len(s)
+			return
+		}
+		w.diverged = true
+		w.b.Grow(len(w.src) + 16)
+		w.b.WriteString(w.src[:w.n])
+	}
+	w.b.WriteString(s)
+}
+
+func (w *lineWriter) String() string {
+	if !w.diverged {
+		return w.src[:w.n]
+	}
+	return w.b.String()
+}
+
 type analyzer struct {
-	parser   *syntax.Parser
+	parser   *parser
 	maxDepth int
 	cmds     []Command
-	line     strings.Builder
+	strs     []string // see analyzer.strings
+	line     lineWriter
 	err      error
 	dir      string
 }
@@ -140,6 +180,7 @@ type input struct {
 	fed    bool   // a pipe, file, heredoc or here-string
 	script string // the static heredoc or here-string body
 	static bool   // script is valid
+	read   *bool  // set once a shell has read script: later readers find it consumed
 }
 
 func (a *analyzer) write(s string) {
@@ -447,13 +488,13 @@ func stdinFrom(r *syntax.Redirect, in input, src string) input {
 		return input{fed: true}
 	case syntax.Hdoc, syntax.DashHdoc:
 		body, ok := heredocBody(r)
-		return input{fed: true, script: body, static: ok}
+		return input{fed: true, script: body, static: ok, read: new(bool)}
 	case syntax.WordHdoc:
 		if r.Word == nil || len(r.Word.Parts) == 0 {
 			return input{fed: true}
 		}
 		w := evalWord(r.Word, src)
-		return input{fed: true, script: w.val + "\n", static: w.static}
+		return input{fed: true, script: w.val + "\n", static: w.static, read: new(bool)}
 	}
 	return in
 }
@@ -511,7 +552,7 @@ func (a *analyzer) nested(script string, via []string, redirs []Redirect, sc sco
 	if !a.deeper(sc) {
 		return true
 	}
-	f, err := a.parser.Parse(strings.NewReader(script), "")
+	f, err := a.parser.parse(script)
 	if err != nil {
 		return false
 	}
@@ -539,25 +580,72 @@ func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, op
 	}
 	c.Text = head
 	if len(ws) > 1 {
-		c.Args = make([]string, len(ws)-1)
+		c.Args = a.strings(len(ws) - 1)
 		n := len(head) + len(ws) - 1
 		for i, w := range ws[1:] {
 			c.Args[i] = w.val
 			n += len(w.val)
 		}
-		var b strings.Builder
-		b.Grow(n)
-		b.WriteString(head)
-		for _, arg := range c.Args {
-			b.WriteByte(' ')
-			b.WriteString(arg)
+		if t, ok := plainText(ws, sc.src); ok && c.Path == "" {
+			c.Text = t
+		} else {
+			var b strings.Builder
+			b.Grow(n)
+			b.WriteString(head)
+			for _, arg := range c.Args {
+				b.WriteByte(' ')
+				b.WriteString(arg)
+			}
+			c.Text = b.String()
 		}
-		c.Text = b.String()
+	}
+	if a.cmds == nil {
+		a.cmds = make([]Command, 0, 4)
 	}
 	a.cmds = append(a.cmds, c)
 	if c.Name == "cd" || c.Name == "pushd" || c.Name == "popd" {
 		a.chdir(c, ws[1:], len(sc.via))
 	}
+}
+
+// strings returns a slice of n strings carved from a shared block, saving
+// an allocation per command. Its capacity is n, so appending to it copies.
+func (a *analyzer) strings(n int) []string {
+	if n > 16 {
+		return make([]string, n)
+	}
+	if len(a.strs) < n {
+		a.strs = make([]string, 16)
+	}
+	s := a.strs[:n:n]
+	a.strs = a.strs[n:]
+	return s
+}
+
+// plainText returns the source text of ws when it is exactly the words
+// separated by single spaces, which saves building Text.
+func plainText(ws []word, src string) (string, bool) {
+	start, end := -1, -1
+	for _, w := range ws {
+		if !w.plain || w.node == nil {
+			return "", false
+		}
+		p, e := w.node.Pos(), w.node.End()
+		if !p.IsValid() || !e.IsValid() {
+			return "", false
+		}
+		s, t := int(p.Offset()), int(e.Offset())
+		if s > t || t > len(src) || src[s:t] != w.val {
+			return "", false
+		}
+		if start < 0 {
+			start = s
+		} else if s != end+1 || src[end] != ' ' {
+			return "", false
+		}
+		end = t
+	}
+	return src[start:end], true
 }
 
 // chdir follows a cd in the current shell.

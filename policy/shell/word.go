@@ -14,6 +14,7 @@ type word struct {
 	static bool   // no parameter, command, arithmetic or process expansion
 	glob   bool   // unquoted pattern characters: the word may expand to file names
 	brace  bool   // unquoted '{': the word may be a brace expansion
+	plain  bool   // a single literal written exactly as val
 	node   *syntax.Word
 }
 
@@ -42,7 +43,7 @@ func evalWord(w *syntax.Word, src string) word {
 	if len(w.Parts) == 1 {
 		// Fast path: a plain literal needs no copying.
 		if l, ok := w.Parts[0].(*syntax.Lit); ok && !strings.ContainsAny(l.Value, "\\*?[{") {
-			out.val = l.Value
+			out.val, out.plain = l.Value, true
 			return out
 		}
 	}

@@ -1,0 +1,56 @@
+package cavra_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/cavra-dev/cavra"
+)
+
+func openBench(b *testing.B) *cavra.Guard {
+	b.Helper()
+	g, err := cavra.Open(context.Background(), cavra.Options{Home: b.TempDir(), Dir: "/project"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { g.Close() })
+	return g
+}
+
+// BenchmarkOpen measures what a hook process pays on every call: finding the
+// state directory and compiling the bundled default pack.
+func BenchmarkOpen(b *testing.B) {
+	home := b.TempDir()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		g, err := cavra.Open(ctx, cavra.Options{Home: home, Dir: "/project"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		g.Close()
+	}
+}
+
+func BenchmarkGuardEvaluate(b *testing.B) {
+	g := openBench(b)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		a    cavra.Action
+	}{
+		{"read_file", cavra.Action{Type: cavra.ReadFile, Target: "src/main.go"}},
+		{"read_file_blocked", cavra.Action{Type: cavra.ReadFile, Target: ".env"}},
+		{"three_commands", cavra.Action{Type: cavra.ExecuteCommand, Target: "cd infra && terraform init && terraform plan"}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := g.Evaluate(ctx, c.a); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,54 @@
+// Package shell tells what a shell command line runs, before it runs.
+//
+// Analyze parses a line with the bash grammar of mvdan.cc/sh/v3/syntax and
+// lists every simple command that may execute, so a policy can judge each
+// one rather than the raw text. It sees
+//
+//   - lists, pipelines, subshells, { } groups, if/while/for/case bodies and
+//     function bodies;
+//   - through wrappers (sudo, doas, env, command, builtin, exec, nohup,
+//     setsid, timeout, time, nice, stdbuf, xargs, watch), reporting the
+//     wrapped command with the wrappers in Command.Via;
+//   - into carriers: `sh -c '…'` (and bash, zsh, dash, ksh…), eval of static
+//     text, static heredocs fed to a shell, find -exec, and $(…), `…`, <(…)
+//     and >(…) anywhere in a word, a redirection or an assignment;
+//   - quoting: "r''m", "\rm", "$'\x72m'" all name rm, and the directory of
+//     a command word is moved to Command.Path.
+//
+// What it cannot see it says: a command whose name is computed ($CMD,
+// $(…), a glob, a brace expansion) has Dynamic set; one that runs code the
+// analysis cannot read (eval, source, a shell or interpreter reading its
+// script from a pipe or a file on stdin, inline python -c code, a dynamic
+// sh -c string) has a reason in Command.Opaque. A policy should treat both
+// as unknown, never as harmless.
+//
+// # Caveats
+//
+// The analysis is static and deliberately simple. It does not promise:
+//
+//   - aliases, PATH lookups, shell functions or scripts defined elsewhere:
+//     "ls" is reported as ls even if an alias or a ./ls on PATH replaces it;
+//     functions defined on the same line are reported at the definition
+//     (their bodies) and at each call (by name), not linked;
+//   - runtime values: variables, globs and substitutions keep their source
+//     text; `X=rm; $X -rf /` is a dynamic command, not rm;
+//   - what programs do with their arguments: make, npm run, git aliases,
+//     python script.py and the like run code the analysis does not read,
+//     and they are not marked Opaque — only code handed over on the line
+//     itself (eval, -c, stdin) is;
+//   - every wrapper: only those listed above are seen through; others
+//     (chroot, ionice, flock, strace, ssh host cmd, docker exec, kubectl exec…)
+//     are reported as the command itself, with the rest as arguments;
+//   - exact option parsing: wrapper options are skipped from tables of the
+//     common GNU and BSD forms; an unknown option taking a value may make
+//     that value look like the command (which errs on the side of showing
+//     more);
+//   - other dialects: zsh- or fish-only syntax is a parse error, and brace
+//     expansion is not expanded (a command name containing one is dynamic);
+//   - Command.Dir is a best effort: it follows static cd and pushd in the
+//     current shell and gives up ("") after anything conditional.
+//
+// Analyze never panics and bounds its work: input is limited to MaxInput
+// bytes and nesting of re-parsed scripts and substitutions to
+// Options.MaxDepth; exceeding either is an error, as is a syntax error.
+package shell
