@@ -324,6 +324,10 @@ func (e *evaluation) git() {
 		verb = fields[0]
 	}
 	target := strings.TrimSpace(e.act.Target)
+	if target == "" {
+		// A bare `git push` pushes the current branch.
+		target = strings.TrimSpace(e.act.Context[decision.ContextBranch])
+	}
 	force := verb == "force-push" || verb == "force_push" || strings.HasPrefix(target, "+")
 	for _, f := range fields[min(1, len(fields)):] {
 		switch {

@@ -11,6 +11,7 @@ import (
 //   - a `**` segment matches zero or more whole segments;
 //   - a pattern without a slash (".env", "*.pem", "id_rsa") matches that
 //     name in any directory, as in .gitignore;
+//   - a pattern ending in "/" matches the directory and everything below it;
 //   - a pattern starting with "/" is absolute; one starting with "~/" is
 //     relative to the home directory.
 type pathGlob struct {
@@ -43,12 +44,16 @@ func compilePathGlob(pattern string) (pathGlob, error) {
 		g.anchor, p = anchorAbs, strings.TrimLeft(p, "/")
 	}
 	p = strings.TrimPrefix(p, "./")
-	p = strings.TrimSuffix(p, "/")
+	dir := strings.HasSuffix(p, "/")
+	p = strings.TrimRight(p, "/")
 	if p == "" {
 		return g, fmt.Errorf("empty path pattern %q", pattern)
 	}
 	if g.anchor == anchorProject && !strings.Contains(p, "/") {
 		p = "**/" + p // a bare name matches in any directory
+	}
+	if dir {
+		p += "/**" // "build/" is the directory and everything in it, as in .gitignore
 	}
 	for _, s := range strings.Split(p, "/") {
 		switch {

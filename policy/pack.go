@@ -221,7 +221,42 @@ func fromDocument(name string, doc any) (*Pack, error) {
 	if err := checkRuleIDs(name, p.Rules); err != nil {
 		return nil, err
 	}
+	if err := checkPatterns(name, p); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// checkPatterns compiles every list pattern once here, where the file and
+// the entry's JSON pointer are known; compiling the merged lists later cannot
+// say which pack a bad pattern came from.
+func checkPatterns(name string, p *Pack) error {
+	lists := []struct {
+		ptr string
+		l   []Entry
+		cmd bool
+	}{
+		{"/filesystem/block_read", p.Filesystem.BlockRead, false},
+		{"/filesystem/block_write", p.Filesystem.BlockWrite, false},
+		{"/filesystem/require_approval_write", p.Filesystem.RequireApprovalWrite, false},
+		{"/commands/block", p.Commands.Block, true},
+		{"/commands/require_approval", p.Commands.RequireApproval, true},
+		{"/commands/allow", p.Commands.Allow, true},
+	}
+	for _, x := range lists {
+		for i, e := range x.l {
+			var err error
+			if x.cmd {
+				_, err = compileCmdGlob(e.Pattern)
+			} else {
+				_, err = compilePathGlob(e.Pattern)
+			}
+			if err != nil {
+				return &Error{File: name, Pointer: fmt.Sprintf("%s/%d", x.ptr, i), Msg: err.Error(), Err: err}
+			}
+		}
+	}
+	return nil
 }
 
 func checkRuleIDs(name string, rules []Rule) error {
@@ -360,12 +395,15 @@ func validate(name string, doc any) error {
 }
 
 // deepestCause picks the most specific failure: the one deepest in the
-// instance, which is where a person should look.
+// instance, which is where a person should look. A lone cause at the same
+// depth is followed too, so that "$ref failed" becomes what failed ("value
+// must be one of …"); alternatives of a oneOf at the same depth are not.
 func deepestCause(ve *jsonschema.ValidationError) *jsonschema.ValidationError {
 	best := ve
 	for _, c := range ve.Causes {
 		d := deepestCause(c)
-		if len(d.InstanceLocation) > len(best.InstanceLocation) {
+		if len(d.InstanceLocation) > len(best.InstanceLocation) ||
+			len(ve.Causes) == 1 && len(d.InstanceLocation) == len(best.InstanceLocation) {
 			best = d
 		}
 	}

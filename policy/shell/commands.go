@@ -181,17 +181,18 @@ func envSkip(ws []word) (int, *word) {
 		if v[1] == '-' {
 			name, val, withValue := strings.Cut(v, "=")
 			next := !withValue && contains(envOpts.longValue, name)
-			if name == "--split-string" {
-				if withValue {
-					split = &word{val: val, static: true}
-				} else if i+1 < len(ws) {
-					split = &ws[i+1]
-				}
-			}
 			if next {
 				i++
 			}
 			i++
+			if name == "--split-string" {
+				if withValue {
+					split = &word{val: val, static: true}
+				} else if i-1 < len(ws) && next {
+					split = &ws[i-1]
+				}
+				break
+			}
 			continue
 		}
 		for j := 1; j < len(v); j++ {
@@ -212,9 +213,13 @@ func envSkip(ws []word) (int, *word) {
 			break
 		}
 		i++
+		if split != nil {
+			break
+		}
 	}
 	if split != nil {
-		// -S consumes the rest of the options: what follows are arguments.
+		// The split words take the place of the -S option; the caller
+		// parses options again over them.
 		return min(i, len(ws)), split
 	}
 	return skipAssigns(ws, i), nil
@@ -224,6 +229,7 @@ func envSkip(ws []word) (int, *word) {
 // carriers.
 func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope) {
 	var chain []string
+	resplit := false // re-reading env's options after -S: env is already in via
 	for a.err == nil {
 		head := ws[0]
 		if !head.static || head.glob || (head.brace && braceExpands(head.node)) {
@@ -242,16 +248,25 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 				a.emit([]word{{val: "echo", static: true}}, appendVia(via, name), redirs, sc, "", false)
 				return
 			}
+			if resplit {
+				via = via[:len(via)-1]
+				if len(via) == 0 {
+					via = nil
+				}
+			}
 			a.emit(ws, via, redirs, sc, "", false)
 			return
 		}
-		if len(chain) == 0 {
-			// Own the array from here on, so a long chain of wrappers
-			// appends in amortized time.
-			chain = via[:len(via):len(via)]
+		if !resplit {
+			if len(chain) == 0 {
+				// Own the array from here on, so a long chain of wrappers
+				// appends in amortized time.
+				chain = via[:len(via):len(via)]
+			}
+			chain = append(chain, name)
+			via = chain
 		}
-		chain = append(chain, name)
-		via = chain
+		resplit = false
 		if name == "xargs" {
 			sc.stdin = input{} // GNU xargs gives its command /dev/null
 		}
@@ -265,12 +280,9 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 			if !ok {
 				words = []word{{val: split.val, static: false}}
 			}
-			ws = append(words, ws[start:]...)
-			ws = ws[skipAssigns(ws, 0):]
-			if len(ws) == 0 {
-				a.emit([]word{{val: name, static: true}}, via[:len(via)-1], redirs, sc, "", false)
-				return
-			}
+			rest := ws[start:]
+			ws = append(append(append(make([]word, 0, 1+len(words)+len(rest)), ws[0]), words...), rest...)
+			resplit = true
 			continue
 		}
 		ws = ws[start:]

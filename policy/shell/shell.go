@@ -281,36 +281,7 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 	top := sc.top
 	switch cmd := cmd.(type) {
 	case *syntax.BinaryCmd:
-		switch cmd.Op {
-		case syntax.Pipe, syntax.PipeAll:
-			// Every pipeline element runs in a subshell.
-			dir := a.dir
-			a.stmt(cmd.X, sc)
-			a.dir = dir
-			if top {
-				a.write(" " + cmd.Op.String() + " ")
-			}
-			right := sc
-			right.stdin = input{fed: true}
-			a.stmt(cmd.Y, right)
-			a.dir = dir
-		case syntax.OrStmt:
-			before := a.dir
-			a.stmt(cmd.X, sc)
-			afterX := a.dir
-			if top {
-				a.write(" || ")
-			}
-			a.dir = merge(before, afterX)
-			a.stmt(cmd.Y, sc)
-			a.dir = merge(afterX, a.dir)
-		default:
-			a.stmt(cmd.X, sc)
-			if top {
-				a.write(" " + cmd.Op.String() + " ")
-			}
-			a.stmt(cmd.Y, sc)
-		}
+		a.binary(cmd, sc)
 		return
 	case *syntax.Subshell:
 		if top {
@@ -404,6 +375,45 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		// Conditional or repeated bodies: the directory afterwards depends
 		// on runtime results.
 		a.dir = ""
+	}
+}
+
+// binary handles a chain of &&, || and pipes. The parser nests them to the
+// left, so long chains are walked in a loop rather than by recursion.
+func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
+	spine := []*syntax.BinaryCmd{cmd}
+	for {
+		x := spine[len(spine)-1].X
+		b, ok := x.Cmd.(*syntax.BinaryCmd)
+		if !ok || len(x.Redirs) > 0 || x.Negated || x.Background || x.Coprocess || x.Disown {
+			break
+		}
+		spine = append(spine, b)
+	}
+	start := a.dir
+	a.stmt(spine[len(spine)-1].X, sc)
+	for i := len(spine) - 1; i >= 0 && a.err == nil; i-- {
+		b := spine[i]
+		if sc.top {
+			a.write(" " + b.Op.String() + " ")
+		}
+		switch b.Op {
+		case syntax.Pipe, syntax.PipeAll:
+			// Every pipeline element runs in a subshell.
+			right := sc
+			right.stdin = input{fed: true}
+			a.dir = start
+			a.stmt(b.Y, right)
+			a.dir = start
+		case syntax.OrStmt:
+			// Y runs only when X failed, so where X left us is uncertain.
+			afterX := a.dir
+			a.dir = merge(start, afterX)
+			a.stmt(b.Y, sc)
+			a.dir = merge(afterX, a.dir)
+		default:
+			a.stmt(b.Y, sc)
+		}
 	}
 }
 

@@ -91,6 +91,8 @@ var analyzeTests = []struct {
 	{"env unset", "env -u HOME --chdir /tmp rm x", "", []Command{c("rm x", via("env"))}},
 	{"env alone", "env", "", []Command{c("env")}},
 	{"env split", "env -S 'rm -rf /' extra", "env -S rm -rf / extra", []Command{c("rm -rf / extra", via("env"))}},
+	{"env split options", "env -S '-i A=1 rm' x", "env -S -i A=1 rm x", []Command{c("rm x", via("env"))}},
+	{"env split empty", "env -S ''", "env -S ", []Command{c("env")}},
 	{"command", "command rm x", "", []Command{c("rm x", via("command"))}},
 	{"command -v", "command -v rm", "", []Command{c("command -v rm")}},
 	{"builtin", "builtin cd /tmp", "", []Command{c("cd /tmp", via("builtin"))}},
