@@ -65,6 +65,7 @@ func compilePathGlob(pattern string) (pathGlob, error) {
 			}
 			g.segs = append(g.segs, globSeg{doubleSt: true})
 		case strings.ContainsAny(s, "*?["):
+			s = bangClasses(s)
 			if _, err := path.Match(s, ""); err != nil {
 				return g, fmt.Errorf("bad path pattern %q: %w", pattern, err)
 			}
@@ -74,6 +75,32 @@ func compilePathGlob(pattern string) (pathGlob, error) {
 		}
 	}
 	return g, nil
+}
+
+// bangClasses rewrites the shell and .gitignore negated class "[!...]" to
+// the "[^...]" that path.Match understands; left alone, "[!.]" would mean
+// "'!' or '.'", the opposite of what the author wrote.
+func bangClasses(s string) string {
+	if !strings.Contains(s, "[!") {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '[':
+			if i+1 < len(b) && b[i+1] == '!' {
+				b[i+1] = '^'
+			}
+			for i++; i < len(b) && b[i] != ']'; i++ { // skip the class
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return string(b)
 }
 
 // match reports whether the slash-separated, cleaned, relative path p matches.

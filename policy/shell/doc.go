@@ -12,8 +12,8 @@
 //   - into carriers: `sh -c '…'` (and bash, zsh, dash, ksh…), eval of static
 //     text, static heredocs fed to a shell, find -exec, and $(…), `…`, <(…)
 //     and >(…) anywhere in a word, a redirection or an assignment;
-//   - quoting: "r''m", "\rm", "$'\x72m'" all name rm, and the directory of
-//     a command word is moved to Command.Path.
+//   - quoting: \rm, "rm", 'r'm and $'\x72m' all name rm, and the directory
+//     of a command word is moved to Command.Path.
 //
 // What it cannot see it says: a command whose name is computed ($CMD,
 // $(…), a glob, a brace expansion) has Dynamic set; one that runs code the

@@ -23,16 +23,25 @@ var ErrTooLarge = errors.New("shell: input too large")
 // substitutions nest deeper than Options.MaxDepth.
 var ErrTooDeep = errors.New("shell: nesting too deep")
 
-// Opaque reasons. They are plain strings in Command.Opaque; the constants
-// exist so callers can compare without retyping them.
+// Reasons in Command.Opaque. Callers may compare against them; the set may grow.
 const (
-	OpaqueEval          = "eval"
-	OpaqueSource        = "source"
-	OpaqueStdin         = "script from stdin"
-	OpaqueDynamicName   = "dynamic command name"
+	// OpaqueEval marks eval: its argument is code, parsed only when static.
+	OpaqueEval = "eval"
+	// OpaqueSource marks source and ".": they run a file in the current shell.
+	OpaqueSource = "source"
+	// OpaqueStdin marks a shell or interpreter reading its script from a
+	// pipe, a file, a heredoc or a here-string.
+	OpaqueStdin = "script from stdin"
+	// OpaqueDynamicName marks a command whose name is only known at run time.
+	OpaqueDynamicName = "dynamic command name"
+	// OpaqueDynamicScript marks `sh -c` with a script only known at run time.
 	OpaqueDynamicScript = "dynamic shell script"
+	// OpaqueInvalidScript marks `sh -c` (or watch) with a script that does
+	// not parse; the shell would fail on it, but it is not read either.
 	OpaqueInvalidScript = "invalid shell script"
-	OpaqueInlineCode    = "inline script"
+	// OpaqueInlineCode marks interpreter code given on the command line,
+	// such as python -c or perl -e.
+	OpaqueInlineCode = "inline script"
 )
 
 // Options tunes Analyze. The zero value is usable.
@@ -48,7 +57,8 @@ type Analysis struct {
 	// newlines count as " ; "). Each simple command appears as written,
 	// wrappers and leading assignments included, its words unquoted and
 	// single-spaced, without redirections. Compound commands other than
-	// ( ) and { } appear as their source text.
+	// ( ) and { } appear as their source text; a statement made of
+	// redirections alone appears as them.
 	Line string
 	// Commands lists every simple command that may run, in source order; a
 	// command comes before the commands nested in its words.
@@ -57,9 +67,12 @@ type Analysis struct {
 
 // Command is one simple command the line may run.
 type Command struct {
-	Name      string     // command name without directory; "" when not statically known
+	// Name is the command name without directory; "" when not statically
+	// known (then Dynamic is set), or for a statement made of redirections
+	// alone (`> file`), reported so that its Redirects are seen.
+	Name      string
 	Args      []string   // arguments after Name, unquoted; dynamic parts keep their source text
-	Text      string     // Name followed by Args, joined by single spaces
+	Text      string     // Name followed by Args, joined by single spaces; a dynamic name contributes its source text
 	Path      string     // the command word as written when it contained a '/', else ""
 	Dynamic   bool       // what runs is not statically known (name or shell script from a variable, $(…), a glob…)
 	Opaque    string     // non-empty reason when the command runs code the analysis cannot see

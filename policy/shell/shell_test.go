@@ -24,8 +24,7 @@ func c(text string, opts ...func(*Command)) Command {
 
 func via(v ...string) func(*Command)      { return func(c *Command) { c.Via = v } }
 func opaque(s string) func(*Command)      { return func(c *Command) { c.Opaque = s } }
-func cpath(p string) func(*Command)        { return func(c *Command) { c.Path = p } }
-func dir(d string) func(*Command)         { return func(c *Command) { c.Dir = d } }
+func cpath(p string) func(*Command)       { return func(c *Command) { c.Path = p } }
 func args(a ...string) func(*Command)     { return func(c *Command) { c.Args = a } }
 func redirs(r ...Redirect) func(*Command) { return func(c *Command) { c.Redirects = r } }
 
