@@ -26,7 +26,9 @@ const (
 
 // celEnv is the one CEL environment every rule compiles in. Building it costs
 // about half a millisecond, so it is built once per process.
-var celEnv = sync.OnceValues(func() (*cel.Env, error) {
+var celEnv = sync.OnceValues(newCELEnv)
+
+func newCELEnv() (*cel.Env, error) {
 	return cel.NewEnv(
 		cel.Variable("action", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("agent", cel.MapType(cel.StringType, cel.DynType)),
@@ -51,7 +53,7 @@ var celEnv = sync.OnceValues(func() (*cel.Env, error) {
 			cel.MemberOverload("string_wildcard_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
 				cel.BinaryBinding(celWildcard))),
 	)
-})
+}
 
 // globCache keeps compiled patterns used from CEL; patterns come from packs,
 // so the set is small and bounded by the policy.
@@ -98,6 +100,9 @@ func celUnder(lhs, rhs ref.Val) ref.Val {
 	p, dir := cleanDir(string(s)), cleanDir(string(d))
 	if dir == "." || dir == "" {
 		return types.Bool(!strings.HasPrefix(p, "/") && p != ".." && !strings.HasPrefix(p, "../"))
+	}
+	if strings.HasPrefix(p, "/") != strings.HasPrefix(dir, "/") {
+		return types.False // a relative path is never under an absolute directory, nor the reverse
 	}
 	_, ok := within(dir, p)
 	return types.Bool(ok)

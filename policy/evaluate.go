@@ -335,11 +335,11 @@ func (e *evaluation) git() {
 			force = true
 		}
 	}
-	e.rules()
 	s := e.set
+	branch, protected := protectedRef(target, s.protected)
+	e.facts.Branch = branch // before the rules, which see it as action.git.branch
+	e.rules()
 	if verb == "push" || verb == "force-push" || verb == "force_push" {
-		branch, protected := protectedRef(target, s.protected)
-		e.facts.Branch = branch
 		switch {
 		case protected && s.blockDirectPush:
 			e.add(decision.Match{RuleID: "git.protected_branch.block_direct_push", Decision: decision.Block, Severity: decision.High,
@@ -525,6 +525,13 @@ func (e *evaluation) celVars() map[string]any {
 	}
 	if _, ok := ctxVars[decision.ContextCwd]; !ok {
 		ctxVars[decision.ContextCwd] = e.env.cwd
+	}
+	// The documented keys are always present, so that `context.environment ==
+	// "prod"` is false, not a "no such key" failure that blocks every action.
+	for _, k := range []string{decision.ContextRepo, decision.ContextBranch, decision.ContextEnvironment} {
+		if _, ok := ctxVars[k]; !ok {
+			ctxVars[k] = ""
+		}
 	}
 	now := e.opts.Now
 	if now.IsZero() {

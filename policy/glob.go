@@ -109,50 +109,50 @@ func (g *pathGlob) match(p string) bool {
 }
 
 func matchSegs(segs []globSeg, p string) bool {
-	for len(segs) > 0 {
-		s := segs[0]
-		if s.doubleSt {
-			if len(segs) == 1 {
-				return true
-			}
-			// Try the rest at every segment boundary, including here (zero segments).
-			for {
-				if matchSegs(segs[1:], p) {
-					return true
-				}
-				i := strings.IndexByte(p, '/')
-				if i < 0 {
-					return false
-				}
-				p = p[i+1:]
-			}
+	// Wildcard matching over path segments, as for `*` over characters: on a
+	// mismatch, backtrack only to the most recent `**` and let it swallow one
+	// more segment. Time is O(len(segs) × segments of p); plain recursion is
+	// exponential in the number of `**`, and the path comes from the agent.
+	pos := 0 // byte offset of the current segment of p; >= len(p) when none is left
+	i, star, mark := 0, -1, 0
+	for pos < len(p) {
+		if i < len(segs) && segs[i].doubleSt {
+			star, mark = i, pos
+			i++
+			continue
 		}
-		if p == "" {
+		end := strings.IndexByte(p[pos:], '/')
+		if end < 0 {
+			end = len(p)
+		} else {
+			end += pos
+		}
+		if i < len(segs) && segs[i].matchOne(p[pos:end]) {
+			i, pos = i+1, end+1
+			continue
+		}
+		if star < 0 {
 			return false
 		}
-		head, rest := p, ""
-		if i := strings.IndexByte(p, '/'); i >= 0 {
-			head, rest = p[:i], p[i+1:]
+		if e := strings.IndexByte(p[mark:], '/'); e < 0 {
+			mark = len(p) + 1
+		} else {
+			mark += e + 1
 		}
-		if s.wild {
-			if ok, _ := path.Match(s.lit, head); !ok {
-				return false
-			}
-		} else if s.lit != head {
-			return false
-		}
-		segs, p = segs[1:], rest
-		if p == "" && len(segs) > 0 {
-			// Only trailing ** segments can match nothing.
-			for _, r := range segs {
-				if !r.doubleSt {
-					return false
-				}
-			}
-			return true
-		}
+		i, pos = star+1, mark
 	}
-	return p == ""
+	for i < len(segs) && segs[i].doubleSt {
+		i++
+	}
+	return i == len(segs)
+}
+
+func (s *globSeg) matchOne(name string) bool {
+	if s.wild {
+		ok, _ := path.Match(s.lit, name)
+		return ok
+	}
+	return s.lit == name
 }
 
 // cmdGlob is a compiled command pattern with the original CAVRA semantics:

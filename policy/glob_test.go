@@ -3,6 +3,7 @@ package policy
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPathGlob(t *testing.T) {
@@ -36,6 +37,9 @@ func TestPathGlob(t *testing.T) {
 		{"file?.txt", []string{"file1.txt", "x/fileA.txt"}, []string{"file12.txt", "file.txt", "file/.txt"}},
 		{"key[0-9].pem", []string{"key1.pem", "d/key9.pem"}, []string{"keya.pem", "key10.pem"}},
 		{"[!.]*.yaml", []string{"a.yaml", "x/b.yaml"}, []string{".hidden.yaml"}},
+		{"[^.]*.yaml", []string{"a.yaml"}, []string{".hidden.yaml"}},
+		{"[[!]x", []string{"[x", "!x"}, []string{"^x", "ax"}},
+		{`\[!x]`, []string{"[!x]"}, []string{"a", "!x"}},
 		{`\*.txt`, []string{"*.txt"}, []string{"a.txt"}},
 		// Leading ./ and trailing / are normalized; a trailing / means the whole directory.
 		{"./src/*.go", []string{"src/main.go"}, []string{"main.go"}},
@@ -187,6 +191,34 @@ func TestCmdGlobErrors(t *testing.T) {
 	for _, p := range []string{"", " ", "\t\n"} {
 		if _, err := compileCmdGlob(p); err == nil {
 			t.Errorf("compileCmdGlob(%q) succeeded", p)
+		}
+	}
+}
+
+// Matching time must not explode with the number of ** in a pattern: the
+// path is the agent's to choose.
+func TestPathGlobBacktracking(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"a/**/b/**/c/**/d", "a/" + strings.Repeat("b/c/", 20_000) + "z", false},
+		{"a/**/b/**/c/**/d", "a/" + strings.Repeat("b/c/", 20_000) + "d", true},
+		{"**/x/**/y", strings.Repeat("x/", 50_000) + "z", false},
+		{"**/x/**/x/**/x/**/x/**/y", strings.Repeat("x/", 50_000) + "y", true},
+	}
+	for _, tt := range tests {
+		g, err := compilePathGlob(tt.pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if got := g.match(tt.path); got != tt.want {
+			t.Errorf("%s on %d bytes = %v, want %v", tt.pattern, len(tt.path), got, tt.want)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s on %d bytes took %v", tt.pattern, len(tt.path), d)
 		}
 	}
 }

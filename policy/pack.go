@@ -29,7 +29,10 @@ var schemaJSON []byte
 
 const schemaURL = "https://cavra.dev/schemas/policy-pack.json"
 
-var packSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+var packSchema = sync.OnceValues(compilePackSchema)
+
+// compilePackSchema compiles the embedded schema; packSchema caches it.
+func compilePackSchema() (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
 	if err != nil {
 		return nil, err
@@ -40,7 +43,7 @@ var packSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 		return nil, err
 	}
 	return c.Compile(schemaURL)
-})
+}
 
 // Schema returns the embedded JSON Schema (draft 2020-12) that every pack is
 // validated against.

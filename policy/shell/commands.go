@@ -425,11 +425,16 @@ func (a *analyzer) find(ws []word, via []string, redirs []Redirect, sc scope) {
 			j++
 		}
 		if j > i+1 {
+			if !a.deeper(sc) {
+				return
+			}
 			if fvia == nil {
 				fvia = appendVia(via, "find -exec")
 			}
+			inner := sc
+			inner.depth++
 			dir := a.dir
-			a.resolve(ws[i+1:j], fvia, redirs, sc)
+			a.resolve(ws[i+1:j], fvia, redirs, inner)
 			a.dir = dir
 		}
 		i = j

@@ -49,6 +49,8 @@
 //     current shell and gives up ("") after anything conditional.
 //
 // Analyze never panics and bounds its work: input is limited to MaxInput
-// bytes and nesting of re-parsed scripts and substitutions to
-// Options.MaxDepth; exceeding either is an error, as is a syntax error.
+// bytes, bracket nesting to MaxNesting (deeper input would overflow the
+// parser's stack), and nesting of re-parsed scripts, substitutions,
+// find -exec, time and coproc to Options.MaxDepth. Exceeding a limit is an
+// error, as is a syntax error; a caller should then refuse the line.
 package shell

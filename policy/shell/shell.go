@@ -13,14 +13,19 @@ import (
 // MaxInput is the longest line Analyze accepts, in bytes.
 const MaxInput = 256 << 10
 
+// MaxNesting is the deepest bracket nesting Analyze accepts: every (, [
+// and { counts, quoted or not.
+const MaxNesting = 1000
+
 // DefaultMaxDepth is the nesting limit used when Options.MaxDepth is zero.
 const DefaultMaxDepth = 8
 
 // ErrTooLarge is returned, wrapped, for input longer than MaxInput.
 var ErrTooLarge = errors.New("shell: input too large")
 
-// ErrTooDeep is returned, wrapped, when `sh -c`, eval, heredoc scripts or
-// substitutions nest deeper than Options.MaxDepth.
+// ErrTooDeep is returned, wrapped, when `sh -c`, eval, heredoc scripts,
+// substitutions, find -exec, time or coproc nest deeper than
+// Options.MaxDepth, or brackets deeper than MaxNesting.
 var ErrTooDeep = errors.New("shell: nesting too deep")
 
 // Reasons in Command.Opaque. Callers may compare against them; the set may grow.
@@ -70,13 +75,18 @@ type Command struct {
 	// Name is the command name without directory; "" when not statically
 	// known (then Dynamic is set), or for a statement made of redirections
 	// alone (`> file`), reported so that its Redirects are seen.
-	Name      string
-	Args      []string   // arguments after Name, unquoted; dynamic parts keep their source text
-	Text      string     // Name followed by Args, joined by single spaces; a dynamic name contributes its source text
-	Path      string     // the command word as written when it contained a '/', else ""
-	Dynamic   bool       // what runs is not statically known (name or shell script from a variable, $(…), a glob…)
-	Opaque    string     // non-empty reason when the command runs code the analysis cannot see
-	Via       []string   // wrappers and carriers seen through to reach this command, outermost first; shared, do not modify
+	Name    string
+	Args    []string // arguments after Name, unquoted; dynamic parts keep their source text
+	Text    string   // Name followed by Args, joined by single spaces; a dynamic name contributes its source text
+	Path    string   // the command word as written when it contained a '/', else ""
+	Dynamic bool     // what runs is not statically known (name or shell script from a variable, $(…), a glob…)
+	Opaque  string   // non-empty reason when the command runs code the analysis cannot see
+	// Via lists the wrappers and carriers seen through to reach this
+	// command, outermost first: a wrapper's name ("sudo", "env", "xargs",
+	// "timeout", "time"…), "bash -c" (the shell's name), "eval", "heredoc",
+	// "watch", "find -exec" (also -execdir, -ok), "coproc", and "$()" for
+	// command and process substitution. Shared between commands: do not modify.
+	Via       []string
 	Redirects []Redirect // file redirections that apply to this command, its own and inherited from enclosing groups
 	// Dir is the directory the command runs in as far as the line shows:
 	// Options.Dir adjusted by static `cd`/`pushd` commands before it; "" when unknown.
@@ -114,10 +124,15 @@ func Analyze(line string, opts Options) (an *Analysis, err error) {
 	if len(line) > MaxInput {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(line), MaxInput)
 	}
+	if n := nesting(line); n > MaxNesting {
+		// The parser recurses once per level and would overflow the stack,
+		// which no recover can catch.
+		return nil, fmt.Errorf("%w: brackets nest %d levels, limit %d", ErrTooDeep, n, MaxNesting)
+	}
 	p := parsers.Get().(*parser)
 	defer func() {
 		if r := recover(); r != nil {
-			// A fresh parser: the pooled one may be in a broken state.
+			// Not returned to the pool: it may be in a broken state.
 			an, err = nil, fmt.Errorf("shell: internal error: %v", r)
 			return
 		}
@@ -137,6 +152,23 @@ func Analyze(line string, opts Options) (an *Analysis, err error) {
 		return nil, a.err
 	}
 	return &Analysis{Line: a.line.String(), Commands: a.cmds}, nil
+}
+
+// nesting returns how deep brackets nest in s, ignoring quotes.
+func nesting(s string) int {
+	depth, deepest := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(', '[', '{':
+			depth++
+			deepest = max(deepest, depth)
+		case ')', ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return deepest
 }
 
 // lineWriter builds Analysis.Line. As long as the output matches the input
@@ -362,7 +394,11 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		}
 	case *syntax.DeclClause:
 		args := make([]word, 0, len(cmd.Args)+1)
-		args = append(args, word{val: cmd.Variant.Value, static: true})
+		name := "declare"
+		if cmd.Variant != nil {
+			name = cmd.Variant.Value
+		}
+		args = append(args, word{val: name, static: true})
 		for _, as := range cmd.Args {
 			args = append(args, a.assign(as, sc.src))
 		}
@@ -375,11 +411,15 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 			a.emit([]word{{val: "time", static: true}}, sc.via, sc.redirs, sc, "", false)
 			break
 		}
-		sc.via = appendVia(sc.via, "time")
-		a.stmt(cmd.Stmt, sc)
+		if a.deeper(sc) {
+			sc.via, sc.depth = appendVia(sc.via, "time"), sc.depth+1
+			a.stmt(cmd.Stmt, sc)
+		}
 	case *syntax.CoprocClause:
-		sc.via = appendVia(sc.via, "coproc")
-		a.stmt(cmd.Stmt, sc)
+		if a.deeper(sc) {
+			sc.via, sc.depth = appendVia(sc.via, "coproc"), sc.depth+1
+			a.stmt(cmd.Stmt, sc)
+		}
 		a.dir = before
 	case *syntax.TestDecl:
 		a.stmt(cmd.Body, sc)
@@ -394,7 +434,8 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 // binary handles a chain of &&, || and pipes. The parser nests them to the
 // left, so long chains are walked in a loop rather than by recursion.
 func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
-	spine := []*syntax.BinaryCmd{cmd}
+	var buf [8]*syntax.BinaryCmd
+	spine := append(buf[:0], cmd)
 	for {
 		x := spine[len(spine)-1].X
 		b, ok := x.Cmd.(*syntax.BinaryCmd)
@@ -408,7 +449,9 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 	for i := len(spine) - 1; i >= 0 && a.err == nil; i-- {
 		b := spine[i]
 		if sc.top {
-			a.write(" " + b.Op.String() + " ")
+			a.write(" ")
+			a.write(b.Op.String())
+			a.write(" ")
 		}
 		switch b.Op {
 		case syntax.Pipe, syntax.PipeAll:

@@ -348,6 +348,9 @@ func TestAnalyzeErrors(t *testing.T) {
 		{"deep substitution", "echo $(echo $(echo $(ls)))", Options{MaxDepth: 2}, "too deep", ErrTooDeep},
 		{"deep bash -c", `sh -c "sh -c 'ls'"`, Options{MaxDepth: 1}, "too deep", ErrTooDeep},
 		{"deep default", strings.Repeat("$(", 9) + "ls" + strings.Repeat(")", 9), Options{}, "too deep", ErrTooDeep},
+		{"deep brackets", strings.Repeat("(", MaxNesting+1), Options{}, "brackets", ErrTooDeep},
+		{"deep time", strings.Repeat("time ", 9) + "ls", Options{}, "too deep", ErrTooDeep},
+		{"deep find", strings.Repeat("find -exec ", 9) + "ls", Options{}, "too deep", ErrTooDeep},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,236 @@
+package policy
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/cavra-dev/cavra/decision"
+)
+
+// seedPacks returns the text of every real pack: the bundled ones and the
+// testdata fixtures.
+func seedPacks(f *testing.F) [][]byte {
+	f.Helper()
+	var out [][]byte
+	err := fs.WalkDir(Bundled(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, err := fs.ReadFile(Bundled(), p)
+			if err != nil {
+				return err
+			}
+			out = append(out, b)
+		}
+		return err
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	err = filepath.WalkDir("testdata", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(p, "testdata/fuzz") {
+			return err
+		}
+		if ext := filepath.Ext(p); ext == ".yaml" || ext == ".json" {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out = append(out, b)
+		}
+		return nil
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return out
+}
+
+// FuzzParse feeds arbitrary bytes to the loader as YAML and as JSON. It must
+// never panic; what parses must also compile or fail cleanly, and a compiled
+// set must decide.
+func FuzzParse(f *testing.F) {
+	for _, b := range seedPacks(f) {
+		f.Add(b, false)
+		f.Add(b, true)
+	}
+	f.Add([]byte(`{"metadata":{"id":"cavra-x","title":"","description":"","version":""},"x":[[[[]]]]}`), true)
+	f.Add([]byte("metadata: &a {id: cavra-x}\nb: *a\n"), false)
+	f.Fuzz(func(t *testing.T, data []byte, asJSON bool) {
+		name := "fuzz.yaml"
+		if asJSON {
+			name = "fuzz.json"
+		}
+		p, err := Parse(name, data)
+		if err != nil {
+			if p != nil {
+				t.Fatalf("Parse returned a pack and an error: %v", err)
+			}
+			if !strings.HasPrefix(err.Error(), name+": ") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if _, err := p.Normalized(); err != nil {
+			t.Fatalf("a parsed pack does not normalize: %v", err)
+		}
+		_ = p.Raw()
+		if len(p.Metadata.Inherits) > 0 {
+			return
+		}
+		set, err := CompilePack(p)
+		if err != nil {
+			return
+		}
+		for _, a := range []decision.Action{
+			{Type: decision.ReadFile, Target: ".env"},
+			{Type: decision.ExecuteCommand, Target: "cd x && terraform apply"},
+			{Type: decision.GitOperation, Target: "origin/main", Operation: "push"},
+			{Type: decision.MCPToolCall, Target: "github:create_issue"},
+			{Type: decision.HTTPRequest, Target: "https://example.com"},
+		} {
+			d := set.Evaluate(context.Background(), a, testOpts)
+			if !d.Decision.Valid() || !d.Severity.Valid() || d.RuleID == "" {
+				t.Fatalf("%s: invalid decision %+v", a.Type, d)
+			}
+		}
+	})
+}
+
+// FuzzPathGlob compiles and matches arbitrary patterns and paths. Beyond not
+// panicking, a pattern free of wildcards must match its own path.
+func FuzzPathGlob(f *testing.F) {
+	seeds := [][2]string{
+		{"**/.env", "a/b/.env"}, {".env", "config/.env"}, {"iam/**", "iam/admin-role.tf"},
+		{"**/secrets.*", "secrets.yaml"}, {"[!.]*.yaml", ".x.yaml"}, {"file?.txt", "file1.txt"},
+		{"~/.ssh/*", "~/.ssh/id_rsa"}, {"/etc/**", "/etc/passwd"}, {"a/**/b/**/c", "a/x/b/y/z/c"},
+		{"secrets/", "secrets/x"}, {`\[!x]`, "[!x]"}, {"[", ""}, {"**/**/**", "../../x"},
+	}
+	for _, b := range seedPacks(f) {
+		// Every pattern line of the real packs, against a typical path.
+		for _, line := range strings.Split(string(b), "\n") {
+			if s, ok := strings.CutPrefix(strings.TrimSpace(line), "- "); ok {
+				seeds = append(seeds, [2]string{strings.Trim(s, `"'`), "src/.env"})
+			}
+		}
+	}
+	for _, s := range seeds {
+		f.Add(s[0], s[1])
+	}
+	env := pathEnv{cwd: "/project", root: "/project", home: "/home/user"}
+	f.Fuzz(func(t *testing.T, pattern, p string) {
+		g, err := compilePathGlob(pattern)
+		if err != nil {
+			return
+		}
+		rp := env.resolve(p)
+		_ = g.matchPath(&rp)
+		if len(p) < 256 && strings.Count(pattern, "**") < 6 {
+			if got, want := g.match(p), refMatchSegs(g.segs, p); got != want {
+				t.Fatalf("%q on %q = %v, the recursive model says %v", pattern, p, got, want)
+			}
+		}
+		// A clean relative pattern without wildcards matches itself.
+		lit := strings.TrimSpace(pattern)
+		if lit != "" && lit == path.Clean(lit) && !strings.ContainsAny(lit, "*?[\\") &&
+			!strings.HasPrefix(lit, "/") && !strings.HasPrefix(lit, "~") && !strings.HasPrefix(lit, "$") &&
+			!strings.HasPrefix(lit, "..") && !strings.Contains(lit, "/../") {
+			self := env.resolve(lit)
+			if self.rel != "" && !g.matchPath(&self) {
+				t.Fatalf("literal pattern %q does not match its own path (%+v)", pattern, self)
+			}
+		}
+	})
+}
+
+// FuzzCmdGlob checks command patterns against a regular-expression model of
+// the original semantics: `*` is any run of characters, the rest is literal,
+// the whole subject must match.
+func FuzzCmdGlob(f *testing.F) {
+	seeds := [][2]string{
+		{"terraform apply*", "terraform apply -auto-approve"}, {"git push origin main", "git push origin main"},
+		{"kubectl apply*--context*prod*", "kubectl apply --context prod"}, {"curl *|*sh*", "curl x | sh"},
+		{"a*a", "a"}, {"*", ""}, {"**", "x"}, {"a*b*c", "abcbc"}, {"/usr/bin/rm -rf*", "rm -rf /"},
+		{"gh api repos/* --method PATCH*", "gh api repos/a/b --method PATCH"},
+	}
+	for _, s := range seeds {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, subject string) {
+		g, err := compileCmdGlob(pattern)
+		if err != nil {
+			if strings.TrimSpace(pattern) != "" {
+				t.Fatalf("non-blank pattern %q refused: %v", pattern, err)
+			}
+			return
+		}
+		got := g.match(subject)
+		norm := strings.Join(strings.Fields(pattern), " ")
+		first, _, _ := strings.Cut(norm, " ")
+		if strings.Contains(first, "/") || !utf8.ValidString(norm) || !utf8.ValidString(subject) {
+			return // the model does not strip directories or handle invalid UTF-8
+		}
+		parts := strings.Split(norm, "*")
+		for i := range parts {
+			parts[i] = regexp.QuoteMeta(parts[i])
+		}
+		re := regexp.MustCompile(`(?s)\A` + strings.Join(parts, ".*") + `\z`)
+		if want := re.MatchString(subject); got != want {
+			t.Fatalf("%q on %q = %v, the model says %v", pattern, subject, got, want)
+		}
+	})
+}
+
+// refMatchSegs is the straightforward recursive matcher that matchSegs
+// replaced (it is exponential in the number of **): the model for FuzzPathGlob.
+func refMatchSegs(segs []globSeg, p string) bool {
+	for len(segs) > 0 {
+		s := segs[0]
+		if s.doubleSt {
+			if len(segs) == 1 {
+				return true
+			}
+			// Try the rest at every segment boundary, including here (zero segments).
+			for {
+				if refMatchSegs(segs[1:], p) {
+					return true
+				}
+				i := strings.IndexByte(p, '/')
+				if i < 0 {
+					return false
+				}
+				p = p[i+1:]
+			}
+		}
+		if p == "" {
+			return false
+		}
+		head, rest := p, ""
+		if i := strings.IndexByte(p, '/'); i >= 0 {
+			head, rest = p[:i], p[i+1:]
+		}
+		if s.wild {
+			if ok, _ := path.Match(s.lit, head); !ok {
+				return false
+			}
+		} else if s.lit != head {
+			return false
+		}
+		segs, p = segs[1:], rest
+		if p == "" && len(segs) > 0 {
+			// Only trailing ** segments can match nothing.
+			for _, r := range segs {
+				if !r.doubleSt {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return p == ""
+}
