@@ -2,7 +2,6 @@ package policy
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -36,14 +35,23 @@ var packFileNames = []string{"policy.yaml", "policy.yml", "policy.json"}
 
 // Library holds packs by id so that references and metadata.inherits can be
 // resolved. Packs added later with the same id replace earlier ones, so a
-// user's policy directory can override a bundled pack. A Library is not safe
-// for concurrent mutation; the Sets it compiles are immutable.
+// user's policy directory can override a bundled pack. Packs added from an
+// fs.FS are parsed when first needed, so a process that uses one bundled pack
+// does not pay for the others. A Library is not safe for concurrent use; the
+// Sets it compiles are immutable and are.
 type Library struct {
 	packs map[string]*Pack
+	lazy  map[string]lazyPack
+}
+
+// lazyPack is a pack file registered but not yet parsed.
+type lazyPack struct {
+	fsys fs.FS
+	file string
 }
 
 // NewLibrary returns an empty library.
-func NewLibrary() *Library { return &Library{packs: map[string]*Pack{}} }
+func NewLibrary() *Library { return &Library{packs: map[string]*Pack{}, lazy: map[string]lazyPack{}} }
 
 // DefaultLibrary returns a library holding the bundled packs.
 func DefaultLibrary() (*Library, error) {
@@ -55,27 +63,61 @@ func DefaultLibrary() (*Library, error) {
 }
 
 // Add puts a parsed pack into the library.
-func (l *Library) Add(p *Pack) { l.packs[p.ID()] = p }
+func (l *Library) Add(p *Pack) {
+	delete(l.lazy, p.ID())
+	l.packs[p.ID()] = p
+}
 
-// Get returns the pack with the given id.
-func (l *Library) Get(id string) (*Pack, bool) {
-	p, ok := l.packs[id]
-	return p, ok
+// Get returns the pack with the given id, parsing it first if it was
+// registered from an fs.FS. An unknown id is an error naming the known ones.
+func (l *Library) Get(id string) (*Pack, error) {
+	if p, ok := l.packs[id]; ok {
+		return p, nil
+	}
+	lp, ok := l.lazy[id]
+	if !ok {
+		return nil, fmt.Errorf("policy: unknown pack %q (known: %s)", id, strings.Join(l.IDs(), ", "))
+	}
+	data, err := fs.ReadFile(lp.fsys, lp.file)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %s: %w", lp.file, err)
+	}
+	p, err := Parse(lp.file, data)
+	if err != nil {
+		return nil, err
+	}
+	if p.ID() != id {
+		return nil, &Error{File: lp.file, Pointer: "/metadata/id", Msg: fmt.Sprintf("pack id %q does not match its directory %q", p.ID(), id)}
+	}
+	delete(l.lazy, id)
+	l.packs[id] = p
+	return p, nil
+}
+
+// Has reports whether the library knows a pack id, without parsing it.
+func (l *Library) Has(id string) bool {
+	_, ok := l.packs[id]
+	_, lazy := l.lazy[id]
+	return ok || lazy
 }
 
 // IDs returns the ids of every pack in the library, sorted.
 func (l *Library) IDs() []string {
-	ids := make([]string, 0, len(l.packs))
+	ids := make([]string, 0, len(l.packs)+len(l.lazy))
 	for id := range l.packs {
+		ids = append(ids, id)
+	}
+	for id := range l.lazy {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	return ids
 }
 
-// AddFS adds every pack found in fsys as "<dir>/policy.yaml" (or .yml/.json)
-// directly under its root. Directories without a pack file are skipped, as
-// the original CAVRA does.
+// AddFS registers every pack found in fsys as "<id>/policy.yaml" (or .yml,
+// .json) directly under its root; the directory name is the pack's id, as in
+// the original CAVRA. Directories without a pack file are skipped. Packs are
+// parsed and validated when first used (Get, Compile, RunTests).
 func (l *Library) AddFS(fsys fs.FS) error {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -87,18 +129,11 @@ func (l *Library) AddFS(fsys fs.FS) error {
 		}
 		for _, name := range packFileNames {
 			file := path.Join(e.Name(), name)
-			data, err := fs.ReadFile(fsys, file)
-			if errors.Is(err, fs.ErrNotExist) {
+			if st, err := fs.Stat(fsys, file); err != nil || !st.Mode().IsRegular() {
 				continue
 			}
-			if err != nil {
-				return fmt.Errorf("policy: %s: %w", file, err)
-			}
-			p, err := Parse(file, data)
-			if err != nil {
-				return err
-			}
-			l.Add(p)
+			delete(l.packs, e.Name())
+			l.lazy[e.Name()] = lazyPack{fsys: fsys, file: file}
 			break
 		}
 	}
@@ -193,8 +228,8 @@ func IsPackID(ref string) bool { return packIDPattern.MatchString(ref) }
 // a pack file or directory — into a pack, adding a loaded file to the
 // library so that its own inherits resolve and so it can be compiled.
 func (l *Library) Resolve(ref string) (*Pack, error) {
-	if p, ok := l.packs[ref]; ok {
-		return p, nil
+	if l.Has(ref) {
+		return l.Get(ref)
 	}
 	if IsPackID(ref) {
 		if _, err := os.Stat(ref); err != nil {
@@ -225,12 +260,15 @@ func (l *Library) Chain(id string) ([]*Pack, error) {
 		if done[id] {
 			return nil
 		}
-		p, ok := l.packs[id]
-		if !ok {
+		if !l.Has(id) {
 			if len(stack) == 0 {
 				return fmt.Errorf("policy: unknown pack %q", id)
 			}
 			return fmt.Errorf("policy: pack %s inherits %q, which is not loaded (known: %s)", stack[len(stack)-1], id, strings.Join(l.IDs(), ", "))
+		}
+		p, err := l.Get(id)
+		if err != nil {
+			return err
 		}
 		for _, parent := range p.Metadata.Inherits {
 			if err := visit(parent, append(stack, id)); err != nil {

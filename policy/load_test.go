@@ -99,9 +99,12 @@ func TestAddDir(t *testing.T) {
 	if got := lib.IDs(); !reflect.DeepEqual(got, want) {
 		t.Errorf("IDs = %v, want %v (community/ has no policy.yaml and must be skipped)", got, want)
 	}
-	p, ok := lib.Get("cavra-github-enterprise")
-	if !ok {
-		t.Fatal("Get failed")
+	p, err := lib.Get("cavra-github-enterprise")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lib.Get("cavra-nope"); err == nil || !strings.Contains(err.Error(), "unknown pack") {
+		t.Errorf("Get of an unknown id: %v", err)
 	}
 	if wantSrc := filepath.Join("testdata", "original", "cavra-github-enterprise", "policy.yaml"); p.Source != wantSrc {
 		t.Errorf("Source = %q, want the file on disk %q", p.Source, wantSrc)
@@ -117,7 +120,7 @@ func TestAddDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "cavra-broken", "policy.yaml"), []byte("metadata: {id: nope}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := NewLibrary().AddDir(dir)
+	err = NewLibrary().AddDir(dir)
 	var pe *Error
 	if !errors.As(err, &pe) || !strings.HasSuffix(pe.File, filepath.Join("cavra-broken", "policy.yaml")) {
 		t.Errorf("AddDir with a broken pack: %v, want *Error naming cavra-broken/policy.yaml", err)
@@ -141,12 +144,26 @@ func TestAddFS(t *testing.T) {
 	if got, want := lib.IDs(), []string{"cavra-j", "cavra-min", "cavra-yml"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("IDs = %v, want %v", got, want)
 	}
-	// Errors name the file inside the FS.
+	// Packs from an FS are parsed when first used; errors name the file inside the FS.
 	bad := fstest.MapFS{"cavra-bad/policy.yaml": {Data: []byte("metadata: {}\n")}}
-	err := NewLibrary().AddFS(bad)
+	badLib := NewLibrary()
+	if err := badLib.AddFS(bad); err != nil {
+		t.Fatal(err)
+	}
+	_, err := badLib.Get("cavra-bad")
 	var pe *Error
 	if !errors.As(err, &pe) || pe.File != "cavra-bad/policy.yaml" || pe.Pointer != "/metadata" {
-		t.Errorf("AddFS with a bad pack: %#v, want *Error for cavra-bad/policy.yaml at /metadata", err)
+		t.Errorf("Get of a bad pack: %#v, want *Error for cavra-bad/policy.yaml at /metadata", err)
+	}
+	if _, err := badLib.Compile("cavra-bad"); err == nil {
+		t.Error("Compile of a bad pack succeeded")
+	}
+	// The directory name is the id; a pack file claiming another id is an error.
+	liar := fstest.MapFS{"cavra-a/policy.yaml": {Data: []byte(minimalYAML)}}
+	liarLib := NewLibrary()
+	_ = liarLib.AddFS(liar)
+	if _, err := liarLib.Get("cavra-a"); err == nil || !strings.Contains(err.Error(), "does not match its directory") {
+		t.Errorf("mismatched id: %v", err)
 	}
 }
 

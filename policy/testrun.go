@@ -22,9 +22,9 @@ type TestResult struct {
 // "/project" and "home" to "/home/user" so that results do not depend on
 // where the tests run.
 func (l *Library) RunTests(ctx context.Context, id string) ([]TestResult, error) {
-	p, ok := l.Get(id)
-	if !ok {
-		return nil, fmt.Errorf("policy: unknown pack %q", id)
+	p, err := l.Get(id)
+	if err != nil {
+		return nil, err
 	}
 	set, err := l.Compile(id)
 	if err != nil {

@@ -106,7 +106,10 @@ func newPolicyListCmd() *cobra.Command {
 			}
 			var rows []row
 			for _, id := range lib.IDs() {
-				p, _ := lib.Get(id)
+				p, err := lib.Get(id)
+				if err != nil {
+					return err
+				}
 				src := p.Source
 				if !filepath.IsAbs(src) && !strings.HasPrefix(src, ".") && !strings.Contains(src, string(filepath.Separator)+string(filepath.Separator)) {
 					src = "bundled"
