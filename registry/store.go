@@ -284,3 +284,19 @@ func (s *Store) Import(f File, replace bool, by string) (Change, error) {
 	})
 	return ch, err
 }
+
+// Close implements io.Closer so a Store can be shared per database file; the
+// database itself belongs to whoever opened it.
+func (s *Store) Close() error { return nil }
+
+// OpenStoreMemory returns an empty store that keeps nothing: for reading a
+// state directory that has no database yet.
+func OpenStoreMemory() (*Store, error) {
+	s := &Store{now: func() time.Time { return time.Now().UTC() }}
+	r, err := New(nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.snap.Store(r)
+	return s, nil
+}

@@ -1,0 +1,438 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/internal/store"
+	"github.com/cavra-dev/cavra/registry"
+)
+
+func newRegistryCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "registry",
+		Short: "Govern agent identities and the MCP server trust registry",
+	}
+	c.AddCommand(newAgentRegisterCmd(), newAgentListCmd(), newAgentStatusCmd("agent-disable", registry.Disabled),
+		newAgentStatusCmd("agent-enable", registry.Active), newAgentStatusCmd("agent-retire", registry.Retired),
+		newProfilesCmd(), newMCPRegisterCmd(), newMCPListCmd(), newMCPCheckCmd(), newMCPPinCmd(),
+		newMCPClassificationsCmd(), newRegistryImportCmd(), newRegistryExportCmd())
+	return c
+}
+
+// registryFlags locate the state directory and name who makes a change.
+type registryFlags struct {
+	home string
+	by   string
+}
+
+func (f *registryFlags) register(c *cobra.Command, changes bool) {
+	c.Flags().StringVar(&f.home, "home", "", "state directory (default: CAVRA_HOME, else the nearest .cavra/, else ./.cavra)")
+	if changes {
+		c.Flags().StringVar(&f.by, "by", os.Getenv("USER"), "who makes the change (recorded in evidence)")
+	}
+}
+
+// withRegistry opens the state database and its registry store.
+func (f *registryFlags) withRegistry(readOnly bool, fn func(s *registry.Store) error) error {
+	home, err := cavra.StateDir(f.home)
+	if err != nil {
+		return err
+	}
+	if readOnly && !store.Exists(home) {
+		empty, err := registry.OpenStoreMemory()
+		if err != nil {
+			return err
+		}
+		return fn(empty)
+	}
+	st, err := store.Open(home, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := st.Shared("registry", func(db *bolt.DB) (io.Closer, error) { return registry.OpenStore(db) })
+	if err != nil {
+		return err
+	}
+	return fn(v.(*registry.Store))
+}
+
+func newAgentRegisterCmd() *cobra.Command {
+	var rf registryFlags
+	var a registry.Agent
+	var status string
+	c := &cobra.Command{
+		Use:   "agent-register ID",
+		Short: "Register (or replace) an agent identity",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			a.ID, a.Status = argv[0], registry.Status(status)
+			return rf.withRegistry(false, func(s *registry.Store) error {
+				if _, err := s.RegisterAgent(a, rf.by); err != nil {
+					return err
+				}
+				got, _ := s.Registry().Agent(a.ID)
+				return writeJSON(c.OutOrStdout(), got)
+			})
+		},
+	}
+	rf.register(c, true)
+	fl := c.Flags()
+	fl.StringVar(&a.Profile, "profile", "", "capability profile (see: cavra registry profiles)")
+	fl.StringVar(&a.Type, "agent-type", "", "agent type (default coding-agent)")
+	fl.StringVar(&a.Vendor, "vendor", "", "vendor")
+	fl.StringVar(&a.Version, "version", "", "version")
+	fl.StringVar(&a.Owner, "owner", "", "owner")
+	fl.StringVar(&status, "status", "active", "active, disabled or retired")
+	fl.StringVar(&a.RiskTier, "risk-tier", "", "risk tier (default from the profile, else medium)")
+	fl.StringArrayVar(&a.Capabilities, "capability", nil, "capability (repeatable; default from the profile)")
+	fl.StringArrayVar(&a.Scopes, "scope", nil, "scope (repeatable)")
+	fl.StringArrayVar(&a.AllowedTools, "tool", nil, "allowed tool or glob, e.g. Bash or mcp__github__* (repeatable; none = any)")
+	fl.StringArrayVar(&a.AllowedRepositories, "repository", nil, "allowed repository or glob, e.g. acme/* (repeatable; none = any)")
+	return c
+}
+
+func newAgentListCmd() *cobra.Command {
+	var rf registryFlags
+	var status, owner string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "agent-list",
+		Short: "List registered agents",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return rf.withRegistry(true, func(s *registry.Store) error {
+				var out []registry.Agent
+				for _, a := range s.Registry().Agents() {
+					if (status == "" || string(a.Status) == status) && (owner == "" || a.Owner == owner) {
+						out = append(out, a)
+					}
+				}
+				if asJSON {
+					if out == nil {
+						out = []registry.Agent{}
+					}
+					return writeJSON(c.OutOrStdout(), out)
+				}
+				tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSTATUS\tPROFILE\tOWNER\tRISK\tTOOLS\tREPOSITORIES")
+				for _, a := range out {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Status, a.Profile, a.Owner, a.RiskTier,
+						listOrAny(a.AllowedTools), listOrAny(a.AllowedRepositories))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	rf.register(c, false)
+	c.Flags().StringVar(&status, "status", "", "only agents with this status")
+	c.Flags().StringVar(&owner, "owner", "", "only agents with this owner")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func listOrAny(l []string) string {
+	if len(l) == 0 {
+		return "any"
+	}
+	return strings.Join(l, ",")
+}
+
+func newAgentStatusCmd(use string, st registry.Status) *cobra.Command {
+	var rf registryFlags
+	var reason string
+	c := &cobra.Command{
+		Use:   use + " ID",
+		Short: fmt.Sprintf("Set an agent's status to %s", st),
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			if st != registry.Active && strings.TrimSpace(reason) == "" {
+				return usageErr("%s needs --reason", use)
+			}
+			return rf.withRegistry(false, func(s *registry.Store) error {
+				if _, err := s.SetAgentStatus(argv[0], st, reason, rf.by); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.OutOrStdout(), "agent %s is %s\n", argv[0], st)
+				return nil
+			})
+		},
+	}
+	rf.register(c, true)
+	c.Flags().StringVar(&reason, "reason", "", "why (required to disable or retire)")
+	return c
+}
+
+func newProfilesCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "profiles",
+		Short: "List the predefined agent capability profiles",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), registry.Profiles())
+			}
+			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PROFILE\tVENDOR\tRISK\tCAPABILITIES\tSCOPES")
+			for _, p := range registry.Profiles() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.ID, p.Vendor, p.RiskTier, strings.Join(p.Capabilities, ","), strings.Join(p.Scopes, ","))
+			}
+			return tw.Flush()
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func newMCPRegisterCmd() *cobra.Command {
+	var rf registryFlags
+	var s registry.Server
+	var tier, state string
+	c := &cobra.Command{
+		Use:   "mcp-register ID",
+		Short: "Register (or replace) an MCP server's trust record",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			s.ID, s.TrustTier, s.ApprovalState = argv[0], registry.TrustTier(tier), registry.ApprovalState(state)
+			return rf.withRegistry(false, func(st *registry.Store) error {
+				if _, err := st.RegisterServer(s, rf.by); err != nil {
+					return err
+				}
+				got, _ := st.Registry().Server(s.ID)
+				return writeJSON(c.OutOrStdout(), got)
+			})
+		},
+	}
+	rf.register(c, true)
+	fl := c.Flags()
+	fl.StringVar(&s.Name, "name", "", "display name (default the id)")
+	fl.StringVar(&tier, "trust-tier", "unknown", "trusted, approved, experimental, blocked or unknown")
+	fl.StringVar(&state, "approval-state", "pending", "approved, pending, denied or not_required")
+	fl.StringVar(&s.Owner, "owner", "", "owner")
+	fl.StringArrayVar(&s.Capabilities, "capability", nil, "capability (repeatable; see mcp-classifications)")
+	fl.StringArrayVar(&s.AllowedTools, "tool", nil, "allowed tool or glob (repeatable; none = any)")
+	return c
+}
+
+func newMCPListCmd() *cobra.Command {
+	var rf registryFlags
+	var tier, state, capability string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "mcp-list",
+		Short: "List registered MCP servers",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return rf.withRegistry(true, func(s *registry.Store) error {
+				var out []registry.Server
+				for _, srv := range s.Registry().Servers() {
+					if (tier == "" || string(srv.TrustTier) == tier) && (state == "" || string(srv.ApprovalState) == state) &&
+						(capability == "" || contains(srv.Capabilities, capability)) {
+						out = append(out, srv)
+					}
+				}
+				if asJSON {
+					if out == nil {
+						out = []registry.Server{}
+					}
+					return writeJSON(c.OutOrStdout(), out)
+				}
+				tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tTIER\tAPPROVAL\tCAPABILITIES\tTOOLS\tPINS")
+				for _, srv := range out {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", srv.ID, srv.TrustTier, srv.ApprovalState,
+						listOrAny(srv.Capabilities), listOrAny(srv.AllowedTools), len(srv.Pins))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	rf.register(c, false)
+	c.Flags().StringVar(&tier, "trust-tier", "", "only servers of this tier")
+	c.Flags().StringVar(&state, "approval-state", "", "only servers in this approval state")
+	c.Flags().StringVar(&capability, "capability", "", "only servers with this capability")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func newMCPCheckCmd() *cobra.Command {
+	var rf registryFlags
+	var call registry.Call
+	var file string
+	var allowUnknown bool
+	c := &cobra.Command{
+		Use:   "mcp-check SERVER TOOL",
+		Short: "Print the registry's decision for an MCP tool call (exit 0 allow, 3 require_approval, 4 block)",
+		Args:  args(cobra.ExactArgs(2)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			call.Server, call.Tool = argv[0], argv[1]
+			check := func(r *registry.Registry) error {
+				m := r.CheckServer(call, registry.Policy{AllowUnknownServers: allowUnknown})
+				out := map[string]any{"match": m, "server": r.ServerFacts(call)}
+				if err := writeJSON(c.OutOrStdout(), out); err != nil {
+					return err
+				}
+				return outcomeExit(m.Decision)
+			}
+			if file != "" {
+				r, err := registry.LoadFile(file)
+				if err != nil {
+					return err
+				}
+				return check(r)
+			}
+			return rf.withRegistry(true, func(s *registry.Store) error { return check(s.Registry()) })
+		},
+	}
+	rf.register(c, false)
+	c.Flags().StringVar(&call.Capability, "capability", "", "the capability the call uses")
+	c.Flags().StringVar(&call.Hash, "hash", "", "the tool's current definition hash (sha256:…), to check its pin")
+	c.Flags().StringVar(&file, "registry", "", "use this registry file instead of the state directory")
+	c.Flags().BoolVar(&allowUnknown, "allow-unknown-servers", false, "unregistered servers require approval instead of being blocked")
+	return c
+}
+
+// readTools reads a tools/list result ({"tools": [...]}) or a bare list of tools.
+func readTools(path string) ([]registry.Tool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var wrapped struct {
+		Tools []registry.Tool `json:"tools"`
+	}
+	if err := json.Unmarshal(data, &wrapped); err == nil && wrapped.Tools != nil {
+		return wrapped.Tools, nil
+	}
+	var bare []registry.Tool
+	if err := json.Unmarshal(data, &bare); err != nil {
+		return nil, fmt.Errorf("%s: want a tools/list result {\"tools\": [...]} or a list of tools: %w", path, err)
+	}
+	return bare, nil
+}
+
+func newMCPPinCmd() *cobra.Command {
+	var rf registryFlags
+	var toolsFile string
+	c := &cobra.Command{
+		Use:   "mcp-pin SERVER --tools tools.json",
+		Short: "Pin a server's tool definitions (from a tools/list result) as the approved ones",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			if toolsFile == "" {
+				return usageErr("mcp-pin needs --tools FILE (a tools/list result)")
+			}
+			tools, err := readTools(toolsFile)
+			if err != nil {
+				return err
+			}
+			return rf.withRegistry(false, func(s *registry.Store) error {
+				ch, err := s.Pin(argv[0], tools, rf.by)
+				if err != nil {
+					return err
+				}
+				return writeJSON(c.OutOrStdout(), ch.After)
+			})
+		},
+	}
+	rf.register(c, true)
+	c.Flags().StringVar(&toolsFile, "tools", "", "a tools/list result as JSON")
+	return c
+}
+
+func newMCPClassificationsCmd() *cobra.Command {
+	var capability string
+	c := &cobra.Command{
+		Use:   "mcp-classifications",
+		Short: "Print the MCP capability classes",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if capability != "" {
+				cl, ok := registry.ClassifyCapability(capability)
+				if !ok {
+					return fmt.Errorf("unknown capability %q", capability)
+				}
+				return writeJSON(c.OutOrStdout(), cl)
+			}
+			return writeJSON(c.OutOrStdout(), registry.Classifications())
+		},
+	}
+	c.Flags().StringVar(&capability, "capability", "", "only this capability")
+	return c
+}
+
+func newRegistryImportCmd() *cobra.Command {
+	var rf registryFlags
+	var replace bool
+	c := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import an original CAVRA registry document ({\"agents\": [...], \"mcp_servers\": [...]}) in one transaction",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			data, err := os.ReadFile(argv[0])
+			if err != nil {
+				return err
+			}
+			f, err := registry.DecodeFile(data)
+			if err != nil {
+				return fmt.Errorf("%s: %w", argv[0], err)
+			}
+			return rf.withRegistry(false, func(s *registry.Store) error {
+				if _, err := s.Import(f, replace, rf.by); err != nil {
+					return fmt.Errorf("%s: %w (nothing was imported)", argv[0], err)
+				}
+				fmt.Fprintf(c.OutOrStdout(), "imported %d agents and %d MCP servers\n", len(f.Agents), len(f.Servers))
+				return nil
+			})
+		},
+	}
+	rf.register(c, true)
+	c.Flags().BoolVar(&replace, "replace", false, "replace the whole registry instead of adding to it")
+	return c
+}
+
+func newRegistryExportCmd() *cobra.Command {
+	var rf registryFlags
+	var out string
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "Print the registry as an original-format document",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return rf.withRegistry(true, func(s *registry.Store) error {
+				b, err := s.Registry().Export()
+				if err != nil {
+					return err
+				}
+				b = append(b, '\n')
+				if out != "" {
+					return os.WriteFile(out, b, 0o644)
+				}
+				_, err = c.OutOrStdout().Write(b)
+				return err
+			})
+		},
+	}
+	rf.register(c, false)
+	c.Flags().StringVar(&out, "out", "", "write to this file")
+	return c
+}
