@@ -21,19 +21,31 @@ type digestView struct {
 	Context   map[string]string `json:"context"`
 }
 
+// DigestContextKeys are the context keys an action's digest covers: the ones
+// that change what the action does. Other keys (a tool-use id, a prompt id,
+// labels) describe one attempt, so a retry of the same action keeps its
+// digest — and its approval.
+var DigestContextKeys = []string{ContextCwd, ContextProjectRoot, ContextHome, ContextRepo, ContextBranch, ContextEnvironment}
+
 // Digest returns the action's canonical digest, "sha256:<hex>", computed over
 // the canonical JSON (sorted keys, no whitespace) of its type, target,
-// operation, tool, server, args and context. Approvals bind to it: changing
-// any argument changes the digest.
+// operation, tool, server, args and the DigestContextKeys of its context.
+// Approvals bind to it: changing any argument changes the digest.
 func (a Action) Digest() (string, error) {
 	// An empty map and no map are the same action: Action's JSON drops both
 	// (omitempty), and a stored action must keep its digest.
-	args, ctx := a.Args, a.Context
+	args := a.Args
 	if len(args) == 0 {
 		args = nil
 	}
-	if len(ctx) == 0 {
-		ctx = nil
+	var ctx map[string]string
+	for _, k := range DigestContextKeys {
+		if v, ok := a.Context[k]; ok {
+			if ctx == nil {
+				ctx = make(map[string]string, len(DigestContextKeys))
+			}
+			ctx[k] = v
+		}
 	}
 	b, err := canonjson.Marshal(digestView{a.Type, a.Target, a.Operation, a.Tool, a.Server, args, ctx})
 	if err != nil {

@@ -137,3 +137,20 @@ func TestDigestUnencodableArgs(t *testing.T) {
 		t.Errorf("Digest of an action with a func argument = %q, want an error", d)
 	}
 }
+
+func TestDigestIgnoresPerAttemptContext(t *testing.T) {
+	t.Parallel()
+	a := Action{Type: ExecuteCommand, Target: "make deploy", Context: map[string]string{ContextCwd: "/p", "tool_use_id": "toolu_1"}}
+	b := a
+	b.Context = map[string]string{ContextCwd: "/p", "tool_use_id": "toolu_2", "prompt_id": "x"}
+	da, _ := a.Digest()
+	db, _ := b.Digest()
+	if da != db {
+		t.Fatal("a per-attempt context key changed the digest")
+	}
+	c := a
+	c.Context = map[string]string{ContextCwd: "/other", "tool_use_id": "toolu_1"}
+	if dc, _ := c.Digest(); dc == da {
+		t.Fatal("a different working directory kept the digest")
+	}
+}
