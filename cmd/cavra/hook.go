@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/adapters/claudecode"
+)
+
+func newHookCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "hook",
+		Short: "Run as a coding agent's hook: read its payload on stdin, answer in its protocol",
+	}
+	c.AddCommand(newHookClaudeCodeCmd())
+	return c
+}
+
+func newHookClaudeCodeCmd() *cobra.Command {
+	var pf policyFlags
+	var explicitAllow bool
+	c := &cobra.Command{
+		Use:   "claude-code",
+		Short: "Claude Code PreToolUse/PostToolUse hook",
+		Long: `Decide a Claude Code tool call. Reads the hook payload on stdin; prints a
+permissionDecision (deny for block; ask, or deny with the approval id when
+nobody is at the keyboard, for require_approval; nothing for allow). Anything
+that keeps it from deciding exits 2 with the reason on stderr, which Claude
+Code treats as a block — never 1, which Claude Code treats as "proceed".`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			env := claudecode.EnvFromOS()
+			env.ExplicitAllow = explicitAllow
+			res := hookClaudeCode(c, &pf, env)
+			c.OutOrStdout().Write(res.Stdout)
+			if res.Stderr != "" {
+				fmt.Fprint(c.ErrOrStderr(), res.Stderr)
+			}
+			if res.Exit != 0 {
+				return &exitError{code: res.Exit}
+			}
+			return nil
+		},
+	}
+	pf.register(c)
+	c.Flags().BoolVar(&explicitAllow, "explicit-allow", false, `print permissionDecision "allow" for allowed calls (skips Claude Code's own prompt)`)
+	return c
+}
+
+func hookClaudeCode(c *cobra.Command, pf *policyFlags, env claudecode.Env) (res claudecode.Result) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = claudecode.Fail(fmt.Sprintf("internal error: %v", r))
+		}
+	}()
+	p, err := claudecode.Decode(c.InOrStdin())
+	if err != nil {
+		return claudecode.Fail(err.Error())
+	}
+	g, err := pf.open(c)
+	if err != nil {
+		return claudecode.Fail(err.Error())
+	}
+	defer g.Close()
+	return claudecode.Handle(c.Context(), g, p, env)
+}
+
+var _ claudecode.Guard = (*cavra.Guard)(nil)

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func hookRun(t *testing.T, stdin string, env map[string]string) (int, string, string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"hook", "claude-code"}, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHookClaudeCode(t *testing.T) {
+	t.Setenv("CAVRA_HOME", t.TempDir())
+	proj := t.TempDir()
+	pre := func(tool, input string) string {
+		return `{"session_id":"s1","cwd":"` + proj + `","permission_mode":"default","hook_event_name":"PreToolUse","tool_name":"` + tool + `","tool_input":` + input + `,"tool_use_id":"toolu_1"}`
+	}
+	cases := []struct {
+		name, stdin string
+		env         map[string]string
+		code        int
+		stdout      string
+		stderr      string
+	}{
+		{"dotenv read is denied", pre("Read", `{"file_path":"`+proj+`/.env"}`), nil, 0, `"permissionDecision":"deny"`, ""},
+		{"allowed prints nothing", pre("Bash", `{"command":"terraform plan"}`), nil, 0, "", ""},
+		{"approval asks when attended", pre("Bash", `{"command":"make deploy"}`), map[string]string{"CLAUDE_CODE_SESSION_ATTENDED": "1"}, 0, `"permissionDecision":"ask"`, ""},
+		{"approval denies when headless", pre("Bash", `{"command":"make deploy"}`), map[string]string{"CLAUDE_CODE_SESSION_ATTENDED": "0"}, 0, `"permissionDecision":"deny"`, ""},
+		{"unknown MCP server is denied", pre("mcp__unknown__read", `{"path":"x"}`), nil, 0, `"permissionDecision":"deny"`, ""},
+		{"malformed payload blocks with exit 2", `{"hook_event_name":`, nil, 2, "", "could not decide"},
+		{"empty payload blocks with exit 2", ``, nil, 2, "", "empty"},
+		{"unknown event blocks with exit 2", `{"hook_event_name":"Stop","tool_name":"x"}`, nil, 2, "", "Stop"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := hookRun(t, tc.stdin, tc.env)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", code, tc.code, out, errs)
+			}
+			if tc.stdout == "" && out != "" {
+				t.Fatalf("stdout %q, want nothing", out)
+			}
+			if !strings.Contains(out, tc.stdout) || !strings.Contains(errs, tc.stderr) {
+				t.Fatalf("stdout %q stderr %q; want %q / %q", out, errs, tc.stdout, tc.stderr)
+			}
+		})
+	}
+}
