@@ -47,7 +47,7 @@ type Request struct {
 	Summary      string            `json:"summary"`
 	Action       decision.Action   `json:"action"`
 	RuleIDs      []string          `json:"rule_ids"`
-	Severity     decision.Severity `json:"severity"`
+	Severity     decision.Severity `json:"severity,omitempty"`
 	Pack         string            `json:"policy_pack,omitempty"`
 	Route        string            `json:"route,omitempty"` // the routing rule that chose the group
 	Group        string            `json:"approver_group"`
