@@ -259,9 +259,9 @@ func (w *Webhook) Payload(n Notification) ([]byte, error) {
 		severity = r.Severity
 	}
 	if w.cfg.Format == FormatSlack {
-		return json.Marshal(slackMessage(n))
+		return marshal(slackMessage(n))
 	}
-	return json.Marshal(map[string]any{
+	return marshal(map[string]any{
 		"type":  "cavra.approval.v1",
 		"event": n.Event,
 		"request": map[string]any{
@@ -270,6 +270,17 @@ func (w *Webhook) Payload(n Notification) ([]byte, error) {
 			"requested_by": r.RequestedBy, "state": r.State, "created_at": r.Created, "expires_at": r.Expires,
 		},
 	})
+}
+
+// marshal encodes without HTML escaping, so "<" stays "<" for receivers.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func slackMessage(n Notification) map[string]any {
@@ -283,7 +294,11 @@ func slackMessage(n Notification) map[string]any {
 	}
 	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
 	text := fmt.Sprintf("%s: %s", title, esc(r.Summary))
-	body := fmt.Sprintf("*%s*\n%s\n*Group:* %s   *Severity:* %s   *Id:* `%s`", esc(title), esc(r.Summary), esc(r.Group), r.Severity, r.ID)
+	severity := "-"
+	if r.Severity.Valid() {
+		severity = r.Severity.String()
+	}
+	body := fmt.Sprintf("*%s*\n%s\n*Group:* %s   *Severity:* %s   *Id:* `%s`", esc(title), esc(r.Summary), esc(r.Group), severity, r.ID)
 	if n.Event.Reason != "" {
 		body += "\n*Reason:* " + esc(n.Event.Reason)
 	}
