@@ -72,6 +72,8 @@ type Webhook struct {
 	closed bool
 	stop   chan struct{}
 	done   chan struct{}
+	ctx    context.Context // canceled when Close gives up, aborting a delivery in flight
+	cancel context.CancelFunc
 }
 
 // NewWebhook checks cfg and starts the delivery goroutine; Close stops it.
@@ -111,6 +113,7 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 		cfg.Client = &http.Client{}
 	}
 	w := &Webhook{cfg: cfg, queue: make(chan Notification, cfg.QueueSize), stop: make(chan struct{}), done: make(chan struct{})}
+	w.ctx, w.cancel = context.WithCancel(context.Background())
 	go w.run()
 	return w, nil
 }
@@ -148,9 +151,11 @@ func (w *Webhook) Close(ctx context.Context) error {
 	w.mu.Unlock()
 	select {
 	case <-w.done:
+		w.cancel()
 		return nil
 	case <-ctx.Done():
 		close(w.stop)
+		w.cancel()
 		<-w.done
 		return ctx.Err()
 	}
@@ -210,7 +215,7 @@ func (w *Webhook) deliver(n Notification) (int, error) {
 }
 
 func (w *Webhook) post(body []byte, n Notification) (retry bool, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(w.ctx, w.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.cfg.URL, bytes.NewReader(body))
 	if err != nil {
