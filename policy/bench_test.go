@@ -2,34 +2,39 @@ package policy
 
 import (
 	"context"
+	"strings"
 	"testing"
-
-	"github.com/cavra-dev/cavra/decision"
 )
 
-// BenchmarkEvaluate measures Set.Evaluate on the bundled baseline pack.
-// Budgets (issue 2): a file read ≤ 3 µs, a three-command line ≤ 30 µs.
+// BenchmarkEvaluate measures Set.Evaluate on the bundled baseline pack,
+// shell analysis and facts included. Budgets (issues 2 and 3): a file read
+// ≤ 3 µs, a typical agent command line ≤ 30 µs. The decisions are the
+// bundled pack's business; the benchmark only checks that the machinery
+// did not fail.
 func BenchmarkEvaluate(b *testing.B) {
-	set := baselineSet(b)
+	set, err := bundledBaseline()
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx := context.Background()
 	opts := EvalOptions{Dir: "/project", Home: "/home/user"}
-	cases := []struct {
-		name string
-		a    decision.Action
-		want decision.Outcome
-	}{
-		{"read_file/src_main.go", action("read_file", "src/main.go"), decision.Allow},
-		{"read_file/.env", action("read_file", ".env"), decision.Block},
-		{"three_commands", action("execute_command", "cd infra && terraform init && terraform plan"), decision.Allow},
+	cases := []struct{ name, typ, target string }{
+		{"read_file/src_main.go", "read_file", "src/main.go"},
+		{"read_file/.env", "read_file", ".env"},
+		{"three_commands", "execute_command", "cd infra && terraform init && terraform plan"},
+		{"npm_ci_test", "execute_command", "cd web && npm ci && npm test -- --watch=false"},
+		{"pipeline_with_facts", "execute_command", `grep -rn "TODO" src | sort > /tmp/todo.txt && git push --force origin HEAD:feature/x`},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			if d := set.Evaluate(ctx, c.a, opts); d.Decision != c.want {
-				b.Fatalf("decision %s (%s), want %s", d.Decision, d.RuleID, c.want)
+			a := action(c.typ, c.target)
+			d := set.Evaluate(ctx, a, opts)
+			if strings.HasPrefix(d.RuleID, "policy.error") || d.RuleID == "commands.parse_error" || d.RuleID == "action.invalid" {
+				b.Fatalf("machinery failed: %s (%s)", d.RuleID, d.Reason)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				set.Evaluate(ctx, c.a, opts)
+				set.Evaluate(ctx, a, opts)
 			}
 		})
 	}

@@ -31,15 +31,6 @@ type EvalOptions struct {
 	Now              time.Time     // the CEL variable now; zero = time.Now
 }
 
-// Facts is what the evaluation understood about an action: resolved paths
-// and, for commands, the simple commands the line runs.
-type Facts struct {
-	Paths    []string        `json:"paths,omitempty"`
-	Line     string          `json:"line,omitempty"`
-	Commands []shell.Command `json:"commands,omitempty"`
-	Branch   string          `json:"branch,omitempty"`
-}
-
 // Explanation is a decision with the facts it was based on.
 type Explanation struct {
 	Decision decision.Decision `json:"decision"`
@@ -104,6 +95,11 @@ func (e *evaluation) run() {
 	case decision.MCPToolCall:
 		e.mcp()
 	case decision.HTTPRequest, decision.ToolCall:
+		if e.act.Type == decision.HTTPRequest {
+			if t := strings.TrimSpace(e.act.Target); t != "" {
+				e.facts.addURL(t, urlHost(t))
+			}
+		}
 		e.rules()
 		if !e.celHit {
 			o, ok := e.set.defaults[e.act.Type]
@@ -153,7 +149,11 @@ func (e *evaluation) file(write bool) {
 		return
 	}
 	rp := e.env.resolve(e.act.Target)
-	e.facts.Paths = append(e.facts.Paths, rp.display)
+	if write {
+		e.facts.addWrite(rp.display)
+	} else {
+		e.facts.addRead(rp.display)
+	}
 	e.rules()
 	n := len(e.matches)
 	if write {
@@ -203,15 +203,15 @@ func (e *evaluation) command() {
 		e.fail("action.invalid", "the command is empty")
 		return
 	}
-	an, err := shell.Analyze(line, shell.Options{Dir: e.env.cwd})
+	an, err := shell.Analyze(line, shell.Options{Dir: e.env.cwd, Home: e.env.home})
 	if err != nil {
 		e.fail("commands.parse_error", "the command could not be parsed, so it cannot be checked: "+err.Error())
 		return
 	}
 	e.an = an
-	if e.explain {
-		e.facts.Line, e.facts.Commands = an.Line, an.Commands
-	}
+	// The filesystem lists apply to what the commands read, write and
+	// delete; CEL rules see the same facts.
+	e.commandFacts(an)
 	e.rules()
 	s := e.set
 	lineAllowed := false
@@ -258,7 +258,7 @@ func (e *evaluation) command() {
 			anyActive = true
 			continue
 		}
-		if inert[c.Name] && !writesFile(c) {
+		if inert[c.Name] && len(c.Writes) == 0 && len(c.Deletes) == 0 {
 			continue
 		}
 		anyActive = true
@@ -281,15 +281,6 @@ func (e *evaluation) command() {
 		e.add(decision.Match{RuleID: "commands.builtin.allow", Decision: decision.Allow, Severity: decision.Low,
 			Reason: "Only shell built-ins that change nothing run (cd, echo, printf, test, …).", Pack: s.name})
 	}
-}
-
-func writesFile(c *shell.Command) bool {
-	for _, r := range c.Redirects {
-		if r.Op != "<" && r.Op != "<<" && r.Op != "<<<" && r.Path != "/dev/null" {
-			return true
-		}
-	}
-	return false
 }
 
 // cmdLists matches one simple command against the per-command patterns of a list.
@@ -337,7 +328,7 @@ func (e *evaluation) git() {
 	}
 	s := e.set
 	branch, protected := protectedRef(target, s.protected)
-	e.facts.Branch = branch // before the rules, which see it as action.git.branch
+	e.facts.Git = []GitFacts{e.gitOperationFacts(verb, fields[min(1, len(fields)):], target, force)}
 	e.rules()
 	if verb == "push" || verb == "force-push" || verb == "force_push" {
 		switch {
@@ -492,39 +483,21 @@ func (e *evaluation) render(reason, description string) string {
 
 func (e *evaluation) celVars() map[string]any {
 	a := e.act
-	paths := make([]any, 0, len(e.facts.Paths))
-	for _, p := range e.facts.Paths {
-		paths = append(paths, p)
-	}
-	var cmds []any
-	if e.an != nil {
-		cmds = make([]any, 0, len(e.an.Commands))
-		for _, c := range e.an.Commands {
-			args := make([]any, len(c.Args))
-			for i, s := range c.Args {
-				args[i] = s
-			}
-			via := make([]any, len(c.Via))
-			for i, s := range c.Via {
-				via[i] = s
-			}
-			cmds = append(cmds, map[string]any{"name": c.Name, "args": args, "text": c.Text, "path": c.Path,
-				"dynamic": c.Dynamic, "opaque": c.Opaque, "via": via})
-		}
-	} else {
-		cmds = []any{}
-	}
+	f := &e.facts
 	args := a.Args
 	if args == nil {
 		args = map[string]any{}
 	}
 	server, tool := e.mcpNames()
-	ctxVars := make(map[string]any, len(a.Context)+1)
+	ctxVars := make(map[string]any, len(a.Context)+3)
 	for k, v := range a.Context {
 		ctxVars[k] = v
 	}
 	if _, ok := ctxVars[decision.ContextCwd]; !ok {
 		ctxVars[decision.ContextCwd] = e.env.cwd
+	}
+	if _, ok := ctxVars[decision.ContextProjectRoot]; !ok {
+		ctxVars[decision.ContextProjectRoot] = e.env.root
 	}
 	// The documented keys are always present, so that `context.environment ==
 	// "prod"` is false, not a "no such key" failure that blocks every action.
@@ -537,15 +510,12 @@ func (e *evaluation) celVars() map[string]any {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	line := ""
-	if e.an != nil {
-		line = e.an.Line
-	}
 	return map[string]any{
 		"action": map[string]any{
 			"type": string(a.Type), "target": a.Target, "operation": a.Operation, "tool": tool, "server": server,
-			"args": args, "paths": paths, "commands": cmds, "line": line, "urls": []any{},
-			"git": map[string]any{"branch": e.facts.Branch},
+			"args": args, "line": f.Line, "commands": celCommands(f.Commands), "git": celGit(f.Git),
+			"paths": orEmpty(f.Paths), "reads": orEmpty(f.Reads), "writes": orEmpty(f.Writes),
+			"deletes": orEmpty(f.Deletes), "urls": orEmpty(f.URLs), "hosts": orEmpty(f.Hosts),
 		},
 		"agent":   map[string]any{"id": a.Agent.ID, "type": a.Agent.Type, "session": a.Agent.Session, "actor": a.Agent.Actor},
 		"server":  map[string]any{"id": server},

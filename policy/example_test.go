@@ -49,11 +49,21 @@ commands:
 }
 
 func ExampleSet_Evaluate() {
-	lib, err := policy.DefaultLibrary()
+	lib := policy.NewLibrary()
+	err := lib.AddFS(fstest.MapFS{"cavra-example/policy.yaml": {Data: []byte(`
+metadata: {id: cavra-example, title: Example, description: A small pack., version: 1.0.0}
+filesystem:
+  block_read: [.env, "**/*.pem"]
+  require_approval_write: [iam/**]
+commands:
+  block: [terraform apply*]
+  allow: [terraform plan*, cat *]
+git: {protected_branches: [main]}
+`)}})
 	if err != nil {
 		panic(err)
 	}
-	set, err := lib.Compile() // the default pack, cavra-ai-agent-baseline
+	set, err := lib.Compile("cavra-example")
 	if err != nil {
 		panic(err)
 	}
@@ -66,6 +76,7 @@ func ExampleSet_Evaluate() {
 		{Type: decision.ExecuteCommand, Target: "terraform plan"},
 		{Type: decision.ExecuteCommand, Target: "cd infra && terraform apply -auto-approve"},
 		{Type: decision.ExecuteCommand, Target: `echo "terraform apply"`},
+		{Type: decision.ExecuteCommand, Target: "cd config && cat .env"},
 		{Type: decision.GitOperation, Target: "origin/main", Operation: "push"},
 	} {
 		d := set.Evaluate(context.Background(), a, opts)
@@ -84,6 +95,7 @@ func ExampleSet_Evaluate() {
 	// execute_command  "terraform plan"                             allow            commands.allow
 	// execute_command  "cd infra && terraform apply -auto-approve"  block            commands.block
 	// execute_command  "echo \"terraform apply\""                   allow            commands.builtin.allow
+	// execute_command  "cd config && cat .env"                      block            filesystem.read.block
 	// git_operation    "origin/main"                                block            git.protected_branch.block_direct_push
 	// allow was block
 }

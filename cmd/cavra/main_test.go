@@ -258,14 +258,39 @@ func TestPolicyInitThenEvaluate(t *testing.T) {
 }
 
 func TestPolicyExplain(t *testing.T) {
-	code, out, _ := cli(t, "policy", "explain", "execute_command", "sudo bash -c 'terraform apply' && echo done")
+	code, out, errOut := cli(t, "policy", "explain", "execute_command", "sudo bash -c 'cat .env' && echo done", "--context", "cwd=/p")
 	if code != 0 {
-		t.Fatalf("exit %d", code)
+		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"block", "terraform apply", "commands.block", "command 1:"} {
+	for _, want := range []string{"block", "command 1: cat .env (via sudo, bash -c)", "reads: .env", "filesystem.read.block", "command 2: echo done"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explain lacks %q:\n%s", want, out)
 		}
+	}
+	code, out, _ = cli(t, "policy", "explain", "--json", "execute_command", "cd .. && git push --force origin HEAD:main", "--context", "cwd=/p/proj")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var x struct {
+		Decision struct{ Decision string } `json:"decision"`
+		Facts    struct {
+			Commands []struct {
+				Name string `json:"name"`
+				Dir  string `json:"dir"`
+			} `json:"commands"`
+			Git []struct {
+				Subcommand string   `json:"subcommand"`
+				Branches   []string `json:"branches"`
+				Force      bool     `json:"force"`
+			} `json:"git"`
+		} `json:"facts"`
+	}
+	if err := json.Unmarshal([]byte(out), &x); err != nil {
+		t.Fatalf("explain --json: %v\n%s", err, out)
+	}
+	if len(x.Facts.Commands) != 2 || x.Facts.Commands[1].Dir != "/p" || len(x.Facts.Git) != 1 ||
+		!x.Facts.Git[0].Force || x.Facts.Git[0].Subcommand != "push" || len(x.Facts.Git[0].Branches) != 1 || x.Facts.Git[0].Branches[0] != "main" {
+		t.Errorf("explain --json facts: %s", out)
 	}
 }
 

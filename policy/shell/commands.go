@@ -412,6 +412,9 @@ options:
 // find reports find itself and the commands of its -exec actions.
 func (a *analyzer) find(ws []word, via []string, redirs []Redirect, sc scope) {
 	a.emit(ws, via, redirs, sc, "", false)
+	braces := a.braces
+	a.braces = findBraces(ws)
+	defer func() { a.braces = braces }()
 	var fvia []string
 	for i := 1; i < len(ws) && a.err == nil; i++ {
 		switch v := ws[i]; {
@@ -544,7 +547,13 @@ scan:
 		case v[1] == '-':
 			name, _, withValue := strings.Cut(v, "=")
 			if contains(t.longInline, name) {
-				a.emit(ws, via, redirs, sc, OpaqueInlineCode, false)
+				code := word{}
+				if val, ok := strings.CutPrefix(v, name+"="); ok {
+					code = word{val: val, static: true}
+				} else if i+1 < len(ws) {
+					code = ws[i+1]
+				}
+				a.inline(ws, via, redirs, sc, code, base(ws[0].val)+" "+name)
 				return
 			}
 			if !withValue && contains(t.longValue, name) {
@@ -557,7 +566,13 @@ scan:
 		for j := 1; j < len(v); j++ {
 			c := v[j]
 			if strings.IndexByte(t.inline, c) >= 0 {
-				a.emit(ws, via, redirs, sc, OpaqueInlineCode, false)
+				code := word{}
+				if j+1 < len(v) {
+					code = word{val: v[j+1:], static: true}
+				} else if i < len(ws) {
+					code = ws[i]
+				}
+				a.inline(ws, via, redirs, sc, code, base(ws[0].val)+" -"+string(c))
 				return
 			}
 			if strings.IndexByte(t.module, c) >= 0 {
@@ -577,7 +592,20 @@ scan:
 	}
 	if !operand && sc.stdin.fed {
 		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+		if sc.stdin.static && !*sc.stdin.read {
+			*sc.stdin.read = true
+			a.code(len(a.cmds)-1, sc.stdin.script, appendVia(via, base(ws[0].val)+" stdin"), redirs, sc)
+		}
 		return
 	}
 	a.emit(ws, via, redirs, sc, "", false)
+}
+
+// inline reports an interpreter running code given on its command line
+// and what the code visibly does.
+func (a *analyzer) inline(ws []word, via []string, redirs []Redirect, sc scope, code word, label string) {
+	a.emit(ws, via, redirs, sc, OpaqueInlineCode, false)
+	if code.static && code.val != "" {
+		a.code(len(a.cmds)-1, code.val, appendVia(via, label), redirs, sc)
+	}
 }

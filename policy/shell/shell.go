@@ -52,6 +52,7 @@ const (
 // Options tunes Analyze. The zero value is usable.
 type Options struct {
 	Dir      string // working directory the line starts in ("" = unknown); used to resolve `cd`
+	Home     string // home directory, for `cd ~`; "" = unknown
 	MaxDepth int    // nesting limit for sh -c / substitutions; 0 = default 8. Exceeding it is an error.
 }
 
@@ -91,6 +92,23 @@ type Command struct {
 	// Dir is the directory the command runs in as far as the line shows:
 	// Options.Dir adjusted by static `cd`/`pushd` commands before it; "" when unknown.
 	Dir string
+
+	// Facts: what the command touches, as far as the analysis knows the
+	// tool (see facts.go). Paths are as written, unquoted, relative to Dir
+	// (a dynamic one keeps its source text, such as $HOME/.bashrc); file
+	// redirections count. A tool the analysis does not know contributes
+	// only the operands that look like paths, as reads.
+	Reads   []string
+	Writes  []string
+	Deletes []string
+	URLs    []string // URLs and remote addresses the command contacts
+	Hosts   []string // their hosts, lower case, without port or user
+	// Code is the program text handed to an interpreter on the line
+	// (python -c, node -e, perl -e, ruby -e, or a static heredoc or
+	// here-string fed to one); "" otherwise. The analysis scans it for
+	// obvious deletes, reads, writes, URLs and shell commands (see code.go).
+	Code string
+	Git  *Git // what a git command does; nil for other commands
 }
 
 // Redirect is one redirection.
@@ -142,7 +160,7 @@ func Analyze(line string, opts Options) (an *Analysis, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("shell: %w", err)
 	}
-	a := analyzer{parser: p, maxDepth: opts.MaxDepth, dir: opts.Dir, line: lineWriter{src: line}}
+	a := analyzer{parser: p, maxDepth: opts.MaxDepth, dir: opts.Dir, home: cleanDir(opts.Home), line: lineWriter{src: line}}
 	if a.maxDepth <= 0 {
 		a.maxDepth = DefaultMaxDepth
 	}
@@ -208,6 +226,8 @@ type analyzer struct {
 	line     lineWriter
 	err      error
 	dir      string
+	home     string
+	braces   string // what "{}" stands for in find -exec facts
 }
 
 // scope is the context a statement runs in.
@@ -305,7 +325,9 @@ func (a *analyzer) stmt(st *syntax.Stmt, sc scope) {
 // bare reports a statement made of redirections only (`> file`), which
 // still creates or truncates files.
 func (a *analyzer) bare(redirs []Redirect, sc scope) {
-	a.cmds = append(a.cmds, Command{Via: sc.via, Redirects: redirs, Dir: a.dir})
+	c := Command{Via: sc.via, Redirects: redirs, Dir: a.dir}
+	a.facts(&c, nil)
+	a.cmds = append(a.cmds, c)
 }
 
 func (a *analyzer) redirectsText(rs []Redirect) string {
@@ -665,6 +687,7 @@ func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, op
 			c.Text = b.String()
 		}
 	}
+	a.facts(&c, ws)
 	if a.cmds == nil {
 		a.cmds = make([]Command, 0, 4)
 	}
@@ -732,19 +755,30 @@ func (a *analyzer) chdir(c Command, args []word, inherited int) {
 		}
 		args = args[1:]
 	}
-	if len(args) == 0 || !args[0].static {
+	if len(args) == 0 || (!args[0].static && !isHomeVar(args[0].val)) {
 		a.dir = ""
 		return
 	}
 	d := args[0].val
 	switch {
-	case d == "" || d == "-" || d[0] == '~' || d[0] == '+':
+	case (d == "~" || strings.HasPrefix(d, "~/")) && a.home != "":
+		a.dir = path.Join(a.home, d[1:])
+	case (d == "$HOME" || strings.HasPrefix(d, "$HOME/")) && a.home != "":
+		a.dir = path.Join(a.home, d[5:])
+	case d == "" || d == "-" || d[0] == '~' || d[0] == '+' || !args[0].static || strings.ContainsAny(d, "*?["):
 		a.dir = ""
 	case d[0] == '/':
 		a.dir = path.Clean(d)
 	case a.dir != "":
 		a.dir = path.Join(a.dir, d)
 	}
+}
+
+// isHomeVar reports whether a dynamic cd operand is only $HOME, optionally
+// followed by a static path.
+func isHomeVar(s string) bool {
+	rest, ok := strings.CutPrefix(s, "$HOME")
+	return ok && (rest == "" || rest[0] == '/') && !strings.ContainsAny(rest, "$`")
 }
 
 func cleanDir(d string) string {

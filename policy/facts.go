@@ -1,0 +1,319 @@
+package policy
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/policy/shell"
+)
+
+// Facts is what the evaluation understood about an action: the paths it
+// touches (resolved), the URLs and hosts it contacts, and, for commands,
+// the simple commands the line runs and what each does. They are what CEL
+// rules see as action.paths, action.commands, action.git and so on.
+//
+// Paths are resolved against the working directory in effect (a command's
+// own, after `cd`), with ~ and $HOME expanded, and shown relative to the
+// project root when inside it — the project root itself is shown as its
+// absolute path — else absolute.
+type Facts struct {
+	Line     string         `json:"line,omitempty"`
+	Commands []CommandFacts `json:"commands,omitempty"`
+	Paths    []string       `json:"paths,omitempty"` // reads, writes and deletes together, each once
+	Reads    []string       `json:"reads,omitempty"`
+	Writes   []string       `json:"writes,omitempty"`
+	Deletes  []string       `json:"deletes,omitempty"`
+	URLs     []string       `json:"urls,omitempty"`
+	Hosts    []string       `json:"hosts,omitempty"`
+	Git      []GitFacts     `json:"git,omitempty"` // one per git invocation
+}
+
+// CommandFacts is one simple command of a line with what it touches.
+type CommandFacts struct {
+	Name            string    `json:"name"`
+	Args            []string  `json:"args,omitempty"`
+	Text            string    `json:"text"`
+	Path            string    `json:"path,omitempty"`
+	Dir             string    `json:"dir,omitempty"` // absolute working directory; "" when not known
+	Dynamic         bool      `json:"dynamic,omitempty"`
+	Opaque          string    `json:"opaque,omitempty"`
+	Via             []string  `json:"via,omitempty"`
+	Reads           []string  `json:"reads,omitempty"`
+	Writes          []string  `json:"writes,omitempty"`
+	Deletes         []string  `json:"deletes,omitempty"`
+	URLs            []string  `json:"urls,omitempty"`
+	Hosts           []string  `json:"hosts,omitempty"`
+	InterpreterCode string    `json:"interpreter_code,omitempty"`
+	Git             *GitFacts `json:"git,omitempty"`
+}
+
+// GitFacts is one git invocation.
+type GitFacts struct {
+	Subcommand string   `json:"subcommand"`
+	Args       []string `json:"args,omitempty"`
+	Remote     string   `json:"remote,omitempty"`
+	Refs       []string `json:"refs,omitempty"`
+	// Branches are the destination branch names of a push (from the
+	// refspecs; the current branch, context.branch, for a bare push or
+	// HEAD; every protected branch for --all and --mirror), or the branches
+	// a `git branch` command names. "x/main" also yields "main" when main is
+	// protected, which errs towards protection.
+	Branches   []string `json:"branches,omitempty"`
+	Force      bool     `json:"force"`
+	Delete     bool     `json:"delete"`
+	Hard       bool     `json:"hard"`
+	CleanForce bool     `json:"clean_force"`
+}
+
+// addUnique appends s to list unless it is already there.
+func addUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func (f *Facts) addRead(p string) {
+	f.Reads = addUnique(f.Reads, p)
+	f.Paths = addUnique(f.Paths, p)
+}
+
+func (f *Facts) addWrite(p string) {
+	f.Writes = addUnique(f.Writes, p)
+	f.Paths = addUnique(f.Paths, p)
+}
+
+func (f *Facts) addDelete(p string) {
+	f.Deletes = addUnique(f.Deletes, p)
+	f.Paths = addUnique(f.Paths, p)
+}
+
+func (f *Facts) addURL(u, host string) {
+	f.URLs = addUnique(f.URLs, u)
+	if host != "" {
+		f.Hosts = addUnique(f.Hosts, host)
+	}
+}
+
+// commandFacts resolves the facts of the analysed commands and matches
+// the paths they touch against the filesystem lists.
+func (e *evaluation) commandFacts(an *shell.Analysis) {
+	f := &e.facts
+	f.Line = an.Line
+	f.Commands = make([]CommandFacts, len(an.Commands))
+	for i := range an.Commands {
+		c := &an.Commands[i]
+		cf := &f.Commands[i]
+		*cf = CommandFacts{Name: c.Name, Args: c.Args, Text: c.Text, Path: c.Path, Dir: c.Dir, Dynamic: c.Dynamic,
+			Opaque: c.Opaque, Via: c.Via, URLs: c.URLs, Hosts: c.Hosts, InterpreterCode: c.Code}
+		if len(c.Reads)+len(c.Writes)+len(c.Deletes) > 0 {
+			env := e.env
+			if c.Dir != "" {
+				env.cwd = c.Dir
+			}
+			for _, p := range c.Reads {
+				rp := env.resolve(p)
+				cf.Reads = append(cf.Reads, rp.display)
+				f.addRead(rp.display)
+				e.matchFiles(&rp, e.set.blockRead, "filesystem.read.block", decision.Block, "Matched sensitive path policy: ")
+			}
+			for _, p := range c.Writes {
+				rp := env.resolve(p)
+				cf.Writes = append(cf.Writes, rp.display)
+				f.addWrite(rp.display)
+				e.matchWrite(&rp)
+			}
+			for _, p := range c.Deletes {
+				rp := env.resolve(p)
+				cf.Deletes = append(cf.Deletes, rp.display)
+				f.addDelete(rp.display)
+				e.matchWrite(&rp)
+			}
+		}
+		for _, u := range c.URLs {
+			f.URLs = addUnique(f.URLs, u)
+		}
+		for _, h := range c.Hosts {
+			f.Hosts = addUnique(f.Hosts, h)
+		}
+		if c.Git != nil {
+			g := e.gitFacts(c.Git)
+			f.Git = append(f.Git, g)
+			cf.Git = &f.Git[len(f.Git)-1]
+		}
+	}
+	// f.Git may have moved while growing: point the commands at the final array.
+	n := 0
+	for i := range f.Commands {
+		if f.Commands[i].Git != nil {
+			f.Commands[i].Git = &f.Git[n]
+			n++
+		}
+	}
+}
+
+func (e *evaluation) matchWrite(rp *resolvedPath) {
+	e.matchFiles(rp, e.set.blockWrite, "filesystem.write.block", decision.Block, "Matched protected path policy: ")
+	e.matchFiles(rp, e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Matched approval-required path policy: ")
+}
+
+// gitFacts turns the analysis of a git command into facts.
+func (e *evaluation) gitFacts(g *shell.Git) GitFacts {
+	out := GitFacts{Subcommand: g.Subcommand, Args: g.Args, Remote: g.Remote, Refs: g.Refs, Force: g.Force,
+		Delete: g.Delete, Hard: g.Hard, CleanForce: g.CleanForce}
+	switch g.Subcommand {
+	case "push":
+		out.Branches = e.pushBranches(g.Refs, g.All)
+	case "branch":
+		for _, r := range g.Refs {
+			out.Branches = e.addBranch(out.Branches, r)
+		}
+	}
+	return out
+}
+
+// pushBranches returns the destination branches of a push.
+func (e *evaluation) pushBranches(refs []string, all bool) []string {
+	var out []string
+	current := strings.TrimSpace(e.act.Context[decision.ContextBranch])
+	for _, r := range refs {
+		dst := r
+		if i := strings.LastIndexByte(dst, ':'); i >= 0 {
+			dst = dst[i+1:]
+		}
+		dst = strings.TrimPrefix(dst, "+")
+		if dst == "" || dst == "HEAD" || dst == "@" {
+			dst = current
+		}
+		out = e.addBranch(out, dst)
+	}
+	if len(refs) == 0 && !all {
+		out = e.addBranch(out, current)
+	}
+	if all {
+		for _, p := range e.set.protected {
+			out = addUnique(out, p)
+		}
+	}
+	return out
+}
+
+// addBranch adds a branch name, stripped as protectedRef does, and for
+// "x/name" also "name" when that is a protected branch.
+func (e *evaluation) addBranch(list []string, ref string) []string {
+	ref = strings.TrimPrefix(ref, "refs/heads/")
+	ref = strings.TrimPrefix(ref, "refs/remotes/")
+	if ref == "" {
+		return list
+	}
+	list = addUnique(list, ref)
+	if _, rest, ok := strings.Cut(ref, "/"); ok {
+		for _, p := range e.set.protected {
+			if rest == p {
+				list = addUnique(list, rest)
+			}
+		}
+	}
+	return list
+}
+
+// gitOperationFacts builds the git facts of a git_operation action from
+// its operation ("push --force") and target ("origin main").
+func (e *evaluation) gitOperationFacts(verb string, flags []string, target string, force bool) GitFacts {
+	g := GitFacts{Subcommand: verb, Force: force}
+	if verb == "force-push" || verb == "force_push" {
+		g.Subcommand = "push"
+	}
+	fields := strings.Fields(target)
+	g.Args = append(append(g.Args, flags...), fields...)
+	switch len(fields) {
+	case 0:
+	case 1:
+		g.Refs = fields
+	default:
+		g.Remote, g.Refs = fields[0], fields[1:]
+	}
+	for _, fl := range flags {
+		switch fl {
+		case "--delete", "-d":
+			g.Delete = true
+		case "--hard":
+			g.Hard = true
+		}
+	}
+	for _, r := range g.Refs {
+		if strings.HasPrefix(r, ":") && len(r) > 1 {
+			g.Delete = true
+		}
+	}
+	if g.Subcommand == "push" {
+		g.Branches = e.pushBranches(g.Refs, false)
+	} else {
+		for _, r := range g.Refs {
+			g.Branches = e.addBranch(g.Branches, strings.TrimPrefix(r, "+"))
+		}
+	}
+	return g
+}
+
+// urlHost returns the host of an http_request target.
+func urlHost(target string) string {
+	t := strings.TrimSpace(target)
+	if !strings.Contains(t, "://") {
+		t = "//" + t
+	}
+	u, err := url.Parse(t)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// celCommands converts command facts to CEL values.
+func celCommands(cmds []CommandFacts) []any {
+	out := make([]any, len(cmds))
+	for i := range cmds {
+		c := &cmds[i]
+		argv := make([]string, 0, len(c.Args)+1)
+		argv = append(argv, c.Name)
+		argv = append(argv, c.Args...)
+		var flags []string
+		for _, a := range c.Args {
+			if len(a) > 1 && a[0] == '-' {
+				flags = append(flags, a)
+			}
+		}
+		out[i] = map[string]any{
+			"name": c.Name, "args": orEmpty(c.Args), "argv": argv, "flags": orEmpty(flags), "text": c.Text,
+			"path": c.Path, "dir": c.Dir, "dynamic": c.Dynamic, "opaque": c.Opaque, "via": orEmpty(c.Via),
+			"reads": orEmpty(c.Reads), "writes": orEmpty(c.Writes), "deletes": orEmpty(c.Deletes),
+			"urls": orEmpty(c.URLs), "hosts": orEmpty(c.Hosts), "interpreter_code": c.InterpreterCode,
+		}
+	}
+	return out
+}
+
+func celGit(gs []GitFacts) []any {
+	out := make([]any, len(gs))
+	for i := range gs {
+		g := &gs[i]
+		out[i] = map[string]any{
+			"subcommand": g.Subcommand, "args": orEmpty(g.Args), "remote": g.Remote, "refs": orEmpty(g.Refs),
+			"branches": orEmpty(g.Branches), "force": g.Force, "delete": g.Delete, "hard": g.Hard,
+			"clean_force": g.CleanForce,
+		}
+	}
+	return out
+}
+
+// orEmpty makes a nil list an empty one (CEL sees both as empty; JSON
+// and tests prefer one form).
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
