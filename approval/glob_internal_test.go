@@ -54,3 +54,19 @@ func TestGlobIsLinear(t *testing.T) {
 		t.Fatalf("took %s", d)
 	}
 }
+
+func FuzzGlob(f *testing.F) {
+	f.Add("**/.github/workflows/*.yml", "a/.github/workflows/ci.yml")
+	f.Add("[!a-c]?*", "dx")
+	f.Add("[", "")
+	f.Fuzz(func(t *testing.T, pat, s string) {
+		g, err := compileGlob(pat)
+		if err != nil {
+			return
+		}
+		g.match(s)
+		if !strings.ContainsAny(pat, "*?[") && pat != "" && g.match(pat) != true {
+			t.Fatalf("literal %q does not match itself", pat)
+		}
+	})
+}
