@@ -821,3 +821,27 @@ func TestNotifierFailureIsAnEvent(t *testing.T) {
 		t.Fatalf("events = %+v, %v", evs, err)
 	}
 }
+
+func TestIndexKeysDoNotCollide(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, nil)
+	a := iamWrite()
+	a.Agent.ID, a.Agent.Session = "a\x00b", ""
+	b := iamWrite()
+	b.Agent.ID, b.Agent.Session = "a", "b\x00"
+	if submit(t, s, a).ID == submit(t, s, b).ID {
+		t.Fatal("two agents share one request")
+	}
+}
+
+func TestRejectedUnknownRequest(t *testing.T) {
+	t.Parallel()
+	is := approvaltest.NewIssuer(t)
+	s := newStore(t, &approval.Options{OIDC: is.Verifier(t)})
+	for _, cred := range []approval.Credential{approval.IDToken("x.y.z"), is.Token(t, "bob", "IAM")} {
+		_, evs, err := s.Approve(ctx, "apr_nope", cred, "ok")
+		if err == nil || len(evs) != 1 || evs[0].Type != approval.EventRejected || evs[0].RequestID != "apr_nope" {
+			t.Fatalf("%v %+v", err, evs)
+		}
+	}
+}

@@ -80,12 +80,12 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 	reason = strings.TrimSpace(reason)
 	ident, err := s.authenticate(ctx, cred, verb, id)
 	if err != nil {
-		r, _ := s.Get(ctx, id)
+		r := s.requestOrID(ctx, id)
 		return r, []Event{rejected(&r, verb, nil, reason, err, s.now())}, err
 	}
 	if reason == "" {
 		err := forbidden(ErrReasonRequired, "")
-		r, _ := s.Get(ctx, id)
+		r := s.requestOrID(ctx, id)
 		return r, []Event{rejected(&r, verb, &ident, reason, err, s.now())}, err
 	}
 
@@ -108,7 +108,7 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 		if !req.live(now) {
 			events = append(events, s.expire(&req, now))
 			refusal = ErrRequestExpired
-			if err := tx.Bucket(pendingBucket).Delete(key(req.ActionDigest, req.RequestedBy.Agent, req.RequestedBy.Session)); err != nil {
+			if err := tx.Bucket(pendingBucket).Delete(pendingKey(&req)); err != nil {
 				return err
 			}
 			return putRequest(tx, &req)
@@ -129,12 +129,12 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 		}
 		if verb == VerbDeny {
 			req.State, req.Decided, req.DecidedBy = Denied, now, &ident
-			req.DeniedUntil = now.Add(req.GrantPolicy.DenyTTL)
+			req.DeniedUntil = now.Add(time.Duration(req.GrantPolicy.DenyTTL))
 			ev := req.event(EventDenied, now)
 			ev.Actor, ev.Reason = &ident, reason
 			req.History = append(req.History, ev)
 			events = append(events, ev)
-			if err := tx.Bucket(pendingBucket).Delete(key(req.ActionDigest, req.RequestedBy.Agent, req.RequestedBy.Session)); err != nil {
+			if err := tx.Bucket(pendingBucket).Delete(pendingKey(&req)); err != nil {
 				return err
 			}
 			if err := tx.Bucket(denialsBucket).Put(key(req.ActionDigest, req.RequestedBy.Agent), []byte(req.ID)); err != nil {
@@ -150,7 +150,7 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 		if len(req.Approvals) >= req.Quorum {
 			g := Grant{
 				ID: newID("grt_"), RequestID: req.ID, ActionDigest: req.ActionDigest, Agent: req.RequestedBy.Agent,
-				Created: now, Expires: now.Add(req.GrantPolicy.TTL), Uses: req.GrantPolicy.Uses,
+				Created: now, Expires: now.Add(time.Duration(req.GrantPolicy.TTL)), Uses: req.GrantPolicy.Uses,
 			}
 			if req.GrantPolicy.BindSession {
 				g.Session = req.RequestedBy.Session
@@ -163,7 +163,7 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 			gev.Reason = fmt.Sprintf("quorum of %d met; grant for %d use(s) until %s", req.Quorum, g.Uses, g.Expires.Format(time.RFC3339))
 			req.History = append(req.History, gev)
 			events = append(events, gev)
-			if err := tx.Bucket(pendingBucket).Delete(key(req.ActionDigest, req.RequestedBy.Agent, req.RequestedBy.Session)); err != nil {
+			if err := tx.Bucket(pendingBucket).Delete(pendingKey(&req)); err != nil {
 				return err
 			}
 		}
@@ -183,6 +183,16 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 		events = append(events, s.notify(ctx, last, req)...)
 	}
 	return req, events, nil
+}
+
+// requestOrID returns the request for an event about a refused attempt,
+// or a stand-in carrying only the id the caller named.
+func (s *Store) requestOrID(ctx context.Context, id string) Request {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return Request{ID: id}
+	}
+	return r
 }
 
 func hasVoted(votes []Identity, id Identity) bool {
@@ -287,7 +297,7 @@ func (s *Store) BreakGlass(ctx context.Context, bg BreakGlassRequest) (Request, 
 	req.Route, req.Quorum, req.Repo = "break-glass", 1, a.Context[decision.ContextRepo]
 	req.Created, req.Expires, req.State = now, g.Expires, BreakGlass
 	req.Approvals, req.DecidedBy, req.Decided, req.GrantID = []Identity{ident}, &ident, now, g.ID
-	req.GrantPolicy = GrantPolicy{Uses: g.Uses, TTL: dur}
+	req.GrantPolicy = GrantPolicy{Uses: g.Uses, TTL: Duration(dur)}
 	g.RequestID = req.ID
 	ev := req.event(EventBreakGlass, now)
 	ev.Actor, ev.Reason, ev.Critical, ev.Severity = &ident, reason, true, decision.Critical
@@ -405,10 +415,14 @@ func usesText(n int) string {
 func (s *Store) find(tx *bolt.Tx, a decision.Action, digest string, policy decision.Outcome, now time.Time) (v Verdict, candidate bool, err error) {
 	var normal, breakGlass *Grant
 	for _, d := range []string{digest, "*"} {
-		prefix := append(key(d, a.Agent.ID), 0)
+		prefix := key(d, a.Agent.ID)
 		c := tx.Bucket(grantIdxBucket).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			g, ok, err := getGrant(tx, string(k[len(prefix):]))
+			id, ok := lastPart(k[len(prefix):])
+			if !ok {
+				continue
+			}
+			g, ok, err := getGrant(tx, id)
 			if err != nil {
 				return v, false, err
 			}

@@ -121,12 +121,23 @@ func NewVerifier(cfg OIDCConfig) (*Verifier, error) {
 		v.cfg.CacheTTL = DefaultJWKSCacheTTL
 	}
 	if v.cfg.HTTPClient == nil {
-		v.cfg.HTTPClient = &http.Client{Timeout: v.cfg.FetchTimeout}
+		v.cfg.HTTPClient = &http.Client{Timeout: v.cfg.FetchTimeout, CheckRedirect: httpsOnly}
 	}
 	if v.cfg.Now == nil {
 		v.cfg.Now = time.Now
 	}
 	return v, nil
+}
+
+// httpsOnly refuses a redirect away from https and long redirect chains.
+func httpsOnly(req *http.Request, via []*http.Request) error {
+	if req.URL.Scheme != "https" {
+		return fmt.Errorf("refusing a redirect to %s", req.URL.Redacted())
+	}
+	if len(via) >= 5 {
+		return errors.New("too many redirects")
+	}
+	return nil
 }
 
 func containsAlg(list []jose.SignatureAlgorithm, a jose.SignatureAlgorithm) bool {

@@ -72,10 +72,10 @@ type Request struct {
 // GrantPolicy is copied from the route when a request is created, so a
 // later routing change does not alter what an approval of it grants.
 type GrantPolicy struct {
-	Uses        int           `json:"uses"`
-	TTL         time.Duration `json:"ttl"`
-	BindSession bool          `json:"bind_session,omitempty"`
-	DenyTTL     time.Duration `json:"deny_ttl"`
+	Uses        int      `json:"uses"` // 0: unlimited until expiry (agent-scoped break-glass)
+	TTL         Duration `json:"ttl"`
+	BindSession bool     `json:"bind_session,omitempty"`
+	DenyTTL     Duration `json:"deny_ttl,omitempty"`
 }
 
 // live reports whether a pending request is still answerable at now.

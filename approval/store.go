@@ -1,7 +1,7 @@
 package approval
 
 import (
-	"bytes"
+	"encoding/binary"
 	"context"
 	"encoding/json"
 	"errors"
@@ -135,17 +135,29 @@ func (s *Store) SetRouting(r *Routing) {
 
 func (s *Store) now() time.Time { return s.opts.Now().UTC() }
 
-func key(parts ...string) []byte { return []byte(joinKey(parts...)) }
-
-func joinKey(parts ...string) string {
-	var b bytes.Buffer
-	for i, p := range parts {
-		if i > 0 {
-			b.WriteByte(0)
-		}
-		b.WriteString(p)
+// key encodes index key parts, each prefixed by its length, so no agent
+// or session id (whatever bytes it holds) can make two keys collide, and
+// key(a, b) is a prefix of key(a, b, c) only for the same a and b.
+func key(parts ...string) []byte {
+	var b []byte
+	for _, p := range parts {
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
 	}
-	return b.String()
+	return b
+}
+
+// lastPart decodes the one part that follows a prefix made by key.
+func lastPart(rest []byte) (string, bool) {
+	n, w := binary.Uvarint(rest)
+	if w <= 0 || uint64(len(rest)-w) != n {
+		return "", false
+	}
+	return string(rest[w:]), true
+}
+
+func pendingKey(r *Request) []byte {
+	return key(r.ActionDigest, r.RequestedBy.Agent, r.RequestedBy.Session)
 }
 
 // Submit records that a require_approval decision is waiting for people.
@@ -233,7 +245,7 @@ func newRequest(a decision.Action, d decision.Decision, digest string, route Rou
 		Quorum: route.Quorum, AllowLocal: *route.AllowLocal, Repo: a.Context[decision.ContextRepo],
 		RequestedBy: Requester{Agent: a.Agent.ID, Session: a.Agent.Session, Actor: a.Agent.Actor},
 		Created:     now, Expires: now.Add(time.Duration(route.TTL)), State: Pending,
-		GrantPolicy: GrantPolicy{Uses: route.GrantUses, TTL: time.Duration(route.GrantTTL), BindSession: route.BindSession, DenyTTL: time.Duration(route.DenyTTL)},
+		GrantPolicy: GrantPolicy{Uses: route.GrantUses, TTL: route.GrantTTL, BindSession: route.BindSession, DenyTTL: route.DenyTTL},
 	}
 }
 
