@@ -1,8 +1,8 @@
 package approval
 
 import (
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
