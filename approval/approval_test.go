@@ -2,9 +2,12 @@ package approval_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -842,6 +845,61 @@ func TestRejectedUnknownRequest(t *testing.T) {
 		_, evs, err := s.Approve(ctx, "apr_nope", cred, "ok")
 		if err == nil || len(evs) != 1 || evs[0].Type != approval.EventRejected || evs[0].RequestID != "apr_nope" {
 			t.Fatalf("%v %+v", err, evs)
+		}
+	}
+}
+
+func TestConfigOptions(t *testing.T) {
+	dir := t.TempDir()
+	is := approvaltest.NewIssuer(t)
+	jwks, _ := json.Marshal(is.JWKS())
+	priv, _ := keys.Generate(jose.EdDSA, "laptop")
+	if _, _, err := keys.WritePair(filepath.Join(dir, "keys"), priv, false); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"jwks.json":    string(jwks),
+		"rbac.yaml":    "group_mappings: {okta-iam: IAM}\n",
+		"routing.yaml": "- {rule_id_prefix: filesystem.write, approver_group: IAM, quorum: 1}\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("CAVRA_TEST_HOOK_SECRET", "s3cret")
+	cfg := approval.Config{
+		OIDC:        &approval.OIDCFileConfig{Issuer: is.URL, Audience: approvaltest.Audience, JWKS: "jwks.json", Leeway: "10s"},
+		RBACFile:    "rbac.yaml",
+		RoutingFile: "routing.yaml",
+		LocalKeys:   "keys/laptop.public.jwk",
+		BreakGlass:  approval.BreakGlassConfig{Group: "SRE", Default: "30m", Max: "2h"},
+		Webhooks:    []approval.WebhookFileConfig{{URL: "http://127.0.0.1:1/x", SecretEnv: "CAVRA_TEST_HOOK_SECRET", Retries: -1}},
+	}
+	opts, hooks, err := cfg.Options(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hooks[0].Close(ctx)
+	if opts.OIDC == nil || opts.RBAC == nil || opts.Routing == nil || opts.LocalKeys == nil || opts.Notifier == nil ||
+		opts.BreakGlassGroup != "SRE" || opts.BreakGlassTTL != 30*time.Minute || opts.BreakGlassMax != 2*time.Hour {
+		t.Fatalf("options = %+v", opts)
+	}
+	s := newStore(t, opts)
+	req := submit(t, s, iamWrite())
+	if _, _, err := s.Approve(ctx, req.ID, is.Token(t, "bob", "okta-iam"), "ok"); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, bad := range []approval.Config{
+		{OIDC: &approval.OIDCFileConfig{Issuer: is.URL, Audience: "a", JWKS: "http://idp.example/jwks"}},
+		{RBACFile: "missing.yaml"},
+		{RoutingFile: "rbac.yaml"},
+		{BreakGlass: approval.BreakGlassConfig{Max: "forever"}},
+		{Webhooks: []approval.WebhookFileConfig{{URL: "https://hooks.example/x", SecretEnv: "CAVRA_TEST_UNSET_VARIABLE"}}},
+	} {
+		if _, _, err := bad.Options(dir, nil); err == nil {
+			t.Errorf("%+v accepted", bad)
 		}
 	}
 }
