@@ -4,14 +4,21 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/evidence"
+	"github.com/cavra-dev/cavra/internal/store"
 	"github.com/cavra-dev/cavra/policy"
 )
 
@@ -61,6 +68,22 @@ const (
 	BreakGlass = decision.BreakGlass
 )
 
+// EvidenceMode says when Evaluate's decision record is considered written.
+type EvidenceMode = evidence.Mode
+
+// Evidence modes.
+const (
+	// EvidenceDurable (the default): Evaluate returns only after the
+	// decision record is committed and fsynced; concurrent evaluations share
+	// commits.
+	EvidenceDurable = evidence.Durable
+	// EvidenceAsync: Evaluate returns once the record is numbered and
+	// queued. Records still queued when the process dies are lost; a write
+	// failure blocks later decisions instead of the one whose record failed.
+	// Close drains the queue.
+	EvidenceAsync = evidence.Async
+)
+
 // ErrClosed is returned by a Guard used after Close.
 var ErrClosed = errors.New("cavra: guard is closed")
 
@@ -90,7 +113,20 @@ type Options struct {
 	// resolved against when an action's context has no "cwd". "" means the
 	// process's working directory at Open.
 	Dir string
+	// Evidence is EvidenceDurable (the zero value) or EvidenceAsync.
+	Evidence EvidenceMode
+	// StoreTimeout bounds the wait for another process's lock on the state
+	// directory's cavra.db; 0 means 2 seconds. Another process holding it
+	// makes Open fail with an error that wraps ErrStateInUse.
+	StoreTimeout time.Duration
+	// CheckpointEvery and CheckpointInterval tune how often the evidence log
+	// signs a checkpoint (defaults: 1000 records, one minute; and on Close).
+	CheckpointEvery    int
+	CheckpointInterval time.Duration
 }
+
+// ErrStateInUse means another process holds the state directory's database.
+var ErrStateInUse = store.ErrInUse
 
 // Guard decides about actions. It is safe for concurrent use; its compiled
 // policy is an immutable snapshot swapped atomically by Reload.
@@ -102,6 +138,10 @@ type Guard struct {
 	mode   Mode
 	mu     sync.Mutex // serializes Reload and Close
 	closed atomic.Bool
+
+	st     *store.Store
+	log    *evidence.Log
+	digest string // policy digest last recorded as active
 }
 
 // Open builds a Guard: it finds the state directory, reads its config.yaml
@@ -125,10 +165,74 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 		}
 	}
 	g := &Guard{opts: opts, home: home, config: cfg}
+	if err := g.openEvidence(); err != nil {
+		return nil, err
+	}
 	if err := g.Reload(ctx); err != nil {
+		g.st.Close()
 		return nil, err
 	}
 	return g, nil
+}
+
+// openEvidence opens the state directory's database and its evidence log,
+// shared with every other Guard of this process on the same directory.
+func (g *Guard) openEvidence() error {
+	st, err := store.Open(g.home, &store.Options{Timeout: g.opts.StoreTimeout})
+	if err != nil {
+		return fmt.Errorf("cavra: %w", err)
+	}
+	v, err := st.Shared("evidence", func(db *bolt.DB) (io.Closer, error) {
+		return evidence.Open(db, evidence.Options{
+			Keys:               evidence.NewKeyRing(filepath.Join(g.home, evidence.KeyDir)),
+			Mode:               g.opts.Evidence,
+			CheckpointEvery:    g.opts.CheckpointEvery,
+			CheckpointInterval: g.opts.CheckpointInterval,
+		})
+	})
+	if err != nil {
+		st.Close()
+		return fmt.Errorf("cavra: evidence: %w", err)
+	}
+	g.st, g.log = st, v.(*evidence.Log)
+	return nil
+}
+
+// recordPolicy writes a policy-change record when set's digest is not the
+// one the log last recorded as active.
+func (g *Guard) recordPolicy(ctx context.Context, set *policy.Set, mode Mode) error {
+	if g.digest == "" {
+		recs, err := g.log.List(ctx, evidence.Query{Kind: evidence.KindPolicyChange, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(recs) == 1 {
+			var prev policyChange
+			if json.Unmarshal(recs[0].Data, &prev) == nil {
+				g.digest = prev.PolicyDigest
+			}
+		}
+	}
+	if set.Digest() == g.digest {
+		return nil
+	}
+	_, err := g.log.Append(context.WithoutCancel(ctx), evidence.Entry{Kind: evidence.KindPolicyChange, Data: policyChange{
+		PolicyDigest: set.Digest(), PreviousDigest: g.digest, Policy: set.Name(), Mode: mode, Home: g.home,
+	}})
+	if err != nil {
+		return err
+	}
+	g.digest = set.Digest()
+	return nil
+}
+
+// policyChange is the data of a policy-change record.
+type policyChange struct {
+	PolicyDigest   string `json:"policy_digest"`
+	PreviousDigest string `json:"previous_digest,omitempty"`
+	Policy         string `json:"policy"`
+	Mode           Mode   `json:"mode,omitempty"`
+	Home           string `json:"state_dir"`
 }
 
 // Reload recompiles the policy from the same sources and swaps it in. On
@@ -156,6 +260,9 @@ func (g *Guard) Reload(ctx context.Context) error {
 	}
 	if _, err := decision.ParseMode(string(mode)); err != nil {
 		return fmt.Errorf("cavra: %w", err)
+	}
+	if err := g.recordPolicy(ctx, set, mode); err != nil {
+		return fmt.Errorf("cavra: record policy change: %w", err)
 	}
 	g.mode = mode
 	g.set.Store(set)
@@ -210,15 +317,57 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 		Dir:              g.opts.Dir,
 	})
 	stamp(&d)
+	kind := evidence.KindDecision
+	if d.Attestation != nil {
+		kind = evidence.KindBreakGlass
+	}
+	// The record is written even when ctx is done: a decision that was
+	// taken is recorded.
+	ref, werr := g.log.Append(context.WithoutCancel(ctx), evidence.Entry{Kind: kind, Decision: &d})
+	if werr != nil {
+		blocked := failed(a, "the decision could not be recorded as evidence, so the action is blocked: "+werr.Error())
+		blocked.RuleID, blocked.Matches[0].RuleID = "evidence.write_failed", "evidence.write_failed"
+		blocked.PolicyPack, blocked.PolicyDigest, blocked.ActionDigest = d.PolicyPack, d.PolicyDigest, d.ActionDigest
+		return blocked, fmt.Errorf("cavra: evaluate: %w", werr)
+	}
+	d.EvidenceRefs = append(d.EvidenceRefs, ref.String())
 	return d, nil
 }
 
-// Close releases the Guard. Evaluate after Close blocks with ErrClosed.
+// Record appends a record that is not a decision (an approval event, a
+// grant use, an action outcome) to the Guard's evidence log.
+func (g *Guard) Record(ctx context.Context, e evidence.Entry) (evidence.Ref, error) {
+	if g == nil || g.closed.Load() {
+		return evidence.Ref{}, ErrClosed
+	}
+	return g.log.Append(ctx, e)
+}
+
+// Evidence returns the Guard's evidence log, for queries and verification.
+func (g *Guard) Evidence() *evidence.Log { return g.log }
+
+// Attest returns a signed, offline-verifiable bundle of the evidence
+// records matching q, with an inclusion proof for each.
+func (g *Guard) Attest(ctx context.Context, q evidence.Query) (*evidence.Bundle, error) {
+	if g == nil || g.closed.Load() {
+		return nil, ErrClosed
+	}
+	return g.log.Attest(ctx, q)
+}
+
+// Close flushes the evidence log, signs a checkpoint and releases the
+// Guard. Evaluate after Close blocks with ErrClosed.
 func (g *Guard) Close() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.closed.Store(true)
-	return nil
+	if g.closed.Swap(true) {
+		return nil
+	}
+	_, cerr := g.log.Checkpoint(context.Background())
+	if errors.Is(cerr, evidence.ErrClosed) {
+		cerr = nil
+	}
+	return errors.Join(cerr, g.st.Close())
 }
 
 // failed is the decision for an action that could not be decided.

@@ -54,3 +54,39 @@ func BenchmarkGuardEvaluate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGuardEvaluateAsync is BenchmarkGuardEvaluate with the decision
+// record queued instead of fsynced before Evaluate returns.
+func BenchmarkGuardEvaluateAsync(b *testing.B) {
+	g, err := cavra.Open(context.Background(), cavra.Options{Home: b.TempDir(), Dir: "/project", Evidence: cavra.EvidenceAsync})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { g.Close() })
+	ctx := context.Background()
+	a := cavra.Action{Type: cavra.ExecuteCommand, Target: "cd infra && terraform init && terraform plan"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.Evaluate(ctx, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGuardEvaluateParallel is eight goroutines evaluating with
+// durable evidence: their records share commits.
+func BenchmarkGuardEvaluateParallel(b *testing.B) {
+	g := openBench(b)
+	ctx := context.Background()
+	a := cavra.Action{Type: cavra.ReadFile, Target: "src/main.go"}
+	b.SetParallelism(4) // 4 x GOMAXPROCS(2) = 8 writers on this machine
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := g.Evaluate(ctx, a); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

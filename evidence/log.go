@@ -107,7 +107,7 @@ type Log struct {
 	errMu sync.Mutex // guards err and cpErr; never held while waiting
 	err   error      // sticky write failure
 	cpErr error      // last checkpoint failure
-	done   chan struct{}
+	done  chan struct{}
 
 	// Owned by the commit loop.
 	size   int64
