@@ -903,3 +903,40 @@ func TestConfigOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestPrune(t *testing.T) {
+	t.Parallel()
+	is := approvaltest.NewIssuer(t)
+	clk := newClock()
+	s := newStore(t, &approval.Options{OIDC: is.Verifier(t), Now: clk.Now})
+	a := iamWrite()
+	used := submit(t, s, a)
+	if _, _, err := s.Approve(ctx, used.ID, is.Token(t, "bob", "IAM"), "ok"); err != nil {
+		t.Fatal(err)
+	}
+	b := iamWrite()
+	b.Target = "iam/b.tf"
+	live := submit(t, s, b)
+	if _, _, err := s.Approve(ctx, live.ID, is.Token(t, "bob", "IAM"), "ok"); err != nil {
+		t.Fatal(err)
+	}
+	c := iamWrite()
+	c.Target = "iam/c.tf"
+	pending := submit(t, s, c)
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.Granted {
+		t.Fatal("no grant")
+	}
+	clk.Advance(time.Minute)
+	n, err := s.Prune(ctx, clk.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want the spent one", n, err)
+	}
+	if _, err := s.Get(ctx, used.ID); !errors.Is(err, approval.ErrNotFound) {
+		t.Fatal("spent request kept")
+	}
+	for _, id := range []string{live.ID, pending.ID} {
+		if _, err := s.Get(ctx, id); err != nil {
+			t.Fatalf("%s pruned: %v", id, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package approval
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -548,4 +549,74 @@ func (s *Store) Sweep(ctx context.Context) ([]Event, error) {
 		return nil, fmt.Errorf("approval: sweep: %w", err)
 	}
 	return events, nil
+}
+
+// Prune deletes requests that reached a final state before the given time,
+// with their grants, keeping any whose grant or denial is still live. The
+// evidence log keeps their events; this only bounds the approval buckets.
+// It returns how many requests were deleted.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		var victims []Request
+		err := tx.Bucket(requestsBucket).ForEach(func(k, v []byte) error {
+			var r Request
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("stored request %q: %w", k, err)
+			}
+			ended := r.Decided
+			if ended.IsZero() {
+				ended = r.Expires
+			}
+			if r.State == Pending || !ended.Before(before) || (r.State == Denied && now.Before(r.DeniedUntil)) {
+				return nil
+			}
+			victims = append(victims, r)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i := range victims {
+			r := &victims[i]
+			if r.GrantID != "" {
+				g, ok, err := getGrant(tx, r.GrantID)
+				if err != nil {
+					return err
+				}
+				if ok && g.live(now) {
+					continue
+				}
+				if ok {
+					if err := deleteGrant(tx, &g); err != nil {
+						return err
+					}
+				}
+			}
+			if r.State == Denied {
+				dk := key(r.ActionDigest, r.RequestedBy.Agent)
+				if id := tx.Bucket(denialsBucket).Get(dk); string(id) == r.ID {
+					if err := tx.Bucket(denialsBucket).Delete(dk); err != nil {
+						return err
+					}
+				}
+			}
+			if err := tx.Bucket(requestsBucket).Delete([]byte(r.ID)); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("approval: prune: %w", err)
+	}
+	return n, nil
 }

@@ -53,8 +53,14 @@
 //   - Expiry is checked on every read; Sweep only records it (events) and
 //     tidies storage. Times come from the local clock.
 //   - A JWKS is cached (CacheTTL) and refetched at most every
-//     MinJWKSRefresh on an unknown kid; a key revoked at the issuer is
-//     trusted until the cache expires. Token revocation is not checked.
+//     MinJWKSRefresh on an unknown kid; a key removed at the issuer is
+//     trusted until the cache expires, and for as long as the endpoint is
+//     unreachable the last good set keeps serving. Token revocation is not
+//     checked, and a token may be presented again until it expires (it
+//     still counts once toward a quorum). One fetch at a time: concurrent
+//     verifications wait for it (at most FetchTimeout).
+//   - Requests are kept after they end (List, show); Prune deletes old
+//     ones. List scans every request.
 //   - Webhook deliveries happen after the state change is committed; a
 //     process that exits with a full queue loses those notifications (the
 //     Report callback and EventNotifyFailed say so).
