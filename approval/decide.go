@@ -109,7 +109,7 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 		if !req.live(now) {
 			events = append(events, s.expire(&req, now))
 			refusal = ErrRequestExpired
-			if err := tx.Bucket(pendingBucket).Delete(pendingKey(&req)); err != nil {
+			if err := deletePending(tx, &req); err != nil {
 				return err
 			}
 			return putRequest(tx, &req)
@@ -135,7 +135,7 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 			ev.Actor, ev.Reason = &ident, reason
 			req.History = append(req.History, ev)
 			events = append(events, ev)
-			if err := tx.Bucket(pendingBucket).Delete(pendingKey(&req)); err != nil {
+			if err := deletePending(tx, &req); err != nil {
 				return err
 			}
 			if err := tx.Bucket(denialsBucket).Put(key(req.ActionDigest, req.RequestedBy.Agent), []byte(req.ID)); err != nil {
@@ -164,7 +164,7 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 			gev.Reason = fmt.Sprintf("quorum of %d met; grant for %d use(s) until %s", req.Quorum, g.Uses, g.Expires.Format(time.RFC3339))
 			req.History = append(req.History, gev)
 			events = append(events, gev)
-			if err := tx.Bucket(pendingBucket).Delete(pendingKey(&req)); err != nil {
+			if err := deletePending(tx, &req); err != nil {
 				return err
 			}
 		}
@@ -184,6 +184,19 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 		events = append(events, s.notify(ctx, last, req)...)
 	}
 	return req, events, nil
+}
+
+// maxHistory bounds how many grant uses a request's history records.
+const maxHistory = 64
+
+// deletePending removes r's pending-index entry if it still points at r.
+func deletePending(tx *bolt.Tx, r *Request) error {
+	b := tx.Bucket(pendingBucket)
+	k := pendingKey(r)
+	if string(b.Get(k)) != r.ID {
+		return nil
+	}
+	return b.Delete(k)
 }
 
 // requestOrID returns the request for an event about a refused attempt,
@@ -387,9 +400,14 @@ func (s *Store) Check(ctx context.Context, a decision.Action, policy decision.Ou
 			Reason: fmt.Sprintf("grant used (%d of %s)", g.Used, usesText(g.Uses)), Critical: g.BreakGlass}
 		if r, err := getRequest(tx, g.RequestID); err == nil {
 			ev.DecisionID, ev.Group = r.DecisionID, r.Group
-			r.History = append(r.History, ev)
-			if err := putRequest(tx, &r); err != nil {
-				return err
+			// Uses are recorded in the history while it is short; an
+			// agent-wide break-glass could otherwise grow one record
+			// without bound. The events go to evidence either way.
+			if len(r.History) < maxHistory {
+				r.History = append(r.History, ev)
+				if err := putRequest(tx, &r); err != nil {
+					return err
+				}
 			}
 		}
 		events = append(events, ev)
