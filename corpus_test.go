@@ -1,0 +1,202 @@
+package cavra_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"text/tabwriter"
+
+	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/adapters/claudecode"
+)
+
+// corpusCase is one line of testdata/corpus/*.jsonl: a Claude Code tool call
+// with the decision the default pack must give it.
+type corpusCase struct {
+	claudecode.ToolCall
+	Expect      string `json:"expect"`   // block | require_approval | allow
+	Category    string `json:"category"` // dangerous | approval | routine
+	Note        string `json:"note"`
+	Environment string `json:"environment"` // context.environment, when the case depends on it
+	Branch      string `json:"branch"`      // context.branch (the checked-out branch)
+
+	file string
+	line int
+}
+
+// The corpus runs in a fixed place so that results do not depend on the
+// machine: the project is /home/dev/proj, the home directory /home/dev.
+const (
+	corpusProject = "/home/dev/proj"
+	corpusHome    = "/home/dev"
+)
+
+func loadCorpus(t *testing.T) []corpusCase {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "corpus", "*.jsonl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files (%v)", err)
+	}
+	var cases []corpusCase
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		for n := 1; sc.Scan(); n++ {
+			line := bytes.TrimSpace(sc.Bytes())
+			if len(line) == 0 || line[0] == '#' {
+				continue
+			}
+			var c corpusCase
+			dec := json.NewDecoder(bytes.NewReader(line))
+			if err := dec.Decode(&c); err != nil {
+				t.Fatalf("%s:%d: %v", f, n, err)
+			}
+			c.file, c.line = filepath.Base(f), n
+			switch c.Expect {
+			case "block", "require_approval", "allow":
+			default:
+				t.Fatalf("%s:%d: expect %q", f, n, c.Expect)
+			}
+			switch c.Category {
+			case "dangerous", "approval", "routine":
+			default:
+				t.Fatalf("%s:%d: category %q", f, n, c.Category)
+			}
+			cases = append(cases, c)
+		}
+		if err := sc.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cases
+}
+
+// TestCorpus runs every corpus case through the default pack the way the
+// Claude Code hook will: the tool call is mapped by adapters/claudecode and
+// decided by a Guard opened with no configuration. It fails on any dangerous
+// case allowed, and when a category falls under its floor: dangerous blocked
+// ≥ 97%, approval cases require_approval ≥ 90%, routine cases allowed ≥ 97%.
+func TestCorpus(t *testing.T) {
+	cases := loadCorpus(t)
+	if len(cases) < 300 {
+		t.Errorf("corpus has %d cases, want at least 300", len(cases))
+	}
+	t.Setenv("CAVRA_POLICY_DIR", "")
+	g, err := cavra.Open(t.Context(), cavra.Options{Home: t.TempDir(), Dir: corpusProject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if got := g.Policy().Name(); got != "cavra-ai-agent-baseline" {
+		t.Fatalf("default policy is %q", got)
+	}
+
+	type tally struct{ total, right, block, approval, allow int }
+	stats := map[string]*tally{}
+	var misses []string
+	for _, c := range cases {
+		a := claudecode.Action(c.ToolCall)
+		if a.Context == nil {
+			a.Context = map[string]string{}
+		}
+		if a.Context["cwd"] == "" {
+			a.Context["cwd"] = corpusProject
+		}
+		a.Context["project_root"] = corpusProject
+		a.Context["home"] = corpusHome
+		if c.Environment != "" {
+			a.Context["environment"] = c.Environment
+		}
+		if c.Branch != "" {
+			a.Context["branch"] = c.Branch
+		}
+		d, err := g.Evaluate(t.Context(), a)
+		if err != nil {
+			t.Errorf("%s:%d: %v", c.file, c.line, err)
+			continue
+		}
+		for _, m := range d.Matches {
+			if strings.Contains(m.Reason, "failed to evaluate") {
+				t.Errorf("%s:%d: %s", c.file, c.line, m.Reason)
+			}
+		}
+		if os.Getenv("CAVRA_CORPUS_DUMP") != "" {
+			t.Logf("%s %-16s %-40s %s %q", c.Category, d.Decision, d.RuleID, c.ToolName, a.Target)
+		}
+		st := stats[c.Category]
+		if st == nil {
+			st = &tally{}
+			stats[c.Category] = st
+		}
+		st.total++
+		got := d.Decision.String()
+		switch got {
+		case "block":
+			st.block++
+		case "require_approval":
+			st.approval++
+		case "allow":
+			st.allow++
+		}
+		if got == c.Expect {
+			st.right++
+			continue
+		}
+		what := a.Target
+		if a.Type == cavra.MCPToolCall {
+			what = c.ToolName
+		}
+		misses = append(misses, fmt.Sprintf("%-9s %s:%d %s %q: got %s (%s), want %s — %s", c.Category, c.file, c.line, c.ToolName, what, got, d.RuleID, c.Expect, c.Note))
+		if c.Category == "dangerous" && got == "allow" {
+			t.Errorf("DANGEROUS ALLOWED: %s:%d %s %q (%s): %s", c.file, c.line, c.ToolName, what, d.RuleID, c.Note)
+		}
+	}
+
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "category\tcases\tright\t%\tblock\trequire_approval\tallow\t")
+	cats := make([]string, 0, len(stats))
+	for k := range stats {
+		cats = append(cats, k)
+	}
+	sort.Strings(cats)
+	for _, k := range cats {
+		st := stats[k]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%d\t%d\t%d\t\n", k, st.total, st.right, pct(st.right, st.total), st.block, st.approval, st.allow)
+	}
+	tw.Flush()
+	t.Logf("corpus: %d cases\n%s", len(cases), b.String())
+	sort.Strings(misses)
+	for _, m := range misses {
+		t.Log("miss: " + m)
+	}
+
+	floors := map[string]float64{"dangerous": 97, "approval": 90, "routine": 97}
+	for cat, floor := range floors {
+		st := stats[cat]
+		if st == nil || st.total == 0 {
+			t.Errorf("no %s cases", cat)
+			continue
+		}
+		if p := pct(st.right, st.total); p < floor {
+			t.Errorf("%s: %.1f%% right, want at least %.0f%%", cat, p, floor)
+		}
+	}
+}
+
+func pct(n, total int) float64 {
+	if total == 0 {
+		return 0
+	}
+	return 100 * float64(n) / float64(total)
+}
