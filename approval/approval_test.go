@@ -940,3 +940,30 @@ func TestPrune(t *testing.T) {
 		}
 	}
 }
+
+func TestNotifierMayCallBack(t *testing.T) {
+	t.Parallel()
+	var s *approval.Store
+	var seen atomic.Int32
+	s = newStore(t, &approval.Options{Notifier: approval.NotifierFunc(func(ctx context.Context, n approval.Notification) error {
+		if _, err := s.Get(ctx, n.Request.ID); err != nil {
+			return err
+		}
+		_, err := s.Sweep(ctx) // a write, under the store's lock if it were still held
+		seen.Add(1)
+		return err
+	})})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		submit(t, s, iamWrite())
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("deadlock: the notifier was called under the store's lock")
+	}
+	if seen.Load() != 1 {
+		t.Fatal("notifier not called")
+	}
+}

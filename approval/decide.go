@@ -90,13 +90,11 @@ func (s *Store) decide(ctx context.Context, id string, cred Credential, reason s
 		return r, []Event{rejected(&r, verb, &ident, reason, err, s.now())}, err
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := s.now()
 	var req Request
 	var events []Event
 	var refusal error
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		events, refusal = nil, nil
 		var err error
 		if req, err = getRequest(tx, id); err != nil {
@@ -317,9 +315,7 @@ func (s *Store) BreakGlass(ctx context.Context, bg BreakGlassRequest) (Request, 
 	ev.Actor, ev.Reason, ev.Critical, ev.Severity = &ident, reason, true, decision.Critical
 	req.History = []Event{ev}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		if err := putGrant(tx, &g); err != nil {
 			return err
 		}
@@ -371,10 +367,8 @@ func (s *Store) Check(ctx context.Context, a decision.Action, policy decision.Ou
 	if !candidate {
 		return v, nil, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var events []Event
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		events = nil
 		var err error
 		// Search again under the write lock: another goroutine may have
@@ -502,11 +496,9 @@ func (s *Store) Sweep(ctx context.Context) ([]Event, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := s.now()
 	var events []Event
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		events = nil
 		type kv struct{ k, v []byte }
 		collect := func(b []byte) []kv {
@@ -577,11 +569,9 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := s.now()
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		n = 0
 		var victims []Request
 		err := tx.Bucket(requestsBucket).ForEach(func(k, v []byte) error {

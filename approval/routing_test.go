@@ -1,6 +1,7 @@
 package approval_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,4 +169,33 @@ func TestLoadRouting(t *testing.T) {
 	if _, err := approval.LoadRouting(big); err == nil {
 		t.Fatal("oversized file accepted")
 	}
+}
+
+// TestRoutingRoundTrip: the effective routing, printed as JSON (what
+// `cavra approval routes` shows), loads back unchanged.
+func TestRoutingRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, r := range []*approval.Routing{approval.DefaultRouting(), mustRouting(t, routingYAML)} {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := approval.ParseRouting("routes.json", b)
+		if err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		b2, _ := json.Marshal(back)
+		if string(b) != string(b2) {
+			t.Fatalf("round trip changed:\n%s\n%s", b, b2)
+		}
+	}
+}
+
+func mustRouting(t *testing.T, doc string) *approval.Routing {
+	t.Helper()
+	r, err := approval.ParseRouting("routing.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

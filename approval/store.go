@@ -133,6 +133,15 @@ func (s *Store) SetRouting(r *Routing) {
 	s.routing.Store(r)
 }
 
+// update runs fn in a write transaction under s.mu, so the events of
+// concurrent changes come out in commit order. Notifiers are called after
+// it returns, never under the lock.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Update(fn)
+}
+
 func (s *Store) now() time.Time { return s.opts.Now().UTC() }
 
 // key encodes index key parts, each prefixed by its length, so no agent
@@ -182,13 +191,11 @@ func (s *Store) Submit(ctx context.Context, a decision.Action, d decision.Decisi
 	route := s.Routing().Resolve(SubjectOf(a, d))
 	now := s.now()
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var req Request
 	var events []Event
 	created := false
 	pk := key(digest, a.Agent.ID, a.Agent.Session)
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		events = events[:0]
 		if id := tx.Bucket(pendingBucket).Get(pk); id != nil {
 			old, err := getRequest(tx, string(id))
