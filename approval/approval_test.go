@@ -53,7 +53,7 @@ func TestLoop(t *testing.T) {
 		t.Fatalf("resubmit = %s, %v, %v; want %s, no events", again.ID, evs, err, req.ID)
 	}
 	// Nothing is granted yet.
-	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.NoVerdict {
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.VerdictNone {
 		t.Fatalf("before approval: %+v", v)
 	}
 
@@ -72,14 +72,14 @@ func TestLoop(t *testing.T) {
 	}
 
 	v, evs, err := s.Check(ctx, a, decision.RequireApproval)
-	if err != nil || v.Kind != approval.Granted || v.RuleID != approval.RuleGranted || v.RequestID != req.ID || v.Remaining != 0 {
+	if err != nil || v.Kind != approval.VerdictGranted || v.RuleID != approval.RuleGranted || v.RequestID != req.ID || v.Remaining != 0 {
 		t.Fatalf("check = %+v, %v", v, err)
 	}
 	if len(evs) != 1 || evs[0].Type != approval.EventConsumed || evs[0].DecisionID != "dec_test" {
 		t.Fatalf("consume events = %+v", evs)
 	}
 	// The one use is spent.
-	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.NoVerdict {
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.VerdictNone {
 		t.Fatalf("second check = %+v", v)
 	}
 	// So the next attempt asks again, with a new request.
@@ -111,11 +111,11 @@ func TestAllowNeverConsumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range []decision.Outcome{decision.Allow, decision.Block} {
-		if v, evs, err := s.Check(ctx, a, o); err != nil || v.Kind != approval.NoVerdict || len(evs) != 0 {
+		if v, evs, err := s.Check(ctx, a, o); err != nil || v.Kind != approval.VerdictNone || len(evs) != 0 {
 			t.Fatalf("%s: %+v %v %v", o, v, evs, err)
 		}
 	}
-	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.Granted {
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.VerdictGranted {
 		t.Fatalf("grant was spent by an allow or block: %+v", v)
 	}
 }
@@ -235,7 +235,7 @@ func TestAttacks(t *testing.T) {
 			if got.State != approval.Pending {
 				t.Fatalf("state after a refused approval = %s", got.State)
 			}
-			if v, _, _ := s.Check(ctx, iamWrite(), decision.RequireApproval); v.Kind != approval.NoVerdict {
+			if v, _, _ := s.Check(ctx, iamWrite(), decision.RequireApproval); v.Kind != approval.VerdictNone {
 				t.Fatalf("a refused approval granted: %+v", v)
 			}
 		})
@@ -391,7 +391,7 @@ func TestQuorum(t *testing.T) {
 	if !errors.Is(err, approval.ErrDuplicateVote) || !hasEvent(evs, approval.EventRejected) {
 		t.Fatalf("second vote by bob: %v", err)
 	}
-	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.NoVerdict {
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.VerdictNone {
 		t.Fatal("granted before quorum")
 	}
 	r, evs, err = s.Approve(ctx, req.ID, is.Token(t, "dave", "IAM"), "two")
@@ -401,7 +401,7 @@ func TestQuorum(t *testing.T) {
 	if _, _, err := s.Approve(ctx, req.ID, is.Token(t, "erin", "IAM"), "late"); !errors.Is(err, approval.ErrNotPending) {
 		t.Fatalf("vote after approval: %v", err)
 	}
-	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.Granted {
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.VerdictGranted {
 		t.Fatal("no grant after quorum")
 	}
 }
@@ -424,14 +424,14 @@ func TestGrantBindsTheExactAction(t *testing.T) {
 	for i, mod := range changed {
 		b := iamWrite()
 		mod(&b)
-		if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.NoVerdict {
+		if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.VerdictNone {
 			t.Fatalf("change %d matched the grant: %+v", i, v)
 		}
 	}
 	// Another session of the same agent may use it (not session-bound by default).
 	b := iamWrite()
 	b.Agent.Session = "s-99"
-	if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.Granted {
+	if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.VerdictGranted {
 		t.Fatalf("unchanged action: %+v", v)
 	}
 }
@@ -448,16 +448,16 @@ func TestSessionBoundGrant(t *testing.T) {
 	}
 	b := iamWrite()
 	b.Agent.Session = "s-99"
-	if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.NoVerdict {
+	if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.VerdictNone {
 		t.Fatal("another session used a session-bound grant")
 	}
 	for want := 2; want >= 0; want-- {
 		v, _, _ := s.Check(ctx, a, decision.RequireApproval)
-		if v.Kind != approval.Granted || v.Remaining != want {
+		if v.Kind != approval.VerdictGranted || v.Remaining != want {
 			t.Fatalf("use: %+v, want %d remaining", v, want)
 		}
 	}
-	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.NoVerdict {
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.VerdictNone {
 		t.Fatal("a fourth use")
 	}
 }
@@ -474,7 +474,7 @@ func TestExpiredGrant(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Advance(approval.DefaultGrantTTL + time.Second)
-	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.NoVerdict {
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.VerdictNone {
 		t.Fatalf("expired grant used: %+v", v)
 	}
 	evs, err := s.Sweep(ctx)
@@ -510,7 +510,7 @@ func TestConcurrentConsume(t *testing.T) {
 			if err != nil {
 				t.Error(err)
 			}
-			if v.Kind == approval.Granted {
+			if v.Kind == approval.VerdictGranted {
 				wins.Add(1)
 			}
 		}()
@@ -535,24 +535,24 @@ func TestDenialSticks(t *testing.T) {
 		t.Fatalf("deny: %+v %v", r, err)
 	}
 	v, _, _ := s.Check(ctx, a, decision.RequireApproval)
-	if v.Kind != approval.DeniedVerdict || v.RuleID != approval.RuleDenied || !strings.Contains(v.Reason, "alice@example.com") {
+	if v.Kind != approval.VerdictDenied || v.RuleID != approval.RuleDenied || !strings.Contains(v.Reason, "alice@example.com") {
 		t.Fatalf("check after deny: %+v", v)
 	}
 	// Another session of the same agent is denied too; another agent is not.
 	b := iamWrite()
 	b.Agent.Session = "s-2"
-	if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.DeniedVerdict {
+	if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.VerdictDenied {
 		t.Fatalf("other session: %+v", v)
 	}
 	b.Agent.ID = "other"
-	if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.NoVerdict {
+	if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.VerdictNone {
 		t.Fatalf("other agent: %+v", v)
 	}
 	if _, _, err := s.Approve(ctx, req.ID, is.Token(t, "bob", "IAM"), "override"); !errors.Is(err, approval.ErrNotPending) {
 		t.Fatalf("approve after deny: %v", err)
 	}
 	clk.Advance(approval.DefaultDenyTTL + time.Second)
-	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.NoVerdict {
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.VerdictNone {
 		t.Fatalf("denial outlived its TTL: %+v", v)
 	}
 	if next := submit(t, s, a); next.ID == req.ID {
@@ -619,7 +619,7 @@ func TestPersistence(t *testing.T) {
 	if again := submit(t, s, a); again.ID != pending.ID {
 		t.Fatalf("pending request lost on reopen: %s vs %s", again.ID, pending.ID)
 	}
-	if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.Granted || v.RequestID != approved.ID {
+	if v, _, _ := s.Check(ctx, b, decision.RequireApproval); v.Kind != approval.VerdictGranted || v.RequestID != approved.ID {
 		t.Fatalf("grant lost on reopen: %+v", v)
 	}
 	got, err := s.Get(ctx, approved.ID)
@@ -683,7 +683,7 @@ func TestLocalApproval(t *testing.T) {
 	if r.State != approval.Approved || !r.DecidedBy.Local || r.DecidedBy.KeyID != "dev-laptop" || r.DecidedBy.Issuer != approval.LocalIssuer {
 		t.Fatalf("local approval recorded as %+v", r.DecidedBy)
 	}
-	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.Granted {
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.VerdictGranted {
 		t.Fatal("local approval granted nothing")
 	}
 
@@ -739,10 +739,10 @@ func TestBreakGlass(t *testing.T) {
 	}
 	// It answers even a block, once.
 	v, evs, _ := s.Check(ctx, a, decision.Block)
-	if v.Kind != approval.Granted || v.RuleID != approval.RuleBreakGlass || !v.BreakGlass || !evs[0].Critical {
+	if v.Kind != approval.VerdictGranted || v.RuleID != approval.RuleBreakGlass || !v.BreakGlass || !evs[0].Critical {
 		t.Fatalf("check: %+v", v)
 	}
-	if v, _, _ := s.Check(ctx, a, decision.Block); v.Kind != approval.NoVerdict {
+	if v, _, _ := s.Check(ctx, a, decision.Block); v.Kind != approval.VerdictNone {
 		t.Fatalf("second use: %+v", v)
 	}
 
@@ -753,12 +753,12 @@ func TestBreakGlass(t *testing.T) {
 	}
 	other := decision.Action{Type: decision.ExecuteCommand, Target: "terraform apply", Agent: a.Agent}
 	for i := 0; i < 3; i++ {
-		if v, _, _ := s.Check(ctx, other, decision.Block); v.Kind != approval.Granted || v.Remaining != -1 {
+		if v, _, _ := s.Check(ctx, other, decision.Block); v.Kind != approval.VerdictGranted || v.Remaining != -1 {
 			t.Fatalf("agent-scope use %d: %+v", i, v)
 		}
 	}
 	other.Agent.ID = "someone-else"
-	if v, _, _ := s.Check(ctx, other, decision.Block); v.Kind != approval.NoVerdict {
+	if v, _, _ := s.Check(ctx, other, decision.Block); v.Kind != approval.VerdictNone {
 		t.Fatal("agent-scoped break-glass leaked to another agent")
 	}
 	mu.Lock()
@@ -923,7 +923,7 @@ func TestPrune(t *testing.T) {
 	c := iamWrite()
 	c.Target = "iam/c.tf"
 	pending := submit(t, s, c)
-	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.Granted {
+	if v, _, _ := s.Check(ctx, a, decision.RequireApproval); v.Kind != approval.VerdictGranted {
 		t.Fatal("no grant")
 	}
 	clk.Advance(time.Minute)

@@ -17,7 +17,7 @@ func BenchmarkCheckMiss(b *testing.B) {
 	submit(b, s, a)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if v, _, err := s.Check(ctx, a, decision.RequireApproval); err != nil || v.Kind != approval.NoVerdict {
+		if v, _, err := s.Check(ctx, a, decision.RequireApproval); err != nil || v.Kind != approval.VerdictNone {
 			b.Fatal(v, err)
 		}
 	}
@@ -35,7 +35,7 @@ func BenchmarkCheckConsume(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if v, _, err := s.Check(ctx, a, decision.RequireApproval); err != nil || v.Kind != approval.Granted {
+		if v, _, err := s.Check(ctx, a, decision.RequireApproval); err != nil || v.Kind != approval.VerdictGranted {
 			b.Fatal(v, err)
 		}
 	}

@@ -332,14 +332,14 @@ func (s *Store) BreakGlass(ctx context.Context, bg BreakGlassRequest) (Request, 
 // Check answers an action from the approval store, given the policy's
 // outcome for it:
 //
-//   - Allow: nothing to do (NoVerdict); no grant is consumed.
+//   - Allow: nothing to do (VerdictNone); no grant is consumed.
 //   - RequireApproval: a live break-glass grant, else a live denial
-//     (DeniedVerdict, block with RuleDenied), else a live grant for the
+//     (VerdictDenied, block with RuleDenied), else a live grant for the
 //     exact action digest and agent (and session, when bound) is consumed
-//     atomically (Granted, allow with RuleGranted).
+//     atomically (VerdictGranted, allow with RuleGranted).
 //   - Block: only a live break-glass grant applies.
 //
-// A Granted verdict comes with an EventConsumed event to record.
+// A VerdictGranted verdict comes with an EventConsumed event to record.
 func (s *Store) Check(ctx context.Context, a decision.Action, policy decision.Outcome) (Verdict, []Event, error) {
 	if err := ctx.Err(); err != nil {
 		return Verdict{}, nil, err
@@ -451,7 +451,7 @@ func (s *Store) find(tx *bolt.Tx, a decision.Action, digest string, policy decis
 		}
 	}
 	if breakGlass != nil {
-		return Verdict{Kind: Granted, RuleID: RuleBreakGlass, RequestID: breakGlass.RequestID, GrantID: breakGlass.ID,
+		return Verdict{Kind: VerdictGranted, RuleID: RuleBreakGlass, RequestID: breakGlass.RequestID, GrantID: breakGlass.ID,
 			BreakGlass: true, Until: breakGlass.Expires, Reason: "allowed by a break-glass grant"}, true, nil
 	}
 	if policy != decision.RequireApproval {
@@ -467,12 +467,12 @@ func (s *Store) find(tx *bolt.Tx, a decision.Action, digest string, policy decis
 			if r.DecidedBy != nil {
 				reason = fmt.Sprintf("this action was denied by %s", displayName(*r.DecidedBy))
 			}
-			return Verdict{Kind: DeniedVerdict, RuleID: RuleDenied, RequestID: r.ID, Until: r.DeniedUntil,
+			return Verdict{Kind: VerdictDenied, RuleID: RuleDenied, RequestID: r.ID, Until: r.DeniedUntil,
 				Reason: reason + " until " + r.DeniedUntil.Format(time.RFC3339)}, false, nil
 		}
 	}
 	if normal != nil {
-		return Verdict{Kind: Granted, RuleID: RuleGranted, RequestID: normal.RequestID, GrantID: normal.ID,
+		return Verdict{Kind: VerdictGranted, RuleID: RuleGranted, RequestID: normal.RequestID, GrantID: normal.ID,
 			Until: normal.Expires, Reason: "allowed by an approval of this exact action"}, true, nil
 	}
 	return Verdict{}, false, nil

@@ -41,7 +41,7 @@ func Example() {
 	policy := decision.Decision{DecisionID: "dec_1", RuleID: "filesystem.write.require_approval",
 		Decision: decision.RequireApproval, Severity: decision.High}
 	v, _, _ := store.Check(ctx, action, policy.Decision)
-	fmt.Println("before:", v.Kind == approval.NoVerdict)
+	fmt.Println("before:", v.Kind == approval.VerdictNone)
 
 	req, _, _ := store.Submit(ctx, action, policy)
 	fmt.Println("request:", req.State, "for", req.Group)
@@ -57,7 +57,7 @@ func Example() {
 	v, _, _ = store.Check(ctx, action, decision.RequireApproval)
 	fmt.Println("next evaluate:", v.RuleID)
 	v, _, _ = store.Check(ctx, action, decision.RequireApproval)
-	fmt.Println("the use is spent:", v.Kind == approval.NoVerdict)
+	fmt.Println("the use is spent:", v.Kind == approval.VerdictNone)
 	// Output:
 	// before: true
 	// request: pending for IAM

@@ -115,15 +115,15 @@ type VerdictKind uint8
 
 // The verdicts of Store.Check.
 const (
-	NoVerdict     VerdictKind = iota // nothing applies: the policy's decision stands
-	Granted                          // a live grant was consumed: allow with RuleGranted
-	DeniedVerdict                    // a live denial: block with RuleDenied
+	VerdictNone    VerdictKind = iota // nothing applies: the policy's decision stands
+	VerdictGranted                    // a live grant was consumed: allow with RuleGranted (or RuleBreakGlass)
+	VerdictDenied                     // a live denial: block with RuleDenied
 )
 
 // Verdict is the approval store's answer about one action.
 type Verdict struct {
 	Kind       VerdictKind
-	RuleID     string // RuleGranted, RuleBreakGlass or RuleDenied; "" for NoVerdict
+	RuleID     string // RuleGranted, RuleBreakGlass or RuleDenied; "" for VerdictNone
 	Reason     string
 	RequestID  string
 	GrantID    string

@@ -225,7 +225,7 @@ func (w *Webhook) post(body []byte, n Notification) (retry bool, err error) {
 	req.Header.Set("User-Agent", "cavra-approval-webhook")
 	req.Header.Set("X-Cavra-Event", string(n.Event.Type))
 	if len(w.cfg.Secret) > 0 {
-		req.Header.Set(SignatureHeader, Sign(w.cfg.Secret, body))
+		req.Header.Set(SignatureHeader, WebhookSignature(w.cfg.Secret, body))
 	}
 	resp, err := w.cfg.Client.Do(req)
 	if err != nil {
@@ -242,18 +242,18 @@ func (w *Webhook) post(body []byte, n Notification) (retry bool, err error) {
 	return false, fmt.Errorf("webhook answered %s", resp.Status)
 }
 
-// Sign returns the SignatureHeader value for body: "sha256=" and the hex
-// HMAC-SHA256 of body under secret.
-func Sign(secret, body []byte) string {
+// WebhookSignature returns the SignatureHeader value for body: "sha256="
+// and the hex HMAC-SHA256 of body under secret.
+func WebhookSignature(secret, body []byte) string {
 	m := hmac.New(sha256.New, secret)
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// VerifySignature reports whether header is the valid SignatureHeader for
+// VerifyWebhookSignature reports whether header is the valid SignatureHeader for
 // body under secret, comparing in constant time. Receivers use it.
-func VerifySignature(secret, body []byte, header string) bool {
-	return hmac.Equal([]byte(header), []byte(Sign(secret, body)))
+func VerifyWebhookSignature(secret, body []byte, header string) bool {
+	return hmac.Equal([]byte(header), []byte(WebhookSignature(secret, body)))
 }
 
 // Payload renders n in the webhook's format.

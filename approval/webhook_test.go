@@ -80,7 +80,7 @@ func TestWebhookSignedAndRetried(t *testing.T) {
 	if evs[0].Type != approval.EventNotifyDelivered || !strings.Contains(evs[0].Reason, "3 attempt") {
 		t.Fatalf("report = %+v", evs[0])
 	}
-	if !approval.VerifySignature(secret, body, sig) || approval.VerifySignature([]byte("other"), body, sig) {
+	if !approval.VerifyWebhookSignature(secret, body, sig) || approval.VerifyWebhookSignature([]byte("other"), body, sig) {
 		t.Fatalf("signature %q does not verify", sig)
 	}
 	var doc map[string]any
