@@ -82,7 +82,7 @@ func newRoot() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newEvaluateCmd(), newPolicyCmd(), newVersionCmd())
+	root.AddCommand(newEvaluateCmd(), newPolicyCmd(), newEvidenceCmd(), newKeysCmd(), newVersionCmd())
 	root.AddCommand(newRegistryCmd(), newHookCmd(), newInitCmd(), newDoctorCmd())
 	return root
 }

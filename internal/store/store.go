@@ -186,3 +186,64 @@ func Exists(dir string) bool {
 	_, err := os.Stat(Path(dir))
 	return !errors.Is(err, fs.ErrNotExist)
 }
+
+// Compact rewrites dir/cavra.db into a new file holding only live data and
+// swaps it in, since bbolt files never shrink. No one may hold the file
+// open meanwhile: not this process (an error) and not another (ErrInUse).
+// It returns the file's size before and after.
+func Compact(dir string, opts *Options) (before, after int64, err error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: %w", err)
+	}
+	path := Path(abs)
+	openMu.Lock()
+	defer openMu.Unlock()
+	if open[path] != nil {
+		return 0, 0, fmt.Errorf("store: compact: %s is open in this process", path)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: compact: %w", err)
+	}
+	src, err := openBolt(path, &bolt.Options{Timeout: o.Timeout})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return 0, 0, fmt.Errorf("store: %s: %w", abs, ErrInUse)
+		}
+		return 0, 0, fmt.Errorf("store: compact: %w", err)
+	}
+	defer src.Close()
+	tmp := path + ".compact"
+	_ = os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: o.Timeout})
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: compact: %w", err)
+	}
+	if err := bolt.Compact(dst, src, 64<<20); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return 0, 0, fmt.Errorf("store: compact: %w", err)
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return 0, 0, fmt.Errorf("store: compact: %w", err)
+	}
+	// Swap while the source's lock is still held.
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return 0, 0, fmt.Errorf("store: compact: %w", err)
+	}
+	nfi, err := os.Stat(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: compact: %w", err)
+	}
+	return fi.Size(), nfi.Size(), nil
+}

@@ -178,3 +178,53 @@ func TestOpenBadFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestCompact(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := store.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	val := make([]byte, 4096)
+	err = s.DB().Update(func(tx *bolt.Tx) error {
+		b, _ := tx.CreateBucketIfNotExists([]byte("b"))
+		for i := range 500 {
+			if err := b.Put([]byte{byte(i >> 8), byte(i)}, val); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.Compact(dir, nil); err == nil {
+		t.Fatal("compacted a file open in this process")
+	}
+	_ = s.DB().Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("b"))
+		for i := range 490 {
+			_ = b.Delete([]byte{byte(i >> 8), byte(i)})
+		}
+		return nil
+	})
+	s.Close()
+	before, after, err := store.Compact(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after >= before {
+		t.Fatalf("compact: %d -> %d bytes", before, after)
+	}
+	s, err = store.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := 0
+	_ = s.DB().View(func(tx *bolt.Tx) error { n = tx.Bucket([]byte("b")).Stats().KeyN; return nil })
+	if n != 10 {
+		t.Fatalf("%d keys after compact", n)
+	}
+}

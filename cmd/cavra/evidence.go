@@ -1,0 +1,558 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/spf13/cobra"
+
+	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/evidence"
+	"github.com/cavra-dev/cavra/internal/keys"
+	"github.com/cavra-dev/cavra/internal/store"
+)
+
+func newEvidenceCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "evidence",
+		Short: "Query, bundle, verify, export and prune the evidence log",
+		Long: `The evidence log records every decision in the state directory's cavra.db,
+as a Merkle tree with signed checkpoints. Bundles verify offline with the
+trust root (cavra keys export-trust-root).`,
+	}
+	c.AddCommand(newEvidenceBundleCmd(), newEvidenceVerifyCmd(), newEvidenceListCmd(), newEvidenceShowCmd(),
+		newEvidenceExportCmd(), newEvidencePruneCmd(), newEvidenceCompactCmd())
+	return c
+}
+
+// evidenceLog is an open log and what must be closed after it.
+type evidenceLog struct {
+	*evidence.Log
+	home string
+	st   *store.Store
+	ring *evidence.KeyRing
+}
+
+func (l *evidenceLog) Close() error {
+	var err error
+	if !l.st.ReadOnly() {
+		err = l.Log.Close()
+	}
+	return errors.Join(err, l.st.Close())
+}
+
+// openEvidence opens the state directory's log; read-only commands never
+// create anything.
+func openEvidence(home string, readOnly bool) (*evidenceLog, error) {
+	dir, err := cavra.StateDir(home)
+	if err != nil {
+		return nil, err
+	}
+	if !store.Exists(dir) {
+		return nil, fmt.Errorf("no evidence log in %s (nothing has been evaluated there yet; see --home)", dir)
+	}
+	st, err := store.Open(dir, &store.Options{ReadOnly: readOnly})
+	if err != nil {
+		return nil, err
+	}
+	ring := evidence.NewKeyRing(filepath.Join(dir, evidence.KeyDir))
+	l, err := evidence.Open(st.DB(), evidence.Options{Keys: ring, ReadOnly: readOnly})
+	if err != nil {
+		st.Close()
+		if errors.Is(err, evidence.ErrNoLog) {
+			return nil, fmt.Errorf("no evidence log in %s", dir)
+		}
+		return nil, err
+	}
+	return &evidenceLog{Log: l, home: dir, st: st, ring: ring}, nil
+}
+
+// queryFlags are the filters shared by bundle, list and export.
+type queryFlags struct {
+	session, agent, rule, outcome, severity, actionType, kind string
+	decisions                                                 []string
+	since, until                                              string
+	fromSeq, toSeq                                            int64
+	limit                                                     int
+}
+
+func (f *queryFlags) register(c *cobra.Command, all bool) {
+	fl := c.Flags()
+	fl.StringVar(&f.session, "session", "", "only this session")
+	fl.StringArrayVar(&f.decisions, "decision", nil, "only this decision id (repeatable)")
+	fl.StringVar(&f.since, "since", "", "only records at or after: RFC 3339, YYYY-MM-DD, or a duration ago (24h)")
+	fl.StringVar(&f.until, "until", "", "only records before: RFC 3339, YYYY-MM-DD, or a duration ago")
+	fl.Int64Var(&f.fromSeq, "from-seq", 0, "first sequence number")
+	fl.Int64Var(&f.toSeq, "to-seq", 0, "last sequence number")
+	if all {
+		fl.StringVar(&f.agent, "agent", "", "only this agent")
+		fl.StringVar(&f.rule, "rule", "", "only this rule id")
+		fl.StringVar(&f.outcome, "outcome", "", "only this decision: allow, require_approval or block")
+		fl.StringVar(&f.severity, "severity", "", "only this severity: low, medium, high or critical")
+		fl.StringVar(&f.actionType, "action-type", "", "only this action type")
+		fl.StringVar(&f.kind, "kind", "", "only this record kind: decision, approval_event, grant_use, action_outcome, policy_change, break_glass")
+		fl.IntVar(&f.limit, "limit", 0, "at most this many records (0: all)")
+	}
+}
+
+func (f *queryFlags) query(now time.Time) (evidence.Query, error) {
+	q := evidence.Query{Session: f.session, Agent: f.agent, RuleID: f.rule, DecisionIDs: f.decisions,
+		FromSeq: f.fromSeq, ToSeq: f.toSeq, Limit: f.limit, ActionType: decision.ActionType(f.actionType), Kind: evidence.Kind(f.kind)}
+	var err error
+	if f.outcome != "" {
+		if q.Decision, err = decision.ParseOutcome(f.outcome); err != nil {
+			return q, usageErr("--outcome: %v", err)
+		}
+	}
+	if f.severity != "" {
+		if q.Severity, err = decision.ParseSeverity(f.severity); err != nil {
+			return q, usageErr("--severity: %v", err)
+		}
+	}
+	if q.ActionType != "" && !q.ActionType.Valid() {
+		return q, usageErr("--action-type: unknown action type %q", f.actionType)
+	}
+	if q.Kind != "" && !q.Kind.Valid() {
+		return q, usageErr("--kind: unknown record kind %q", f.kind)
+	}
+	if q.Since, err = parseWhen("--since", f.since, now); err != nil {
+		return q, err
+	}
+	if q.Until, err = parseWhen("--until", f.until, now); err != nil {
+		return q, err
+	}
+	if f.fromSeq < 0 || f.toSeq < 0 || f.limit < 0 {
+		return q, usageErr("--from-seq, --to-seq and --limit cannot be negative")
+	}
+	return q, nil
+}
+
+// parseWhen reads RFC 3339, a date (UTC midnight) or a duration ago.
+func parseWhen(flag, s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, usageErr("%s %q: want RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration ago (24h)", flag, s)
+}
+
+// writeOut writes data to path, or to the command's stdout when path is "".
+func writeOut(c *cobra.Command, path string, data []byte) error {
+	if path == "" || path == "-" {
+		_, err := c.OutOrStdout().Write(data)
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+func newEvidenceBundleCmd() *cobra.Command {
+	var qf queryFlags
+	var home, out string
+	c := &cobra.Command{
+		Use:   "bundle",
+		Short: "Write a signed, offline-verifiable bundle of selected records",
+		Example: `  cavra evidence bundle --session s-42 --out s-42.bundle.json
+  cavra evidence bundle --decision dec_0123456789abcdef`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			q, err := qf.query(time.Now())
+			if err != nil {
+				return err
+			}
+			l, err := openEvidence(home, false)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			b, err := l.Attest(c.Context(), q)
+			if err != nil {
+				return err
+			}
+			data, err := b.JSON()
+			if err != nil {
+				return err
+			}
+			if err := writeOut(c, out, data); err != nil {
+				return err
+			}
+			if out != "" {
+				fmt.Fprintf(c.ErrOrStderr(), "wrote %s: %d records of log %s, checkpoint size %d signed by %s\n",
+					out, len(b.Records), b.LogID, b.Checkpoint.Checkpoint.Size, b.KeyID)
+			}
+			return nil
+		},
+	}
+	qf.register(c, false)
+	c.Flags().StringVar(&out, "out", "", "bundle file (default stdout)")
+	c.Flags().StringVar(&home, "home", "", "state directory")
+	return c
+}
+
+func newEvidenceVerifyCmd() *cobra.Command {
+	var home, trustPath, logID string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "verify [BUNDLE]",
+		Short: "Verify a bundle offline, or the whole local log",
+		Long: `With BUNDLE, verify it offline against --trust-root (a JWKS from
+cavra keys export-trust-root): the checkpoint signature, every record's
+inclusion proof and the chain between adjacent records.
+
+Without BUNDLE, verify the whole log in the state directory: every record
+against its hash, the hash chain, every tree hash, every checkpoint's
+signature and root, and the consistency between checkpoints. The first bad
+sequence number is named.
+
+Exit status: 0 verified, 1 not verified, 2 usage error.`,
+		Example: `  cavra keys export-trust-root --out keys.jwks
+  cavra evidence verify s-42.bundle.json --trust-root keys.jwks
+  cavra evidence verify`,
+		Args: args(cobra.MaximumNArgs(1)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			var trust *jose.JSONWebKeySet
+			if trustPath != "" {
+				var err error
+				if trust, err = keys.ReadPublic(trustPath); err != nil {
+					return err
+				}
+			}
+			if len(argv) == 1 {
+				if trust == nil {
+					return usageErr("verifying a bundle needs --trust-root FILE (the JWKS from cavra keys export-trust-root)")
+				}
+				data, err := readBundle(argv[0])
+				if err != nil {
+					return err
+				}
+				rep, err := evidence.VerifyBundle(data, trust, evidence.VerifyOptions{LogID: logID})
+				if err != nil {
+					return fmt.Errorf("NOT VERIFIED: %s: %w", argv[0], err)
+				}
+				if asJSON {
+					return printJSON(c.OutOrStdout(), rep)
+				}
+				fmt.Fprintf(c.OutOrStdout(), "verified: %d records of log %s, included in its checkpoint of size %d (root %s) signed by %s at %s\n",
+					len(rep.Records), rep.LogID, rep.Size, rep.RootHash[:16], rep.KeyID, rep.Time.Format(time.RFC3339))
+				return nil
+			}
+			l, err := openEvidence(home, true)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			rep, err := l.Verify(c.Context(), trust)
+			if err != nil {
+				return fmt.Errorf("NOT VERIFIED: %w", err)
+			}
+			if asJSON {
+				return printJSON(c.OutOrStdout(), rep)
+			}
+			fmt.Fprintf(c.OutOrStdout(), "verified: log %s, %d records (%d checked, %d pruned), %d checkpoints",
+				rep.LogID, rep.Size, rep.Checked, rep.Pruned, rep.Checkpoints)
+			if rep.Unsigned > 0 {
+				fmt.Fprintf(c.OutOrStdout(), "; the last %d records are not yet under a signed checkpoint", rep.Unsigned)
+			}
+			fmt.Fprintln(c.OutOrStdout())
+			return nil
+		},
+	}
+	c.Flags().StringVar(&trustPath, "trust-root", "", "JWKS of trusted evidence keys (default for the local log: its own keys)")
+	c.Flags().StringVar(&logID, "log-id", "", "the log the bundle must come from")
+	c.Flags().StringVar(&home, "home", "", "state directory")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return c
+}
+
+func readBundle(path string) ([]byte, error) {
+	var r io.Reader = os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, evidence.MaxBundleSize+1))
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+func newEvidenceListCmd() *cobra.Command {
+	var qf queryFlags
+	var home string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List records, newest first",
+		Example: `  cavra evidence list --session s-42
+  cavra evidence list --outcome block --since 24h --json`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			q, err := qf.query(time.Now())
+			if err != nil {
+				return err
+			}
+			l, err := openEvidence(home, true)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			recs, err := l.List(c.Context(), q)
+			if err != nil {
+				return err
+			}
+			w := c.OutOrStdout()
+			if asJSON {
+				var buf bytes.Buffer
+				buf.WriteString("[")
+				for i, r := range recs {
+					if i > 0 {
+						buf.WriteString(",")
+					}
+					buf.WriteString("\n  ")
+					buf.Write(r.Bytes())
+				}
+				buf.WriteString("\n]\n")
+				_, err := w.Write(buf.Bytes())
+				return err
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SEQ\tTIME\tKIND\tSESSION\tDECISION\tRULE\tTARGET")
+			for _, r := range recs {
+				sess, out, rule, target := r.SessionID, "", "", ""
+				if d := r.Decision; d != nil {
+					sess, out, rule, target = d.SessionID, d.Decision.String(), d.RuleID, d.Target
+				}
+				if len(target) > 60 {
+					target = target[:57] + "..."
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.Local().Format("2006-01-02 15:04:05"), r.Kind, sess, out, rule, target)
+			}
+			return tw.Flush()
+		},
+	}
+	qf.register(c, true)
+	c.Flags().StringVar(&home, "home", "", "state directory")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the records as a JSON array")
+	return c
+}
+
+func newEvidenceShowCmd() *cobra.Command {
+	var home string
+	c := &cobra.Command{
+		Use:     "show ID",
+		Short:   "Print one record: by sequence number, decision id, or evidence:// reference",
+		Example: "  cavra evidence show 42\n  cavra evidence show dec_0123456789abcdef\n  cavra evidence show evidence://log_0123456789abcdef/42",
+		Args:    args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			l, err := openEvidence(home, true)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			id := argv[0]
+			var r evidence.Record
+			switch {
+			case strings.HasPrefix(id, "evidence://"):
+				ref, err := evidence.ParseRef(id)
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				if ref.LogID != l.ID() {
+					return fmt.Errorf("%s is a record of log %s; this log is %s", id, ref.LogID, l.ID())
+				}
+				r, err = l.Get(ref.Seq)
+				if err != nil {
+					return err
+				}
+			default:
+				if n, perr := strconv.ParseInt(id, 10, 64); perr == nil {
+					r, err = l.Get(n)
+				} else {
+					r, err = l.Find(id)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			var buf bytes.Buffer
+			if err := json.Indent(&buf, r.Bytes(), "", "  "); err != nil {
+				return err
+			}
+			buf.WriteByte('\n')
+			_, err = c.OutOrStdout().Write(buf.Bytes())
+			return err
+		},
+	}
+	c.Flags().StringVar(&home, "home", "", "state directory")
+	return c
+}
+
+func newEvidenceExportCmd() *cobra.Command {
+	var qf queryFlags
+	var home, format, out string
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "Export records, oldest first, as JSON Lines or OCSF",
+		Long: `Export records for a SIEM. --format jsonl writes each stored record (canonical
+JSON) on its own line; --format ocsf writes one OCSF 1.3.0 API Activity event
+per line, with CAVRA's own fields under "unmapped" (see docs/decisions.md).`,
+		Example: "  cavra evidence export --format ocsf --since 24h --out decisions.ocsf.jsonl",
+		Args:    args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if format != evidence.FormatJSONL && format != evidence.FormatOCSF {
+				return usageErr("--format %q: want jsonl or ocsf", format)
+			}
+			q, err := qf.query(time.Now())
+			if err != nil {
+				return err
+			}
+			l, err := openEvidence(home, true)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			w := c.OutOrStdout()
+			if out != "" && out != "-" {
+				f, err := os.Create(out)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				w = f
+			}
+			n, err := l.Export(c.Context(), w, q, format)
+			if err != nil {
+				return err
+			}
+			if out != "" && out != "-" {
+				fmt.Fprintf(c.ErrOrStderr(), "wrote %d records to %s\n", n, out)
+			}
+			return nil
+		},
+	}
+	qf.register(c, true)
+	c.Flags().StringVar(&format, "format", evidence.FormatJSONL, "jsonl or ocsf")
+	c.Flags().StringVar(&out, "out", "", "output file (default stdout)")
+	c.Flags().StringVar(&home, "home", "", "state directory")
+	return c
+}
+
+func newEvidencePruneCmd() *cobra.Command {
+	var home, before, hold string
+	c := &cobra.Command{
+		Use:   "prune --before DATE",
+		Short: "Remove old record bodies; the tree hashes and a signed checkpoint at the cut remain",
+		Long: `Remove the bodies of records older than --before. Their tree hashes stay and
+a signed checkpoint is written at the cut, so the rest of the log, and every
+bundle made before, still verifies.
+
+--legal-hold on puts the log under legal hold: nothing is pruned until
+--legal-hold off.`,
+		Example: "  cavra evidence prune --before 2026-01-01\n  cavra evidence prune --legal-hold on",
+		Args:    args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if (before == "") == (hold == "") {
+				return usageErr("give --before DATE, or --legal-hold on|off")
+			}
+			var t time.Time
+			if before != "" {
+				var err error
+				if t, err = parseWhen("--before", before, time.Now()); err != nil {
+					return err
+				}
+			}
+			l, err := openEvidence(home, false)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			if hold != "" {
+				var on bool
+				switch hold {
+				case "on", "true":
+					on = true
+				case "off", "false":
+				default:
+					return usageErr("--legal-hold %q: want on or off", hold)
+				}
+				if err := l.SetLegalHold(on); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.OutOrStdout(), "legal hold %s for log %s\n", map[bool]string{true: "on", false: "off"}[on], l.ID())
+				return nil
+			}
+			res, err := l.Prune(c.Context(), t)
+			if err != nil {
+				return err
+			}
+			if res.Removed == 0 {
+				fmt.Fprintln(c.OutOrStdout(), "nothing to prune")
+				return nil
+			}
+			fmt.Fprintf(c.OutOrStdout(), "pruned %d records (up to seq %d); run cavra evidence compact to reclaim the space\n", res.Removed, res.Cut)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&before, "before", "", "remove records older than this: RFC 3339, YYYY-MM-DD, or a duration ago (2160h)")
+	c.Flags().StringVar(&hold, "legal-hold", "", "on: never prune this log; off: allow pruning again")
+	c.Flags().StringVar(&home, "home", "", "state directory")
+	return c
+}
+
+func newEvidenceCompactCmd() *cobra.Command {
+	var home string
+	c := &cobra.Command{
+		Use:   "compact",
+		Short: "Rewrite cavra.db without its free pages (bbolt files never shrink on their own)",
+		Long:  "Rewrite the state directory's cavra.db to reclaim space. No other process may use it meanwhile.",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			dir, err := cavra.StateDir(home)
+			if err != nil {
+				return err
+			}
+			before, after, err := store.Compact(dir, nil)
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("no database in %s", dir)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "compacted %s: %d -> %d bytes\n", store.Path(dir), before, after)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&home, "home", "", "state directory")
+	return c
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
