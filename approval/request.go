@@ -120,6 +120,19 @@ const (
 	VerdictDenied                     // a live denial: block with RuleDenied
 )
 
+// String returns "none", "granted" or "denied".
+func (k VerdictKind) String() string {
+	switch k {
+	case VerdictNone:
+		return "none"
+	case VerdictGranted:
+		return "granted"
+	case VerdictDenied:
+		return "denied"
+	}
+	return fmt.Sprintf("VerdictKind(%d)", uint8(k))
+}
+
 // Verdict is the approval store's answer about one action.
 type Verdict struct {
 	Kind       VerdictKind
