@@ -967,3 +967,41 @@ func TestNotifierMayCallBack(t *testing.T) {
 		t.Fatal("notifier not called")
 	}
 }
+
+func TestLeeway(t *testing.T) {
+	t.Parallel()
+	is := approvaltest.NewIssuer(t)
+	cfg := is.Config()
+	cfg.Leeway = 20 * time.Second
+	v, err := approval.NewVerifier(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, tc := range []struct {
+		name string
+		mod  func(map[string]any)
+		want error
+	}{
+		{"nbf within leeway", func(c map[string]any) { c["nbf"] = now.Add(10 * time.Second).Unix() }, nil},
+		{"nbf beyond leeway", func(c map[string]any) { c["nbf"] = now.Add(time.Minute).Unix() }, approval.ErrTokenNotYetValid},
+		{"exp within leeway", func(c map[string]any) { c["exp"] = now.Add(-10 * time.Second).Unix() }, nil},
+		{"exp beyond leeway", func(c map[string]any) { c["exp"] = now.Add(-time.Minute).Unix() }, approval.ErrTokenExpired},
+		{"audience list", func(c map[string]any) { c["aud"] = []string{"other", approvaltest.Audience} }, nil},
+		{"roles claim", func(c map[string]any) { delete(c, "groups"); c["roles"] = "IAM" }, nil},
+		{"groups of the wrong type", func(c map[string]any) { c["groups"] = 7 }, approval.ErrTokenMalformed},
+	} {
+		c := is.Claims("bob", "IAM")
+		tc.mod(c)
+		id, err := v.Verify(ctx, string(is.Sign(t, jose.ES256, approvaltest.KidES256, c)))
+		if tc.want == nil && (err != nil || len(id.Groups) != 1 || id.Groups[0] != "IAM") {
+			t.Errorf("%s: %+v %v", tc.name, id, err)
+		}
+		if tc.want != nil && !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if _, err := v.Verify(ctx, strings.Repeat("a", 20<<10)+".b.c"); !errors.Is(err, approval.ErrTokenMalformed) {
+		t.Errorf("huge token: %v", err)
+	}
+}
