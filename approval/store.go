@@ -195,6 +195,25 @@ func (s *Store) Submit(ctx context.Context, a decision.Action, d decision.Decisi
 	var events []Event
 	created := false
 	pk := key(digest, a.Agent.ID, a.Agent.Session)
+	// A retrying agent is the common case: find its live request without a
+	// write transaction (and its fsync).
+	found := false
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if id := tx.Bucket(pendingBucket).Get(pk); id != nil {
+			old, err := getRequest(tx, string(id))
+			if err != nil {
+				return err
+			}
+			req, found = old, old.live(now)
+		}
+		return nil
+	})
+	if err != nil {
+		return Request{}, nil, fmt.Errorf("approval: submit: %w", err)
+	}
+	if found {
+		return req, nil, nil
+	}
 	err = s.update(func(tx *bolt.Tx) error {
 		events = events[:0]
 		if id := tx.Bucket(pendingBucket).Get(pk); id != nil {
