@@ -131,6 +131,7 @@ type compiledRule struct {
 	severity decision.Severity
 	prg      cel.Program
 	types    []decision.ActionType // the rule can only fire for these; nil = any
+	gate     factGate              // facts the rule cannot fire without; nil = none known
 }
 
 func compileRule(file string, pack string, r Rule) (*compiledRule, error) {
@@ -170,6 +171,7 @@ func compileRule(file string, pack string, r Rule) (*compiledRule, error) {
 		return nil, &Error{File: file, Rule: r.ID, Msg: err.Error(), Err: err}
 	}
 	cr.types = actionTypesOf(checked.NativeRep().Expr())
+	cr.gate = gateOf(checked.NativeRep().Expr())
 	return cr, nil
 }
 

@@ -25,9 +25,10 @@ type Set struct {
 	digest string
 	mode   decision.Mode
 
-	blockRead, blockWrite, approvalWrite []fileEntry
-	cmdBlock, cmdApproval, cmdAllow      []cmdEntry
-	cmdDefault                           decision.Outcome
+	blockRead, blockWrite, approvalWrite  []fileEntry
+	cmdBlock, cmdApproval, cmdAllow       []cmdEntry
+	cmdBlockIx, cmdApprovalIx, cmdAllowIx *cmdIndex
+	cmdDefault                            decision.Outcome
 
 	protected       []string
 	blockDirectPush bool
@@ -165,6 +166,7 @@ func compileChain(name string, chain []*Pack) (*Set, error) {
 	if s.cmdAllow, err = cmdEntries(cd.Commands.Allow, decision.Low); err != nil {
 		return nil, err
 	}
+	s.cmdBlockIx, s.cmdApprovalIx, s.cmdAllowIx = newCmdIndex(s.cmdBlock), newCmdIndex(s.cmdApproval), newCmdIndex(s.cmdAllow)
 	s.cmdDefault = decision.RequireApproval
 	if cd.Commands.Default != "" {
 		if s.cmdDefault, err = decision.ParseOutcome(cd.Commands.Default); err != nil {

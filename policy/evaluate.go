@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/interpreter"
 
 	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/policy/shell"
@@ -235,7 +236,7 @@ func (e *evaluation) command() {
 	for i := range an.Commands {
 		c := &an.Commands[i]
 		text := c.Text
-		if e.cmdLists(s.cmdBlock, text, "commands.block", decision.Block, "Matched blocked command policy: ") {
+		if e.cmdLists(s.cmdBlock, s.cmdBlockIx, text, "commands.block", decision.Block, "Matched blocked command policy: ") {
 			anyActive = true
 			continue
 		}
@@ -250,11 +251,11 @@ func (e *evaluation) command() {
 				Pack:   s.name, Subject: text, ApproverGroup: GroupRepositoryOwners})
 			continue
 		}
-		if e.cmdLists(s.cmdApproval, text, "commands.require_approval", decision.RequireApproval, "Matched approval-required command policy: ") {
+		if e.cmdLists(s.cmdApproval, s.cmdApprovalIx, text, "commands.require_approval", decision.RequireApproval, "Matched approval-required command policy: ") {
 			anyActive = true
 			continue
 		}
-		if e.cmdLists(s.cmdAllow, text, "commands.allow", decision.Allow, "Matched allowed command policy: ") || lineAllowed {
+		if e.cmdLists(s.cmdAllow, s.cmdAllowIx, text, "commands.allow", decision.Allow, "Matched allowed command policy: ") || lineAllowed {
 			anyActive = true
 			continue
 		}
@@ -284,15 +285,14 @@ func (e *evaluation) command() {
 }
 
 // cmdLists matches one simple command against the per-command patterns of a list.
-func (e *evaluation) cmdLists(list []cmdEntry, text, rule string, o decision.Outcome, why string) bool {
+func (e *evaluation) cmdLists(list []cmdEntry, ix *cmdIndex, text, rule string, o decision.Outcome, why string) bool {
 	hit := false
-	for i := range list {
-		ce := &list[i]
-		if !ce.glob.line && ce.glob.match(text) {
+	ix.candidates(text, func(i int32) {
+		if ce := &list[i]; ce.glob.match(text) {
 			e.cmdMatch(ce, rule, o, why, text)
 			hit = true
 		}
-	}
+	})
 	return hit
 }
 
@@ -420,13 +420,17 @@ func (e *evaluation) mcpNames() (server, tool string) {
 
 // rules runs the CEL rules that apply to the action's type.
 func (e *evaluation) rules() {
-	var vars map[string]any
+	var vars interpreter.Activation
 	for _, r := range e.set.rules {
-		if !r.appliesTo(e.act.Type) {
+		if !r.appliesTo(e.act.Type) || (r.gate != nil && !r.gate(&e.facts)) {
 			continue
 		}
 		if vars == nil {
-			vars = e.celVars()
+			var err error
+			if vars, err = interpreter.NewActivation(e.celVars()); err != nil {
+				e.fail("policy.error.internal", "CEL variables: "+err.Error())
+				return
+			}
 		}
 		out, _, err := r.prg.ContextEval(e.ctx, vars)
 		if err != nil {
@@ -483,12 +487,7 @@ func (e *evaluation) render(reason, description string) string {
 
 func (e *evaluation) celVars() map[string]any {
 	a := e.act
-	f := &e.facts
-	args := a.Args
-	if args == nil {
-		args = map[string]any{}
-	}
-	server, tool := e.mcpNames()
+	server, _ := e.mcpNames()
 	ctxVars := make(map[string]any, len(a.Context)+3)
 	for k, v := range a.Context {
 		ctxVars[k] = v
@@ -511,12 +510,7 @@ func (e *evaluation) celVars() map[string]any {
 		now = time.Now()
 	}
 	return map[string]any{
-		"action": map[string]any{
-			"type": string(a.Type), "target": a.Target, "operation": a.Operation, "tool": tool, "server": server,
-			"args": args, "line": f.Line, "commands": celCommands(f.Commands), "git": celGit(f.Git),
-			"paths": orEmpty(f.Paths), "reads": orEmpty(f.Reads), "writes": orEmpty(f.Writes),
-			"deletes": orEmpty(f.Deletes), "urls": orEmpty(f.URLs), "hosts": orEmpty(f.Hosts),
-		},
+		"action":  newRecord(actionKeys, actionFielder{e}),
 		"agent":   map[string]any{"id": a.Agent.ID, "type": a.Agent.Type, "session": a.Agent.Session, "actor": a.Agent.Actor},
 		"server":  map[string]any{"id": server},
 		"context": ctxVars,

@@ -4,6 +4,9 @@ import (
 	"net/url"
 	"strings"
 
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+
 	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/policy/shell"
 )
@@ -272,41 +275,47 @@ func urlHost(target string) string {
 	return strings.ToLower(u.Hostname())
 }
 
-// celCommands converts command facts to CEL values.
-func celCommands(cmds []CommandFacts) []any {
-	out := make([]any, len(cmds))
-	for i := range cmds {
-		c := &cmds[i]
-		argv := make([]string, 0, len(c.Args)+1)
-		argv = append(argv, c.Name)
-		argv = append(argv, c.Args...)
-		var flags []string
-		for _, a := range c.Args {
-			if len(a) > 1 && a[0] == '-' {
-				flags = append(flags, a)
-			}
-		}
-		out[i] = map[string]any{
-			"name": c.Name, "args": orEmpty(c.Args), "argv": argv, "flags": orEmpty(flags), "text": c.Text,
-			"path": c.Path, "dir": c.Dir, "dynamic": c.Dynamic, "opaque": c.Opaque, "via": orEmpty(c.Via),
-			"reads": orEmpty(c.Reads), "writes": orEmpty(c.Writes), "deletes": orEmpty(c.Deletes),
-			"urls": orEmpty(c.URLs), "hosts": orEmpty(c.Hosts), "interpreter_code": c.InterpreterCode,
-		}
+// CEL values are built once per evaluation as ref.Val, so that the rules
+// (often dozens, each walking the commands) share them instead of each
+// converting Go maps and slices again on every access.
+
+var (
+	celAdapter   = types.DefaultTypeAdapter
+	celEmptyList = types.NewRefValList(celAdapter, []ref.Val{})
+)
+
+func celStrings(s []string) ref.Val {
+	if len(s) == 0 {
+		return celEmptyList
 	}
-	return out
+	vals := make([]ref.Val, len(s))
+	for i, x := range s {
+		vals[i] = types.String(x)
+	}
+	return types.NewRefValList(celAdapter, vals)
 }
 
-func celGit(gs []GitFacts) []any {
-	out := make([]any, len(gs))
-	for i := range gs {
-		g := &gs[i]
-		out[i] = map[string]any{
-			"subcommand": g.Subcommand, "args": orEmpty(g.Args), "remote": g.Remote, "refs": orEmpty(g.Refs),
-			"branches": orEmpty(g.Branches), "force": g.Force, "delete": g.Delete, "hard": g.Hard,
-			"clean_force": g.CleanForce,
-		}
+// celCommands converts command facts to a CEL list of records.
+func celCommands(cmds []CommandFacts) ref.Val {
+	if len(cmds) == 0 {
+		return celEmptyList
 	}
-	return out
+	out := make([]ref.Val, len(cmds))
+	for i := range cmds {
+		out[i] = newRecord(commandKeys, commandFielder{&cmds[i]})
+	}
+	return types.NewRefValList(celAdapter, out)
+}
+
+func celGit(gs []GitFacts) ref.Val {
+	if len(gs) == 0 {
+		return celEmptyList
+	}
+	out := make([]ref.Val, len(gs))
+	for i := range gs {
+		out[i] = newRecord(gitKeys, gitFielder{&gs[i]})
+	}
+	return types.NewRefValList(celAdapter, out)
 }
 
 // orEmpty makes a nil list an empty one (CEL sees both as empty; JSON
