@@ -278,6 +278,9 @@ func gitFacts(f *factBuilder, ws []word) {
 	if g.Remote != "" && isGitURL(g.Remote) {
 		f.url(g.Remote)
 	}
+	if len(g.Refs) == 0 {
+		g.Refs = nil
+	}
 }
 
 // flagValue returns the value of -X VALUE / --long VALUE / --long=VALUE in ws.
