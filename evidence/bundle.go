@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -42,16 +43,48 @@ type BundleRecord struct {
 	Proof  []string        `json:"proof"` // hex RFC 6962 hashes, leaf to root
 }
 
-// JSON renders the bundle as indented JSON.
+// JSON renders the bundle: indented, one record per line.
 func (b *Bundle) JSON() ([]byte, error) {
+	head := *b
+	head.Records = nil
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(b); err != nil {
+	if err := enc.Encode(head); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	// Replace the trailing `"records": null\n}\n` with the records.
+	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	i := bytes.LastIndex(out, []byte(`"records": null`))
+	if i < 0 {
+		return nil, errors.New("evidence: bundle layout")
+	}
+	res := make([]byte, 0, len(out)+len(b.Records)*(1024+40*64))
+	res = append(res, out[:i]...)
+	res = append(res, `"records": [`...)
+	for j, r := range b.Records {
+		if j > 0 {
+			res = append(res, ',')
+		}
+		res = append(res, "\n    {\"seq\":"...)
+		res = strconv.AppendInt(res, r.Seq, 10)
+		res = append(res, `,"record":`...)
+		if !json.Valid(r.Record) {
+			return nil, fmt.Errorf("evidence: bundle record %d is not JSON", r.Seq)
+		}
+		res = append(res, r.Record...)
+		res = append(res, `,"proof":[`...)
+		for k, p := range r.Proof {
+			if k > 0 {
+				res = append(res, ',')
+			}
+			res = strconv.AppendQuote(res, p)
+		}
+		res = append(res, "]}"...)
+	}
+	res = append(res, "\n  ]\n}\n"...)
+	return res, nil
 }
 
 // Attest commits everything queued, makes sure a checkpoint covers it, and
@@ -86,12 +119,14 @@ func (l *Log) Attest(ctx context.Context, q Query) (*Bundle, error) {
 			if v == nil {
 				continue
 			}
-			r, err := ParseRecord(v)
-			if err != nil {
-				return fmt.Errorf("evidence: record %d: %w", s, err)
-			}
-			if !q.matches(&r) {
-				continue
+			if !q.bySeqOnly() {
+				r, err := ParseRecord(v)
+				if err != nil {
+					return fmt.Errorf("evidence: record %d: %w", s, err)
+				}
+				if !q.matches(&r) {
+					continue
+				}
 			}
 			p, err := tlog.ProveRecord(size, s-1, hr)
 			if err != nil {
@@ -101,7 +136,7 @@ func (l *Log) Attest(ctx context.Context, q Query) (*Bundle, error) {
 			for i, h := range p {
 				proof[i] = hashHex(h)
 			}
-			b.Records = append(b.Records, BundleRecord{Seq: s, Record: r.raw, Proof: proof})
+			b.Records = append(b.Records, BundleRecord{Seq: s, Record: append(json.RawMessage(nil), v...), Proof: proof})
 			if q.Limit > 0 && len(b.Records) >= q.Limit {
 				break
 			}
@@ -186,11 +221,30 @@ func VerifyBundle(data []byte, trust *jose.JSONWebKeySet, opts VerifyOptions) (*
 		if br.Seq <= prevSeq {
 			return nil, fmt.Errorf("%s: records out of order or repeated", where)
 		}
-		raw, err := canonjson.Canonicalize(br.Record)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+		proof := make(tlog.RecordProof, len(br.Proof))
+		if len(br.Proof) > 64 {
+			return nil, fmt.Errorf("%s: inclusion proof too long", where)
 		}
-		r, err := ParseRecord(raw)
+		for j, s := range br.Proof {
+			if proof[j], err = parseHash(s); err != nil {
+				return nil, fmt.Errorf("%s: proof hash %d: %w", where, j, err)
+			}
+		}
+		// The record as the log stored it is canonical JSON; a bundle that
+		// was re-indented since is canonicalized before hashing.
+		raw := []byte(br.Record)
+		h := tlog.RecordHash(raw)
+		if tlog.CheckRecord(proof, cp.Size, root, br.Seq-1, h) != nil {
+			if raw, err = canonjson.Canonicalize(br.Record); err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			h = tlog.RecordHash(raw)
+			if err := tlog.CheckRecord(proof, cp.Size, root, br.Seq-1, h); err != nil {
+				return nil, fmt.Errorf("%s: not included in the signed checkpoint (record or proof altered): %w", where, ErrTampered)
+			}
+		}
+		// Proven bytes: the writer made them canonical.
+		r, err := parseRecord(raw, false)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -199,19 +253,6 @@ func VerifyBundle(data []byte, trust *jose.JSONWebKeySet, opts VerifyOptions) (*
 		}
 		if r.LogID != b.LogID {
 			return nil, fmt.Errorf("%s: record of log %q: %w", where, r.LogID, ErrOtherLog)
-		}
-		if len(br.Proof) > 64 {
-			return nil, fmt.Errorf("%s: inclusion proof too long", where)
-		}
-		proof := make(tlog.RecordProof, len(br.Proof))
-		for j, s := range br.Proof {
-			if proof[j], err = parseHash(s); err != nil {
-				return nil, fmt.Errorf("%s: proof hash %d: %w", where, j, err)
-			}
-		}
-		h := tlog.RecordHash(raw)
-		if err := tlog.CheckRecord(proof, cp.Size, root, br.Seq-1, h); err != nil {
-			return nil, fmt.Errorf("%s: not included in the signed checkpoint (record or proof altered): %w", where, ErrTampered)
 		}
 		if prevSeq == br.Seq-1 && prevSeq > 0 && r.Prev != hex.EncodeToString(prevHash[:]) {
 			return nil, fmt.Errorf("%s: prev hash does not match record %d: %w", where, prevSeq, ErrTampered)

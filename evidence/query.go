@@ -291,3 +291,9 @@ func dedup(s []int64) []int64 {
 	}
 	return out
 }
+
+// bySeqOnly reports whether q filters on nothing but the sequence range.
+func (q *Query) bySeqOnly() bool {
+	return q.Session == "" && q.Agent == "" && q.RuleID == "" && q.Decision == 0 && q.Severity == 0 &&
+		q.ActionType == "" && q.Kind == "" && len(q.DecisionIDs) == 0 && q.Since.IsZero() && q.Until.IsZero()
+}

@@ -64,6 +64,67 @@ type recordHeader struct {
 	Prev  string `json:"prev"`
 }
 
+var (
+	patLogID = []byte(`,"log_id":"`)
+	patPrev  = []byte(`,"prev":"`)
+	patSeq   = []byte(`,"seq":`)
+)
+
+// fastHeader reads seq, log_id and prev from a record as the writer lays it
+// out: canonical JSON whose top-level members after "kind" are all scalars,
+// so the last occurrence of each member name is the top-level one (a name
+// inside a string value would have its quotes escaped). Anything unexpected
+// returns false and the caller decodes the record properly. The leaf hash,
+// checked against the tree, is what proves the bytes; this only reads them.
+func fastHeader(raw []byte) (recordHeader, bool) {
+	var h recordHeader
+	if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' {
+		return h, false
+	}
+	str := func(pat []byte) (string, bool) {
+		i := bytes.LastIndex(raw, pat)
+		if i < 0 {
+			return "", false
+		}
+		rest := raw[i+len(pat):]
+		j := bytes.IndexByte(rest, '"')
+		if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
+			return "", false
+		}
+		return string(rest[:j]), true
+	}
+	var ok bool
+	if h.LogID, ok = str(patLogID); !ok {
+		return h, false
+	}
+	if h.Prev, ok = str(patPrev); !ok {
+		return h, false
+	}
+	i := bytes.LastIndex(raw, patSeq)
+	if i < 0 {
+		return h, false
+	}
+	n := int64(0)
+	digits := 0
+	for _, c := range raw[i+len(patSeq):] {
+		if c < '0' || c > '9' {
+			if c != ',' && c != '}' {
+				return h, false
+			}
+			break
+		}
+		if digits++; digits > 18 {
+			return h, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if digits == 0 {
+		return h, false
+	}
+	h.Seq = n
+	return h, true
+}
+
 // Verify checks the whole log: every record body against its leaf hash,
 // the hash chain, every stored tree hash (recomputed from the leaves), every
 // checkpoint's signature and root, consistency between consecutive
@@ -186,9 +247,12 @@ func (l *Log) verifyTx(ctx context.Context, tx *bolt.Tx, trust *jose.JSONWebKeyS
 				return bad(seq, "record cannot be found by its key (damaged index page)")
 			}
 			leaf = tlog.RecordHash(rv)
-			hdr = recordHeader{}
-			if err := json.Unmarshal(rv, &hdr); err != nil {
-				return bad(seq, "record is not valid JSON: %v", err)
+			var ok bool
+			if hdr, ok = fastHeader(rv); !ok {
+				hdr = recordHeader{}
+				if err := json.Unmarshal(rv, &hdr); err != nil {
+					return bad(seq, "record is not valid JSON: %v", err)
+				}
 			}
 			if hdr.Seq != seq {
 				return bad(seq, "record says seq %d", hdr.Seq)
