@@ -173,9 +173,19 @@ func (e *evaluation) file(write bool) {
 }
 
 func (e *evaluation) matchFiles(rp *resolvedPath, list []fileEntry, rule string, o decision.Outcome, why string) {
+	e.matchFilesBy(rp, list, rule, o, why, false)
+}
+
+// matchFilesBy matches a path against a filesystem list; under also
+// matches what lies below the path (a delete removes it too).
+func (e *evaluation) matchFilesBy(rp *resolvedPath, list []fileEntry, rule string, o decision.Outcome, why string, under bool) {
 	for i := range list {
 		fe := &list[i]
-		if !fe.glob.matchPath(rp) {
+		if under {
+			if !fe.glob.matchUnder(rp) {
+				continue
+			}
+		} else if !fe.glob.matchPath(rp) {
 			continue
 		}
 		m := decision.Match{RuleID: rule, Decision: o, Severity: fe.severity, Reason: fe.Reason, Pack: e.set.name,

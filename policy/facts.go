@@ -133,7 +133,8 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 				rp := env.resolve(p)
 				cf.Deletes = append(cf.Deletes, rp.display)
 				f.addDelete(rp.display)
-				e.matchWrite(&rp)
+				e.matchFilesBy(&rp, e.set.blockWrite, "filesystem.write.block", decision.Block, "Deletes a protected path: ", true)
+				e.matchFilesBy(&rp, e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Deletes an approval-required path: ", true)
 			}
 		}
 		for _, u := range c.URLs {

@@ -12,6 +12,9 @@ type resolvedPath struct {
 	abs     string // absolute without the leading slash; "" when not known
 	homeRel string // relative to the home directory; "" when not under it
 	display string // what to show: rel when inside the project, else the absolute path
+	// coversRoot and coversHome: the path is the project root or the home
+	// directory, or a directory above it.
+	coversRoot, coversHome bool
 }
 
 // env is where paths are resolved: the working directory, the project root
@@ -61,6 +64,12 @@ func (e pathEnv) resolve(p string) resolvedPath {
 	if rel, ok := within(e.home, p); ok {
 		r.homeRel = rel
 	}
+	if e.root != "" {
+		_, r.coversRoot = within(p, e.root)
+	}
+	if e.home != "" {
+		_, r.coversHome = within(p, e.home)
+	}
 	return r
 }
 
@@ -103,4 +112,50 @@ func cleanDir(d string) string {
 		return ""
 	}
 	return path.Clean(d)
+}
+
+// matchUnder reports whether the glob matches something that deleting the
+// resolved path would remove: the path itself or a path below it. Below
+// counts only through a named segment — `.github/workflows/**` is under a
+// delete of `.github`, but `**/backend.tf` is not under every directory —
+// so that `rm -rf build` is not taken to delete every file a `**/name`
+// pattern protects. Deleting a pattern's anchor (the project root, the home
+// directory, /) or a directory above it removes everything it names.
+func (g *pathGlob) matchUnder(r *resolvedPath) bool {
+	if g.matchPath(r) {
+		return true
+	}
+	var p string
+	switch g.anchor {
+	case anchorAbs:
+		if r.abs == "" && r.display == "/" {
+			return true
+		}
+		p = r.abs
+	case anchorHome:
+		if r.coversHome {
+			return true
+		}
+		p = r.homeRel
+	default:
+		if r.coversRoot {
+			return true
+		}
+		p = r.rel
+		if p == "" {
+			p = r.abs
+		}
+	}
+	if p == "" {
+		return false
+	}
+	for k := 1; k < len(g.segs); k++ {
+		if g.segs[k-1].doubleSt {
+			continue
+		}
+		if matchSegs(g.segs[:k], p) {
+			return true
+		}
+	}
+	return false
 }

@@ -640,6 +640,13 @@ func (a *analyzer) nested(script string, via []string, redirs []Redirect, sc sco
 	if !a.deeper(sc) {
 		return true
 	}
+	if n := nesting(script); n > MaxNesting {
+		// Escapes ($'\x28') can build deeper brackets than the line shows.
+		if a.err == nil {
+			a.err = fmt.Errorf("%w: brackets nest %d levels, limit %d", ErrTooDeep, n, MaxNesting)
+		}
+		return true
+	}
 	f, err := a.parser.parse(script)
 	if err != nil {
 		return false
