@@ -9,11 +9,26 @@
 //   - through wrappers (sudo, doas, env, command, builtin, exec, nohup,
 //     setsid, timeout, time, nice, stdbuf, xargs, watch), reporting the
 //     wrapped command with the wrappers in Command.Via;
+//   - into shell commands run by interpreter code with a string literal
+//     (os.system, subprocess.run, execSync, system…);
 //   - into carriers: `sh -c '…'` (and bash, zsh, dash, ksh…), eval of static
 //     text, static heredocs fed to a shell, find -exec, and $(…), `…`, <(…)
 //     and >(…) anywhere in a word, a redirection or an assignment;
 //   - quoting: \rm, "rm", 'r'm and $'\x72m' all name rm, and the directory
 //     of a command word is moved to Command.Path.
+//
+// For each command it also records facts (Command.Reads, Writes, Deletes,
+// URLs, Hosts, Code, Git): which arguments of common tools are files read,
+// written or deleted (rm, mv, cp, tee, sed -i, cat, grep's files, curl -d
+// @file, tar…), file redirections, URLs and hosts contacted, inline
+// interpreter code, and what a git command does (subcommand, remote, refs,
+// force, delete, reset --hard, clean -f). The knowledge is one table in
+// facts.go. Arguments of data-only commands (echo, printf) are never paths;
+// an unknown tool's operands that look like paths are taken as reads.
+// Interpreter code (python -c, node -e, a heredoc fed to python…) is kept in
+// Command.Code and scanned for obvious calls (os.remove("x"),
+// os.system("rm …"), URLs); shell commands found there are analysed as
+// nested commands.
 //
 // What it cannot see it says: a command whose name is computed ($CMD,
 // $(…), a glob, a brace expansion) has Dynamic set; one that runs code the
@@ -46,7 +61,13 @@
 //   - other dialects: zsh- or fish-only syntax is a parse error, and brace
 //     expansion is not expanded (a command name containing one is dynamic);
 //   - Command.Dir is a best effort: it follows static cd and pushd in the
-//     current shell and gives up ("") after anything conditional.
+//     current shell (~ and $HOME with Options.Home) and gives up ("") after
+//     anything conditional;
+//   - facts are lexical and partial: paths are as written, globs and
+//     variables unexpanded; a tool's options are read from a table of the
+//     common ones, so an unlisted option taking a value may shift operands;
+//     what xargs feeds a command, what a script file does, and anything
+//     interpreter code computes are not facts.
 //
 // Analyze never panics and bounds its work: input is limited to MaxInput
 // bytes, bracket nesting to MaxNesting (deeper input would overflow the
