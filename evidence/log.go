@@ -24,17 +24,22 @@ var (
 	bktRecords     = []byte("evidence.records")     // be64(seq) -> canonical record JSON
 	bktHashes      = []byte("evidence.hashes")      // be64(stored hash index) -> 32-byte hash
 	bktCheckpoints = []byte("evidence.checkpoints") // be64(size) -> SignedCheckpoint JSON
-	bktIdxSession  = []byte("evidence.idx.session")
-	bktIdxAgent    = []byte("evidence.idx.agent")
-	bktIdxDecision = []byte("evidence.idx.decision")
-	bktIdxSeverity = []byte("evidence.idx.severity")
-	bktIdxRule     = []byte("evidence.idx.rule")
-	bktIdxType     = []byte("evidence.idx.action_type")
-	bktIdxKind     = []byte("evidence.idx.kind")
-	bktIdxID       = []byte("evidence.idx.decision_id")
-	bktIdxTime     = []byte("evidence.idx.time") // be64(unix nano) || be64(seq)
-	allBuckets     = [][]byte{bktMeta, bktRecords, bktHashes, bktCheckpoints, bktIdxSession, bktIdxAgent,
-		bktIdxDecision, bktIdxSeverity, bktIdxRule, bktIdxType, bktIdxKind, bktIdxID, bktIdxTime}
+	bktIndex       = []byte("evidence.index")       // tag || value 0x00 || be64(seq); time: tag || be64(unix nano) || be64(seq)
+	allBuckets     = [][]byte{bktMeta, bktRecords, bktHashes, bktCheckpoints, bktIndex}
+)
+
+// Secondary index tags: the first byte of a key in bktIndex. One bucket for
+// every index keeps the pages a commit dirties (and fsyncs) few.
+var (
+	bktIdxSession  = []byte{'s'}
+	bktIdxAgent    = []byte{'a'}
+	bktIdxDecision = []byte{'d'}
+	bktIdxSeverity = []byte{'v'}
+	bktIdxRule     = []byte{'r'}
+	bktIdxType     = []byte{'y'}
+	bktIdxKind     = []byte{'k'}
+	bktIdxID       = []byte{'i'}
+	bktIdxTime     = []byte{'t'}
 )
 
 // Meta keys.
@@ -480,7 +485,6 @@ func newWriter(tx *bolt.Tx) *writer {
 	w.records.FillPercent = 1
 	w.hashes.FillPercent = 1
 	tx.Bucket(bktCheckpoints).FillPercent = 1
-	tx.Bucket(bktIdxTime).FillPercent = 1
 	return w
 }
 
@@ -505,10 +509,11 @@ func (w *writer) append(logID string, seq int64, prev tlog.Hash, p *prepared) (t
 		return h, err
 	}
 	s := be64(seq)
+	idx := w.tx.Bucket(bktIndex)
 	for _, ix := range p.index {
-		k := make([]byte, 0, len(ix.prefix)+8)
-		k = append(append(k, ix.prefix...), s...)
-		if err := w.tx.Bucket(ix.bucket).Put(k, nil); err != nil {
+		k := make([]byte, 0, 1+len(ix.prefix)+8)
+		k = append(append(append(k, ix.bucket...), ix.prefix...), s...)
+		if err := idx.Put(k, nil); err != nil {
 			return h, err
 		}
 	}

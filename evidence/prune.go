@@ -141,9 +141,10 @@ func deleteIndexes(tx *bolt.Tx, r *Record) error {
 	binary.BigEndian.PutUint64(t[:], uint64(r.Time.UnixNano()))
 	p.index = append(p.index, indexKey{bktIdxTime, t[:]})
 	s := be64(r.Seq)
+	idx := tx.Bucket(bktIndex)
 	for _, ix := range p.index {
-		k := append(append([]byte(nil), ix.prefix...), s...)
-		if err := tx.Bucket(ix.bucket).Delete(k); err != nil {
+		k := append(append(append([]byte(nil), ix.bucket...), ix.prefix...), s...)
+		if err := idx.Delete(k); err != nil {
 			return err
 		}
 	}

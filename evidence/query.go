@@ -80,7 +80,7 @@ func (l *Log) Get(seq int64) (Record, error) {
 func (l *Log) Find(decisionID string) (Record, error) {
 	var seqs []int64
 	err := l.db.View(func(tx *bolt.Tx) error {
-		seqs = prefixSeqs(tx.Bucket(bktIdxID), []byte(decisionID), 0, 0)
+		seqs = prefixSeqs(tx.Bucket(bktIndex), idxKey(bktIdxID, decisionID), 0, 0)
 		return nil
 	})
 	if err != nil {
@@ -196,7 +196,7 @@ func selectSeqs(ctx context.Context, tx *bolt.Tx, q Query, limitSize int64) ([]i
 	if len(q.DecisionIDs) > 0 {
 		var seqs []int64
 		for _, id := range q.DecisionIDs {
-			seqs = append(seqs, prefixSeqs(tx.Bucket(bktIdxID), []byte(id), from, to)...)
+			seqs = append(seqs, prefixSeqs(tx.Bucket(bktIndex), idxKey(bktIdxID, id), from, to)...)
 		}
 		sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
 		return dedup(seqs), nil
@@ -222,21 +222,21 @@ func selectSeqs(ctx context.Context, tx *bolt.Tx, q Query, limitSize int64) ([]i
 	}
 	for _, e := range eq {
 		if e.v != "" {
-			return prefixSeqs(tx.Bucket(e.b), []byte(e.v), from, to), nil
+			return prefixSeqs(tx.Bucket(bktIndex), idxKey(e.b, e.v), from, to), nil
 		}
 	}
 	if !q.Since.IsZero() || !q.Until.IsZero() {
 		var seqs []int64
-		c := tx.Bucket(bktIdxTime).Cursor()
-		var start []byte
+		c := tx.Bucket(bktIndex).Cursor()
+		start := bktIdxTime
 		if !q.Since.IsZero() {
-			start = be64(q.Since.UnixNano())
+			start = append(append([]byte(nil), bktIdxTime...), be64(q.Since.UnixNano())...)
 		}
-		for k, _ := c.Seek(start); k != nil && len(k) == 16; k, _ = c.Next() {
-			if !q.Until.IsZero() && int64(getBE64(k[:8])) >= q.Until.UnixNano() {
+		for k, _ := c.Seek(start); k != nil && len(k) == 17 && k[0] == bktIdxTime[0]; k, _ = c.Next() {
+			if !q.Until.IsZero() && getBE64(k[1:9]) >= q.Until.UnixNano() {
 				break
 			}
-			s := getBE64(k[8:])
+			s := getBE64(k[9:])
 			if (from == 0 || s >= from) && (to == 0 || s <= to) {
 				seqs = append(seqs, s)
 			}
@@ -261,6 +261,11 @@ func selectSeqs(ctx context.Context, tx *bolt.Tx, q Query, limitSize int64) ([]i
 		}
 	}
 	return seqs, nil
+}
+
+// idxKey is an equality index's key prefix for value, without the 0x00.
+func idxKey(tag []byte, value string) []byte {
+	return append(append([]byte(nil), tag...), value...)
 }
 
 // prefixSeqs lists the seqs under value in an equality index.
