@@ -402,7 +402,11 @@ options:
 			*sc.stdin.read = true
 			// The script's own commands read what is left of the same
 			// input; it carries no further script we know of.
-			a.nested(sc.stdin.script, appendVia(via, "heredoc"), redirs, sc, input{fed: true}, false)
+			label := "heredoc"
+			if sc.stdin.pipe {
+				label = "pipe"
+			}
+			a.nested(sc.stdin.script, appendVia(via, label), redirs, sc, input{fed: true}, false)
 		}
 	default:
 		a.emit(ws, via, redirs, sc, "", false) // interactive

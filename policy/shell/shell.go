@@ -1,6 +1,8 @@
 package shell
 
 import (
+	"encoding/base32"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"path"
@@ -243,7 +245,8 @@ type scope struct {
 // input describes standard input of a statement.
 type input struct {
 	fed    bool   // a pipe, file, heredoc or here-string
-	script string // the static heredoc or here-string body
+	pipe   bool   // the script comes from a pipe (echo '…' | sh)
+	script string // the static heredoc, here-string or piped text
 	static bool   // script is valid
 	read   *bool  // set once a shell has read script: later readers find it consumed
 }
@@ -467,7 +470,12 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 		spine = append(spine, b)
 	}
 	start := a.dir
-	a.stmt(spine[len(spine)-1].X, sc)
+	first := spine[len(spine)-1].X
+	a.stmt(first, sc)
+	var out input // what the last stage writes to a pipe
+	if isPipe(spine[len(spine)-1].Op) {
+		out = pipeOutput(first, input{}, sc.src)
+	}
 	for i := len(spine) - 1; i >= 0 && a.err == nil; i-- {
 		b := spine[i]
 		if sc.top {
@@ -479,10 +487,14 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 		case syntax.Pipe, syntax.PipeAll:
 			// Every pipeline element runs in a subshell.
 			right := sc
-			right.stdin = input{fed: true}
+			right.stdin = out
 			a.dir = start
 			a.stmt(b.Y, right)
 			a.dir = start
+			if i > 0 && isPipe(spine[i-1].Op) {
+				out = pipeOutput(b.Y, right.stdin, sc.src)
+			}
+			continue
 		case syntax.OrStmt:
 			// Y runs only when X failed, so where X left us is uncertain.
 			afterX := a.dir
@@ -492,7 +504,96 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 		default:
 			a.stmt(b.Y, sc)
 		}
+		if i > 0 && isPipe(spine[i-1].Op) {
+			out = pipeOutput(b.Y, input{}, sc.src)
+		}
 	}
+}
+
+func isPipe(op syntax.BinCmdOperator) bool { return op == syntax.Pipe || op == syntax.PipeAll }
+
+// pipeOutput returns what a pipeline stage writes to the next one: a
+// static text for `echo '…'`, `printf '…'`, `cat` of a static input and
+// `base64 -d` of a static input (so `echo cm0gLXJmIC8K | base64 -d | sh`
+// is read), else an unknown stream.
+func pipeOutput(st *syntax.Stmt, in input, src string) input {
+	unknown := input{fed: true, pipe: true}
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || len(st.Redirs) > 0 || len(call.Args) == 0 || len(call.Args) > 64 {
+		return unknown
+	}
+	switch name := evalWord(call.Args[0], src); base(name.val) {
+	case "echo", "printf", "cat", "base64", "base32":
+	default:
+		return unknown
+	}
+	ws := make([]word, len(call.Args))
+	for i, w := range call.Args {
+		ws[i] = evalWord(w, src)
+		if !ws[i].static {
+			return unknown
+		}
+	}
+	text := ""
+	switch base(ws[0].val) {
+	case "echo":
+		args := ws[1:]
+		nl := "\n"
+		for len(args) > 0 && (args[0].val == "-n" || args[0].val == "-E") {
+			if args[0].val == "-n" {
+				nl = ""
+			}
+			args = args[1:]
+		}
+		if len(args) > 0 && strings.HasPrefix(args[0].val, "-") {
+			return unknown
+		}
+		var b strings.Builder
+		for i, w := range args {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(w.val)
+		}
+		text = b.String() + strings.ReplaceAll(nl, "\\n", "\n")
+	case "printf":
+		if len(ws) != 2 || strings.ContainsAny(ws[1].val, "%\\") {
+			return unknown
+		}
+		text = ws[1].val
+	case "cat":
+		if len(ws) != 1 || !in.static {
+			return unknown
+		}
+		text = in.script
+	case "base64", "base32":
+		if !in.static || len(ws) != 2 || (ws[1].val != "-d" && ws[1].val != "--decode" && ws[1].val != "-D") {
+			return unknown
+		}
+		clean := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\n' || r == '\t' || r == '\r' {
+				return -1
+			}
+			return r
+		}, in.script)
+		var dec []byte
+		var err error
+		if base(ws[0].val) == "base64" {
+			dec, err = base64.StdEncoding.DecodeString(clean)
+			if err != nil {
+				dec, err = base64.RawStdEncoding.DecodeString(clean)
+			}
+		} else {
+			dec, err = base32.StdEncoding.DecodeString(clean)
+		}
+		if err != nil {
+			return unknown
+		}
+		text = string(dec)
+	default:
+		return unknown
+	}
+	return input{fed: true, pipe: true, script: text, static: true, read: new(bool)}
 }
 
 // call handles a simple command.

@@ -197,7 +197,20 @@ var analyzeTests = []struct {
 	// Interpreters fed on stdin.
 	{"curl sh", "curl https://x | sh", "", []Command{c("curl https://x"), c("sh", opaque(OpaqueStdin))}},
 	{"base64 bash", "echo aGVsbG8= | base64 -d | bash", "", []Command{
-		c("echo aGVsbG8="), c("base64 -d"), c("bash", opaque(OpaqueStdin)),
+		c("echo aGVsbG8="), c("base64 -d"), c("bash", opaque(OpaqueStdin)), c("hello", via("pipe")),
+	}},
+	{"base64 rm", "echo cm0gLXJmIC8K | base64 --decode | sudo sh", "", []Command{
+		c("echo cm0gLXJmIC8K"), c("base64 --decode"), c("sh", via("sudo"), opaque(OpaqueStdin)), c("rm -rf /", via("sudo", "pipe")),
+	}},
+	{"echo into sh", "echo 'rm -rf ~' | sh", "echo rm -rf ~ | sh", []Command{
+		c("echo rm -rf ~", args("rm -rf ~")), c("sh", opaque(OpaqueStdin)), c("rm -rf ~", via("pipe")),
+	}},
+	{"printf cat bash", "printf 'make clean' | cat | bash -s", "printf make clean | cat | bash -s", []Command{
+		c("printf make clean", args("make clean")), c("cat"), c("bash -s", opaque(OpaqueStdin)), c("make clean", via("pipe")),
+	}},
+	{"dynamic echo into sh", `echo "$X" | sh`, "echo $X | sh", []Command{c("echo $X"), c("sh", opaque(OpaqueStdin))}},
+	{"echo into python", `echo "import os; os.remove('x')" | python3`, "echo import os; os.remove('x') | python3", []Command{
+		c("echo import os; os.remove('x')", args("import os; os.remove('x')")), c("python3", opaque(OpaqueStdin)),
 	}},
 	{"sudo bash -s", "curl x | sudo bash -s -- arg", "", []Command{
 		c("curl x"), c("bash -s -- arg", via("sudo"), opaque(OpaqueStdin)),
