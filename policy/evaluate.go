@@ -71,7 +71,12 @@ type evaluation struct {
 	celHit  bool
 }
 
-func (e *evaluation) add(m decision.Match) { e.matches = append(e.matches, m) }
+func (e *evaluation) add(m decision.Match) {
+	if e.matches == nil {
+		e.matches = make([]decision.Match, 0, 4)
+	}
+	e.matches = append(e.matches, m)
+}
 
 func (e *evaluation) fail(rule, reason string) {
 	e.failed = true
@@ -430,17 +435,13 @@ func (e *evaluation) mcpNames() (server, tool string) {
 
 // rules runs the CEL rules that apply to the action's type.
 func (e *evaluation) rules() {
-	var vars interpreter.Activation
+	var vars *celActivation
 	for _, r := range e.set.rules {
 		if !r.appliesTo(e.act.Type) || (r.gate != nil && !r.gate(&e.facts)) {
 			continue
 		}
 		if vars == nil {
-			var err error
-			if vars, err = interpreter.NewActivation(e.celVars()); err != nil {
-				e.fail("policy.error.internal", "CEL variables: "+err.Error())
-				return
-			}
+			vars = e.celVars()
 		}
 		out, _, err := r.prg.ContextEval(e.ctx, vars)
 		if err != nil {
@@ -495,9 +496,10 @@ func (e *evaluation) render(reason, description string) string {
 		"{tool}", tool, "{type}", string(e.act.Type), "{operation}", e.act.Operation).Replace(reason)
 }
 
-func (e *evaluation) celVars() map[string]any {
+// celVars builds the CEL variables of the action. Values are converted on
+// first access and shared by every rule of the evaluation.
+func (e *evaluation) celVars() *celActivation {
 	a := e.act
-	server, _ := e.mcpNames()
 	ctxVars := make(map[string]any, len(a.Context)+3)
 	for k, v := range a.Context {
 		ctxVars[k] = v
@@ -519,14 +521,38 @@ func (e *evaluation) celVars() map[string]any {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return map[string]any{
-		"action":  newRecord(actionKeys, actionFielder{e}),
-		"agent":   map[string]any{"id": a.Agent.ID, "type": a.Agent.Type, "session": a.Agent.Session, "actor": a.Agent.Actor},
-		"server":  map[string]any{"id": server},
-		"context": ctxVars,
-		"now":     now,
-	}
+	return &celActivation{e: e, action: newRecord(actionKeys, actionFielder{e}), context: ctxVars, now: now}
 }
+
+// celActivation resolves the CEL variables without building a map of them.
+type celActivation struct {
+	e       *evaluation
+	action  *record
+	context map[string]any
+	now     time.Time
+}
+
+var _ interpreter.Activation = (*celActivation)(nil)
+
+func (v *celActivation) ResolveName(name string) (any, bool) {
+	switch name {
+	case "action":
+		return v.action, true
+	case "context":
+		return v.context, true
+	case "agent":
+		ag := v.e.act.Agent
+		return map[string]any{"id": ag.ID, "type": ag.Type, "session": ag.Session, "actor": ag.Actor}, true
+	case "server":
+		server, _ := v.e.mcpNames()
+		return map[string]any{"id": server}, true
+	case "now":
+		return v.now, true
+	}
+	return nil, false
+}
+
+func (v *celActivation) Parent() interpreter.Activation { return nil }
 
 // finish combines the matches into a decision and applies the mode.
 func (e *evaluation) finish() decision.Decision {
