@@ -183,11 +183,23 @@ func (e *evaluation) matchFiles(rp *resolvedPath, list []fileEntry, rule string,
 
 // matchFilesBy matches a path against a filesystem list; under also
 // matches what lies below the path (a delete removes it too).
+//
+// A delete of a whole anchor (the project, the home directory, /) would
+// match every pattern anchored there; it is reported once per list, by the
+// most severe such entry, rather than once per pattern.
 func (e *evaluation) matchFilesBy(rp *resolvedPath, list []fileEntry, rule string, o decision.Outcome, why string, under bool) {
+	var whole *fileEntry
 	for i := range list {
 		fe := &list[i]
 		if under {
-			if !fe.glob.matchUnder(rp) {
+			ok, all := fe.glob.matchUnder(rp)
+			if !ok {
+				continue
+			}
+			if all {
+				if whole == nil || fe.severity > whole.severity {
+					whole = fe
+				}
 				continue
 			}
 		} else if !fe.glob.matchPath(rp) {
@@ -203,6 +215,18 @@ func (e *evaluation) matchFilesBy(rp *resolvedPath, list []fileEntry, rule strin
 		}
 		e.add(m)
 	}
+	if whole != nil {
+		e.add(decision.Match{RuleID: rule, Decision: o, Severity: whole.severity, Pack: e.set.name, Pattern: whole.Pattern,
+			Subject: rp.display, ApproverGroup: approverOr(o, whole.ApproverGroup),
+			Reason: fmt.Sprintf("Deleting %s removes everything below it, protected paths included (%s)", rp.display, whole.Pattern)})
+	}
+}
+
+func approverOr(o decision.Outcome, group string) string {
+	if o == decision.RequireApproval && group == "" {
+		return GroupPlatformSecurity
+	}
+	return group
 }
 
 // inert commands change nothing by themselves: lines made only of them are
@@ -490,7 +514,14 @@ func (e *evaluation) render(reason, description string) string {
 		path = e.facts.Paths[0]
 	}
 	if e.an != nil && len(e.an.Commands) > 0 {
+		// The first command that does something; `cd x && rm -rf y` is about rm.
 		command = e.an.Commands[0].Text
+		for _, c := range e.an.Commands {
+			if !inert[c.Name] && c.Text != "" {
+				command = c.Text
+				break
+			}
+		}
 	}
 	return strings.NewReplacer("{target}", e.act.Target, "{path}", path, "{command}", command, "{server}", server,
 		"{tool}", tool, "{type}", string(e.act.Type), "{operation}", e.act.Operation).Replace(reason)

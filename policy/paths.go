@@ -121,25 +121,28 @@ func cleanDir(d string) string {
 // so that `rm -rf build` is not taken to delete every file a `**/name`
 // pattern protects. Deleting a pattern's anchor (the project root, the home
 // directory, /) or a directory above it removes everything it names.
-func (g *pathGlob) matchUnder(r *resolvedPath) bool {
+//
+// whole reports a match only because the path is the pattern's anchor or
+// above it, which every pattern anchored there shares.
+func (g *pathGlob) matchUnder(r *resolvedPath) (ok, whole bool) {
 	if g.matchPath(r) {
-		return true
+		return true, false
 	}
 	var p string
 	switch g.anchor {
 	case anchorAbs:
 		if r.abs == "" && r.display == "/" {
-			return true
+			return true, true
 		}
 		p = r.abs
 	case anchorHome:
 		if r.coversHome {
-			return true
+			return true, true
 		}
 		p = r.homeRel
 	default:
 		if r.coversRoot {
-			return true
+			return true, true
 		}
 		p = r.rel
 		if p == "" {
@@ -147,15 +150,15 @@ func (g *pathGlob) matchUnder(r *resolvedPath) bool {
 		}
 	}
 	if p == "" {
-		return false
+		return false, false
 	}
 	for k := 1; k < len(g.segs); k++ {
 		if g.segs[k-1].doubleSt {
 			continue
 		}
 		if matchSegs(g.segs[:k], p) {
-			return true
+			return true, false
 		}
 	}
-	return false
+	return false, false
 }
