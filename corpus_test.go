@@ -14,6 +14,7 @@ import (
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/adapters/claudecode"
+	"github.com/cavra-dev/cavra/policy"
 )
 
 // corpusCase is one line of testdata/corpus/*.jsonl: a Claude Code tool call
@@ -92,7 +93,7 @@ func TestCorpus(t *testing.T) {
 		t.Errorf("corpus has %d cases, want at least 300", len(cases))
 	}
 	t.Setenv("CAVRA_POLICY_DIR", "")
-	g, err := cavra.Open(t.Context(), cavra.Options{Home: t.TempDir(), Dir: corpusProject})
+	g, err := cavra.Open(t.Context(), cavra.Options{Home: t.TempDir(), Dir: corpusProject, Evidence: cavra.EvidenceAsync})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,4 +200,96 @@ func pct(n, total int) float64 {
 		return 0
 	}
 	return 100 * float64(n) / float64(total)
+}
+
+// TestBaselineListEntries instantiates every entry of the default pack's
+// command and filesystem lists (a `*` becomes a word, a `**` a directory)
+// and checks that the entry does what its list says through the Guard: the
+// pack's own tests cover its rules and a sample of the allow list; this
+// covers every entry, so an allow entry that a rule accidentally overrides,
+// or a pattern with a typo, shows up here.
+func TestBaselineListEntries(t *testing.T) {
+	lib, err := policy.DefaultLibrary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := lib.Get(policy.DefaultPack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CAVRA_POLICY_DIR", "")
+	g, err := cavra.Open(t.Context(), cavra.Options{Home: t.TempDir(), Dir: corpusProject, Evidence: cavra.EvidenceAsync})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ctx := map[string]string{"cwd": corpusProject, "project_root": corpusProject, "home": corpusHome}
+	check := func(list string, typ cavra.ActionType, target string, want cavra.Outcome) {
+		t.Helper()
+		d, err := g.Evaluate(t.Context(), cavra.Action{Type: typ, Target: target, Context: ctx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Decision != want {
+			t.Errorf("%s: %s %q: got %s (%s), want %s", list, typ, target, d.Decision, d.RuleID, want)
+		}
+	}
+	n := 0
+	for _, l := range []struct {
+		name    string
+		entries []policy.Entry
+		typ     cavra.ActionType
+		want    cavra.Outcome
+	}{
+		{"commands.block", p.Commands.Block, cavra.ExecuteCommand, cavra.Block},
+		{"commands.require_approval", p.Commands.RequireApproval, cavra.ExecuteCommand, cavra.RequireApproval},
+		{"commands.allow", p.Commands.Allow, cavra.ExecuteCommand, cavra.Allow},
+		{"filesystem.block_read", p.Filesystem.BlockRead, cavra.ReadFile, cavra.Block},
+		{"filesystem.block_write", p.Filesystem.BlockWrite, cavra.WriteFile, cavra.Block},
+		{"filesystem.require_approval_write", p.Filesystem.RequireApprovalWrite, cavra.WriteFile, cavra.RequireApproval},
+	} {
+		for _, e := range l.entries {
+			n++
+			if l.typ == cavra.ExecuteCommand {
+				check(l.name, l.typ, sampleCommand(e.Pattern), l.want)
+			} else {
+				check(l.name, l.typ, samplePath(e.Pattern), l.want)
+			}
+		}
+	}
+	t.Logf("%d list entries checked", n)
+}
+
+// sampleCommand turns a command pattern into a command it matches: a `*`
+// that starts a word or comes before a flag becomes the word "x", one inside
+// a word the letter x.
+func sampleCommand(pattern string) string {
+	var b strings.Builder
+	for i := 0; i < len(pattern); i++ {
+		if pattern[i] != '*' {
+			b.WriteByte(pattern[i])
+			continue
+		}
+		prev, next := byte(' '), byte(' ')
+		if i > 0 {
+			prev = pattern[i-1]
+		}
+		if i+1 < len(pattern) {
+			next = pattern[i+1]
+		}
+		if prev == ' ' || next == ' ' || next == '-' {
+			b.WriteString(" x ")
+		} else {
+			b.WriteByte('x')
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// samplePath turns a path glob into a path it matches.
+func samplePath(pattern string) string {
+	p := strings.ReplaceAll(pattern, "**/", "a/")
+	p = strings.ReplaceAll(p, "/**", "/x/y")
+	p = strings.ReplaceAll(p, "**", "x/y")
+	return strings.ReplaceAll(p, "*", "x")
 }
