@@ -395,7 +395,7 @@ options:
 			a.emit(ws, via, redirs, sc, OpaqueInvalidScript, false)
 		}
 	case i < len(ws) && !smode:
-		a.emit(ws, via, redirs, sc, "", false) // runs a script file
+		a.emit(ws, via, redirs, sc, scriptOpaque(ws[i]), false) // runs a script file
 	case sc.stdin.fed:
 		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
 		if sc.stdin.static && !*sc.stdin.read {
@@ -594,6 +594,12 @@ scan:
 			}
 		}
 	}
+	if operand && i < len(ws) {
+		if why := scriptOpaque(ws[i]); why != "" {
+			a.emit(ws, via, redirs, sc, why, false)
+			return
+		}
+	}
 	if !operand && sc.stdin.fed {
 		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
 		if sc.stdin.static && !*sc.stdin.read {
@@ -603,6 +609,15 @@ scan:
 		return
 	}
 	a.emit(ws, via, redirs, sc, "", false)
+}
+
+// scriptOpaque returns OpaqueSubstScript when a shell's or interpreter's
+// script operand is the output of a command (`bash <(curl …)`), else "".
+func scriptOpaque(w word) string {
+	if !w.static && (strings.HasPrefix(w.val, "<(") || strings.HasPrefix(w.val, "/dev/fd/")) {
+		return OpaqueSubstScript
+	}
+	return ""
 }
 
 // inline reports an interpreter running code given on its command line

@@ -49,6 +49,9 @@ const (
 	// OpaqueInlineCode marks interpreter code given on the command line,
 	// such as python -c or perl -e.
 	OpaqueInlineCode = "inline script"
+	// OpaqueSubstScript marks a shell or interpreter running the output of
+	// a command as its script: bash <(curl …).
+	OpaqueSubstScript = "script from a command"
 )
 
 // Options tunes Analyze. The zero value is usable.

