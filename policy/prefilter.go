@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"strings"
+
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/types"
@@ -331,6 +333,15 @@ func cmdGateOf(e ast.Expr, v string) cmdGate {
 							}
 							return false
 						}
+					}
+				}
+			}
+		case "startsWith":
+			// c.name.startsWith("mkfs")
+			if call.IsMemberFunction() && len(args) == 1 {
+				if f := fieldOf(call.Target(), v); cmdStringFields[f] && args[0].Kind() == ast.LiteralKind {
+					if lit, ok := args[0].AsLiteral().(types.String); ok {
+						return func(c *CommandFacts) bool { s, _ := cmdString(c, f); return strings.HasPrefix(s, string(lit)) }
 					}
 				}
 			}
