@@ -541,6 +541,9 @@ func (e *evaluation) celVars() *celActivation {
 	if _, ok := ctxVars[decision.ContextProjectRoot]; !ok {
 		ctxVars[decision.ContextProjectRoot] = e.env.root
 	}
+	if _, ok := ctxVars[decision.ContextHome]; !ok {
+		ctxVars[decision.ContextHome] = e.env.home
+	}
 	// The documented keys are always present, so that `context.environment ==
 	// "prod"` is false, not a "no such key" failure that blocks every action.
 	for _, k := range []string{decision.ContextRepo, decision.ContextBranch, decision.ContextEnvironment} {

@@ -91,7 +91,7 @@ func TestCELFacts(t *testing.T) {
 		rule("host", `action.hosts.exists(h, h == "evil.io") && action.urls.size() > 0`)+
 		rule("paths", `action.paths.exists(p, p == "notes/x.txt") && action.writes == ["notes/x.txt"] && action.reads == []`)+
 		rule("readpath", `action.type == "read_file" && action.reads == ["src/a.go"] && action.paths == ["src/a.go"]`)+
-		rule("env", `context.environment == "prod" && context.cwd == "/project" && context.project_root == "/project"`)+
+		rule("env", `context.environment == "prod" && context.cwd == "/project" && context.project_root == "/project" && context.home == "/home/user"`)+
 		rule("via", `action.commands.exists(c, c.name == "id" && c.via == ["sudo", "bash -c"] && c.opaque == "" && !c.dynamic)`)+
 		rule("dyn", `action.commands.exists(c, c.dynamic && c.name == "")`))
 	tests := []struct {
