@@ -293,3 +293,19 @@ func samplePath(pattern string) string {
 	p = strings.ReplaceAll(p, "**", "x/y")
 	return strings.ReplaceAll(p, "*", "x")
 }
+
+// TestCatalogueCombinesWithBaseline compiles every bundled pack together with
+// the default pack, as `--policy-pack cavra-ai-agent-baseline --policy-pack
+// ID` does. Packs repeat some of the baseline's rules under the same id; a
+// copy that drifted from the baseline's would make the combination an error.
+func TestCatalogueCombinesWithBaseline(t *testing.T) {
+	lib, err := policy.DefaultLibrary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range lib.IDs() {
+		if _, err := lib.Compile(policy.DefaultPack, id); err != nil {
+			t.Errorf("%s with the baseline: %v", id, err)
+		}
+	}
+}
