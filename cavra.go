@@ -134,9 +134,8 @@ type Guard struct {
 	opts   Options
 	home   string
 	config Config
-	set    atomic.Pointer[policy.Set]
-	mode   Mode
-	mu     sync.Mutex // serializes Reload and Close
+	active atomic.Pointer[active] // the compiled policy and its mode, swapped together
+	mu     sync.Mutex             // serializes Reload and Close
 	closed atomic.Bool
 
 	st     *store.Store
@@ -264,9 +263,15 @@ func (g *Guard) Reload(ctx context.Context) error {
 	if err := g.recordPolicy(ctx, set, mode); err != nil {
 		return fmt.Errorf("cavra: record policy change: %w", err)
 	}
-	g.mode = mode
-	g.set.Store(set)
+	g.active.Store(&active{set: set, mode: mode})
 	return nil
+}
+
+// active is what Reload swaps in: one immutable snapshot, so an Evaluate
+// never sees a new policy with an old mode.
+type active struct {
+	set  *policy.Set
+	mode Mode
 }
 
 // CompilePolicy compiles packs (ids or paths) from the bundled packs plus
@@ -289,7 +294,7 @@ func CompilePolicy(packs, dirs []string) (*policy.Set, error) {
 }
 
 // Policy returns the active compiled policy.
-func (g *Guard) Policy() *policy.Set { return g.set.Load() }
+func (g *Guard) Policy() *policy.Set { return g.active.Load().set }
 
 // Home returns the state directory.
 func (g *Guard) Home() string { return g.home }
@@ -309,9 +314,9 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 	if g == nil || g.closed.Load() {
 		return failed(a, "the guard is closed"), ErrClosed
 	}
-	set := g.set.Load()
-	d = set.Evaluate(ctx, a, policy.EvalOptions{
-		Mode:             g.mode,
+	act := g.active.Load()
+	d = act.set.Evaluate(ctx, a, policy.EvalOptions{
+		Mode:             act.mode,
 		BreakGlassActor:  g.opts.BreakGlassActor,
 		BreakGlassReason: g.opts.BreakGlassReason,
 		Dir:              g.opts.Dir,

@@ -65,6 +65,9 @@ func TestCrashKeepsAcknowledgedDecisions(t *testing.T) {
 	home := t.TempDir()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	rounds := 25
+	if raceEnabled {
+		rounds = 8 // each child is race-instrumented and several times slower
+	}
 	if testing.Short() {
 		rounds = 4
 	}

@@ -51,7 +51,7 @@ func TestEvidenceWalk(t *testing.T) {
 	// A changed byte in the bundle is named, exit 1.
 	data, _ := os.ReadFile(bundle)
 	bad := filepath.Join(dir, "bad.json")
-	os.WriteFile(bad, []byte(strings.Replace(string(data), `"target": ".env"`, `"target": ".envx"`, 1)), 0o644)
+	os.WriteFile(bad, []byte(strings.Replace(string(data), `"target":".env"`, `"target":".envx"`, 1)), 0o644)
 	code, _, errs = cli(t, "evidence", "verify", bad, "--trust-root", jwks)
 	if code != exitFailure || !strings.Contains(errs, "NOT VERIFIED") || !strings.Contains(errs, "record 1") {
 		t.Fatalf("tampered bundle: %d %s", code, errs)
