@@ -33,6 +33,7 @@ func newCELEnv() (*cel.Env, error) {
 		cel.Variable("action", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("agent", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("server", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("tool", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("context", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("now", cel.TimestampType),
 		cel.OptionalTypes(),

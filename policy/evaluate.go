@@ -30,6 +30,13 @@ type EvalOptions struct {
 	Dir              string        // working directory when the action's context has no "cwd"; "" = os.Getwd
 	Home             string        // home directory when the context has no "home"; "" = os.UserHomeDir
 	Now              time.Time     // the CEL variable now; zero = time.Now
+
+	// What a registry knows, supplied by the caller (cavra.Guard); package
+	// policy does not import package registry.
+	AgentFacts  map[string]any   // CEL `agent`; nil = the action's identity only
+	ServerFacts map[string]any   // CEL `server`; its "tool" entry is CEL `tool`
+	MCPVerdict  *decision.Match  // for mcp_tool_call: replaces the pack's mcp lists
+	Extra       []decision.Match // combined with the policy's matches; a block among them stands in every mode
 }
 
 // Explanation is a decision with the facts it was based on.
@@ -63,12 +70,13 @@ type evaluation struct {
 	opts    *EvalOptions
 	explain bool
 
-	env     pathEnv
-	matches []decision.Match
-	failed  bool // a machinery failure: the block stands in every mode
-	facts   Facts
-	an      *shell.Analysis
-	celHit  bool
+	env      pathEnv
+	matches  []decision.Match
+	failed   bool // a machinery failure: the block stands in every mode
+	absolute bool // a caller's (registry) block: stands in every mode
+	facts    Facts
+	an       *shell.Analysis
+	celHit   bool
 }
 
 func (e *evaluation) add(m decision.Match) {
@@ -84,6 +92,7 @@ func (e *evaluation) fail(rule, reason string) {
 }
 
 func (e *evaluation) run() {
+	defer e.addExtra()
 	if err := e.ctx.Err(); err != nil {
 		e.fail("policy.error.context", "evaluation cancelled: "+err.Error())
 		return
@@ -427,6 +436,9 @@ func (e *evaluation) mcp() {
 	case server == "":
 		e.fail("action.invalid", "the MCP tool call names no server")
 		return
+	case e.opts.MCPVerdict != nil:
+		e.add(*e.opts.MCPVerdict) // a configured registry replaces the pack's lists
+		return
 	case s.mcpBlocked[server]:
 		e.add(decision.Match{RuleID: "mcp.server.trust.block_unknown", Decision: decision.Block, Severity: decision.High,
 			Reason: fmt.Sprintf("MCP server %q is on the pack's blocked list.", server), Pack: s.name, Subject: server})
@@ -575,11 +587,23 @@ func (v *celActivation) ResolveName(name string) (any, bool) {
 	case "context":
 		return v.context, true
 	case "agent":
+		if f := v.e.opts.AgentFacts; f != nil {
+			return f, true
+		}
 		ag := v.e.act.Agent
-		return map[string]any{"id": ag.ID, "type": ag.Type, "session": ag.Session, "actor": ag.Actor}, true
+		return map[string]any{"id": ag.ID, "type": ag.Type, "session": ag.Session, "actor": ag.Actor, "registered": false}, true
 	case "server":
+		if f := v.e.opts.ServerFacts; f != nil {
+			return f, true
+		}
 		server, _ := v.e.mcpNames()
-		return map[string]any{"id": server}, true
+		return map[string]any{"id": server, "registered": false}, true
+	case "tool":
+		if t, ok := v.e.opts.ServerFacts["tool"]; ok {
+			return t, true
+		}
+		_, tool := v.e.mcpNames()
+		return map[string]any{"name": tool, "class": "unknown"}, true
 	case "now":
 		return v.now, true
 	}
@@ -624,12 +648,27 @@ func (e *evaluation) finish() decision.Decision {
 		mode = e.set.mode
 	}
 	d.Mode = mode
-	if !e.failed {
+	switch {
+	case !e.failed && !e.absolute:
 		applyMode(&d, mode, e.opts.BreakGlassActor, e.opts.BreakGlassReason)
-	} else if mode != decision.Enforce {
+	case mode == decision.Enforce:
+	case e.failed:
 		d.Reason += " (the " + string(mode) + " mode does not override a failure to decide)"
+	default:
+		d.Reason += " (the " + string(mode) + " mode does not override a registry block)"
 	}
 	return d
+}
+
+// addExtra adds the caller's matches (the registry's); a block among them
+// stands in every mode, as the kill switch must.
+func (e *evaluation) addExtra() {
+	for _, m := range e.opts.Extra {
+		e.add(m)
+		if m.Decision == decision.Block {
+			e.absolute = true
+		}
+	}
 }
 
 func (e *evaluation) requestedOperation() string {
