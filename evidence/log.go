@@ -50,7 +50,14 @@ var (
 	metaHead      = []byte("head")
 	metaFirst     = []byte("first") // first seq whose body is kept (after pruning)
 	metaLegalHold = []byte("legal_hold")
+	metaIndexed   = []byte("indexed") // last seq whose index entries are written
 )
+
+// indexEvery is how many committed records wait before their index entries
+// are written together: a durable commit then dirties only the record, tree
+// and meta pages, and index pages are shared by many records. Queries scan
+// the short unindexed tail themselves.
+const indexEvery = 64
 
 const schemaVersion = "1"
 
@@ -115,16 +122,19 @@ type Log struct {
 	done  chan struct{}
 
 	// Owned by the commit loop.
-	size   int64
-	head   tlog.Hash
-	lastCP int64
-	lastAt time.Time
+	size    int64
+	head    tlog.Hash
+	lastCP  int64
+	lastAt  time.Time
+	indexed int64
+	pending []indexKey // index keys of records after indexed, seq included
 }
 
 type op struct {
 	p          *prepared
 	seq        int64
 	checkpoint bool // write a checkpoint at the current size if it has none
+	index      bool // write pending index entries
 	done       chan error
 }
 
@@ -186,7 +196,10 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 				return err
 			}
 		}
-		return l.loadMeta(tx)
+		if err := l.loadMeta(tx); err != nil {
+			return err
+		}
+		return l.catchUpIndex(tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("evidence: open log: %w", err)
@@ -220,7 +233,38 @@ func (l *Log) loadMeta(tx *bolt.Tx) error {
 			l.lastCP = getBE64(k)
 		}
 	}
+	l.indexed = getBE64(m.Get(metaIndexed))
 	return nil
+}
+
+// catchUpIndex writes the index entries of records committed after the
+// last index write (a crash loses only the in-memory pending entries).
+func (l *Log) catchUpIndex(tx *bolt.Tx) error {
+	if l.indexed >= l.size {
+		return nil
+	}
+	recs, idx := tx.Bucket(bktRecords), tx.Bucket(bktIndex)
+	for s := l.indexed + 1; s <= l.size; s++ {
+		v := recs.Get(be64(s))
+		if v == nil {
+			continue
+		}
+		r, err := parseRecord(v, false)
+		if err != nil {
+			return fmt.Errorf("record %d: %w", s, err)
+		}
+		keys, err := indexKeysOf(&r)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := idx.Put(k.full(s), nil); err != nil {
+				return err
+			}
+		}
+	}
+	l.indexed = l.size
+	return tx.Bucket(bktMeta).Put(metaIndexed, be64(l.size))
 }
 
 // ID returns the log's id, "log_" + 16 hex characters, chosen at creation.
@@ -347,9 +391,15 @@ func (l *Log) loop() {
 		defer t.Stop()
 		tick = t.C
 	}
+	idle := time.NewTicker(250 * time.Millisecond)
+	defer idle.Stop()
 	batch := make([]*op, 0, l.opts.MaxBatch)
 	for {
 		select {
+		case <-idle.C:
+			if len(l.pending) > 0 {
+				l.commit([]*op{{index: true}})
+			}
 		case o, ok := <-l.ch:
 			if !ok {
 				l.commit([]*op{{checkpoint: true}})
@@ -383,20 +433,25 @@ func (l *Log) loop() {
 // tells every waiter how it went.
 func (l *Log) commit(batch []*op) {
 	err := l.writeErr()
-	size, head, lastCP := l.size, l.head, l.lastCP
+	size, head, lastCP, indexed, pending := l.size, l.head, l.lastCP, l.indexed, l.pending
 	var cpErr error
 	wroteCP := false
 	if err == nil {
 		err = l.db.Update(func(tx *bolt.Tx) error {
 			size, head, lastCP, wroteCP, cpErr = l.size, l.head, l.lastCP, false, nil
+			indexed, pending = l.indexed, l.pending[:len(l.pending):len(l.pending)]
 			w := newWriter(tx)
-			force := false
+			force, index := false, false
 			for _, o := range batch {
 				if o.checkpoint {
 					force = true
 				}
 				if o.p == nil {
+					index = true // flush, checkpoint, close and idle ops write the index
 					continue
+				}
+				for _, k := range o.p.index {
+					pending = append(pending, indexKey{bucket: k.bucket, prefix: k.prefix, seq: o.seq})
 				}
 				if o.seq != size+1 {
 					return fmt.Errorf("evidence: internal error: record numbered %d written at %d", o.seq, size+1)
@@ -409,6 +464,23 @@ func (l *Log) commit(batch []*op) {
 			}
 			if err := w.setHead(size, head); err != nil {
 				return err
+			}
+			if len(pending) > 0 && (index || size-indexed >= indexEvery) {
+				idx := tx.Bucket(bktIndex)
+				for _, k := range pending {
+					if err := idx.Put(k.full(k.seq), nil); err != nil {
+						return err
+					}
+				}
+				if err := w.meta.Put(metaIndexed, be64(size)); err != nil {
+					return err
+				}
+				indexed, pending = size, nil
+			} else if len(pending) == 0 && indexed < size {
+				indexed = size
+				if err := w.meta.Put(metaIndexed, be64(size)); err != nil {
+					return err
+				}
 			}
 			if size > lastCP && (force || size-lastCP >= int64(l.opts.CheckpointEvery)) {
 				if err := l.writeCheckpoint(tx, size); err != nil {
@@ -427,7 +499,7 @@ func (l *Log) commit(batch []*op) {
 		}
 	}
 	if err == nil {
-		l.size, l.head, l.lastCP = size, head, lastCP
+		l.size, l.head, l.lastCP, l.indexed, l.pending = size, head, lastCP, indexed, pending
 		if wroteCP {
 			l.lastAt = l.opts.Now()
 		}
@@ -507,15 +579,6 @@ func (w *writer) append(logID string, seq int64, prev tlog.Hash, p *prepared) (t
 	}
 	if err := w.records.Put(be64(seq), raw); err != nil {
 		return h, err
-	}
-	s := be64(seq)
-	idx := w.tx.Bucket(bktIndex)
-	for _, ix := range p.index {
-		k := make([]byte, 0, 1+len(ix.prefix)+8)
-		k = append(append(append(k, ix.bucket...), ix.prefix...), s...)
-		if err := idx.Put(k, nil); err != nil {
-			return h, err
-		}
 	}
 	return h, nil
 }

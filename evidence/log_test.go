@@ -40,7 +40,7 @@ func TestAppendVerifyQuery(t *testing.T) {
 	if err != nil || got.Seq != 5 {
 		t.Fatalf("find: %v %v", got.Seq, err)
 	}
-	for _, c := range []struct {
+	cases := []struct {
 		q    evidence.Query
 		want int
 	}{
@@ -59,7 +59,29 @@ func TestAppendVerifyQuery(t *testing.T) {
 		{evidence.Query{Since: rec.Time}, 49},
 		{evidence.Query{Until: rec.Time}, 2},
 		{evidence.Query{Limit: 5}, 5},
-	} {
+	}
+	// First from the unindexed tail (fewer records than one index write),
+	// then from the indexes that Flush writes.
+	for round := range 2 {
+		if round == 1 {
+			if err := l.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range cases {
+			checkList(t, l.Log, c.q, c.want)
+		}
+	}
+}
+
+func checkList(t *testing.T, l *evidence.Log, q evidence.Query, want int) {
+	t.Helper()
+	{
+		c := struct {
+			q    evidence.Query
+			want int
+		}{q, want}
+		ctx := context.Background()
 		recs, err := l.List(ctx, c.q)
 		if err != nil {
 			t.Fatal(err)

@@ -132,19 +132,25 @@ func (l *Log) checkpointAt(tx *bolt.Tx, size int64, key jose.JSONWebKey) error {
 	return l.putCheckpoint(tx, size, key)
 }
 
-func deleteIndexes(tx *bolt.Tx, r *Record) error {
+// indexKeysOf derives a stored record's index keys, as prepare made them.
+func indexKeysOf(r *Record) ([]indexKey, error) {
 	p, err := prepare(Entry{Kind: r.Kind, Decision: r.Decision, SessionID: r.SessionID, AgentID: r.AgentID}, time.Time{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var t [8]byte
 	binary.BigEndian.PutUint64(t[:], uint64(r.Time.UnixNano()))
-	p.index = append(p.index, indexKey{bktIdxTime, t[:]})
-	s := be64(r.Seq)
+	return append(p.index, indexKey{bucket: bktIdxTime, prefix: t[:]}), nil
+}
+
+func deleteIndexes(tx *bolt.Tx, r *Record) error {
+	keys, err := indexKeysOf(r)
+	if err != nil {
+		return err
+	}
 	idx := tx.Bucket(bktIndex)
-	for _, ix := range p.index {
-		k := append(append(append([]byte(nil), ix.bucket...), ix.prefix...), s...)
-		if err := idx.Delete(k); err != nil {
+	for _, k := range keys {
+		if err := idx.Delete(k.full(r.Seq)); err != nil {
 			return err
 		}
 	}

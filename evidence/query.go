@@ -78,18 +78,14 @@ func (l *Log) Get(seq int64) (Record, error) {
 
 // Find returns the record of a decision by its decision id.
 func (l *Log) Find(decisionID string) (Record, error) {
-	var seqs []int64
-	err := l.db.View(func(tx *bolt.Tx) error {
-		seqs = prefixSeqs(tx.Bucket(bktIndex), idxKey(bktIdxID, decisionID), 0, 0)
-		return nil
-	})
+	recs, err := l.List(context.Background(), Query{DecisionIDs: []string{decisionID}, Limit: 1})
 	if err != nil {
 		return Record{}, err
 	}
-	if len(seqs) == 0 {
+	if len(recs) == 0 {
 		return Record{}, fmt.Errorf("%w: decision %q", ErrNotFound, decisionID)
 	}
-	return l.Get(seqs[0])
+	return recs[0], nil
 }
 
 // LatestCheckpoint returns the newest stored checkpoint.
@@ -193,13 +189,31 @@ func selectSeqs(ctx context.Context, tx *bolt.Tx, q Query, limitSize int64) ([]i
 	if limitSize > 0 && (to == 0 || to > limitSize) {
 		to = limitSize
 	}
+	seqs, indexed, err := indexedSeqs(ctx, tx, q, from, to)
+	if err != nil || indexed < 0 {
+		return seqs, err
+	}
+	// Records committed since the last index write are candidates too; the
+	// caller filters every candidate on its decoded fields.
+	m := tx.Bucket(bktMeta)
+	size := getBE64(m.Get(metaSize))
+	for s := max(indexed+1, from, 1); s <= size && (to == 0 || s <= to); s++ {
+		seqs = append(seqs, s)
+	}
+	return seqs, nil
+}
+
+// indexedSeqs answers from the indexes, returning the last indexed seq, or
+// -1 when it scanned the records themselves (which has no tail).
+func indexedSeqs(ctx context.Context, tx *bolt.Tx, q Query, from, to int64) ([]int64, int64, error) {
+	indexed := getBE64(tx.Bucket(bktMeta).Get(metaIndexed))
 	if len(q.DecisionIDs) > 0 {
 		var seqs []int64
 		for _, id := range q.DecisionIDs {
 			seqs = append(seqs, prefixSeqs(tx.Bucket(bktIndex), idxKey(bktIdxID, id), from, to)...)
 		}
 		sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
-		return dedup(seqs), nil
+		return dedup(seqs), indexed, nil
 	}
 	eq := []struct {
 		b []byte
@@ -222,7 +236,7 @@ func selectSeqs(ctx context.Context, tx *bolt.Tx, q Query, limitSize int64) ([]i
 	}
 	for _, e := range eq {
 		if e.v != "" {
-			return prefixSeqs(tx.Bucket(bktIndex), idxKey(e.b, e.v), from, to), nil
+			return prefixSeqs(tx.Bucket(bktIndex), idxKey(e.b, e.v), from, to), indexed, nil
 		}
 	}
 	if !q.Since.IsZero() || !q.Until.IsZero() {
@@ -242,7 +256,7 @@ func selectSeqs(ctx context.Context, tx *bolt.Tx, q Query, limitSize int64) ([]i
 			}
 		}
 		sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
-		return seqs, nil
+		return seqs, indexed, nil
 	}
 	// No index applies: the sequence range itself.
 	var seqs []int64
@@ -256,11 +270,11 @@ func selectSeqs(ctx context.Context, tx *bolt.Tx, q Query, limitSize int64) ([]i
 		seqs = append(seqs, s)
 		if len(seqs)%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return nil, -1, err
 			}
 		}
 	}
-	return seqs, nil
+	return seqs, -1, nil
 }
 
 // idxKey is an equality index's key prefix for value, without the 0x00.

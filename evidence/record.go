@@ -22,16 +22,17 @@ type Kind string
 
 // Record kinds.
 const (
-	KindDecision     Kind = "decision"       // a Guard decision
-	KindApproval     Kind = "approval_event" // an approval requested, granted, denied or expired
-	KindGrantUse     Kind = "grant_use"      // a grant allowed an action
-	KindOutcome      Kind = "action_outcome" // what happened after an allowed action, as an adapter reported it
-	KindPolicyChange Kind = "policy_change"  // a new compiled policy digest became active
-	KindBreakGlass   Kind = "break_glass"    // a decision taken under break_glass mode
+	KindDecision       Kind = "decision"        // a Guard decision
+	KindApproval       Kind = "approval_event"  // an approval requested, granted, denied or expired
+	KindGrantUse       Kind = "grant_use"       // a grant allowed an action
+	KindOutcome        Kind = "action_outcome"  // what happened after an allowed action, as an adapter reported it
+	KindPolicyChange   Kind = "policy_change"   // a new compiled policy digest became active
+	KindBreakGlass     Kind = "break_glass"     // a decision taken under break_glass mode
+	KindRegistryChange Kind = "registry_change" // an agent or MCP server record changed: who, what, when
 )
 
 // Kinds lists every record kind.
-var Kinds = []Kind{KindDecision, KindApproval, KindGrantUse, KindOutcome, KindPolicyChange, KindBreakGlass}
+var Kinds = []Kind{KindDecision, KindApproval, KindGrantUse, KindOutcome, KindPolicyChange, KindBreakGlass, KindRegistryChange}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
@@ -137,8 +138,15 @@ type prepared struct {
 }
 
 type indexKey struct {
-	bucket []byte
-	prefix []byte // the key without the trailing big-endian seq
+	bucket []byte // the index's tag
+	prefix []byte // the key after the tag, without the trailing big-endian seq
+	seq    int64  // set once the record has a number
+}
+
+// full is the stored key: tag, prefix, seq.
+func (k indexKey) full(seq int64) []byte {
+	b := make([]byte, 0, len(k.bucket)+len(k.prefix)+8)
+	return append(append(append(b, k.bucket...), k.prefix...), be64(seq)...)
 }
 
 func prepare(e Entry, now time.Time) (*prepared, error) { // now is set later by setTime
@@ -169,13 +177,13 @@ func prepare(e Entry, now time.Time) (*prepared, error) { // now is set later by
 			agent = d.AgentID
 		}
 		p.index = append(p.index,
-			indexKey{bktIdxDecision, []byte(d.Decision.String())},
-			indexKey{bktIdxSeverity, []byte(d.Severity.String())},
-			indexKey{bktIdxRule, []byte(d.RuleID)},
-			indexKey{bktIdxType, []byte(d.ActionType)},
+			indexKey{bucket: bktIdxDecision, prefix: []byte(d.Decision.String())},
+			indexKey{bucket: bktIdxSeverity, prefix: []byte(d.Severity.String())},
+			indexKey{bucket: bktIdxRule, prefix: []byte(d.RuleID)},
+			indexKey{bucket: bktIdxType, prefix: []byte(d.ActionType)},
 		)
 		if d.DecisionID != "" {
-			p.index = append(p.index, indexKey{bktIdxID, []byte(d.DecisionID)})
+			p.index = append(p.index, indexKey{bucket: bktIdxID, prefix: []byte(d.DecisionID)})
 		}
 	}
 	if e.Data != nil {
@@ -193,12 +201,12 @@ func prepare(e Entry, now time.Time) (*prepared, error) { // now is set later by
 			return nil, err
 		}
 	}
-	p.index = append(p.index, indexKey{bktIdxKind, []byte(e.Kind)})
+	p.index = append(p.index, indexKey{bucket: bktIdxKind, prefix: []byte(e.Kind)})
 	if session != "" {
-		p.index = append(p.index, indexKey{bktIdxSession, []byte(session)})
+		p.index = append(p.index, indexKey{bucket: bktIdxSession, prefix: []byte(session)})
 	}
 	if agent != "" {
-		p.index = append(p.index, indexKey{bktIdxAgent, []byte(agent)})
+		p.index = append(p.index, indexKey{bucket: bktIdxAgent, prefix: []byte(agent)})
 	}
 	for i := range p.index {
 		// Equality indexes separate value and seq with 0x00; the time index
@@ -219,7 +227,7 @@ func (p *prepared) setTime() error {
 	p.members["time"] = b
 	var t [8]byte
 	binary.BigEndian.PutUint64(t[:], uint64(p.time.UnixNano()))
-	p.index = append(p.index, indexKey{bktIdxTime, t[:]})
+	p.index = append(p.index, indexKey{bucket: bktIdxTime, prefix: t[:]})
 	return nil
 }
 
