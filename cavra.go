@@ -16,10 +16,12 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/evidence"
 	"github.com/cavra-dev/cavra/internal/store"
 	"github.com/cavra-dev/cavra/policy"
+	"github.com/cavra-dev/cavra/registry"
 )
 
 // Core types, re-exported so that a simple user imports one package.
@@ -123,6 +125,13 @@ type Options struct {
 	// signs a checkpoint (defaults: 1000 records, one minute; and on Close).
 	CheckpointEvery    int
 	CheckpointInterval time.Duration
+	// RegistryFile is a registry document (the original CAVRA format) used
+	// instead of the state database's registry, without importing it.
+	RegistryFile string
+	// UnregisteredAgent is what an agent the registry does not know gets:
+	// Allow (the default, with a registry.agent.unregistered match as a
+	// flag), RequireApproval or Block. 0 means config.yaml's, else Allow.
+	UnregisteredAgent Outcome
 }
 
 // ErrStateInUse means another process holds the state directory's database.
@@ -141,6 +150,12 @@ type Guard struct {
 	st     *store.Store
 	log    *evidence.Log
 	digest string // policy digest last recorded as active
+
+	reg       *registry.Store    // the state database's registry (nil with a registry file)
+	regFile   *registry.Registry // a registry file given instead
+	regPolicy registry.Policy
+	apr       *approval.Store
+	webhooks  []*approval.Webhook
 }
 
 // Open builds a Guard: it finds the state directory, reads its config.yaml
@@ -167,7 +182,16 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 	if err := g.openEvidence(); err != nil {
 		return nil, err
 	}
+	if err := g.openRegistry(); err != nil {
+		g.st.Close()
+		return nil, err
+	}
+	if err := g.openApprovals(); err != nil {
+		g.st.Close()
+		return nil, err
+	}
 	if err := g.Reload(ctx); err != nil {
+		g.closeWebhooks()
 		g.st.Close()
 		return nil, err
 	}
@@ -315,13 +339,22 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 		return failed(a, "the guard is closed"), ErrClosed
 	}
 	act := g.active.Load()
-	d = act.set.Evaluate(ctx, a, policy.EvalOptions{
+	opts := policy.EvalOptions{
 		Mode:             act.mode,
 		BreakGlassActor:  g.opts.BreakGlassActor,
 		BreakGlassReason: g.opts.BreakGlassReason,
 		Dir:              g.opts.Dir,
-	})
+	}
+	g.registryOptions(a, &opts)
+	d = act.set.Evaluate(ctx, a, opts)
 	stamp(&d)
+	events, aerr := g.applyApprovals(ctx, a, &d)
+	if aerr != nil {
+		blocked := failed(a, "the approval store could not be consulted, so the action is blocked: "+aerr.Error())
+		blocked.RuleID, blocked.Matches[0].RuleID = "approval.error", "approval.error"
+		blocked.PolicyPack, blocked.PolicyDigest = d.PolicyPack, d.PolicyDigest
+		d, err = blocked, fmt.Errorf("cavra: evaluate: approvals: %w", aerr)
+	}
 	kind := evidence.KindDecision
 	if d.Attestation != nil {
 		kind = evidence.KindBreakGlass
@@ -336,7 +369,26 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 		return blocked, fmt.Errorf("cavra: evaluate: %w", werr)
 	}
 	d.EvidenceRefs = append(d.EvidenceRefs, ref.String())
-	return d, nil
+	for i := range events {
+		events[i].DecisionID = orString(events[i].DecisionID, d.DecisionID)
+	}
+	if rerr := g.recordApprovalEvents(ctx, events); rerr != nil {
+		return d, fmt.Errorf("cavra: evaluate: recording approval events: %w", rerr)
+	}
+	return d, err
+}
+
+func orString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func (g *Guard) closeWebhooks() {
+	for _, w := range g.webhooks {
+		w.Close(context.Background())
+	}
 }
 
 // Record appends a record that is not a decision (an approval event, a
@@ -368,6 +420,7 @@ func (g *Guard) Close() error {
 	if g.closed.Swap(true) {
 		return nil
 	}
+	g.closeWebhooks()
 	_, cerr := g.log.Checkpoint(context.Background())
 	if errors.Is(cerr, evidence.ErrClosed) {
 		cerr = nil

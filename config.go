@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/decision"
 )
 
@@ -24,6 +25,11 @@ type Config struct {
 	Packs      []string `yaml:"packs"`
 	PolicyDirs []string `yaml:"policy_dirs"`
 	Mode       Mode     `yaml:"mode"`
+	// Registry configures the agent and MCP server registry.
+	Registry RegistryConfig `yaml:"registry"`
+	// Approval configures approvers (OIDC issuer, RBAC, routing, local keys,
+	// break-glass, webhooks); relative paths are against the state directory.
+	Approval approval.Config `yaml:"approval"`
 }
 
 // LoadConfig reads home/config.yaml. A missing file is an empty Config; a
@@ -45,6 +51,9 @@ func LoadConfig(home string) (Config, error) {
 	}
 	if _, err := decision.ParseMode(string(c.Mode)); err != nil {
 		return c, fmt.Errorf("cavra: %s: %w", file, err)
+	}
+	if c.Registry.File != "" && !filepath.IsAbs(c.Registry.File) {
+		c.Registry.File = filepath.Join(home, c.Registry.File)
 	}
 	for i, d := range c.PolicyDirs {
 		if !filepath.IsAbs(d) {

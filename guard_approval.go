@@ -1,0 +1,200 @@
+package cavra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/cavra-dev/cavra/approval"
+	"github.com/cavra-dev/cavra/evidence"
+	"github.com/cavra-dev/cavra/internal/keys"
+)
+
+// LocalApprovalKeyID is the key id of the state directory's local approval
+// key, which `cavra approval approve --local` signs with.
+const LocalApprovalKeyID = "local-approval"
+
+// localKeyDir holds the local approval key in the state directory.
+const localKeyDir = "keys/approval"
+
+// openApprovals opens the approval store in the state database, configured
+// from config.yaml's approval section. Local approvals are accepted with the
+// state directory's local approval key unless the configuration names other
+// local keys.
+func (g *Guard) openApprovals() error {
+	cfg := g.config.Approval
+	opts, hooks, err := cfg.Options(g.home, func(ev approval.Event) { g.recordApprovalEvents(context.Background(), []approval.Event{ev}) })
+	if err != nil {
+		return fmt.Errorf("cavra: approval configuration: %w", err)
+	}
+	g.webhooks = hooks
+	if opts.LocalKeys == nil {
+		// The state directory's own key: created on first use, so that a
+		// developer without an identity provider can approve with --local.
+		priv, err := g.LocalApprovalKey()
+		if err != nil {
+			return fmt.Errorf("cavra: local approval key: %w", err)
+		}
+		pub := priv.Public()
+		opts.LocalKeys = &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{pub}}
+	}
+	v, err := g.st.Shared("approval", func(db *bolt.DB) (io.Closer, error) { return approval.Open(db, opts) })
+	if err != nil {
+		return fmt.Errorf("cavra: %w", err)
+	}
+	g.apr = v.(*approval.Store)
+	return nil
+}
+
+// LocalApprovalKey returns the state directory's local approval key,
+// creating it (mode 0600) on first use.
+func (g *Guard) LocalApprovalKey() (jose.JSONWebKey, error) {
+	dir := filepath.Join(g.home, localKeyDir)
+	priv, err := keys.ReadPrivate(filepath.Join(dir, LocalApprovalKeyID+".private.jwk"))
+	if err == nil {
+		return priv, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return jose.JSONWebKey{}, err
+	}
+	priv, err = keys.Generate(jose.EdDSA, LocalApprovalKeyID)
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	if _, _, err := keys.WritePair(dir, priv, false); err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	return priv, nil
+}
+
+// Approvals returns the approval store.
+func (g *Guard) Approvals() *approval.Store { return g.apr }
+
+// applyApprovals turns the policy's decision into the effective one once
+// approvals are taken into account: a live grant for this exact action
+// allows it (approval.granted, consuming a use), a live denial blocks it
+// (approval.denied), and a require_approval with neither creates — or finds
+// the pending — request, whose id the decision carries. Registry blocks (a
+// disabled agent) are never passed here: no grant overrides the kill switch.
+func (g *Guard) applyApprovals(ctx context.Context, a Action, d *Decision) ([]approval.Event, error) {
+	if g.apr == nil || d.Decision == Allow || d.Mode == AuditOnly || hasRegistryBlock(d) {
+		return nil, nil
+	}
+	policyOutcome := d.Decision
+	v, evs, err := g.apr.Check(ctx, a, policyOutcome)
+	if err != nil {
+		return evs, err
+	}
+	switch v.Kind {
+	case approval.VerdictGranted:
+		base := policyOutcome
+		d.BaseDecision = &base
+		d.Decision, d.RuleID, d.ApprovalID = Allow, v.RuleID, v.RequestID
+		d.Reason = v.Reason
+		d.Matches = append(d.Matches, Match{RuleID: v.RuleID, Decision: Allow, Severity: d.Severity, Reason: v.Reason})
+		return evs, nil
+	case approval.VerdictDenied:
+		d.Decision, d.RuleID, d.ApprovalID = Block, v.RuleID, v.RequestID
+		d.Reason = v.Reason
+		d.Matches = append(d.Matches, Match{RuleID: v.RuleID, Decision: Block, Severity: d.Severity, Reason: v.Reason})
+		return evs, nil
+	}
+	if d.Decision != RequireApproval {
+		return evs, nil
+	}
+	req, more, err := g.apr.Submit(ctx, a, *d)
+	evs = append(evs, more...)
+	if err != nil {
+		return evs, err
+	}
+	d.ApprovalID, d.ApproverGroup = req.ID, req.Group
+	return evs, nil
+}
+
+func hasRegistryBlock(d *Decision) bool {
+	for _, m := range d.Matches {
+		if m.Decision == Block && (m.RuleID == "registry.agent.disabled" || m.RuleID == "registry.agent.unregistered") {
+			return true
+		}
+	}
+	return false
+}
+
+// recordApprovalEvents writes approval events to evidence: grant uses as
+// grant_use records, everything else as approval events.
+func (g *Guard) recordApprovalEvents(ctx context.Context, evs []approval.Event) error {
+	var errs []error
+	for _, ev := range evs {
+		kind := evidence.KindApproval
+		if ev.Type == approval.EventConsumed {
+			kind = evidence.KindGrantUse
+		}
+		if _, err := g.log.Append(context.WithoutCancel(ctx), evidence.Entry{Kind: kind, Data: ev, AgentID: ev.Agent}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Approve records an approval of request id by the person the credential
+// proves (an OIDC ID token, or a local signature), with a reason. When the
+// request's quorum is met, a grant for the exact action is created. Every
+// event — including a refusal — is written to evidence.
+func (g *Guard) Approve(ctx context.Context, id string, cred approval.Credential, reason string) (approval.Request, error) {
+	return g.decideApproval(ctx, id, cred, reason, g.apr.Approve)
+}
+
+// Deny records a denial of request id; the same action is then blocked
+// (approval.denied) until the denial expires.
+func (g *Guard) Deny(ctx context.Context, id string, cred approval.Credential, reason string) (approval.Request, error) {
+	return g.decideApproval(ctx, id, cred, reason, g.apr.Deny)
+}
+
+func (g *Guard) decideApproval(ctx context.Context, id string, cred approval.Credential, reason string,
+	fn func(context.Context, string, approval.Credential, string) (approval.Request, []approval.Event, error)) (approval.Request, error) {
+	if g == nil || g.closed.Load() {
+		return approval.Request{}, ErrClosed
+	}
+	req, evs, err := fn(ctx, id, cred, reason)
+	if rerr := g.recordApprovalEvents(ctx, evs); rerr != nil {
+		return req, errors.Join(err, fmt.Errorf("cavra: recording approval events: %w", rerr))
+	}
+	return req, err
+}
+
+// BreakGlass grants an action (or an agent, for a time box) without the
+// usual approval, for a verified person holding the break-glass group, with
+// a reason; it is recorded as a critical evidence record.
+func (g *Guard) BreakGlass(ctx context.Context, bg approval.BreakGlassRequest) (approval.Request, error) {
+	if g == nil || g.closed.Load() {
+		return approval.Request{}, ErrClosed
+	}
+	req, evs, err := g.apr.BreakGlass(ctx, bg)
+	if rerr := g.recordApprovalEvents(ctx, evs); rerr != nil {
+		return req, errors.Join(err, fmt.Errorf("cavra: recording break-glass events: %w", rerr))
+	}
+	return req, err
+}
+
+// SweepApprovals expires requests and grants that ran out and records it.
+func (g *Guard) SweepApprovals(ctx context.Context) error {
+	evs, err := g.apr.Sweep(ctx)
+	return errors.Join(err, g.recordApprovalEvents(ctx, evs))
+}
+
+// SignLocalApproval signs a local approval (or denial) of request id by
+// actor with the state directory's local approval key.
+func (g *Guard) SignLocalApproval(verb approval.Verb, id, actor string) (approval.LocalSignature, error) {
+	priv, err := g.LocalApprovalKey()
+	if err != nil {
+		return approval.LocalSignature{}, err
+	}
+	return approval.SignLocal(priv, verb, id, actor, time.Now())
+}

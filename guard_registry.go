@@ -1,0 +1,116 @@
+package cavra
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/evidence"
+	"github.com/cavra-dev/cavra/policy"
+	"github.com/cavra-dev/cavra/registry"
+)
+
+// RegistryConfig is the registry section of config.yaml.
+type RegistryConfig struct {
+	// File is a registry document (the original CAVRA format) used instead
+	// of the state database's registry.
+	File string `yaml:"file"`
+	// UnregisteredAgent is allow (default: the decision carries a
+	// registry.agent.unregistered match as a flag), require_approval or block.
+	UnregisteredAgent string `yaml:"unregistered_agent"`
+	// AllowUnknownServers makes an unregistered MCP server require approval
+	// instead of being blocked (the original's block_unknown=false).
+	AllowUnknownServers bool `yaml:"allow_unknown_servers"`
+}
+
+// openRegistry opens the registry: the file named by Options.RegistryFile
+// or config.yaml, else the state database's registry store.
+func (g *Guard) openRegistry() error {
+	file := g.opts.RegistryFile
+	if file == "" {
+		file = g.config.Registry.File
+	}
+	if file != "" {
+		r, err := registry.LoadFile(file)
+		if err != nil {
+			return fmt.Errorf("cavra: %w", err)
+		}
+		g.regFile = r
+	} else {
+		v, err := g.st.Shared("registry", func(db *bolt.DB) (io.Closer, error) { return registry.OpenStore(db) })
+		if err != nil {
+			return fmt.Errorf("cavra: %w", err)
+		}
+		g.reg = v.(*registry.Store)
+	}
+	g.regPolicy.AllowUnknownServers = g.config.Registry.AllowUnknownServers
+	g.regPolicy.UnregisteredAgent = g.opts.UnregisteredAgent
+	if !g.regPolicy.UnregisteredAgent.Valid() && g.config.Registry.UnregisteredAgent != "" {
+		o, err := decision.ParseOutcome(g.config.Registry.UnregisteredAgent)
+		if err != nil {
+			return fmt.Errorf("cavra: config registry.unregistered_agent: %w", err)
+		}
+		g.regPolicy.UnregisteredAgent = o
+	}
+	return nil
+}
+
+// Registry returns the current registry snapshot (never nil).
+func (g *Guard) Registry() *registry.Registry {
+	if g.regFile != nil {
+		return g.regFile
+	}
+	if g.reg != nil {
+		if r := g.reg.Registry(); r != nil {
+			return r
+		}
+	}
+	empty, _ := registry.New(nil, nil)
+	return empty
+}
+
+// RegistryStore returns the state database's registry store, or nil when
+// the Guard uses a registry file.
+func (g *Guard) RegistryStore() *registry.Store { return g.reg }
+
+// RecordRegistryChange writes a registry change to evidence.
+func (g *Guard) RecordRegistryChange(ctx context.Context, ch registry.Change) error {
+	_, err := g.log.Append(ctx, evidence.Entry{Kind: evidence.KindRegistryChange, Data: ch, AgentID: agentOf(ch)})
+	return err
+}
+
+func agentOf(ch registry.Change) string {
+	if strings.HasPrefix(ch.Kind, "agent.") {
+		return ch.ID
+	}
+	return ""
+}
+
+// registryOptions adds what the registry says about an action to the
+// policy's evaluation options: the agent checks (a disabled agent blocks in
+// every mode), the MCP verdict that replaces the pack's mcp lists when the
+// registry knows any server, and the facts CEL rules see.
+func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
+	r := g.Registry()
+	agents, servers := len(r.Agents()) > 0, len(r.Servers()) > 0
+	if agents || g.regPolicy.UnregisteredAgent > decision.Allow {
+		o.Extra = append(o.Extra, r.CheckAgent(a, g.regPolicy)...)
+	}
+	o.AgentFacts = r.AgentFacts(a)
+	if a.Type != MCPToolCall {
+		return
+	}
+	call := registry.Call{Server: a.Server, Tool: a.Tool, Capability: a.Operation, Hash: a.Context["tool_hash"]}
+	if call.Server == "" {
+		call.Server, call.Tool, _ = strings.Cut(a.Target, ":")
+	}
+	o.ServerFacts = r.ServerFacts(call)
+	if servers {
+		m := r.CheckServer(call, g.regPolicy)
+		o.MCPVerdict = &m
+	}
+}

@@ -1,0 +1,133 @@
+package cavra_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/evidence"
+	"github.com/cavra-dev/cavra/registry"
+)
+
+func TestKillSwitchThroughOpenGuard(t *testing.T) {
+	t.Parallel()
+	g := open(t, cavra.Options{})
+	ctx := context.Background()
+	rs := g.RegistryStore()
+	ch, err := rs.RegisterAgent(registry.Agent{ID: "bot", Profile: "claude-code"}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.RecordRegistryChange(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	a := cavra.Action{Type: cavra.ReadFile, Target: "README.md", Agent: cavra.Agent{ID: "bot"}}
+	if d, _ := g.Evaluate(ctx, a); d.Decision != cavra.Allow {
+		t.Fatalf("active agent: %s %s", d.Decision, d.RuleID)
+	}
+	disabled := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		<-disabled
+		d, _ := g.Evaluate(ctx, a)
+		if d.Decision != cavra.Block || d.RuleID != "registry.agent.disabled" {
+			t.Errorf("next action after the kill switch: %s %s", d.Decision, d.RuleID)
+		}
+	})
+	ch, err = rs.SetAgentStatus("bot", registry.Disabled, "token leaked", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(disabled)
+	wg.Wait()
+	if err := g.RecordRegistryChange(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := g.Evidence().List(ctx, evidence.Query{Kind: evidence.KindRegistryChange})
+	if len(recs) != 2 {
+		t.Fatalf("%d registry change records, want 2", len(recs))
+	}
+}
+
+func TestKillSwitchHoldsInEveryMode(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	reg := filepath.Join(home, "registry.json")
+	os.WriteFile(reg, []byte(`{"agents":[{"agent_id":"off","status":"disabled"}]}`), 0o644)
+	for _, mode := range []cavra.Mode{cavra.Enforce, cavra.AuditOnly, cavra.BreakGlass} {
+		g := open(t, cavra.Options{Home: t.TempDir(), RegistryFile: reg, Mode: mode, BreakGlassActor: "ana", BreakGlassReason: "incident"})
+		d, _ := g.Evaluate(context.Background(), cavra.Action{Type: cavra.ReadFile, Target: "README.md", Agent: cavra.Agent{ID: "off"}})
+		if d.Decision != cavra.Block {
+			t.Errorf("mode %s: a disabled agent got %s", mode, d.Decision)
+		}
+	}
+}
+
+func TestPinnedToolChangeIsBlocked(t *testing.T) {
+	t.Parallel()
+	g := open(t, cavra.Options{})
+	ctx := context.Background()
+	rs := g.RegistryStore()
+	if _, err := rs.RegisterServer(registry.Server{ID: "fs", TrustTier: registry.Trusted}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	tool := registry.Tool{Name: "read_file", Description: "Read a file", InputSchema: json.RawMessage(`{"type":"object"}`)}
+	if _, err := rs.Pin("fs", []registry.Tool{tool}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	call := func(tl registry.Tool) cavra.Decision {
+		h, _ := registry.ToolHash(tl)
+		d, _ := g.Evaluate(ctx, cavra.Action{Type: cavra.MCPToolCall, Server: "fs", Tool: "read_file",
+			Agent: cavra.Agent{ID: "claude-code"}, Context: map[string]string{"tool_hash": h}})
+		return d
+	}
+	if d := call(tool); d.Decision != cavra.Allow || d.RuleID != "mcp.registry.allow" {
+		t.Fatalf("pinned tool: %s %s (the registry replaces the pack's mcp lists)", d.Decision, d.RuleID)
+	}
+	changed := tool
+	changed.Description = "Read a file."
+	if d := call(changed); d.Decision != cavra.Block || d.RuleID != "mcp.registry.tool_changed" {
+		t.Fatalf("changed tool: %s %s", d.Decision, d.RuleID)
+	}
+	if _, err := rs.Pin("fs", []registry.Tool{changed}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if d := call(changed); d.Decision != cavra.Allow {
+		t.Fatalf("re-pinned tool: %s %s", d.Decision, d.RuleID)
+	}
+	if d, _ := g.Evaluate(ctx, cavra.Action{Type: cavra.MCPToolCall, Server: "unknown", Tool: "x"}); d.RuleID != "mcp.registry.unknown" {
+		t.Fatalf("unknown server: %s %s", d.Decision, d.RuleID)
+	}
+}
+
+func TestRegistryFactsInCEL(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	pack := filepath.Join(home, "p", "policy.yaml")
+	os.MkdirAll(filepath.Dir(pack), 0o755)
+	os.WriteFile(pack, []byte(`metadata: {id: cavra-x, title: t, description: d, version: "1"}
+rules:
+  - id: experimental.destructive
+    when: 'action.type == "mcp_tool_call" && server.trust_tier == "experimental" && tool.class == "filesystem"'
+    decision: block
+  - id: high.risk.agents
+    when: 'action.type == "execute_command" && agent.risk_tier == "high"'
+    decision: require_approval
+`), 0o644)
+	reg := filepath.Join(home, "registry.json")
+	os.WriteFile(reg, []byte(`{"agents":[{"agent_id":"cc","profile":"claude-code"}],"mcp_servers":[{"server_id":"lab","trust_tier":"experimental","approval_state":"approved"}]}`), 0o644)
+	g := open(t, cavra.Options{Home: home, Packs: []string{pack}, RegistryFile: reg})
+	ctx := context.Background()
+	d, _ := g.Evaluate(ctx, cavra.Action{Type: cavra.MCPToolCall, Server: "lab", Tool: "write_file", Agent: cavra.Agent{ID: "cc"}})
+	if d.Decision != cavra.Block || d.RuleID != "experimental.destructive" {
+		t.Fatalf("server/tool facts: %s %s", d.Decision, d.RuleID)
+	}
+	d, _ = g.Evaluate(ctx, cavra.Action{Type: cavra.ExecuteCommand, Target: "ls", Agent: cavra.Agent{ID: "cc"}})
+	if d.RuleID != "high.risk.agents" {
+		t.Fatalf("agent facts: %s %s", d.Decision, d.RuleID)
+	}
+}
