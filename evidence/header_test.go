@@ -40,7 +40,8 @@ func TestFastHeader(t *testing.T) {
 			if err := json.Unmarshal(raw, &want); err != nil {
 				t.Fatal(err)
 			}
-			got, ok := fastHeader(raw)
+			fast, ok := fastHeader(raw)
+			got := recordHeader{Seq: fast.Seq, LogID: string(fast.LogID), Prev: string(fast.Prev)}
 			if !ok || got != want {
 				t.Errorf("entry %d seq %d: fast %+v (%v), decoded %+v", i, seq, got, ok, want)
 			}

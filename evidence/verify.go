@@ -64,6 +64,12 @@ type recordHeader struct {
 	Prev  string `json:"prev"`
 }
 
+// rawHeader is recordHeader as slices of the record's bytes.
+type rawHeader struct {
+	Seq         int64
+	LogID, Prev []byte
+}
+
 var (
 	patLogID = []byte(`,"log_id":"`)
 	patPrev  = []byte(`,"prev":"`)
@@ -76,22 +82,22 @@ var (
 // inside a string value would have its quotes escaped). Anything unexpected
 // returns false and the caller decodes the record properly. The leaf hash,
 // checked against the tree, is what proves the bytes; this only reads them.
-func fastHeader(raw []byte) (recordHeader, bool) {
-	var h recordHeader
+func fastHeader(raw []byte) (rawHeader, bool) {
+	var h rawHeader
 	if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' {
 		return h, false
 	}
-	str := func(pat []byte) (string, bool) {
+	str := func(pat []byte) ([]byte, bool) {
 		i := bytes.LastIndex(raw, pat)
 		if i < 0 {
-			return "", false
+			return nil, false
 		}
 		rest := raw[i+len(pat):]
 		j := bytes.IndexByte(rest, '"')
 		if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
-			return "", false
+			return nil, false
 		}
-		return string(rest[:j]), true
+		return rest[:j], true
 	}
 	var ok bool
 	if h.LogID, ok = str(patLogID); !ok {
@@ -218,7 +224,9 @@ func (l *Log) verifyTx(ctx context.Context, tx *bolt.Tx, trust *jose.JSONWebKeyS
 		return bad(getBE64(rk), "record body below the pruning point %d", first)
 	}
 	var prev tlog.Hash
-	var hdr recordHeader
+	var hdr rawHeader
+	logID := []byte(l.id)
+	var wantPrev [2 * tlog.HashSize]byte
 	next := 0 // next checkpoint to check
 	var roots []tlog.Hash
 	for n := int64(0); n < size; n++ {
@@ -249,22 +257,24 @@ func (l *Log) verifyTx(ctx context.Context, tx *bolt.Tx, trust *jose.JSONWebKeyS
 			leaf = tlog.RecordHash(rv)
 			var ok bool
 			if hdr, ok = fastHeader(rv); !ok {
-				hdr = recordHeader{}
-				if err := json.Unmarshal(rv, &hdr); err != nil {
+				var h recordHeader
+				if err := json.Unmarshal(rv, &h); err != nil {
 					return bad(seq, "record is not valid JSON: %v", err)
 				}
+				hdr = rawHeader{Seq: h.Seq, LogID: []byte(h.LogID), Prev: []byte(h.Prev)}
 			}
 			if hdr.Seq != seq {
 				return bad(seq, "record says seq %d", hdr.Seq)
 			}
-			if hdr.LogID != l.id {
+			if !bytes.Equal(hdr.LogID, logID) {
 				return bad(seq, "record of log %q: %w", hdr.LogID, ErrOtherLog)
 			}
-			want := ""
+			want := wantPrev[:0]
 			if seq > 1 {
-				want = hex.EncodeToString(prev[:])
+				hex.Encode(wantPrev[:], prev[:])
+				want = wantPrev[:]
 			}
-			if hdr.Prev != want {
+			if !bytes.Equal(hdr.Prev, want) {
 				return bad(seq, "prev hash does not match record %d (chain broken)", seq-1)
 			}
 			rep.Checked++
