@@ -90,7 +90,8 @@ const (
 var ErrClosed = errors.New("cavra: guard is closed")
 
 // Options configures Open. The zero value uses the bundled default pack in
-// enforce mode with the state directory found from the working directory.
+// enforce mode with the state directory found from the working directory,
+// and records every decision durably before Evaluate returns.
 type Options struct {
 	// Packs names the policy packs: bundled ids, ids of packs in PolicyDirs,
 	// or paths to pack files or directories. Empty means the state
@@ -132,6 +133,9 @@ type Options struct {
 	// Allow (the default, with a registry.agent.unregistered match as a
 	// flag), RequireApproval or Block. 0 means config.yaml's, else Allow.
 	UnregisteredAgent Outcome
+	// Approval, when set, replaces config.yaml's approval section (OIDC
+	// issuer, RBAC, routing, local keys, break-glass, webhooks).
+	Approval *approval.Config
 }
 
 // ErrStateInUse means another process holds the state directory's database.
@@ -159,8 +163,12 @@ type Guard struct {
 }
 
 // Open builds a Guard: it finds the state directory, reads its config.yaml
-// if there is one, and compiles the policy packs. A pack that does not load
-// or compile is an error: a Guard never runs without its policy.
+// if there is one, opens the evidence log in its cavra.db (creating the
+// directory, the database and the signing key on first use), and compiles
+// the policy packs, recording a policy change when the compiled digest is
+// new to the log. A pack that does not load or compile is an error: a Guard
+// never runs without its policy. Another process holding the database is an
+// error wrapping ErrStateInUse. Close releases the database.
 func Open(ctx context.Context, opts Options) (*Guard, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -323,11 +331,13 @@ func (g *Guard) Policy() *policy.Set { return g.active.Load().set }
 // Home returns the state directory.
 func (g *Guard) Home() string { return g.home }
 
-// Evaluate decides about one action. The decision is data: a block carries
-// its reason and rule. The error is for the machinery: after Close, or when
-// something inside failed — and then the decision is still returned, as a
-// block that says what failed, so a caller that only reads the decision
-// stays safe.
+// Evaluate decides about one action and records the decision in the
+// evidence log before returning it; EvidenceRefs points at the record. The
+// decision is data: a block carries its reason and rule. The error is for
+// the machinery: after Close, or when something inside failed (a decision
+// record that could not be written, say) — and then the decision is still
+// returned, as a block that says what failed, so a caller that only reads
+// the decision stays safe.
 func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) {
 	defer func() {
 		if r := recover(); r != nil {
