@@ -30,6 +30,9 @@ const localKeyDir = "keys/approval"
 // local keys.
 func (g *Guard) openApprovals() error {
 	cfg := g.config.Approval
+	if g.opts.Approval != nil {
+		cfg = *g.opts.Approval
+	}
 	opts, hooks, err := cfg.Options(g.home, func(ev approval.Event) { g.recordApprovalEvents(context.Background(), []approval.Event{ev}) })
 	if err != nil {
 		return fmt.Errorf("cavra: approval configuration: %w", err)
@@ -114,7 +117,15 @@ func (g *Guard) applyApprovals(ctx context.Context, a Action, d *Decision) ([]ap
 	if err != nil {
 		return evs, err
 	}
-	d.ApprovalID, d.ApproverGroup = req.ID, req.Group
+	// The decision keeps the policy's approver group (the original CAVRA's
+	// decision record); routing may send the request to another group, as the
+	// original's approval workflow did, and the match says which.
+	d.ApprovalID = req.ID
+	if d.ApproverGroup == "" {
+		d.ApproverGroup = req.Group
+	}
+	d.Matches = append(d.Matches, Match{RuleID: "approval.requested", Decision: RequireApproval, Severity: d.Severity, ApproverGroup: req.Group,
+		Reason: fmt.Sprintf("Approval %s is pending with %s (%d of %d approvals).", req.ID, req.Group, len(req.Approvals), req.Quorum)})
 	return evs, nil
 }
 

@@ -83,7 +83,7 @@ func newRoot() *cobra.Command {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(newEvaluateCmd(), newPolicyCmd(), newEvidenceCmd(), newKeysCmd(), newVersionCmd())
-	root.AddCommand(newRegistryCmd(), newHookCmd(), newInitCmd(), newDoctorCmd())
+	root.AddCommand(newRegistryCmd(), newHookCmd(), newInitCmd(), newDoctorCmd(), newApprovalCmd())
 	return root
 }
 

@@ -1,15 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/internal/store"
@@ -41,8 +40,11 @@ func (f *registryFlags) register(c *cobra.Command, changes bool) {
 	}
 }
 
-// withRegistry opens the state database and its registry store.
-func (f *registryFlags) withRegistry(readOnly bool, fn func(s *registry.Store) error) error {
+// withRegistry opens a Guard on the state directory and runs fn with its
+// registry store and a function that records a change as evidence (who
+// changed what, when). Read-only commands on a state directory without a
+// database see an empty registry and create nothing.
+func (f *registryFlags) withRegistry(readOnly bool, fn func(s *registry.Store, record func(registry.Change, error) error) error) error {
 	home, err := cavra.StateDir(f.home)
 	if err != nil {
 		return err
@@ -52,18 +54,23 @@ func (f *registryFlags) withRegistry(readOnly bool, fn func(s *registry.Store) e
 		if err != nil {
 			return err
 		}
-		return fn(empty)
+		return fn(empty, func(_ registry.Change, err error) error { return err })
 	}
-	st, err := store.Open(home, nil)
+	g, err := cavra.Open(context.Background(), cavra.Options{Home: home})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	v, err := st.Shared("registry", func(db *bolt.DB) (io.Closer, error) { return registry.OpenStore(db) })
-	if err != nil {
-		return err
+	defer g.Close()
+	s := g.RegistryStore()
+	if s == nil {
+		return fmt.Errorf("the registry is a file (config.yaml registry.file); edit that file instead")
 	}
-	return fn(v.(*registry.Store))
+	return fn(s, func(ch registry.Change, err error) error {
+		if err != nil {
+			return err
+		}
+		return g.RecordRegistryChange(context.Background(), ch)
+	})
 }
 
 func newAgentRegisterCmd() *cobra.Command {
@@ -76,8 +83,8 @@ func newAgentRegisterCmd() *cobra.Command {
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			a.ID, a.Status = argv[0], registry.Status(status)
-			return rf.withRegistry(false, func(s *registry.Store) error {
-				if _, err := s.RegisterAgent(a, rf.by); err != nil {
+			return rf.withRegistry(false, func(s *registry.Store, record func(registry.Change, error) error) error {
+				if err := record(s.RegisterAgent(a, rf.by)); err != nil {
 					return err
 				}
 				got, _ := s.Registry().Agent(a.ID)
@@ -110,7 +117,7 @@ func newAgentListCmd() *cobra.Command {
 		Short: "List registered agents",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return rf.withRegistry(true, func(s *registry.Store) error {
+			return rf.withRegistry(true, func(s *registry.Store, _ func(registry.Change, error) error) error {
 				var out []registry.Agent
 				for _, a := range s.Registry().Agents() {
 					if (status == "" || string(a.Status) == status) && (owner == "" || a.Owner == owner) {
@@ -158,8 +165,8 @@ func newAgentStatusCmd(use string, st registry.Status) *cobra.Command {
 			if st != registry.Active && strings.TrimSpace(reason) == "" {
 				return usageErr("%s needs --reason", use)
 			}
-			return rf.withRegistry(false, func(s *registry.Store) error {
-				if _, err := s.SetAgentStatus(argv[0], st, reason, rf.by); err != nil {
+			return rf.withRegistry(false, func(s *registry.Store, record func(registry.Change, error) error) error {
+				if err := record(s.SetAgentStatus(argv[0], st, reason, rf.by)); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.OutOrStdout(), "agent %s is %s\n", argv[0], st)
@@ -204,8 +211,8 @@ func newMCPRegisterCmd() *cobra.Command {
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			s.ID, s.TrustTier, s.ApprovalState = argv[0], registry.TrustTier(tier), registry.ApprovalState(state)
-			return rf.withRegistry(false, func(st *registry.Store) error {
-				if _, err := st.RegisterServer(s, rf.by); err != nil {
+			return rf.withRegistry(false, func(st *registry.Store, record func(registry.Change, error) error) error {
+				if err := record(st.RegisterServer(s, rf.by)); err != nil {
 					return err
 				}
 				got, _ := st.Registry().Server(s.ID)
@@ -233,7 +240,7 @@ func newMCPListCmd() *cobra.Command {
 		Short: "List registered MCP servers",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return rf.withRegistry(true, func(s *registry.Store) error {
+			return rf.withRegistry(true, func(s *registry.Store, _ func(registry.Change, error) error) error {
 				var out []registry.Server
 				for _, srv := range s.Registry().Servers() {
 					if (tier == "" || string(srv.TrustTier) == tier) && (state == "" || string(srv.ApprovalState) == state) &&
@@ -300,7 +307,7 @@ func newMCPCheckCmd() *cobra.Command {
 				}
 				return check(r)
 			}
-			return rf.withRegistry(true, func(s *registry.Store) error { return check(s.Registry()) })
+			return rf.withRegistry(true, func(s *registry.Store, _ func(registry.Change, error) error) error { return check(s.Registry()) })
 		},
 	}
 	rf.register(c, false)
@@ -345,9 +352,9 @@ func newMCPPinCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return rf.withRegistry(false, func(s *registry.Store) error {
+			return rf.withRegistry(false, func(s *registry.Store, record func(registry.Change, error) error) error {
 				ch, err := s.Pin(argv[0], tools, rf.by)
-				if err != nil {
+				if err := record(ch, err); err != nil {
 					return err
 				}
 				return writeJSON(c.OutOrStdout(), ch.After)
@@ -396,9 +403,12 @@ func newRegistryImportCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", argv[0], err)
 			}
-			return rf.withRegistry(false, func(s *registry.Store) error {
+			return rf.withRegistry(false, func(s *registry.Store, record func(registry.Change, error) error) error {
 				if _, err := s.Import(f, replace, rf.by); err != nil {
 					return fmt.Errorf("%s: %w (nothing was imported)", argv[0], err)
+				}
+				if err := record(registry.Change{Kind: "import", ID: argv[0], By: rf.by, After: map[string]int{"agents": len(f.Agents), "mcp_servers": len(f.Servers)}}, nil); err != nil {
+					return err
 				}
 				fmt.Fprintf(c.OutOrStdout(), "imported %d agents and %d MCP servers\n", len(f.Agents), len(f.Servers))
 				return nil
@@ -418,7 +428,7 @@ func newRegistryExportCmd() *cobra.Command {
 		Short: "Print the registry as an original-format document",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return rf.withRegistry(true, func(s *registry.Store) error {
+			return rf.withRegistry(true, func(s *registry.Store, _ func(registry.Change, error) error) error {
 				b, err := s.Registry().Export()
 				if err != nil {
 					return err

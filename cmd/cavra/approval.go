@@ -1,0 +1,278 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/approval"
+)
+
+func newApprovalCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "approval",
+		Short: "List, approve, deny and break glass on approval requests",
+	}
+	c.AddCommand(newApprovalListCmd(), newApprovalShowCmd(), newApprovalDecideCmd(approval.VerbApprove),
+		newApprovalDecideCmd(approval.VerbDeny), newApprovalBreakGlassCmd(), newApprovalRoutesCmd())
+	return c
+}
+
+// approvalFlags open a Guard and say who the approver is.
+type approvalFlags struct {
+	home, token, tokenFile, actor string
+	local                         bool
+	issuer, audience, jwks        string
+}
+
+func (f *approvalFlags) register(c *cobra.Command, credentials bool) {
+	c.Flags().StringVar(&f.home, "home", "", "state directory (default: CAVRA_HOME, else the nearest .cavra/, else ./.cavra)")
+	if !credentials {
+		return
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.token, "token", "", "the approver's OIDC ID token (JWT)")
+	fl.StringVar(&f.tokenFile, "token-file", "", "read the ID token from this file")
+	fl.BoolVar(&f.local, "local", false, "sign with the state directory's local approval key (no identity provider)")
+	fl.StringVar(&f.actor, "actor", os.Getenv("USER"), "who approves, for --local")
+	fl.StringVar(&f.issuer, "issuer", "", "OIDC issuer (overrides config.yaml's approval.oidc)")
+	fl.StringVar(&f.audience, "audience", "", "OIDC audience")
+	fl.StringVar(&f.jwks, "jwks", "", "the issuer's JWKS: an https:// URL or a file")
+}
+
+func (f *approvalFlags) open(c *cobra.Command) (*cavra.Guard, error) {
+	opts := cavra.Options{Home: f.home}
+	if f.issuer != "" || f.audience != "" || f.jwks != "" {
+		if f.issuer == "" || f.audience == "" || f.jwks == "" {
+			return nil, usageErr("--issuer, --audience and --jwks go together")
+		}
+		home, err := cavra.StateDir(f.home)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := cavra.LoadConfig(home)
+		if err != nil {
+			return nil, err
+		}
+		ac := cfg.Approval
+		ac.OIDC = &approval.OIDCFileConfig{Issuer: f.issuer, Audience: f.audience, JWKS: f.jwks}
+		opts.Approval = &ac
+	}
+	return cavra.Open(c.Context(), opts)
+}
+
+// credential returns the approver's credential for verb on subject.
+func (f *approvalFlags) credential(g *cavra.Guard, verb approval.Verb, subject string) (approval.Credential, error) {
+	token := f.token
+	if f.tokenFile != "" {
+		b, err := os.ReadFile(f.tokenFile)
+		if err != nil {
+			return nil, err
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	switch {
+	case token != "" && f.local:
+		return nil, usageErr("give --token or --local, not both")
+	case token != "":
+		return approval.IDToken(token), nil
+	case f.local:
+		if strings.TrimSpace(f.actor) == "" {
+			return nil, usageErr("--local needs --actor")
+		}
+		return g.SignLocalApproval(verb, subject, f.actor)
+	}
+	return nil, usageErr("say who you are: --token JWT (or --token-file), or --local for the local key")
+}
+
+func newApprovalListCmd() *cobra.Command {
+	var af approvalFlags
+	var state, group, agent string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List approval requests, newest first",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			g, err := af.open(c)
+			if err != nil {
+				return err
+			}
+			defer g.Close()
+			if err := g.SweepApprovals(c.Context()); err != nil {
+				return err
+			}
+			reqs, err := g.Approvals().List(c.Context(), approval.Filter{State: approval.State(state), Group: group, Agent: agent})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if reqs == nil {
+					reqs = []approval.Request{}
+				}
+				return writeJSON(c.OutOrStdout(), reqs)
+			}
+			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATE\tGROUP\tVOTES\tAGENT\tEXPIRES\tSUMMARY")
+			for _, r := range reqs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", r.ID, r.State, r.Group, len(r.Approvals), r.Quorum,
+					r.RequestedBy.Agent, r.Expires.Local().Format(time.DateTime), r.Summary)
+			}
+			return tw.Flush()
+		},
+	}
+	af.register(c, false)
+	c.Flags().StringVar(&state, "state", "", "pending, approved, denied, expired or break_glass")
+	c.Flags().StringVar(&group, "group", "", "approver group")
+	c.Flags().StringVar(&agent, "agent", "", "requesting agent")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func newApprovalShowCmd() *cobra.Command {
+	var af approvalFlags
+	c := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show an approval request with its history",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			g, err := af.open(c)
+			if err != nil {
+				return err
+			}
+			defer g.Close()
+			r, err := g.Approvals().Get(c.Context(), argv[0])
+			if err != nil {
+				return err
+			}
+			return writeJSON(c.OutOrStdout(), r)
+		},
+	}
+	af.register(c, false)
+	return c
+}
+
+func newApprovalDecideCmd(verb approval.Verb) *cobra.Command {
+	var af approvalFlags
+	var reason string
+	c := &cobra.Command{
+		Use:   string(verb) + " ID",
+		Short: fmt.Sprintf("%s an approval request as a verified approver", strings.ToUpper(string(verb[:1]))+string(verb[1:])),
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			if strings.TrimSpace(reason) == "" {
+				return usageErr("%s needs --reason", verb)
+			}
+			g, err := af.open(c)
+			if err != nil {
+				return err
+			}
+			defer g.Close()
+			cred, err := af.credential(g, verb, argv[0])
+			if err != nil {
+				return err
+			}
+			decide := g.Approve
+			if verb == approval.VerbDeny {
+				decide = g.Deny
+			}
+			r, err := decide(c.Context(), argv[0], cred, reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "%s: %s (%d/%d approvals)\n", r.ID, r.State, len(r.Approvals), r.Quorum)
+			return nil
+		},
+	}
+	af.register(c, true)
+	c.Flags().StringVar(&reason, "reason", "", "why (required)")
+	return c
+}
+
+func newApprovalBreakGlassCmd() *cobra.Command {
+	var af approvalFlags
+	var reason, scope, agent string
+	var duration time.Duration
+	c := &cobra.Command{
+		Use:   "break-glass [APPROVAL_ID] --reason R",
+		Short: "Grant an action (or, with --scope agent, an agent for a time box) without the usual approval",
+		Long: `Break glass: a verified person holding the break-glass group grants the action
+of APPROVAL_ID (scope action), or every action of --agent for a time box
+(scope agent, default 1 hour). The reason is required; it is recorded as a
+critical evidence record and notified.`,
+		Args: args(cobra.MaximumNArgs(1)),
+		RunE: func(c *cobra.Command, argv []string) error {
+			if strings.TrimSpace(reason) == "" {
+				return usageErr("break-glass needs --reason")
+			}
+			g, err := af.open(c)
+			if err != nil {
+				return err
+			}
+			defer g.Close()
+			bg := approval.BreakGlassRequest{Reason: reason, Scope: approval.Scope(scope), Duration: duration}
+			switch {
+			case len(argv) == 1:
+				r, err := g.Approvals().Get(c.Context(), argv[0])
+				if err != nil {
+					return err
+				}
+				bg.Action, bg.DecisionID = r.Action, r.DecisionID
+			case agent != "":
+				bg.Action = cavra.Action{Agent: cavra.Agent{ID: agent}}
+				if bg.Scope == "" {
+					bg.Scope = approval.ScopeAgent
+				}
+			default:
+				return usageErr("name the approval request, or --agent with --scope agent")
+			}
+			subject := approval.BreakGlassSubject(bg.Scope, "", bg.Action.Agent.ID)
+			if bg.Scope != approval.ScopeAgent {
+				digest, err := bg.Action.Digest()
+				if err != nil {
+					return err
+				}
+				subject = approval.BreakGlassSubject(approval.ScopeAction, digest, bg.Action.Agent.ID)
+			}
+			if bg.Credential, err = af.credential(g, approval.VerbBreakGlass, subject); err != nil {
+				return err
+			}
+			r, err := g.BreakGlass(c.Context(), bg)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "%s: break_glass granted until %s\n", r.ID, r.Expires.Local().Format(time.DateTime))
+			return nil
+		},
+	}
+	af.register(c, true)
+	c.Flags().StringVar(&reason, "reason", "", "why (required)")
+	c.Flags().StringVar(&scope, "scope", "", "action (default) or agent")
+	c.Flags().StringVar(&agent, "agent", "", "the agent, for --scope agent")
+	c.Flags().DurationVar(&duration, "duration", 0, "time box (default 1h; the configured maximum applies)")
+	return c
+}
+
+func newApprovalRoutesCmd() *cobra.Command {
+	var af approvalFlags
+	c := &cobra.Command{
+		Use:   "routes",
+		Short: "Print the effective approval routing",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			g, err := af.open(c)
+			if err != nil {
+				return err
+			}
+			defer g.Close()
+			return writeJSON(c.OutOrStdout(), g.Approvals().Routing())
+		},
+	}
+	af.register(c, false)
+	return c
+}
