@@ -218,4 +218,3 @@ func orResolved(resolved string, err error) string {
 	}
 	return " (" + resolved + ")"
 }
-
