@@ -20,6 +20,7 @@ type policyFlags struct {
 	mode    string
 	bgActor string
 	bgWhy   string
+	reg     string
 }
 
 func (f *policyFlags) register(c *cobra.Command) {
@@ -30,6 +31,7 @@ func (f *policyFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.mode, "mode", "", "policy mode: enforce, audit_only, strict or break_glass")
 	fl.StringVar(&f.bgActor, "break-glass-actor", "", "who invokes break_glass mode")
 	fl.StringVar(&f.bgWhy, "break-glass-reason", "", "why break_glass mode is invoked")
+	fl.StringVar(&f.reg, "registry", "", "use this registry file (original CAVRA format) instead of the state directory's registry")
 }
 
 func (f *policyFlags) open(c *cobra.Command) (*cavra.Guard, error) {
@@ -42,7 +44,7 @@ func (f *policyFlags) open(c *cobra.Command) (*cavra.Guard, error) {
 	}
 	return cavra.Open(c.Context(), cavra.Options{
 		Packs: f.packs, PolicyDirs: f.dirs, Home: f.home, Mode: mode,
-		BreakGlassActor: f.bgActor, BreakGlassReason: f.bgWhy,
+		BreakGlassActor: f.bgActor, BreakGlassReason: f.bgWhy, RegistryFile: f.reg,
 	})
 }
 

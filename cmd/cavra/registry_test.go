@@ -89,3 +89,18 @@ func TestRegistryCLI(t *testing.T) {
 		t.Fatalf("classifications: %s", out)
 	}
 }
+
+func TestEvaluateWithRegistryFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "registry.json")
+	os.WriteFile(file, []byte(`{"agents":[{"agent_id":"off","status":"disabled"}],"mcp_servers":[{"server_id":"github","trust_tier":"trusted"}]}`), 0o644)
+	h := "--home=" + t.TempDir()
+	if code, out, _ := cli(t, "evaluate", "read_file", "README.md", "--agent", "off", "--registry", file, h); code != exitBlock || !strings.Contains(out, "registry.agent.disabled") {
+		t.Fatalf("disabled agent: exit %d %s", code, out)
+	}
+	if code, out, _ := cli(t, "evaluate", "mcp_tool_call", "github:create_issue", "--registry", file, h); code != exitAllow || !strings.Contains(out, "mcp.registry.allow") {
+		t.Fatalf("registered server: exit %d %s", code, out)
+	}
+	if code, out, _ := cli(t, "evaluate", "mcp_tool_call", "other:x", "--registry", file, h); code != exitBlock || !strings.Contains(out, "mcp.registry.unknown") {
+		t.Fatalf("unknown server: exit %d %s", code, out)
+	}
+}
