@@ -3,6 +3,8 @@ package claudecode
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/evidence"
 )
 
 // MaxPayload bounds a hook payload read from stdin. A Write of a large file
@@ -225,6 +228,7 @@ func describe(p Payload) string {
 // Guard is what the hook needs of a cavra.Guard.
 type Guard interface {
 	Evaluate(ctx context.Context, a cavra.Action) (cavra.Decision, error)
+	RecordOutcome(ctx context.Context, a cavra.Action, o cavra.ActionOutcome) (evidence.Ref, error)
 }
 
 // Result is what the hook process prints and how it exits.
@@ -246,6 +250,23 @@ func Fail(reason string) Result {
 // decision is recorded by the Guard before anything is printed.
 func Handle(ctx context.Context, g Guard, p Payload, env Env) Result {
 	if p.HookEventName == PostToolUse {
+		// What ran is recorded; the output itself is not (a Read's output is
+		// the file's content), only its digest and size.
+		o := cavra.ActionOutcome{CallID: p.ToolUseID, Tool: p.ToolName, Status: "completed", DurationMS: p.DurationMS}
+		if len(p.ToolResponse) > 0 {
+			sum := sha256.Sum256(p.ToolResponse)
+			o.ResponseDigest, o.ResponseBytes = "sha256:"+hex.EncodeToString(sum[:]), len(p.ToolResponse)
+			var r struct {
+				IsError bool `json:"is_error"`
+			}
+			if json.Unmarshal(p.ToolResponse, &r) == nil && r.IsError {
+				o.Status = "failed"
+			}
+		}
+		if _, err := g.RecordOutcome(ctx, p.Action(env), o); err != nil {
+			// The call already ran; say so, but do not pretend to block it.
+			return Result{Stderr: "CAVRA could not record the outcome: " + err.Error() + "\n"}
+		}
 		return Result{}
 	}
 	d, err := g.Evaluate(ctx, p.Action(env))

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/evidence"
 )
 
 // realPre is a PreToolUse payload as Claude Code 2.1.332 sends it.
@@ -16,9 +17,16 @@ const realPre = `{"session_id":"9b1c","transcript_path":"/home/dev/.claude/proje
 "tool_name":"Bash","tool_input":{"command":"cat .env","description":"Show env"},"tool_use_id":"toolu_01"}`
 
 type fakeGuard struct {
-	d   cavra.Decision
-	err error
-	got cavra.Action
+	d        cavra.Decision
+	err      error
+	got      cavra.Action
+	outcomes []cavra.ActionOutcome
+}
+
+func (f *fakeGuard) RecordOutcome(_ context.Context, a cavra.Action, o cavra.ActionOutcome) (evidence.Ref, error) {
+	f.got = a
+	f.outcomes = append(f.outcomes, o)
+	return evidence.Ref{}, nil
 }
 
 func (f *fakeGuard) Evaluate(_ context.Context, a cavra.Action) (cavra.Decision, error) {
@@ -134,8 +142,13 @@ func TestHandle(t *testing.T) {
 	}
 	post := p
 	post.HookEventName = PostToolUse
-	if res := Handle(context.Background(), &fakeGuard{}, post, Env{}); res.Exit != 0 || res.Stdout != nil {
+	post.ToolResponse = []byte(`{"stdout":"SECRET=1","is_error":false}`)
+	fg := &fakeGuard{}
+	if res := Handle(context.Background(), fg, post, Env{}); res.Exit != 0 || res.Stdout != nil {
 		t.Fatalf("post: %+v", res)
+	}
+	if len(fg.outcomes) != 1 || fg.outcomes[0].CallID != "toolu_01" || fg.outcomes[0].ResponseBytes == 0 || strings.Contains(fg.outcomes[0].ResponseDigest, "SECRET") {
+		t.Fatalf("outcome: %+v", fg.outcomes)
 	}
 }
 

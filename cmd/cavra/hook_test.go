@@ -54,3 +54,21 @@ func TestHookClaudeCode(t *testing.T) {
 		})
 	}
 }
+
+func TestHookRecordsEvidence(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("CAVRA_HOME", home)
+	proj := t.TempDir()
+	pre := `{"session_id":"s9","cwd":"` + proj + `","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"terraform plan"},"tool_use_id":"toolu_9"}`
+	post := `{"session_id":"s9","cwd":"` + proj + `","hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"terraform plan"},"tool_use_id":"toolu_9","tool_response":{"stdout":"No changes."},"duration_ms":42}`
+	if code, _, errs := hookRun(t, pre, nil); code != 0 {
+		t.Fatalf("pre: %s", errs)
+	}
+	if code, _, errs := hookRun(t, post, nil); code != 0 {
+		t.Fatalf("post: %s", errs)
+	}
+	code, out, _ := cli(t, "evidence", "list", "--session", "s9", "--json", "--home", home)
+	if code != 0 || !strings.Contains(out, `"decision"`) || !strings.Contains(out, "toolu_9") {
+		t.Fatalf("evidence list: exit %d\n%s", code, out)
+	}
+}
