@@ -87,32 +87,31 @@ func fastHeader(raw []byte) (rawHeader, bool) {
 	if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' {
 		return h, false
 	}
-	str := func(pat []byte) ([]byte, bool) {
-		i := bytes.LastIndex(raw, pat)
-		if i < 0 {
-			return nil, false
-		}
-		rest := raw[i+len(pat):]
+	// log_id, prev and seq are adjacent members in sorted order.
+	i := bytes.LastIndex(raw, patLogID)
+	if i < 0 {
+		return h, false
+	}
+	rest := raw[i+len(patLogID):]
+	str := func() ([]byte, bool) {
 		j := bytes.IndexByte(rest, '"')
 		if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
 			return nil, false
 		}
-		return rest[:j], true
+		v := rest[:j]
+		rest = rest[j+1:]
+		return v, true
 	}
 	var ok bool
-	if h.LogID, ok = str(patLogID); !ok {
+	if h.LogID, ok = str(); !ok || !bytes.HasPrefix(rest, patPrev) {
 		return h, false
 	}
-	if h.Prev, ok = str(patPrev); !ok {
+	rest = rest[len(patPrev):]
+	if h.Prev, ok = str(); !ok || !bytes.HasPrefix(rest, patSeq) {
 		return h, false
 	}
-	i := bytes.LastIndex(raw, patSeq)
-	if i < 0 {
-		return h, false
-	}
-	n := int64(0)
-	digits := 0
-	for _, c := range raw[i+len(patSeq):] {
+	n, digits := int64(0), 0
+	for _, c := range rest[len(patSeq):] {
 		if c < '0' || c > '9' {
 			if c != ',' && c != '}' {
 				return h, false
