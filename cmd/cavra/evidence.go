@@ -91,7 +91,7 @@ type queryFlags struct {
 func (f *queryFlags) register(c *cobra.Command, all bool) {
 	fl := c.Flags()
 	fl.StringVar(&f.session, "session", "", "only this session")
-	fl.StringArrayVar(&f.decisions, "decision", nil, "only this decision id (repeatable)")
+	fl.StringArrayVar(&f.decisions, "decision", nil, "only this decision id (repeatable), or only this outcome: allow, require_approval, block")
 	fl.StringVar(&f.since, "since", "", "only records at or after: RFC 3339, YYYY-MM-DD, or a duration ago (24h)")
 	fl.StringVar(&f.until, "until", "", "only records before: RFC 3339, YYYY-MM-DD, or a duration ago")
 	fl.Int64Var(&f.fromSeq, "from-seq", 0, "first sequence number")
@@ -108,13 +108,30 @@ func (f *queryFlags) register(c *cobra.Command, all bool) {
 }
 
 func (f *queryFlags) query(now time.Time) (evidence.Query, error) {
-	q := evidence.Query{Session: f.session, Agent: f.agent, RuleID: f.rule, DecisionIDs: f.decisions,
+	q := evidence.Query{Session: f.session, Agent: f.agent, RuleID: f.rule,
 		FromSeq: f.fromSeq, ToSeq: f.toSeq, Limit: f.limit, ActionType: decision.ActionType(f.actionType), Kind: evidence.Kind(f.kind)}
 	var err error
+	// --decision takes decision ids, and also an outcome (allow, block,
+	// require_approval), since that is what "list --decision block" means.
+	for _, d := range f.decisions {
+		if o, perr := decision.ParseOutcome(d); perr == nil {
+			if q.Decision != 0 && q.Decision != o {
+				return q, usageErr("--decision: give one outcome")
+			}
+			q.Decision = o
+			continue
+		}
+		q.DecisionIDs = append(q.DecisionIDs, d)
+	}
 	if f.outcome != "" {
-		if q.Decision, err = decision.ParseOutcome(f.outcome); err != nil {
+		o, err := decision.ParseOutcome(f.outcome)
+		if err != nil {
 			return q, usageErr("--outcome: %v", err)
 		}
+		if q.Decision != 0 && q.Decision != o {
+			return q, usageErr("--outcome and --decision name different outcomes")
+		}
+		q.Decision = o
 	}
 	if f.severity != "" {
 		if q.Severity, err = decision.ParseSeverity(f.severity); err != nil {

@@ -27,10 +27,12 @@ func TestEvidenceWalk(t *testing.T) {
 	if code != 0 || strings.Count(out, "s-42") != 2 || !strings.Contains(out, "filesystem.read.block") {
 		t.Fatalf("list: %d %q %s", code, out, errs)
 	}
-	code, out, _ = cli(t, "evidence", "list", "--outcome", "block", "--json", h)
-	var recs []map[string]any
-	if code != 0 || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 {
-		t.Fatalf("list --json: %d %q", code, out)
+	for _, flag := range []string{"--outcome", "--decision"} {
+		code, out, _ = cli(t, "evidence", "list", flag, "block", "--json", h)
+		var recs []map[string]any
+		if code != 0 || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 {
+			t.Fatalf("list %s block --json: %d %q", flag, code, out)
+		}
 	}
 	bundle := filepath.Join(dir, "b.json")
 	jwks := filepath.Join(dir, "keys.jwks")
