@@ -302,8 +302,11 @@ func celCommands(cmds []CommandFacts) ref.Val {
 		return celEmptyList
 	}
 	out := make([]ref.Val, len(cmds))
+	recs := make([]record, len(cmds))
+	vals := make([]ref.Val, len(cmds)*len(commandKeys))
 	for i := range cmds {
-		out[i] = newRecord(commandKeys, commandFielder{&cmds[i]})
+		recs[i] = record{keys: commandKeys, src: commandFielder{&cmds[i]}, vals: vals[i*len(commandKeys) : (i+1)*len(commandKeys)]}
+		out[i] = &recs[i]
 	}
 	return types.NewRefValList(celAdapter, out)
 }
