@@ -194,8 +194,8 @@ func TestRandomByteFlips(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	iterations := 150
-	if testing.Short() {
-		iterations = 30
+	if raceEnabled || testing.Short() {
+		iterations = 40
 	}
 	detected := 0
 	for i := range iterations {
