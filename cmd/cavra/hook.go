@@ -14,8 +14,59 @@ func newHookCmd() *cobra.Command {
 		Use:   "hook",
 		Short: "Run as a coding agent's hook: read its payload on stdin, answer in its protocol",
 	}
-	c.AddCommand(newHookClaudeCodeCmd())
+	c.AddCommand(newHookClaudeCodeCmd(), newHookOtherCmd(claudecode.Codex), newHookOtherCmd(claudecode.Cursor), newHookOtherCmd(claudecode.GeminiCLI))
 	return c
+}
+
+var otherHelp = map[claudecode.Agent]string{
+	claudecode.Codex:     "Codex PreToolUse/PostToolUse hook: a block or require_approval exits 2 with the reason on stderr (Codex cannot ask).",
+	claudecode.Cursor:    "Cursor hook (beforeShellExecution, beforeMCPExecution, beforeReadFile; after* events are recorded): prints {\"permission\": …}.",
+	claudecode.GeminiCLI: "Gemini CLI BeforeTool/AfterTool hook: prints {\"decision\": \"deny\", \"reason\": …} or {} (Gemini CLI hooks cannot ask).",
+}
+
+func newHookOtherCmd(agent claudecode.Agent) *cobra.Command {
+	var pf policyFlags
+	c := &cobra.Command{
+		Use:   string(agent),
+		Short: otherHelp[agent],
+		Long: otherHelp[agent] + `
+
+Anything that keeps it from deciding exits 2 with the reason on stderr, which
+the agent treats as a block. require_approval is a deny naming the approval
+id; after "cavra approval approve", the agent's retry passes.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			res := hookOther(c, &pf, agent)
+			c.OutOrStdout().Write(res.Stdout)
+			if res.Stderr != "" {
+				fmt.Fprint(c.ErrOrStderr(), res.Stderr)
+			}
+			if res.Exit != 0 {
+				return &exitError{code: res.Exit}
+			}
+			return nil
+		},
+	}
+	pf.register(c)
+	return c
+}
+
+func hookOther(c *cobra.Command, pf *policyFlags, agent claudecode.Agent) (res claudecode.Result) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = claudecode.FailOther(fmt.Sprintf("internal error: %v", r))
+		}
+	}()
+	p, err := claudecode.DecodeOther(agent, c.InOrStdin())
+	if err != nil {
+		return claudecode.FailOther(err.Error())
+	}
+	g, err := pf.open(c)
+	if err != nil {
+		return claudecode.FailOther(err.Error())
+	}
+	defer g.Close()
+	return claudecode.HandleOther(c.Context(), g, p, claudecode.EnvFromOS())
 }
 
 func newHookClaudeCodeCmd() *cobra.Command {

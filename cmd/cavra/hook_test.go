@@ -72,3 +72,25 @@ func TestHookRecordsEvidence(t *testing.T) {
 		t.Fatalf("evidence list: exit %d\n%s", code, out)
 	}
 }
+
+func TestHookOtherAgents(t *testing.T) {
+	t.Setenv("CAVRA_HOME", t.TempDir())
+	proj := t.TempDir()
+	run1 := func(agent, stdin string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"hook", agent}, strings.NewReader(stdin), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, _, errs := run1("codex", `{"hook_event_name":"PreToolUse","tool_name":"shell","cwd":"`+proj+`","tool_input":{"command":["bash","-lc","cat .env"]}}`); code != 2 || !strings.Contains(errs, "filesystem.read.block") {
+		t.Fatalf("codex cat .env: exit %d %s", code, errs)
+	}
+	if code, out, _ := run1("cursor", `{"hook_event_name":"beforeReadFile","workspace_roots":["`+proj+`"],"file_path":"`+proj+`/.env","content":"S=1"}`); code != 0 || !strings.Contains(out, `"permission":"deny"`) {
+		t.Fatalf("cursor .env: exit %d %s", code, out)
+	}
+	if code, out, _ := run1("gemini-cli", `{"hook_event_name":"BeforeTool","cwd":"`+proj+`","tool_name":"run_shell_command","tool_input":{"command":"terraform plan"}}`); code != 0 || strings.TrimSpace(out) != "{}" {
+		t.Fatalf("gemini terraform plan: exit %d %s", code, out)
+	}
+	if code, _, errs := run1("gemini-cli", `not json`); code != 2 || !strings.Contains(errs, "could not decide") {
+		t.Fatalf("gemini malformed: exit %d %s", code, errs)
+	}
+}
