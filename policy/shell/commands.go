@@ -229,12 +229,15 @@ func envSkip(ws []word) (int, *word) {
 // carriers.
 func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope) {
 	var chain []string
+	var xin input // what xargs reads, when the command runs under xargs
+	xreplace := false
 	resplit := false // re-reading env's options after -S: env is already in via
 	for a.err == nil {
 		head := ws[0]
 		if !head.static || head.glob || (head.brace && braceExpands(head.node)) {
 			ws[0].static = false
 			a.emit(ws, via, redirs, sc, OpaqueDynamicName, true)
+			a.expandVar(ws, via, redirs, sc)
 			return
 		}
 		name := base(head.val)
@@ -268,6 +271,7 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		}
 		resplit = false
 		if name == "xargs" {
+			xin, xreplace = sc.stdin, hasReplace(ws[1:start])
 			sc.stdin = input{} // GNU xargs gives its command /dev/null
 		}
 		if split != nil {
@@ -289,6 +293,19 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 	}
 	if a.err != nil {
 		return
+	}
+	if xin.script != "" && !xreplace {
+		// xargs appends the words it reads: `xargs rm -rf <<< "$HOME"` runs rm -rf $HOME.
+		extra := strings.Fields(xin.script)
+		if len(extra) > 64 {
+			extra = extra[:64]
+		}
+		out := make([]word, 0, len(ws)+len(extra))
+		out = append(out, ws...)
+		for _, x := range extra {
+			out = append(out, word{val: x, static: xin.static})
+		}
+		ws = out
 	}
 	name := base(ws[0].val)
 	switch name {
@@ -312,6 +329,52 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		}
 		a.emit(ws, via, redirs, sc, "", false)
 	}
+}
+
+// hasReplace reports whether xargs options include -I/-i/--replace, with
+// which the input replaces a placeholder rather than being appended.
+func hasReplace(opts []word) bool {
+	for _, w := range opts {
+		if v := w.val; strings.HasPrefix(v, "-I") || strings.HasPrefix(v, "-i") || strings.HasPrefix(v, "--replace") {
+			return true
+		}
+	}
+	return false
+}
+
+// expandVar reports, besides a command whose name is a variable, the
+// command the variable's value names when an assignment earlier on the line
+// gave it a static value: `cmd=rm; $cmd -rf /` also reports `rm -rf /`
+// (via "$cmd"), split on IFS as the shell would. The dynamic command stays,
+// so the line is still unresolved; the expansion lets block rules see it.
+func (a *analyzer) expandVar(ws []word, via []string, redirs []Redirect, sc scope) {
+	node := ws[0].node
+	if a.vars == nil || node == nil || len(node.Parts) != 1 {
+		return
+	}
+	pe, ok := node.Parts[0].(*syntax.ParamExp)
+	if !ok || pe.Param == nil || pe.Excl || pe.Length || pe.Width || pe.Index != nil || pe.Slice != nil || pe.Repl != nil || pe.Exp != nil || pe.Names != 0 {
+		return
+	}
+	val, ok := a.vars[pe.Param.Value]
+	if !ok {
+		return
+	}
+	ifs, ok := a.vars["IFS"]
+	if !ok {
+		ifs = " \t\n"
+	}
+	fields := strings.FieldsFunc(val, func(r rune) bool { return strings.ContainsRune(ifs, r) })
+	if len(fields) == 0 || len(fields) > 64 || !a.deeper(sc) {
+		return
+	}
+	out := make([]word, 0, len(fields)+len(ws)-1)
+	for _, f := range fields {
+		out = append(out, word{val: f, static: true})
+	}
+	out = append(out, ws[1:]...)
+	sc.depth++
+	a.resolve(out, appendVia(via, "$"+pe.Param.Value), redirs, sc)
 }
 
 // splitWords splits an env -S string into words.

@@ -46,7 +46,9 @@
 //     functions defined on the same line are reported at the definition
 //     (their bodies) and at each call (by name), not linked;
 //   - runtime values: variables, globs and substitutions keep their source
-//     text; `X=rm; $X -rf /` is a dynamic command, not rm;
+//     text; `X=rm; $X -rf /` is a dynamic command — reported besides as
+//     `rm -rf /` (via "$X") when an assignment on the line gave X a static
+//     value, but the dynamic command stays, so the line remains unresolved;
 //   - what programs do with their arguments: make, npm run, git aliases,
 //     python script.py and the like run code the analysis does not read,
 //     and they are not marked Opaque — only code handed over on the line

@@ -232,7 +232,8 @@ type analyzer struct {
 	err      error
 	dir      string
 	home     string
-	braces   string // what "{}" stands for in find -exec facts
+	braces   string            // what "{}" stands for in find -exec facts
+	vars     map[string]string // static values of variables assigned on the line (see expandVar)
 }
 
 // scope is the context a statement runs in.
@@ -627,6 +628,7 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 		if len(redirs) > 0 {
 			a.bare(redirs, sc)
 		}
+		a.track(cmd.Assigns, sc.src)
 	} else {
 		a.resolve(ws, sc.via, redirs, sc)
 	}
@@ -635,6 +637,30 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 	}
 	for _, w := range cmd.Args {
 		a.substs(w, sc)
+	}
+}
+
+// track records the static values of a statement made of assignments
+// (`cmd=rm`); a variable assigned a value only known at run time is
+// forgotten. Where the assignment sits (a branch, a subshell) is not
+// considered: the values only add commands to report, never remove any.
+func (a *analyzer) track(assigns []*syntax.Assign, src string) {
+	for _, as := range assigns {
+		if as.Name == nil || as.Index != nil || as.Array != nil || as.Append {
+			continue
+		}
+		if a.vars == nil {
+			a.vars = map[string]string{}
+		}
+		if as.Value == nil {
+			a.vars[as.Name.Value] = ""
+			continue
+		}
+		if w := evalWord(as.Value, src); w.static && len(a.vars) < 256 {
+			a.vars[as.Name.Value] = w.val
+		} else {
+			delete(a.vars, as.Name.Value)
+		}
 	}
 }
 

@@ -185,6 +185,20 @@ var analyzeTests = []struct {
 		c("$(echo rm) -rf /", dyn, args("-rf", "/")), c("echo rm", via("$()")),
 	}},
 	{"dynamic variable", "$CMD x", "", []Command{c("$CMD x", dyn, args("x"))}},
+	{"variable with static value", "cmd=rm; $cmd -rf /", "cmd=rm ; $cmd -rf /", []Command{
+		c("$cmd -rf /", dyn, args("-rf", "/")), c("rm -rf /", via("$cmd")),
+	}},
+	{"IFS splitting", "IFS=_; cmd=rm_-rf_/; $cmd", "IFS=_ ; cmd=rm_-rf_/ ; $cmd", []Command{
+		c("$cmd", dyn, args()), c("rm -rf /", via("$cmd")),
+	}},
+	{"variable from substitution", "cmd=$(x); $cmd", "cmd=$(x) ; $cmd", []Command{
+		c("x", via("$()")), c("$cmd", dyn, args()),
+	}},
+	{"xargs here-string", `xargs rm -rf <<< "$HOME"`, "xargs rm -rf", []Command{
+		c("rm -rf $HOME", via("xargs"), redirs(Redirect{Op: "<<<", Path: "$HOME", Dynamic: true})),
+	}},
+	{"xargs piped words", "echo a b | xargs rm", "", []Command{c("echo a b"), c("rm a b", via("xargs"))}},
+	{"xargs replace", "echo a | xargs -I{} rm {}", "", []Command{c("echo a"), c("rm {}", via("xargs"))}},
 	{"dynamic quoted", `"${X}" y`, "${X} y", []Command{c("${X} y", dyn, args("y"))}},
 	{"dynamic behind wrapper", "sudo $CMD", "", []Command{c("$CMD", dyn, args(), via("sudo"))}},
 	{"dynamic glob", "/bin/r? x", "", []Command{c("/bin/r? x", dyn, args("x"))}},
