@@ -593,6 +593,7 @@ func (w *writer) setHead(size int64, head tlog.Hash) error {
 // hashReader reads stored tree hashes from a bucket.
 type hashReader struct{ b *bolt.Bucket }
 
+// ReadHashes implements tlog.HashReader.
 func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	for i, x := range indexes {

@@ -31,6 +31,7 @@ type VerifyError struct {
 	Err error
 }
 
+// Error names the sequence number and the problem.
 func (e *VerifyError) Error() string {
 	if e.Seq == 0 {
 		return "evidence: verify: " + e.Err.Error()
@@ -38,6 +39,7 @@ func (e *VerifyError) Error() string {
 	return fmt.Sprintf("evidence: verify: seq %d: %v", e.Seq, e.Err)
 }
 
+// Unwrap returns the problem, for errors.Is (ErrTampered, ErrBadSignature, …).
 func (e *VerifyError) Unwrap() error { return e.Err }
 
 func bad(seq int64, format string, a ...any) error {
