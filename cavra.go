@@ -225,7 +225,14 @@ func (g *Guard) openEvidence() error {
 		st.Close()
 		return fmt.Errorf("cavra: evidence: %w", err)
 	}
-	g.st, g.log = st, v.(*evidence.Log)
+	log := v.(*evidence.Log)
+	if log.Mode() != g.opts.Evidence {
+		// Sharing one writer means sharing its durability; refuse rather
+		// than give a caller asking for durable records an async log.
+		st.Close()
+		return fmt.Errorf("cavra: the evidence log of %s is already open in this process in another mode", g.home)
+	}
+	g.st, g.log = st, log
 	return nil
 }
 

@@ -253,3 +253,13 @@ const extraPack = `metadata:
 filesystem:
   block_read: ["secret.txt"]
 `
+
+func TestSharedLogRefusesAnotherMode(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	open(t, cavra.Options{Home: home}) // durable
+	_, err := cavra.Open(context.Background(), cavra.Options{Home: home, Dir: "/project", Evidence: cavra.EvidenceAsync})
+	if err == nil || !strings.Contains(err.Error(), "another mode") {
+		t.Fatalf("async guard on a durable log: %v", err)
+	}
+}
