@@ -187,6 +187,11 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 		}
 	}
 	g := &Guard{opts: opts, home: home, config: cfg}
+	// Compile first: the state directory's lock is held only while needed.
+	set, mode, err := g.compile(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := g.openEvidence(); err != nil {
 		return nil, err
 	}
@@ -198,7 +203,7 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 		g.st.Close()
 		return nil, err
 	}
-	if err := g.Reload(ctx); err != nil {
+	if err := g.install(ctx, set, mode); err != nil {
 		g.closeWebhooks()
 		g.st.Close()
 		return nil, err
@@ -276,13 +281,18 @@ type policyChange struct {
 // Reload recompiles the policy from the same sources and swaps it in. On
 // error the previous policy stays active.
 func (g *Guard) Reload(ctx context.Context) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed.Load() {
-		return ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
+	set, mode, err := g.compile(ctx)
+	if err != nil {
 		return err
+	}
+	return g.install(ctx, set, mode)
+}
+
+// compile builds the policy the Guard's options and config.yaml name. It
+// touches no state, so Open runs it before taking the state directory's lock.
+func (g *Guard) compile(ctx context.Context) (*policy.Set, Mode, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, "", err
 	}
 	packs := g.opts.Packs
 	if len(packs) == 0 {
@@ -290,14 +300,25 @@ func (g *Guard) Reload(ctx context.Context) error {
 	}
 	set, err := CompilePolicy(packs, append(g.config.PolicyDirs, g.opts.PolicyDirs...))
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	mode := g.opts.Mode
 	if mode == "" {
 		mode = g.config.Mode
 	}
 	if _, err := decision.ParseMode(string(mode)); err != nil {
-		return fmt.Errorf("cavra: %w", err)
+		return nil, "", fmt.Errorf("cavra: %w", err)
+	}
+	return set, mode, nil
+}
+
+// install records a policy change when the digest is new and swaps the
+// compiled policy in.
+func (g *Guard) install(ctx context.Context, set *policy.Set, mode Mode) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed.Load() {
+		return ErrClosed
 	}
 	if err := g.recordPolicy(ctx, set, mode); err != nil {
 		return fmt.Errorf("cavra: record policy change: %w", err)

@@ -49,6 +49,7 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	readOnly bool
+	lock     *processLock
 
 	mu     sync.Mutex // guards refs and shared; taken under openMu
 	refs   int
@@ -100,14 +101,22 @@ func Open(dir string, opts *Options) (*Store, error) {
 	} else if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create state directory: %w", err)
 	}
+	lock, err := acquireLock(path+".lock", o.ReadOnly, o.Timeout)
+	if errors.Is(err, ErrInUse) {
+		return nil, fmt.Errorf("store: %s: %w (the database stayed locked for %s)", abs, ErrInUse, o.Timeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: lock %s: %w", path, err)
+	}
 	db, err := openBolt(path, &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly, FreelistType: bolt.FreelistMapType})
 	if err != nil {
+		lock.release()
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("store: %s: %w (the database stayed locked for %s)", abs, ErrInUse, o.Timeout)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, readOnly: o.ReadOnly, refs: 1, shared: map[string]io.Closer{}}
+	s := &Store{db: db, path: path, readOnly: o.ReadOnly, refs: 1, shared: map[string]io.Closer{}, lock: lock}
 	open[path] = s
 	return s, nil
 }
@@ -178,6 +187,7 @@ func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("store: close %s: %w", s.path, err))
 	}
+	s.lock.release()
 	return errors.Join(errs...)
 }
 
