@@ -167,9 +167,11 @@ func prepare(e Entry, now time.Time) (*prepared, error) { // now is set later by
 	}
 	session, agent := e.SessionID, e.AgentID
 	if d := e.Decision; d != nil {
-		if err := put("decision", d); err != nil {
-			return nil, err
+		b, err := canonicalDecision(d)
+		if err != nil {
+			return nil, fmt.Errorf("evidence: encode decision: %w", err)
 		}
+		p.members["decision"] = b
 		if session == "" {
 			session = d.SessionID
 		}
