@@ -188,7 +188,7 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 	}
 	g := &Guard{opts: opts, home: home, config: cfg}
 	// Compile first: the state directory's lock is held only while needed.
-	set, mode, err := g.compile(ctx)
+	set, mode, cache, err := g.compile(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 		g.st.Close()
 		return nil, err
 	}
-	if err := g.install(ctx, set, mode); err != nil {
+	if err := g.install(ctx, set, mode, cache); err != nil {
 		g.closeWebhooks()
 		g.st.Close()
 		return nil, err
@@ -281,40 +281,60 @@ type policyChange struct {
 // Reload recompiles the policy from the same sources and swaps it in. On
 // error the previous policy stays active.
 func (g *Guard) Reload(ctx context.Context) error {
-	set, mode, err := g.compile(ctx)
+	set, mode, cache, err := g.compile(ctx)
 	if err != nil {
 		return err
 	}
-	return g.install(ctx, set, mode)
+	return g.install(ctx, set, mode, cache)
 }
 
 // compile builds the policy the Guard's options and config.yaml name. It
 // touches no state, so Open runs it before taking the state directory's lock.
-func (g *Guard) compile(ctx context.Context) (*policy.Set, Mode, error) {
+// The returned cache function, when not nil, stores the compiled policy's
+// snapshot; install calls it once the state directory exists.
+func (g *Guard) compile(ctx context.Context) (*policy.Set, Mode, func(), error) {
 	if err := ctx.Err(); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	packs := g.opts.Packs
 	if len(packs) == 0 {
 		packs = g.config.Packs
 	}
-	set, err := CompilePolicy(packs, append(g.config.PolicyDirs, g.opts.PolicyDirs...))
-	if err != nil {
-		return nil, "", err
+	dirs := append(append([]string(nil), g.config.PolicyDirs...), g.opts.PolicyDirs...)
+	if env := os.Getenv("CAVRA_POLICY_DIR"); env != "" {
+		dirs = append(filepathSplitList(env), dirs...)
+	}
+	key := policyCacheKey(packs, dirs)
+	set := g.loadCachedPolicy(key)
+	var cache func()
+	if set == nil {
+		lib, err := policy.DefaultLibrary()
+		if err != nil {
+			return nil, "", nil, err
+		}
+		for _, d := range dirs {
+			if err := lib.AddDir(d); err != nil {
+				return nil, "", nil, err
+			}
+		}
+		if set, err = lib.Compile(packs...); err != nil {
+			return nil, "", nil, err
+		}
+		cache = func() { g.storeCachedPolicy(key, set) }
 	}
 	mode := g.opts.Mode
 	if mode == "" {
 		mode = g.config.Mode
 	}
 	if _, err := decision.ParseMode(string(mode)); err != nil {
-		return nil, "", fmt.Errorf("cavra: %w", err)
+		return nil, "", nil, fmt.Errorf("cavra: %w", err)
 	}
-	return set, mode, nil
+	return set, mode, cache, nil
 }
 
 // install records a policy change when the digest is new and swaps the
 // compiled policy in.
-func (g *Guard) install(ctx context.Context, set *policy.Set, mode Mode) error {
+func (g *Guard) install(ctx context.Context, set *policy.Set, mode Mode, cache func()) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed.Load() {
@@ -324,6 +344,9 @@ func (g *Guard) install(ctx context.Context, set *policy.Set, mode Mode) error {
 		return fmt.Errorf("cavra: record policy change: %w", err)
 	}
 	g.active.Store(&active{set: set, mode: mode})
+	if cache != nil {
+		cache() // the state directory exists now
+	}
 	return nil
 }
 

@@ -133,14 +133,22 @@ type compiledRule struct {
 	prg      cel.Program
 	types    []decision.ActionType // the rule can only fire for these; nil = any
 	gate     factGate              // facts the rule cannot fire without; nil = none known
+	ast      *cel.Ast              // the checked expression, kept for snapshots
+	file     string                // where the rule was defined
 }
 
 func compileRule(file string, pack string, r Rule) (*compiledRule, error) {
+	return compileRuleAST(file, pack, r, nil)
+}
+
+// compileRuleAST compiles a rule; a non-nil checked AST (from a compiled
+// policy snapshot) skips parsing and type-checking.
+func compileRuleAST(file string, pack string, r Rule, cached *cel.Ast) (*compiledRule, error) {
 	env, err := celEnv()
 	if err != nil {
 		return nil, fmt.Errorf("policy: internal: CEL environment: %w", err)
 	}
-	cr := &compiledRule{Rule: r, pack: pack}
+	cr := &compiledRule{Rule: r, pack: pack, file: file}
 	if cr.decision, err = decision.ParseOutcome(r.Decision); err != nil {
 		return nil, &Error{File: file, Rule: r.ID, Msg: err.Error()}
 	}
@@ -150,7 +158,10 @@ func compileRule(file string, pack string, r Rule) (*compiledRule, error) {
 			return nil, &Error{File: file, Rule: r.ID, Msg: err.Error()}
 		}
 	}
-	checked, iss := env.Compile(r.When)
+	checked, iss := cached, (*cel.Issues)(nil)
+	if checked == nil {
+		checked, iss = env.Compile(r.When)
+	}
 	if iss.Err() != nil {
 		e := &Error{File: file, Rule: r.ID, Msg: iss.Err().Error(), Err: iss.Err()}
 		if errs := iss.Errors(); len(errs) > 0 {
@@ -171,6 +182,7 @@ func compileRule(file string, pack string, r Rule) (*compiledRule, error) {
 	if err != nil {
 		return nil, &Error{File: file, Rule: r.ID, Msg: err.Error(), Err: err}
 	}
+	cr.ast = checked
 	cr.types = actionTypesOf(checked.NativeRep().Expr())
 	cr.gate = gateOf(checked.NativeRep().Expr())
 	return cr, nil

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"cel.dev/cel-go/cel"
+
 	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/internal/canonjson"
 )
@@ -137,6 +139,13 @@ func compileChain(name string, chain []*Pack) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy: encoding compiled document: %w", err)
 	}
+	return compileDoc(name, raw, ruleSource, nil)
+}
+
+// compileDoc builds a Set from a compiled document; asts, when given, holds
+// each rule's checked expression (see LoadSnapshot).
+func compileDoc(name string, raw []byte, ruleSource map[string]ruleOrigin, asts map[string]*cel.Ast) (*Set, error) {
+	var err error
 	var cd compiledDoc
 	if err := json.Unmarshal(raw, &cd); err != nil {
 		return nil, fmt.Errorf("policy: decoding compiled document: %w", err)
@@ -196,7 +205,7 @@ func compileChain(name string, chain []*Pack) (*Set, error) {
 
 	for _, r := range cd.Rules {
 		src := ruleSource[r.ID]
-		cr, err := compileRule(src.file, src.pack, r)
+		cr, err := compileRuleAST(src.file, src.pack, r, asts[r.ID])
 		if err != nil {
 			return nil, err
 		}
