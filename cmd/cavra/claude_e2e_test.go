@@ -258,6 +258,10 @@ func TestClaudeCodeEndToEnd(t *testing.T) {
 		t.Errorf("make build did not run: %v", err)
 	}
 	deploy := denied(idDeploy, "approval")
+	for _, id := range []string{idCat, idRmHome, idDeploy} {
+		r, _ := fake1.Result(id)
+		t.Logf("run 1: tool_result for %s: %s", id, r.Content)
+	}
 	if _, err := os.Stat(filepath.Join(proj, "deployed.txt")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("make deploy ran before approval: %v", err)
 	}
@@ -335,6 +339,18 @@ func TestClaudeCodeEndToEnd(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("evidence list:\n%s", out)
+	}
+	// Fail closed: with a configuration CAVRA cannot read, the hook exits 2
+	// and Claude Code blocks the call (exit 1 or bad JSON would let it run).
+	writeFile(t, filepath.Join(stateDir, "config.yaml"), "packs: [\n")
+	fake4, _ := runClaude("run 4", "bypassPermissions", []fakeStep{bash("toolu_e2e_20_touch", "touch failclosed.txt"), {Text: "done"}})
+	if r, ok := fake4.Result("toolu_e2e_20_touch"); !ok || !r.IsError || !strings.Contains(r.Content, "CAVRA could not decide") {
+		t.Errorf("run 4: tool_result %+v (present %v); want the hook's exit-2 block", r, ok)
+	} else {
+		t.Logf("run 4: tool_result: %s", r.Content)
+	}
+	if _, err := os.Stat(filepath.Join(proj, "failclosed.txt")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("run 4: the call ran although CAVRA could not decide: %v", err)
 	}
 	t.Logf("end to end in %v", time.Since(started).Round(time.Millisecond))
 }
