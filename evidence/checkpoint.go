@@ -113,12 +113,30 @@ func strictJWS(jws string) error {
 
 func parseHash(s string) (tlog.Hash, error) {
 	var h tlog.Hash
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != tlog.HashSize || hex.EncodeToString(b) != s {
+	if len(s) != 2*tlog.HashSize {
 		return h, fmt.Errorf("%q is not a lowercase hex SHA-256 hash", s)
 	}
-	copy(h[:], b)
+	for i := range tlog.HashSize {
+		hi, ok1 := lowerHex(s[2*i])
+		lo, ok2 := lowerHex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return h, fmt.Errorf("%q is not a lowercase hex SHA-256 hash", s)
+		}
+		h[i] = hi<<4 | lo
+	}
 	return h, nil
+}
+
+// lowerHex decodes one lowercase hex digit; uppercase is refused so that a
+// hash has one spelling.
+func lowerHex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }
 
 func hashHex(h tlog.Hash) string { return hex.EncodeToString(h[:]) }
