@@ -184,7 +184,7 @@ func TestGuardConcurrent(t *testing.T) {
 	for i := range 8 {
 		wg.Go(func() {
 			for j := range 50 {
-				a := cavra.Action{Type: cavra.ExecuteCommand, Target: fmt.Sprintf("cd d%d && terraform apply -var n=%d", i, j)}
+				a := cavra.Action{Type: cavra.ExecuteCommand, Target: fmt.Sprintf("cd d%d && terraform apply -auto-approve -var n=%d", i, j)}
 				d, err := g.Evaluate(ctx, a)
 				if err != nil || d.Decision != cavra.Block {
 					t.Errorf("got %s, %v", d.Decision, err)
