@@ -141,6 +141,8 @@ func compileRule(file string, pack string, r Rule) (*compiledRule, error) {
 	return compileRuleAST(file, pack, r, nil)
 }
 
+var celCompileMu sync.Mutex
+
 // compileRuleAST compiles a rule; a non-nil checked AST (from a compiled
 // policy snapshot) skips parsing and type-checking.
 func compileRuleAST(file string, pack string, r Rule, cached *cel.Ast) (*compiledRule, error) {
@@ -158,6 +160,11 @@ func compileRuleAST(file string, pack string, r Rule, cached *cel.Ast) (*compile
 			return nil, &Error{File: file, Rule: r.ID, Msg: err.Error()}
 		}
 	}
+	// Compiling shares the one Env; serialize it (a data race inside the
+	// type checker was seen under -race with concurrent compiles). Programs
+	// evaluate concurrently without locks.
+	celCompileMu.Lock()
+	defer celCompileMu.Unlock()
 	checked, iss := cached, (*cel.Issues)(nil)
 	if checked == nil {
 		checked, iss = env.Compile(r.When)
