@@ -409,6 +409,15 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 	g.registryOptions(a, &opts)
 	d = act.set.Evaluate(ctx, a, opts)
 	stamp(&d)
+	// The digest links the decision to approvals and to the outcome an
+	// adapter reports; an adapter's call id (Claude Code's tool_use_id) is
+	// the correlation id when there is one.
+	if digest, derr := a.Digest(); derr == nil {
+		d.ActionDigest = digest
+	}
+	if id := a.Context["tool_use_id"]; id != "" {
+		d.CorrelationID = id
+	}
 	events, aerr := g.applyApprovals(ctx, a, &d)
 	if aerr != nil {
 		blocked := failed(a, "the approval store could not be consulted, so the action is blocked: "+aerr.Error())

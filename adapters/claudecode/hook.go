@@ -206,7 +206,7 @@ func approvalText(d cavra.Decision) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CAVRA requires a person's approval before this runs: %s (rule %s%s).", d.Reason, d.RuleID, groupText(d.ApproverGroup))
 	if d.ApprovalID != "" {
-		fmt.Fprintf(&b, " Approval %s is pending; a person approves it with `cavra approval approve %s --reason ...`, after which the same call will pass. Tell the user and wait; do not work around it.", d.ApprovalID, d.ApprovalID)
+		fmt.Fprintf(&b, " Approval %s is pending; a person approves it with `cavra approval approve %s --token <ID token> --reason ...` (or `--local --actor <name>` without an identity provider), after which the same call will pass. Tell the user and wait; do not work around it.", d.ApprovalID, d.ApprovalID)
 	} else {
 		b.WriteString(" Nobody is at the keyboard to approve it now; tell the user what you wanted to run and why, and do not work around it.")
 	}
