@@ -93,11 +93,18 @@ func TestPinnedToolChangeIsBlocked(t *testing.T) {
 	if d := call(changed); d.Decision != cavra.Block || d.RuleID != "mcp.registry.tool_changed" {
 		t.Fatalf("changed tool: %s %s", d.Decision, d.RuleID)
 	}
-	if _, err := rs.Pin("fs", []registry.Tool{changed}, "admin"); err != nil {
+	ch, err := rs.Pin("fs", []registry.Tool{changed}, "admin")
+	if err := g.RecordRegistryChange(ctx, ch); err != nil || ch.Kind != "mcp.pin" {
 		t.Fatal(err)
 	}
 	if d := call(changed); d.Decision != cavra.Allow {
 		t.Fatalf("re-pinned tool: %s %s", d.Decision, d.RuleID)
+	}
+	// Both the block and the re-pin are in evidence.
+	blocked, _ := g.Evidence().List(ctx, evidence.Query{RuleID: "mcp.registry.tool_changed"})
+	pins, _ := g.Evidence().List(ctx, evidence.Query{Kind: evidence.KindRegistryChange})
+	if len(blocked) != 1 || len(pins) != 1 {
+		t.Fatalf("evidence: %d tool_changed decisions, %d registry changes", len(blocked), len(pins))
 	}
 	if d, _ := g.Evaluate(ctx, cavra.Action{Type: cavra.MCPToolCall, Server: "unknown", Tool: "x"}); d.RuleID != "mcp.registry.unknown" {
 		t.Fatalf("unknown server: %s %s", d.Decision, d.RuleID)
