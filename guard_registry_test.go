@@ -94,6 +94,9 @@ func TestPinnedToolChangeIsBlocked(t *testing.T) {
 		t.Fatalf("changed tool: %s %s", d.Decision, d.RuleID)
 	}
 	ch, err := rs.Pin("fs", []registry.Tool{changed}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := g.RecordRegistryChange(ctx, ch); err != nil || ch.Kind != "mcp.pin" {
 		t.Fatal(err)
 	}
