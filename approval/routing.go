@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/cavra-dev/cavra/internal/yamljson"
 
 	"github.com/cavra-dev/cavra/decision"
 )
@@ -363,77 +363,11 @@ func toJSON(name string, data []byte) ([]byte, error) {
 	if ext == ".json" || (ext != ".yaml" && ext != ".yml" && len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')) {
 		return data, nil
 	}
-	var node yaml.Node
-	if err := yaml.Unmarshal(data, &node); err != nil {
-		return nil, fmt.Errorf("invalid YAML: %w", err)
-	}
-	if node.Kind == 0 {
-		return nil, errors.New("empty document")
-	}
-	if hasAlias(&node) {
-		return nil, errors.New("YAML anchors and aliases are not allowed")
-	}
-	var v any
-	if err := node.Decode(&v); err != nil {
-		return nil, fmt.Errorf("invalid YAML: %w", err)
-	}
-	v, err := jsonShaped(v)
+	v, err := yamljson.Decode(data)
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(v)
-}
-
-func hasAlias(n *yaml.Node) bool {
-	if n.Kind == yaml.AliasNode || n.Anchor != "" {
-		return true
-	}
-	for _, c := range n.Content {
-		if hasAlias(c) {
-			return true
-		}
-	}
-	return false
-}
-
-func jsonShaped(v any) (any, error) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			c, err := jsonShaped(e)
-			if err != nil {
-				return nil, err
-			}
-			t[k] = c
-		}
-		return t, nil
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			ks, ok := k.(string)
-			if !ok {
-				return nil, fmt.Errorf("non-string key %v", k)
-			}
-			c, err := jsonShaped(e)
-			if err != nil {
-				return nil, err
-			}
-			m[ks] = c
-		}
-		return m, nil
-	case []any:
-		for i, e := range t {
-			c, err := jsonShaped(e)
-			if err != nil {
-				return nil, err
-			}
-			t[i] = c
-		}
-		return t, nil
-	case time.Time:
-		return nil, fmt.Errorf("unexpected timestamp %v (quote it)", t)
-	}
-	return v, nil
 }
 
 // strictJSON decodes one JSON value, refusing unknown fields and trailing

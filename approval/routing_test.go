@@ -137,7 +137,7 @@ func TestParseRoutingErrors(t *testing.T) {
 		{"a: &x [1]\nb: *x\n", "anchors and aliases"},
 		{"", "empty document"},
 		{"routes: [", "invalid YAML"},
-		{"- approver_group: A\n  ttl: 2024-01-01\n", "timestamp"},
+		{"- approver_group: A\n  ttl: 2024-01-01\n", "invalid duration"},
 	} {
 		_, err := approval.ParseRouting("routing.yaml", []byte(tc.doc))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "routing.yaml") {

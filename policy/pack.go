@@ -11,9 +11,10 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/cavra-dev/cavra/internal/yamljson"
 )
 
 // Limits on pack files. A pack is configuration written by people; anything
@@ -286,78 +287,14 @@ func decode(name string, data []byte) (any, error) {
 		}
 		return v, nil
 	}
-	var node yaml.Node
-	if err := yaml.Unmarshal(data, &node); err != nil {
-		return nil, fmt.Errorf("invalid YAML: %w", err)
-	}
-	if node.Kind == 0 {
+	v, err := yamljson.Decode(data)
+	switch {
+	case errors.Is(err, yamljson.ErrEmpty):
 		return nil, errors.New("empty pack")
-	}
-	if n := countAliases(&node, 0); n > 0 {
-		// Aliases let a small file expand into a huge document; packs do not need them.
+	case errors.Is(err, yamljson.ErrAlias):
 		return nil, errors.New("YAML anchors and aliases are not allowed in packs")
 	}
-	var v any
-	if err := node.Decode(&v); err != nil {
-		return nil, fmt.Errorf("invalid YAML: %w", err)
-	}
-	return jsonShaped(v)
-}
-
-func countAliases(n *yaml.Node, acc int) int {
-	if n.Kind == yaml.AliasNode || n.Anchor != "" {
-		acc++
-	}
-	for _, c := range n.Content {
-		acc = countAliases(c, acc)
-	}
-	return acc
-}
-
-// jsonShaped converts YAML-decoded values to what the JSON Schema validator
-// and encoding/json accept: string-keyed maps only.
-func jsonShaped(v any) (any, error) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			c, err := jsonShaped(e)
-			if err != nil {
-				return nil, err
-			}
-			t[k] = c
-		}
-		return t, nil
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			ks, ok := k.(string)
-			if !ok {
-				return nil, fmt.Errorf("map key %v is not a string", k)
-			}
-			c, err := jsonShaped(e)
-			if err != nil {
-				return nil, err
-			}
-			m[ks] = c
-		}
-		return m, nil
-	case []any:
-		for i, e := range t {
-			c, err := jsonShaped(e)
-			if err != nil {
-				return nil, err
-			}
-			t[i] = c
-		}
-		return t, nil
-	case float64, int, int64, uint64, string, bool, nil:
-		return t, nil
-	case json.Number:
-		return t, nil
-	default:
-		// Timestamps and binary scalars have no JSON form; packs need strings.
-		return fmt.Sprint(t), nil
-	}
+	return v, err
 }
 
 // depth returns how deeply maps and lists nest in a decoded document.
