@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -420,12 +421,79 @@ func newEvidenceShowCmd() *cobra.Command {
 				return err
 			}
 			buf.WriteByte('\n')
-			_, err = c.OutOrStdout().Write(buf.Bytes())
-			return err
+			if _, err := c.OutOrStdout().Write(buf.Bytes()); err != nil {
+				return err
+			}
+			return printApprovalTrail(c, l.Log, r)
 		},
 	}
 	c.Flags().StringVar(&home, "home", "", "state directory")
 	return c
+}
+
+// printApprovalTrail lists, after a decision record, the approval events and
+// grant uses linked to it (by its decision id or its approval id).
+func printApprovalTrail(c *cobra.Command, l *evidence.Log, r evidence.Record) error {
+	if r.Decision == nil {
+		return nil
+	}
+	d := r.Decision
+	var trail []evidence.Record
+	for _, k := range []evidence.Kind{evidence.KindApproval, evidence.KindGrantUse} {
+		recs, err := l.List(c.Context(), evidence.Query{Kind: k})
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			var ev struct {
+				DecisionID string `json:"decision_id"`
+				ApprovalID string `json:"approval_id"`
+			}
+			if json.Unmarshal(rec.Data, &ev) != nil {
+				continue
+			}
+			if ev.DecisionID == d.DecisionID || (d.ApprovalID != "" && ev.ApprovalID == d.ApprovalID) {
+				trail = append(trail, rec)
+			}
+		}
+	}
+	if len(trail) == 0 {
+		return nil
+	}
+	sort.Slice(trail, func(i, j int) bool { return trail[i].Seq < trail[j].Seq })
+	w := c.OutOrStdout()
+	fmt.Fprintf(w, "approval trail (%s):\n", orDash(d.ApprovalID))
+	for _, rec := range trail {
+		var ev struct {
+			Event  string `json:"event"`
+			Reason string `json:"reason"`
+			Error  string `json:"error"`
+			Actor  *struct {
+				Issuer, Subject string
+			} `json:"actor"`
+		}
+		_ = json.Unmarshal(rec.Data, &ev)
+		who := ""
+		if ev.Actor != nil {
+			who = ev.Actor.Subject + " (" + ev.Actor.Issuer + ")"
+		}
+		fmt.Fprintf(w, "  seq %d  %s  %s  %s  %s%s\n", rec.Seq, rec.Time.Local().Format(time.DateTime), ev.Event, who, ev.Reason, errSuffix(ev.Error))
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func errSuffix(e string) string {
+	if e == "" {
+		return ""
+	}
+	return " [" + e + "]"
 }
 
 func newEvidenceExportCmd() *cobra.Command {
