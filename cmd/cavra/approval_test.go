@@ -47,3 +47,20 @@ func TestApprovalCLILocalLoop(t *testing.T) {
 		t.Fatalf("routes: %s", out)
 	}
 }
+
+func TestEvidenceShowApprovalTrail(t *testing.T) {
+	h := "--home=" + t.TempDir()
+	_, out, _ := cli(t, "evaluate", "write_file", "iam/admin-role.tf", "--policy-pack", "cavra-banking-baseline", "--json", "--agent", "claude-code", h)
+	var d map[string]any
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	id, dec := d["approval_id"].(string), d["decision_id"].(string)
+	if code, _, errs := cli(t, "approval", "approve", id, "--local", "--actor", "alice", "--reason", "checked", h); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := cli(t, "evidence", "show", dec, h)
+	if code != 0 || !strings.Contains(out, "approval trail ("+id+")") || !strings.Contains(out, "approval.requested") || !strings.Contains(out, "approval.granted") {
+		t.Fatalf("evidence show: exit %d\n%s\n%s", code, out, errs)
+	}
+}
