@@ -135,6 +135,27 @@ type compiledRule struct {
 	gate     factGate              // facts the rule cannot fire without; nil = none known
 	ast      *cel.Ast              // the checked expression, kept for snapshots
 	file     string                // where the rule was defined
+
+	// A rule loaded from a snapshot is built on first use: a process that
+	// decides one action builds only the rules of that action's type.
+	lazy     []byte // the checked expression (protobuf) not yet built
+	once     *sync.Once
+	buildErr error
+}
+
+// ready builds a snapshot-loaded rule's program on first use.
+func (r *compiledRule) ready() error {
+	if r.lazy == nil {
+		return nil
+	}
+	r.once.Do(func() {
+		ast, err := checkedFromBytes(r.lazy)
+		if err == nil {
+			err = r.build(ast)
+		}
+		r.buildErr = err
+	})
+	return r.buildErr
 }
 
 func compileRule(file string, pack string, r Rule) (*compiledRule, error) {
@@ -181,17 +202,53 @@ func compileRuleAST(file string, pack string, r Rule, cached *cel.Ast) (*compile
 	if checked.OutputType() != cel.BoolType && checked.OutputType() != cel.DynType {
 		return nil, &Error{File: file, Rule: r.ID, Line: 1, Column: 1, Msg: fmt.Sprintf("when must be a bool expression, got %s", checked.OutputType())}
 	}
-	cr.prg, err = env.Program(checked,
+	if err := cr.buildLocked(env, checked); err != nil {
+		return nil, err
+	}
+	return cr, nil
+}
+
+// build makes the rule's program, action types and fact gate from its
+// checked expression.
+func (cr *compiledRule) build(checked *cel.Ast) error {
+	env, err := celEnv()
+	if err != nil {
+		return fmt.Errorf("policy: internal: CEL environment: %w", err)
+	}
+	celCompileMu.Lock()
+	defer celCompileMu.Unlock()
+	return cr.buildLocked(env, checked)
+}
+
+func (cr *compiledRule) buildLocked(env *cel.Env, checked *cel.Ast) error {
+	prg, err := env.Program(checked,
 		cel.EvalOptions(cel.OptOptimize),
 		cel.CostLimit(RuleCostLimit),
 		cel.InterruptCheckFrequency(ruleInterrupt),
 	)
 	if err != nil {
-		return nil, &Error{File: file, Rule: r.ID, Msg: err.Error(), Err: err}
+		return &Error{File: cr.file, Rule: cr.ID, Msg: err.Error(), Err: err}
 	}
-	cr.ast = checked
+	cr.prg, cr.ast = prg, checked
 	cr.types = actionTypesOf(checked.NativeRep().Expr())
 	cr.gate = gateOf(checked.NativeRep().Expr())
+	return nil
+}
+
+// lazyRule is a snapshot-loaded rule: its header now, its program on first
+// use (see ready). types must be what actionTypesOf gave when it was built.
+func lazyRule(file, pack string, r Rule, checked []byte, types []decision.ActionType) (*compiledRule, error) {
+	cr := &compiledRule{Rule: r, pack: pack, file: file, lazy: checked, types: types, once: new(sync.Once)}
+	var err error
+	if cr.decision, err = decision.ParseOutcome(r.Decision); err != nil {
+		return nil, &Error{File: file, Rule: r.ID, Msg: err.Error()}
+	}
+	cr.severity = defaultSeverity(cr.decision)
+	if r.Severity != "" {
+		if cr.severity, err = decision.ParseSeverity(r.Severity); err != nil {
+			return nil, &Error{File: file, Rule: r.ID, Msg: err.Error()}
+		}
+	}
 	return cr, nil
 }
 

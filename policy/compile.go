@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"cel.dev/cel-go/cel"
-
 	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/internal/canonjson"
 )
@@ -142,9 +140,9 @@ func compileChain(name string, chain []*Pack) (*Set, error) {
 	return compileDoc(name, raw, ruleSource, nil)
 }
 
-// compileDoc builds a Set from a compiled document; asts, when given, holds
-// each rule's checked expression (see LoadSnapshot).
-func compileDoc(name string, raw []byte, ruleSource map[string]ruleOrigin, asts map[string]*cel.Ast) (*Set, error) {
+// compileDoc builds a Set from a compiled document; snap, when given, holds
+// each rule's checked expression, built on first use (see LoadSnapshot).
+func compileDoc(name string, raw []byte, ruleSource map[string]ruleOrigin, snap map[string]snapshotRule) (*Set, error) {
 	var err error
 	var cd compiledDoc
 	if err := json.Unmarshal(raw, &cd); err != nil {
@@ -205,7 +203,13 @@ func compileDoc(name string, raw []byte, ruleSource map[string]ruleOrigin, asts 
 
 	for _, r := range cd.Rules {
 		src := ruleSource[r.ID]
-		cr, err := compileRuleAST(src.file, src.pack, r, asts[r.ID])
+		var cr *compiledRule
+		var err error
+		if sr, ok := snap[r.ID]; ok {
+			cr, err = lazyRule(src.file, src.pack, r, sr.Checked, sr.actionTypes())
+		} else {
+			cr, err = compileRule(src.file, src.pack, r)
+		}
 		if err != nil {
 			return nil, err
 		}

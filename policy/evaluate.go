@@ -473,7 +473,14 @@ func (e *evaluation) mcpNames() (server, tool string) {
 func (e *evaluation) rules() {
 	var vars *celActivation
 	for _, r := range e.set.rules {
-		if !r.appliesTo(e.act.Type) || (r.gate != nil && !r.gate(&e.facts)) {
+		if !r.appliesTo(e.act.Type) {
+			continue
+		}
+		if err := r.ready(); err != nil {
+			e.failRule(r, "the rule could not be built: "+err.Error())
+			continue
+		}
+		if r.gate != nil && !r.gate(&e.facts) {
 			continue
 		}
 		if vars == nil {

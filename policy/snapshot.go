@@ -8,10 +8,12 @@ import (
 	"cel.dev/cel-go/cel"
 	exprpb "google.golang.org/genproto/googleapis/api/expr/v1alpha1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/cavra-dev/cavra/decision"
 )
 
 // SnapshotFormat names the layout of a compiled policy snapshot.
-const SnapshotFormat = "cavra.policy-snapshot.v1"
+const SnapshotFormat = "cavra.policy-snapshot.v2"
 
 type snapshot struct {
 	Format string         `json:"format"`
@@ -21,10 +23,22 @@ type snapshot struct {
 }
 
 type snapshotRule struct {
-	ID      string `json:"id"`
-	File    string `json:"file"`
-	Pack    string `json:"pack"`
-	Checked []byte `json:"checked"` // the rule's checked CEL expression (protobuf)
+	ID      string   `json:"id"`
+	File    string   `json:"file"`
+	Pack    string   `json:"pack"`
+	Types   []string `json:"types,omitempty"` // the action types the rule can fire for; none = any
+	Checked []byte   `json:"checked"`         // the rule's checked CEL expression (protobuf)
+}
+
+func (r snapshotRule) actionTypes() []decision.ActionType {
+	if len(r.Types) == 0 {
+		return nil
+	}
+	out := make([]decision.ActionType, len(r.Types))
+	for i, t := range r.Types {
+		out[i] = decision.ActionType(t)
+	}
+	return out
 }
 
 // Snapshot serializes the compiled policy so that LoadSnapshot can rebuild
@@ -34,20 +48,27 @@ type snapshotRule struct {
 func (s *Set) Snapshot() ([]byte, error) {
 	snap := snapshot{Format: SnapshotFormat, Name: s.name, Doc: s.doc}
 	for _, r := range s.rules {
-		ce, err := cel.AstToCheckedExpr(r.ast)
-		if err != nil {
-			return nil, fmt.Errorf("policy: snapshot rule %s: %w", r.ID, err)
+		b := r.lazy
+		if b == nil || r.ast != nil {
+			ce, err := cel.AstToCheckedExpr(r.ast)
+			if err != nil {
+				return nil, fmt.Errorf("policy: snapshot rule %s: %w", r.ID, err)
+			}
+			if b, err = proto.Marshal(ce); err != nil {
+				return nil, fmt.Errorf("policy: snapshot rule %s: %w", r.ID, err)
+			}
 		}
-		b, err := proto.Marshal(ce)
-		if err != nil {
-			return nil, fmt.Errorf("policy: snapshot rule %s: %w", r.ID, err)
+		sr := snapshotRule{ID: r.ID, File: r.file, Pack: r.pack, Checked: b}
+		for _, t := range r.types {
+			sr.Types = append(sr.Types, string(t))
 		}
-		snap.Rules = append(snap.Rules, snapshotRule{ID: r.ID, File: r.file, Pack: r.pack, Checked: b})
+		snap.Rules = append(snap.Rules, sr)
 	}
 	return json.Marshal(snap)
 }
 
-// LoadSnapshot rebuilds a Set from Snapshot's bytes. The snapshot must come
+// LoadSnapshot rebuilds a Set from Snapshot's bytes. Each rule's program is
+// built when an action of its type first needs it. The snapshot must come
 // from a trusted place (the state directory): it is the policy.
 func LoadSnapshot(data []byte) (*Set, error) {
 	var snap snapshot
@@ -61,23 +82,31 @@ func LoadSnapshot(data []byte) (*Set, error) {
 		return nil, errors.New("policy: snapshot: no document")
 	}
 	origins := make(map[string]ruleOrigin, len(snap.Rules))
-	asts := make(map[string]*cel.Ast, len(snap.Rules))
+	rules := make(map[string]snapshotRule, len(snap.Rules))
 	for _, r := range snap.Rules {
-		var ce exprpb.CheckedExpr
-		if err := proto.Unmarshal(r.Checked, &ce); err != nil {
-			return nil, fmt.Errorf("policy: snapshot rule %s: %w", r.ID, err)
+		if len(r.Checked) == 0 {
+			return nil, fmt.Errorf("policy: snapshot: rule %s has no compiled expression", r.ID)
 		}
-		asts[r.ID] = cel.CheckedExprToAst(&ce)
 		origins[r.ID] = ruleOrigin{file: r.File, pack: r.Pack}
+		rules[r.ID] = r
 	}
-	s, err := compileDoc(snap.Name, snap.Doc, origins, asts)
+	s, err := compileDoc(snap.Name, snap.Doc, origins, rules)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range s.rules {
-		if asts[r.ID] == nil {
+		if r.lazy == nil {
 			return nil, fmt.Errorf("policy: snapshot: rule %s has no compiled expression", r.ID)
 		}
 	}
 	return s, nil
+}
+
+// checkedFromBytes decodes a snapshot rule's checked expression.
+func checkedFromBytes(b []byte) (*cel.Ast, error) {
+	var ce exprpb.CheckedExpr
+	if err := proto.Unmarshal(b, &ce); err != nil {
+		return nil, fmt.Errorf("policy: snapshot rule: %w", err)
+	}
+	return cel.CheckedExprToAst(&ce), nil
 }
