@@ -138,12 +138,15 @@ type compiledRule struct {
 
 	// A rule loaded from a snapshot is built on first use: a process that
 	// decides one action builds only the rules of that action's type.
-	lazy     []byte // the checked expression (protobuf) not yet built
-	once     *sync.Once
+	lazy     []byte     // the checked expression (protobuf) not yet built
+	once     *sync.Once // decodes the expression and its fact gate
+	prgOnce  *sync.Once // builds the program, only once the gate passed
 	buildErr error
+	prgErr   error
 }
 
-// ready builds a snapshot-loaded rule's program on first use.
+// ready decodes a snapshot-loaded rule's expression and fact gate on first
+// use; its program waits until the gate lets an action through (program).
 func (r *compiledRule) ready() error {
 	if r.lazy == nil {
 		return nil
@@ -151,11 +154,42 @@ func (r *compiledRule) ready() error {
 	r.once.Do(func() {
 		ast, err := checkedFromBytes(r.lazy)
 		if err == nil {
-			err = r.build(ast)
+			r.ast = ast
+			r.gate = gateOf(ast.NativeRep().Expr())
 		}
 		r.buildErr = err
 	})
 	return r.buildErr
+}
+
+// program builds a snapshot-loaded rule's program on first use.
+func (r *compiledRule) program() error {
+	if r.lazy == nil {
+		return nil
+	}
+	r.prgOnce.Do(func() {
+		env, err := celEnv()
+		if err == nil {
+			celCompileMu.Lock()
+			r.prg, err = newProgram(env, r.ast)
+			celCompileMu.Unlock()
+		}
+		if err != nil {
+			err = &Error{File: r.file, Rule: r.ID, Msg: err.Error(), Err: err}
+		}
+		r.prgErr = err
+	})
+	return r.prgErr
+}
+
+// newProgram plans a rule's program: optimized, with a cost limit and
+// context interruption.
+func newProgram(env *cel.Env, checked *cel.Ast) (cel.Program, error) {
+	return env.Program(checked,
+		cel.EvalOptions(cel.OptOptimize),
+		cel.CostLimit(RuleCostLimit),
+		cel.InterruptCheckFrequency(ruleInterrupt),
+	)
 }
 
 func compileRule(file string, pack string, r Rule) (*compiledRule, error) {
@@ -208,24 +242,10 @@ func compileRuleAST(file string, pack string, r Rule, cached *cel.Ast) (*compile
 	return cr, nil
 }
 
-// build makes the rule's program, action types and fact gate from its
-// checked expression.
-func (cr *compiledRule) build(checked *cel.Ast) error {
-	env, err := celEnv()
-	if err != nil {
-		return fmt.Errorf("policy: internal: CEL environment: %w", err)
-	}
-	celCompileMu.Lock()
-	defer celCompileMu.Unlock()
-	return cr.buildLocked(env, checked)
-}
-
+// buildLocked makes the rule's program, action types and fact gate from
+// its checked expression; the caller holds celCompileMu.
 func (cr *compiledRule) buildLocked(env *cel.Env, checked *cel.Ast) error {
-	prg, err := env.Program(checked,
-		cel.EvalOptions(cel.OptOptimize),
-		cel.CostLimit(RuleCostLimit),
-		cel.InterruptCheckFrequency(ruleInterrupt),
-	)
+	prg, err := newProgram(env, checked)
 	if err != nil {
 		return &Error{File: cr.file, Rule: cr.ID, Msg: err.Error(), Err: err}
 	}
@@ -238,7 +258,7 @@ func (cr *compiledRule) buildLocked(env *cel.Env, checked *cel.Ast) error {
 // lazyRule is a snapshot-loaded rule: its header now, its program on first
 // use (see ready). types must be what actionTypesOf gave when it was built.
 func lazyRule(file, pack string, r Rule, checked []byte, types []decision.ActionType) (*compiledRule, error) {
-	cr := &compiledRule{Rule: r, pack: pack, file: file, lazy: checked, types: types, once: new(sync.Once)}
+	cr := &compiledRule{Rule: r, pack: pack, file: file, lazy: checked, types: types, once: new(sync.Once), prgOnce: new(sync.Once)}
 	var err error
 	if cr.decision, err = decision.ParseOutcome(r.Decision); err != nil {
 		return nil, &Error{File: file, Rule: r.ID, Msg: err.Error()}

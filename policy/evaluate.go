@@ -483,6 +483,10 @@ func (e *evaluation) rules() {
 		if r.gate != nil && !r.gate(&e.facts) {
 			continue
 		}
+		if err := r.program(); err != nil {
+			e.failRule(r, "the rule could not be built: "+err.Error())
+			continue
+		}
 		if vars == nil {
 			vars = e.celVars()
 		}
