@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,9 @@ func newHookCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "hook",
 		Short: "Run as a coding agent's hook: read its payload on stdin, answer in its protocol",
+		// A hook process decides one call and exits: collecting garbage
+		// would only cost time (it allocates a few megabytes).
+		PersistentPreRun: func(*cobra.Command, []string) { debug.SetGCPercent(-1) },
 	}
 	c.AddCommand(newHookClaudeCodeCmd(), newHookOtherCmd(claudecode.Codex), newHookOtherCmd(claudecode.Cursor), newHookOtherCmd(claudecode.GeminiCLI))
 	return c
