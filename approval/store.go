@@ -14,6 +14,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/cavra-dev/cavra/internal/store"
+
 	"github.com/cavra-dev/cavra/decision"
 )
 
@@ -103,14 +105,7 @@ func Open(db *bolt.DB, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("approval: break-glass default %s exceeds the maximum %s", o.BreakGlassTTL, o.BreakGlassMax)
 	}
 	s.routing.Store(o.Routing)
-	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{requestsBucket, pendingBucket, grantsBucket, grantIdxBucket, denialsBucket} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := store.EnsureBuckets(db, requestsBucket, pendingBucket, grantsBucket, grantIdxBucket, denialsBucket)
 	if err != nil {
 		return nil, fmt.Errorf("approval: %w", err)
 	}

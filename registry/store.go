@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/cavra-dev/cavra/internal/store"
 )
 
 // Buckets of the registry in the state database.
@@ -40,14 +42,13 @@ type Store struct {
 func OpenStore(db *bolt.DB) (*Store, error) {
 	s := &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
 	var f File
-	err := db.Update(func(tx *bolt.Tx) error {
-		ab, err := tx.CreateBucketIfNotExists(agentsBucket)
-		if err != nil {
-			return err
-		}
-		sb, err := tx.CreateBucketIfNotExists(serversBucket)
-		if err != nil {
-			return err
+	if err := store.EnsureBuckets(db, agentsBucket, serversBucket); err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	err := db.View(func(tx *bolt.Tx) error {
+		ab, sb := tx.Bucket(agentsBucket), tx.Bucket(serversBucket)
+		if ab == nil || sb == nil {
+			return nil // a read-only database without a registry: empty
 		}
 		if err := ab.ForEach(func(k, v []byte) error {
 			var a Agent

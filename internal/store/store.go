@@ -257,3 +257,31 @@ func Compact(dir string, opts *Options) (before, after int64, err error) {
 	}
 	return fi.Size(), nfi.Size(), nil
 }
+
+// EnsureBuckets creates the named top-level buckets that do not exist yet.
+// It writes (and so syncs) only when one is missing, so opening an existing
+// database for one decision does not pay for an empty commit.
+func EnsureBuckets(db *bolt.DB, names ...[]byte) error {
+	missing := false
+	if err := db.View(func(tx *bolt.Tx) error {
+		for _, n := range names {
+			if tx.Bucket(n) == nil {
+				missing = true
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if !missing || db.IsReadOnly() {
+		return nil
+	}
+	return db.Update(func(tx *bolt.Tx) error {
+		for _, n := range names {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
