@@ -176,7 +176,44 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 	if _, err := opts.Keys.Signer(); err != nil {
 		return nil, err
 	}
-	err := db.Update(func(tx *bolt.Tx) error {
+	// An existing, fully indexed log opens with a read transaction: a
+	// process that records one decision must not pay for an empty commit.
+	needWrite := false
+	err := db.View(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if tx.Bucket(b) == nil {
+				needWrite = true
+				return nil
+			}
+		}
+		if tx.Bucket(bktMeta).Get(metaLogID) == nil {
+			needWrite = true
+			return nil
+		}
+		if err := l.loadMeta(tx); err != nil {
+			return err
+		}
+		needWrite = l.indexed < l.size
+		return nil
+	})
+	if err == nil && needWrite {
+		err = l.create(db)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("evidence: open log: %w", err)
+	}
+	l.next = l.size + 1
+	l.lastAt = opts.Now()
+	l.ch = make(chan *op, opts.QueueSize)
+	l.done = make(chan struct{})
+	go l.loop()
+	return l, nil
+}
+
+// create makes the log's buckets and metadata when they are missing, and
+// indexes an unindexed tail (after a crash).
+func (l *Log) create(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -201,15 +238,6 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 		}
 		return l.catchUpIndex(tx)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("evidence: open log: %w", err)
-	}
-	l.next = l.size + 1
-	l.lastAt = opts.Now()
-	l.ch = make(chan *op, opts.QueueSize)
-	l.done = make(chan struct{})
-	go l.loop()
-	return l, nil
 }
 
 func (l *Log) loadMeta(tx *bolt.Tx) error {
