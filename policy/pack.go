@@ -169,6 +169,7 @@ type Error struct {
 	Err     error
 }
 
+// Error renders the problem as "file: at pointer: rule id: line:col: message".
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
@@ -190,6 +191,7 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the underlying error, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Parse decodes and validates one pack. name is used in errors and to pick
