@@ -53,6 +53,10 @@ type fileEntry struct {
 	Entry
 	glob     pathGlob
 	severity decision.Severity
+	// lastLit is the pattern's last segment when it is a literal name: a
+	// path with another file name cannot match, so most entries are ruled
+	// out by one comparison.
+	lastLit string
 }
 
 type cmdEntry struct {
@@ -392,7 +396,11 @@ func fileEntries(in []Entry, def decision.Severity) ([]fileEntry, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, fileEntry{Entry: e, glob: g, severity: sev})
+		fe := fileEntry{Entry: e, glob: g, severity: sev}
+		if n := len(g.segs); n > 0 && !g.segs[n-1].wild && !g.segs[n-1].doubleSt {
+			fe.lastLit = g.segs[n-1].lit
+		}
+		out = append(out, fe)
 	}
 	return out, nil
 }

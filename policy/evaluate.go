@@ -198,8 +198,12 @@ func (e *evaluation) matchFiles(rp *resolvedPath, list []fileEntry, rule string,
 // most severe such entry, rather than once per pattern.
 func (e *evaluation) matchFilesBy(rp *resolvedPath, list []fileEntry, rule string, o decision.Outcome, why string, under bool) {
 	var whole *fileEntry
+	base := rp.base()
 	for i := range list {
 		fe := &list[i]
+		if !under && fe.lastLit != "" && fe.lastLit != base {
+			continue
+		}
 		if under {
 			ok, all := fe.glob.matchUnder(rp)
 			if !ok {

@@ -162,3 +162,18 @@ func (g *pathGlob) matchUnder(r *resolvedPath) (ok, whole bool) {
 	}
 	return false, false
 }
+
+// base returns the path's last segment (the same in every form).
+func (r *resolvedPath) base() string {
+	p := r.abs
+	if p == "" {
+		p = r.rel
+	}
+	if p == "" {
+		p = r.display
+	}
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
