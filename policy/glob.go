@@ -32,6 +32,10 @@ type globSeg struct {
 	lit      string // when !wild
 	wild     bool   // contains * ? or [
 	doubleSt bool   // the segment is exactly **
+	// A wild segment with one `*` and no `?` or `[` (`*.pem`, `secrets.*`,
+	// `id_*`) is matched as prefix + suffix, without path.Match.
+	star           bool
+	prefix, suffix string
 }
 
 func compilePathGlob(pattern string) (pathGlob, error) {
@@ -69,7 +73,12 @@ func compilePathGlob(pattern string) (pathGlob, error) {
 			if _, err := path.Match(s, ""); err != nil {
 				return g, fmt.Errorf("bad path pattern %q: %w", pattern, err)
 			}
-			g.segs = append(g.segs, globSeg{lit: s, wild: true})
+			seg := globSeg{lit: s, wild: true}
+			if strings.Count(s, "*") == 1 && !strings.ContainsAny(s, "?[\\") {
+				seg.star = true
+				seg.prefix, seg.suffix, _ = strings.Cut(s, "*")
+			}
+			g.segs = append(g.segs, seg)
 		default:
 			g.segs = append(g.segs, globSeg{lit: s})
 		}
@@ -148,6 +157,9 @@ func matchSegs(segs []globSeg, p string) bool {
 }
 
 func (s *globSeg) matchOne(name string) bool {
+	if s.star {
+		return len(name) >= len(s.prefix)+len(s.suffix) && strings.HasPrefix(name, s.prefix) && strings.HasSuffix(name, s.suffix)
+	}
 	if s.wild {
 		ok, _ := path.Match(s.lit, name)
 		return ok
