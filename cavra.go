@@ -300,22 +300,14 @@ func (g *Guard) compile(ctx context.Context) (*policy.Set, Mode, func(), error) 
 	if len(packs) == 0 {
 		packs = g.config.Packs
 	}
-	dirs := append(append([]string(nil), g.config.PolicyDirs...), g.opts.PolicyDirs...)
-	if env := os.Getenv("CAVRA_POLICY_DIR"); env != "" {
-		dirs = append(filepathSplitList(env), dirs...)
-	}
+	dirs := policyDirs(append(append([]string(nil), g.config.PolicyDirs...), g.opts.PolicyDirs...))
 	key := policyCacheKey(packs, dirs)
 	set := g.loadCachedPolicy(key)
 	var cache func()
 	if set == nil {
-		lib, err := policy.DefaultLibrary()
+		lib, err := libraryOf(dirs)
 		if err != nil {
 			return nil, "", nil, err
-		}
-		for _, d := range dirs {
-			if err := lib.AddDir(d); err != nil {
-				return nil, "", nil, err
-			}
 		}
 		if set, err = lib.Compile(packs...); err != nil {
 			return nil, "", nil, err
@@ -357,23 +349,43 @@ type active struct {
 	mode Mode
 }
 
-// CompilePolicy compiles packs (ids or paths) from the bundled packs plus
-// the given policy directories, later directories overriding earlier ones.
-// Directories named by CAVRA_POLICY_DIR (a path list) come first.
+// CompilePolicy compiles packs (ids or paths) from PolicyLibrary(dirs).
 func CompilePolicy(packs, dirs []string) (*policy.Set, error) {
+	lib, err := PolicyLibrary(dirs)
+	if err != nil {
+		return nil, err
+	}
+	return lib.Compile(packs...)
+}
+
+// PolicyLibrary returns the bundled packs plus the packs of the policy
+// directories, later directories overriding earlier ones. Directories named
+// by CAVRA_POLICY_DIR (a path list) come first.
+func PolicyLibrary(dirs []string) (*policy.Library, error) { return libraryOf(policyDirs(dirs)) }
+
+// policyDirs puts CAVRA_POLICY_DIR's directories before dirs.
+func policyDirs(dirs []string) []string {
+	if env := os.Getenv("CAVRA_POLICY_DIR"); env != "" {
+		return append(filepathSplitList(env), dirs...)
+	}
+	return dirs
+}
+
+// libraryOf returns the bundled packs plus the packs of exactly dirs.
+func libraryOf(dirs []string) (*policy.Library, error) {
 	lib, err := policy.DefaultLibrary()
 	if err != nil {
 		return nil, err
 	}
-	if env := os.Getenv("CAVRA_POLICY_DIR"); env != "" {
-		dirs = append(filepathSplitList(env), dirs...)
-	}
 	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
 		if err := lib.AddDir(d); err != nil {
 			return nil, err
 		}
 	}
-	return lib.Compile(packs...)
+	return lib, nil
 }
 
 // Policy returns the active compiled policy.

@@ -40,19 +40,26 @@ func packFile(path string) (string, error) {
 	return path, nil
 }
 
+// normalizedPack loads the pack at path (a file, or a directory holding
+// one) and returns its file and normalized content.
+func normalizedPack(path string) (string, []byte, error) {
+	file, err := packFile(path)
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := LoadFile(file)
+	if err != nil {
+		return "", nil, err
+	}
+	doc, err := p.Normalized()
+	return file, doc, err
+}
+
 // SignFile signs the pack at path (a file, or a directory holding one) with
 // priv and writes the detached JWS beside it as "<file>.sig". It returns the
 // signature's path.
 func SignFile(path string, priv jose.JSONWebKey) (string, error) {
-	file, err := packFile(path)
-	if err != nil {
-		return "", err
-	}
-	p, err := LoadFile(file)
-	if err != nil {
-		return "", err
-	}
-	doc, err := p.Normalized()
+	file, doc, err := normalizedPack(path)
 	if err != nil {
 		return "", err
 	}
@@ -86,11 +93,7 @@ func VerifyFile(path string, trusted *jose.JSONWebKeySet) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("policy: %w", err)
 	}
-	p, err := LoadFile(file)
-	if err != nil {
-		return "", err
-	}
-	doc, err := p.Normalized()
+	_, doc, err := normalizedPack(file)
 	if err != nil {
 		return "", err
 	}

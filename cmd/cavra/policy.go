@@ -31,13 +31,9 @@ func newPolicyCmd() *cobra.Command {
 	return c
 }
 
-// library loads the bundled packs plus the policy directories of config.yaml,
-// CAVRA_POLICY_DIR and the flags.
+// library loads the bundled packs plus the policy directories of
+// CAVRA_POLICY_DIR, config.yaml and the flags, in that order (as a Guard does).
 func library(home string, dirs []string) (*policy.Library, error) {
-	lib, err := policy.DefaultLibrary()
-	if err != nil {
-		return nil, err
-	}
 	h, err := cavra.StateDir(home)
 	if err != nil {
 		return nil, err
@@ -46,19 +42,7 @@ func library(home string, dirs []string) (*policy.Library, error) {
 	if err != nil {
 		return nil, err
 	}
-	all := cfg.PolicyDirs
-	if env := os.Getenv("CAVRA_POLICY_DIR"); env != "" {
-		all = append(all, filepath.SplitList(env)...)
-	}
-	for _, d := range append(all, dirs...) {
-		if d == "" {
-			continue
-		}
-		if err := lib.AddDir(d); err != nil {
-			return nil, err
-		}
-	}
-	return lib, nil
+	return cavra.PolicyLibrary(append(cfg.PolicyDirs, dirs...))
 }
 
 type libFlags struct {
@@ -447,8 +431,7 @@ func newPolicyExplainCmd() *cobra.Command {
 				return err
 			}
 			defer g.Close()
-			mode, _ := cavra.Mode(pf.mode), 0
-			x := g.Policy().Explain(c.Context(), a, policy.EvalOptions{Mode: mode, BreakGlassActor: pf.bgActor, BreakGlassReason: pf.bgWhy})
+			x := g.Policy().Explain(c.Context(), a, policy.EvalOptions{Mode: cavra.Mode(pf.mode), BreakGlassActor: pf.bgActor, BreakGlassReason: pf.bgWhy})
 			if asJSON {
 				return writeJSON(c.OutOrStdout(), x)
 			}
