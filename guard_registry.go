@@ -59,18 +59,16 @@ func (g *Guard) openRegistry() error {
 	return nil
 }
 
-// Registry returns the current registry snapshot (never nil).
+// Registry returns the current registry snapshot; nil (an empty registry,
+// all of whose methods work) when there is none.
 func (g *Guard) Registry() *registry.Registry {
 	if g.regFile != nil {
 		return g.regFile
 	}
 	if g.reg != nil {
-		if r := g.reg.Registry(); r != nil {
-			return r
-		}
+		return g.reg.Registry()
 	}
-	empty, _ := registry.New(nil, nil)
-	return empty
+	return nil // a nil *registry.Registry is an empty registry
 }
 
 // RegistryStore returns the state database's registry store, or nil when
@@ -96,8 +94,8 @@ func agentOf(ch registry.Change) string {
 // registry knows any server, and the facts CEL rules see.
 func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
 	r := g.Registry()
-	agents, servers := len(r.Agents()) > 0, len(r.Servers()) > 0
-	if agents || g.regPolicy.UnregisteredAgent > decision.Allow {
+	agents, servers := r.Counts()
+	if agents > 0 || g.regPolicy.UnregisteredAgent > decision.Allow {
 		o.Extra = append(o.Extra, r.CheckAgent(a, g.regPolicy)...)
 	}
 	o.AgentFacts = r.AgentFacts(a)
@@ -109,7 +107,7 @@ func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
 		call.Server, call.Tool, _ = strings.Cut(a.Target, ":")
 	}
 	o.ServerFacts = r.ServerFacts(call)
-	if servers {
+	if servers > 0 {
 		m := r.CheckServer(call, g.regPolicy)
 		o.MCPVerdict = &m
 	}

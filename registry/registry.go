@@ -102,5 +102,14 @@ func (r *Registry) Servers() []Server {
 	return out
 }
 
+// Counts returns how many agents and MCP servers the registry holds,
+// without copying them.
+func (r *Registry) Counts() (agents, servers int) {
+	if r == nil {
+		return 0, 0
+	}
+	return len(r.agents), len(r.servers)
+}
+
 // Empty reports whether the registry has no records.
 func (r *Registry) Empty() bool { return r == nil || len(r.agents)+len(r.servers) == 0 }
