@@ -205,7 +205,13 @@ func TestGuardConcurrent(t *testing.T) {
 
 func Example() {
 	ctx := context.Background()
-	g, err := cavra.Open(ctx, cavra.Options{Packs: []string{"cavra-ai-agent-baseline"}, Home: os.TempDir()})
+	home, err := os.MkdirTemp("", "cavra-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(home)
+	g, err := cavra.Open(ctx, cavra.Options{Packs: []string{"cavra-ai-agent-baseline"}, Home: home})
 	if err != nil {
 		fmt.Println(err)
 		return
