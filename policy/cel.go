@@ -133,31 +133,28 @@ type compiledRule struct {
 	prg      cel.Program
 	types    []decision.ActionType // the rule can only fire for these; nil = any
 	gate     factGate              // facts the rule cannot fire without; nil = none known
+	gateSpec *gateSpec             // the gate as data, kept for snapshots
 	ast      *cel.Ast              // the checked expression, kept for snapshots
 	file     string                // where the rule was defined
 
 	// A rule loaded from a snapshot is built on first use: a process that
 	// decides one action builds only the rules of that action's type.
 	lazy     []byte     // the checked expression (protobuf) not yet built
-	once     *sync.Once // decodes the expression and its fact gate
+	once     *sync.Once // decodes the expression
 	prgOnce  *sync.Once // builds the program, only once the gate passed
 	buildErr error
 	prgErr   error
 }
 
-// ready decodes a snapshot-loaded rule's expression and fact gate on first
-// use; its program waits until the gate lets an action through (program).
+// ready decodes a snapshot-loaded rule's expression on first use. The
+// rule's fact gate came with the snapshot, so only rules whose gate lets an
+// action through are decoded (see evaluation.rules).
 func (r *compiledRule) ready() error {
 	if r.lazy == nil {
 		return nil
 	}
 	r.once.Do(func() {
-		ast, err := checkedFromBytes(r.lazy)
-		if err == nil {
-			r.ast = ast
-			r.gate = gateOf(ast.NativeRep().Expr())
-		}
-		r.buildErr = err
+		r.ast, r.buildErr = checkedFromBytes(r.lazy)
 	})
 	return r.buildErr
 }
@@ -166,6 +163,9 @@ func (r *compiledRule) ready() error {
 func (r *compiledRule) program() error {
 	if r.lazy == nil {
 		return nil
+	}
+	if err := r.ready(); err != nil {
+		return err
 	}
 	r.prgOnce.Do(func() {
 		env, err := celEnv()
@@ -251,14 +251,26 @@ func (cr *compiledRule) buildLocked(env *cel.Env, checked *cel.Ast) error {
 	}
 	cr.prg, cr.ast = prg, checked
 	cr.types = actionTypesOf(checked.NativeRep().Expr())
-	cr.gate = gateOf(checked.NativeRep().Expr())
+	cr.setGate(factSpecOf(checked.NativeRep().Expr()))
 	return nil
+}
+
+// setGate installs a rule's fact gate. A gate that does not build (a
+// snapshot naming an op this version does not know) leaves the rule
+// unscreened, which only costs time.
+func (cr *compiledRule) setGate(spec *gateSpec) {
+	g, err := spec.fact()
+	if err != nil {
+		g, spec = nil, nil
+	}
+	cr.gate, cr.gateSpec = g, spec
 }
 
 // lazyRule is a snapshot-loaded rule: its header now, its program on first
 // use (see ready). types must be what actionTypesOf gave when it was built.
-func lazyRule(file, pack string, r Rule, checked []byte, types []decision.ActionType) (*compiledRule, error) {
+func lazyRule(file, pack string, r Rule, checked []byte, types []decision.ActionType, gate *gateSpec) (*compiledRule, error) {
 	cr := &compiledRule{Rule: r, pack: pack, file: file, lazy: checked, types: types, once: new(sync.Once), prgOnce: new(sync.Once)}
+	cr.setGate(gate)
 	var err error
 	if cr.decision, err = decision.ParseOutcome(r.Decision); err != nil {
 		return nil, &Error{File: file, Rule: r.ID, Msg: err.Error()}

@@ -210,7 +210,7 @@ func compileDoc(name string, raw []byte, ruleSource map[string]ruleOrigin, snap 
 		var cr *compiledRule
 		var err error
 		if sr, ok := snap[r.ID]; ok {
-			cr, err = lazyRule(src.file, src.pack, r, sr.Checked, sr.actionTypes())
+			cr, err = lazyRule(src.file, src.pack, r, sr.Checked, sr.actionTypes(), sr.Gate)
 		} else {
 			cr, err = compileRule(src.file, src.pack, r)
 		}

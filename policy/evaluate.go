@@ -480,10 +480,6 @@ func (e *evaluation) rules() {
 		if !r.appliesTo(e.act.Type) {
 			continue
 		}
-		if err := r.ready(); err != nil {
-			e.failRule(r, "the rule could not be built: "+err.Error())
-			continue
-		}
 		if r.gate != nil && !r.gate(&e.facts) {
 			continue
 		}

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"strings"
 
 	"cel.dev/cel-go/common/ast"
@@ -27,97 +28,172 @@ type factGate func(f *Facts) bool
 type cmdGate func(c *CommandFacts) bool
 type gitGate func(g *GitFacts) bool
 
+// A gate is found as data (gateSpec) and then built into a function: the
+// data is what a snapshot stores, so a rule loaded from one is screened
+// without decoding its expression — a hook process that decides one command
+// decodes only the few rules that may fire.
+//
+// Ops on an action's facts: "and", "or" (Of); "commands" (some command
+// passes Of[0]); "git" (some git invocation passes Of[0], or any when Of is
+// empty); "nonempty" (the action's Field list has an element).
+// Ops on a command: "and", "or"; "dynamic"; "list" (Field non-empty); "lists"
+// (Field or Field2 non-empty); "in" (string Field is one of Lits); "has"
+// (list Field holds Lits[0]); "prefix" (Field starts with Lits[0]); "set"
+// (Field is not ""). Ops on a git invocation: "and", "or"; "flag" (boolean
+// Field); "in" (the subcommand is one of Lits).
+type gateSpec struct {
+	Op     string      `json:"op"`
+	Of     []*gateSpec `json:"of,omitempty"`
+	Field  string      `json:"field,omitempty"`
+	Field2 string      `json:"field2,omitempty"`
+	Lits   []string    `json:"lits,omitempty"`
+}
+
 // gateOf returns the gate of a rule's condition, or nil when the rule must
 // always run.
 func gateOf(e ast.Expr) factGate {
+	g, _ := factSpecOf(e).fact()
+	return g
+}
+
+// factSpecOf finds the facts a condition cannot fire without; nil = none.
+func factSpecOf(e ast.Expr) *gateSpec {
 	switch e.Kind() {
 	case ast.CallKind:
 		call := e.AsCall()
 		args := call.Args()
 		switch call.FunctionName() {
 		case operators.LogicalAnd:
-			var gs []factGate
+			var gs []*gateSpec
 			for _, a := range args {
-				if g := gateOf(a); g != nil {
+				if g := factSpecOf(a); g != nil {
 					gs = append(gs, g)
 				}
 			}
-			switch len(gs) {
-			case 0:
-				return nil
-			case 1:
-				return gs[0]
-			}
-			return func(f *Facts) bool {
-				for _, g := range gs {
-					if !g(f) {
-						return false
-					}
-				}
-				return true
-			}
+			return joinSpecs("and", gs)
 		case operators.LogicalOr:
-			gs := make([]factGate, 0, len(args))
+			gs := make([]*gateSpec, 0, len(args))
 			for _, a := range args {
-				g := gateOf(a)
+				g := factSpecOf(a)
 				if g == nil {
 					return nil
 				}
 				gs = append(gs, g)
 			}
-			return func(f *Facts) bool {
-				for _, g := range gs {
-					if g(f) {
-						return true
-					}
-				}
-				return false
-			}
+			return joinSpecs("or", gs)
 		}
 	case ast.ComprehensionKind:
 		rng, v, pred, ok := existsParts(e)
 		if !ok {
 			return nil
 		}
-		switch actionField(rng) {
+		switch f := actionField(rng); f {
 		case "commands":
-			cg := cmdGateOf(pred, v)
+			cg := cmdSpecOf(pred, v)
 			if cg == nil {
 				return nil // every action has commands to run over or none; the program decides
 			}
-			return func(f *Facts) bool {
-				for i := range f.Commands {
-					if cg(&f.Commands[i]) {
-						return true
-					}
-				}
-				return false
-			}
+			return &gateSpec{Op: "commands", Of: []*gateSpec{cg}}
 		case "git":
-			gg := gitGateOf(pred, v)
-			return func(f *Facts) bool {
-				for i := range f.Git {
-					if gg == nil || gg(&f.Git[i]) {
-						return true
-					}
-				}
-				return false
+			if gg := gitSpecOf(pred, v); gg != nil {
+				return &gateSpec{Op: "git", Of: []*gateSpec{gg}}
 			}
-		case "paths":
-			return func(f *Facts) bool { return len(f.Paths) > 0 }
-		case "reads":
-			return func(f *Facts) bool { return len(f.Reads) > 0 }
-		case "writes":
-			return func(f *Facts) bool { return len(f.Writes) > 0 }
-		case "deletes":
-			return func(f *Facts) bool { return len(f.Deletes) > 0 }
-		case "urls":
-			return func(f *Facts) bool { return len(f.URLs) > 0 }
-		case "hosts":
-			return func(f *Facts) bool { return len(f.Hosts) > 0 }
+			return &gateSpec{Op: "git"}
+		case "paths", "reads", "writes", "deletes", "urls", "hosts":
+			return &gateSpec{Op: "nonempty", Field: f}
 		}
 	}
 	return nil
+}
+
+// joinSpecs combines gates under op; nil when there are none.
+func joinSpecs(op string, gs []*gateSpec) *gateSpec {
+	switch len(gs) {
+	case 0:
+		return nil
+	case 1:
+		return gs[0]
+	}
+	return &gateSpec{Op: op, Of: gs}
+}
+
+// errGate reports a gate that names an op or field it does not know: a
+// snapshot from another version. The rule then runs unscreened.
+var errGate = errors.New("policy: unknown fact gate")
+
+// fact builds an action gate; nil spec, nil gate.
+func (g *gateSpec) fact() (factGate, error) {
+	if g == nil {
+		return nil, nil
+	}
+	switch g.Op {
+	case "and", "or":
+		gs := make([]factGate, len(g.Of))
+		for i, x := range g.Of {
+			f, err := x.fact()
+			if err != nil || f == nil {
+				return nil, errGate
+			}
+			gs[i] = f
+		}
+		want := g.Op == "or"
+		return func(f *Facts) bool {
+			for _, x := range gs {
+				if x(f) == want {
+					return want
+				}
+			}
+			return !want
+		}, nil
+	case "commands":
+		if len(g.Of) != 1 {
+			return nil, errGate
+		}
+		cg, err := g.Of[0].cmd()
+		if err != nil {
+			return nil, err
+		}
+		return func(f *Facts) bool {
+			for i := range f.Commands {
+				if cg(&f.Commands[i]) {
+					return true
+				}
+			}
+			return false
+		}, nil
+	case "git":
+		var gg gitGate
+		if len(g.Of) == 1 {
+			var err error
+			if gg, err = g.Of[0].git(); err != nil {
+				return nil, err
+			}
+		}
+		return func(f *Facts) bool {
+			for i := range f.Git {
+				if gg == nil || gg(&f.Git[i]) {
+					return true
+				}
+			}
+			return false
+		}, nil
+	case "nonempty":
+		switch g.Field {
+		case "paths":
+			return func(f *Facts) bool { return len(f.Paths) > 0 }, nil
+		case "reads":
+			return func(f *Facts) bool { return len(f.Reads) > 0 }, nil
+		case "writes":
+			return func(f *Facts) bool { return len(f.Writes) > 0 }, nil
+		case "deletes":
+			return func(f *Facts) bool { return len(f.Deletes) > 0 }, nil
+		case "urls":
+			return func(f *Facts) bool { return len(f.URLs) > 0 }, nil
+		case "hosts":
+			return func(f *Facts) bool { return len(f.Hosts) > 0 }, nil
+		}
+	}
+	return nil, errGate
 }
 
 // existsParts recognizes the expansion of the exists macro:
@@ -232,12 +308,12 @@ func cmdList(c *CommandFacts, field string) ([]string, bool) {
 var cmdStringFields = map[string]bool{"name": true, "text": true, "path": true, "dir": true, "opaque": true, "interpreter_code": true}
 var cmdListFields = map[string]bool{"args": true, "via": true, "reads": true, "writes": true, "deletes": true, "urls": true, "hosts": true}
 
-// cmdGateOf returns a gate for a predicate over command v, or nil.
-func cmdGateOf(e ast.Expr, v string) cmdGate {
+// cmdSpecOf returns a gate for a predicate over command v, or nil.
+func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 	switch e.Kind() {
 	case ast.SelectKind:
 		if fieldOf(e, v) == "dynamic" {
-			return func(c *CommandFacts) bool { return c.Dynamic }
+			return &gateSpec{Op: "dynamic"}
 		}
 	case ast.ComprehensionKind:
 		rng, _, _, ok := existsParts(e)
@@ -245,17 +321,13 @@ func cmdGateOf(e ast.Expr, v string) cmdGate {
 			return nil
 		}
 		if f := fieldOf(rng, v); cmdListFields[f] {
-			return func(c *CommandFacts) bool { l, _ := cmdList(c, f); return len(l) > 0 }
+			return &gateSpec{Op: "list", Field: f}
 		}
 		if rng.Kind() == ast.CallKind && rng.AsCall().FunctionName() == operators.Add {
 			a := rng.AsCall().Args()
 			f1, f2 := fieldOf(a[0], v), fieldOf(a[1], v)
 			if cmdListFields[f1] && cmdListFields[f2] {
-				return func(c *CommandFacts) bool {
-					l1, _ := cmdList(c, f1)
-					l2, _ := cmdList(c, f2)
-					return len(l1)+len(l2) > 0
-				}
+				return &gateSpec{Op: "lists", Field: f1, Field2: f2}
 			}
 		}
 	case ast.CallKind:
@@ -263,76 +335,43 @@ func cmdGateOf(e ast.Expr, v string) cmdGate {
 		args := call.Args()
 		switch call.FunctionName() {
 		case operators.LogicalAnd:
-			var gs []cmdGate
+			var gs []*gateSpec
 			for _, a := range args {
-				if g := cmdGateOf(a, v); g != nil {
+				if g := cmdSpecOf(a, v); g != nil {
 					gs = append(gs, g)
 				}
 			}
-			if len(gs) == 0 {
-				return nil
-			}
-			return func(c *CommandFacts) bool {
-				for _, g := range gs {
-					if !g(c) {
-						return false
-					}
-				}
-				return true
-			}
+			return joinSpecs("and", gs)
 		case operators.LogicalOr:
-			gs := make([]cmdGate, 0, len(args))
+			gs := make([]*gateSpec, 0, len(args))
 			for _, a := range args {
-				g := cmdGateOf(a, v)
+				g := cmdSpecOf(a, v)
 				if g == nil {
 					return nil
 				}
 				gs = append(gs, g)
 			}
-			return func(c *CommandFacts) bool {
-				for _, g := range gs {
-					if g(c) {
-						return true
-					}
-				}
-				return false
-			}
+			return joinSpecs("or", gs)
 		case operators.Equals, operators.In:
 			if len(args) != 2 {
 				return nil
 			}
 			if f := fieldOf(args[0], v); cmdStringFields[f] {
 				if lits, ok := stringLits(args[1]); ok && (call.FunctionName() == operators.In) == (args[1].Kind() == ast.ListKind) {
-					return func(c *CommandFacts) bool {
-						s, _ := cmdString(c, f)
-						for _, l := range lits {
-							if s == l {
-								return true
-							}
-						}
-						return false
-					}
+					return &gateSpec{Op: "in", Field: f, Lits: lits}
 				}
 			}
 			if call.FunctionName() == operators.Equals {
 				if f := fieldOf(args[1], v); cmdStringFields[f] {
 					if lits, ok := stringLits(args[0]); ok && args[0].Kind() == ast.LiteralKind {
-						return func(c *CommandFacts) bool { s, _ := cmdString(c, f); return s == lits[0] }
+						return &gateSpec{Op: "in", Field: f, Lits: lits}
 					}
 				}
 			}
 			if call.FunctionName() == operators.In && args[0].Kind() == ast.LiteralKind {
 				if f := fieldOf(args[1], v); cmdListFields[f] {
 					if lits, ok := stringLits(args[0]); ok {
-						return func(c *CommandFacts) bool {
-							l, _ := cmdList(c, f)
-							for _, s := range l {
-								if s == lits[0] {
-									return true
-								}
-							}
-							return false
-						}
+						return &gateSpec{Op: "has", Field: f, Lits: lits[:1]}
 					}
 				}
 			}
@@ -341,14 +380,14 @@ func cmdGateOf(e ast.Expr, v string) cmdGate {
 			if call.IsMemberFunction() && len(args) == 1 {
 				if f := fieldOf(call.Target(), v); cmdStringFields[f] && args[0].Kind() == ast.LiteralKind {
 					if lit, ok := args[0].AsLiteral().(types.String); ok {
-						return func(c *CommandFacts) bool { s, _ := cmdString(c, f); return strings.HasPrefix(s, string(lit)) }
+						return &gateSpec{Op: "prefix", Field: f, Lits: []string{string(lit)}}
 					}
 				}
 			}
 		case operators.NotEquals:
 			if len(args) == 2 && isEmptyString(args[1]) {
 				if f := fieldOf(args[0], v); cmdStringFields[f] {
-					return func(c *CommandFacts) bool { s, _ := cmdString(c, f); return s != "" }
+					return &gateSpec{Op: "set", Field: f}
 				}
 			}
 		}
@@ -356,73 +395,164 @@ func cmdGateOf(e ast.Expr, v string) cmdGate {
 	return nil
 }
 
-// gitGateOf returns a gate for a predicate over git invocation v, or nil.
-func gitGateOf(e ast.Expr, v string) gitGate {
+// cmd builds a command gate.
+func (g *gateSpec) cmd() (cmdGate, error) {
+	switch g.Op {
+	case "and", "or":
+		gs := make([]cmdGate, len(g.Of))
+		for i, x := range g.Of {
+			c, err := x.cmd()
+			if err != nil {
+				return nil, err
+			}
+			gs[i] = c
+		}
+		want := g.Op == "or"
+		return func(c *CommandFacts) bool {
+			for _, x := range gs {
+				if x(c) == want {
+					return want
+				}
+			}
+			return !want
+		}, nil
+	case "dynamic":
+		return func(c *CommandFacts) bool { return c.Dynamic }, nil
+	case "list":
+		if f := g.Field; cmdListFields[f] {
+			return func(c *CommandFacts) bool { l, _ := cmdList(c, f); return len(l) > 0 }, nil
+		}
+	case "lists":
+		if f1, f2 := g.Field, g.Field2; cmdListFields[f1] && cmdListFields[f2] {
+			return func(c *CommandFacts) bool {
+				l1, _ := cmdList(c, f1)
+				l2, _ := cmdList(c, f2)
+				return len(l1)+len(l2) > 0
+			}, nil
+		}
+	case "in":
+		if f, lits := g.Field, g.Lits; cmdStringFields[f] && len(lits) > 0 {
+			return func(c *CommandFacts) bool {
+				s, _ := cmdString(c, f)
+				for _, l := range lits {
+					if s == l {
+						return true
+					}
+				}
+				return false
+			}, nil
+		}
+	case "has":
+		if f := g.Field; cmdListFields[f] && len(g.Lits) == 1 {
+			lit := g.Lits[0]
+			return func(c *CommandFacts) bool {
+				l, _ := cmdList(c, f)
+				for _, s := range l {
+					if s == lit {
+						return true
+					}
+				}
+				return false
+			}, nil
+		}
+	case "prefix":
+		if f := g.Field; cmdStringFields[f] && len(g.Lits) == 1 {
+			lit := g.Lits[0]
+			return func(c *CommandFacts) bool { s, _ := cmdString(c, f); return strings.HasPrefix(s, lit) }, nil
+		}
+	case "set":
+		if f := g.Field; cmdStringFields[f] {
+			return func(c *CommandFacts) bool { s, _ := cmdString(c, f); return s != "" }, nil
+		}
+	}
+	return nil, errGate
+}
+
+// gitSpecOf returns a gate for a predicate over git invocation v, or nil.
+func gitSpecOf(e ast.Expr, v string) *gateSpec {
 	switch e.Kind() {
 	case ast.SelectKind:
-		switch fieldOf(e, v) {
-		case "force":
-			return func(g *GitFacts) bool { return g.Force }
-		case "delete":
-			return func(g *GitFacts) bool { return g.Delete }
-		case "hard":
-			return func(g *GitFacts) bool { return g.Hard }
-		case "clean_force":
-			return func(g *GitFacts) bool { return g.CleanForce }
+		switch f := fieldOf(e, v); f {
+		case "force", "delete", "hard", "clean_force":
+			return &gateSpec{Op: "flag", Field: f}
 		}
 	case ast.CallKind:
 		call := e.AsCall()
 		args := call.Args()
 		switch call.FunctionName() {
 		case operators.LogicalAnd:
-			var gs []gitGate
+			var gs []*gateSpec
 			for _, a := range args {
-				if g := gitGateOf(a, v); g != nil {
+				if g := gitSpecOf(a, v); g != nil {
 					gs = append(gs, g)
 				}
 			}
-			if len(gs) == 0 {
-				return nil
-			}
-			return func(g *GitFacts) bool {
-				for _, x := range gs {
-					if !x(g) {
-						return false
-					}
-				}
-				return true
-			}
+			return joinSpecs("and", gs)
 		case operators.LogicalOr:
-			gs := make([]gitGate, 0, len(args))
+			gs := make([]*gateSpec, 0, len(args))
 			for _, a := range args {
-				x := gitGateOf(a, v)
+				x := gitSpecOf(a, v)
 				if x == nil {
 					return nil
 				}
 				gs = append(gs, x)
 			}
-			return func(g *GitFacts) bool {
-				for _, x := range gs {
-					if x(g) {
-						return true
-					}
-				}
-				return false
-			}
+			return joinSpecs("or", gs)
 		case operators.Equals, operators.In:
 			if len(args) == 2 && fieldOf(args[0], v) == "subcommand" {
 				if lits, ok := stringLits(args[1]); ok && (call.FunctionName() == operators.In) == (args[1].Kind() == ast.ListKind) {
-					return func(g *GitFacts) bool {
-						for _, l := range lits {
-							if g.Subcommand == l {
-								return true
-							}
-						}
-						return false
-					}
+					return &gateSpec{Op: "in", Field: "subcommand", Lits: lits}
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// git builds a git invocation gate.
+func (g *gateSpec) git() (gitGate, error) {
+	switch g.Op {
+	case "and", "or":
+		gs := make([]gitGate, len(g.Of))
+		for i, x := range g.Of {
+			c, err := x.git()
+			if err != nil {
+				return nil, err
+			}
+			gs[i] = c
+		}
+		want := g.Op == "or"
+		return func(c *GitFacts) bool {
+			for _, x := range gs {
+				if x(c) == want {
+					return want
+				}
+			}
+			return !want
+		}, nil
+	case "flag":
+		switch g.Field {
+		case "force":
+			return func(g *GitFacts) bool { return g.Force }, nil
+		case "delete":
+			return func(g *GitFacts) bool { return g.Delete }, nil
+		case "hard":
+			return func(g *GitFacts) bool { return g.Hard }, nil
+		case "clean_force":
+			return func(g *GitFacts) bool { return g.CleanForce }, nil
+		}
+	case "in":
+		if g.Field == "subcommand" && len(g.Lits) > 0 {
+			lits := g.Lits
+			return func(g *GitFacts) bool {
+				for _, l := range lits {
+					if g.Subcommand == l {
+						return true
+					}
+				}
+				return false
+			}, nil
+		}
+	}
+	return nil, errGate
 }
