@@ -11,141 +11,276 @@ import (
 	"strings"
 )
 
-// HookMarker identifies the hook commands Install adds; Uninstall removes
-// exactly the hook entries whose command contains it.
+// HookMarker identifies the Claude Code hook commands Install adds;
+// Uninstall removes exactly the hook entries whose command contains it
+// (followed by the end of the command or a space).
 const HookMarker = " hook claude-code"
 
 // HookTimeout is the timeout, in seconds, written for the hooks.
 const HookTimeout = 30
 
-// hookEntry is one matcher group of Claude Code's hooks configuration.
-type hookEntry struct {
-	Matcher string        `json:"matcher"`
-	Hooks   []hookCommand `json:"hooks"`
+// ClaudeCode identifies Claude Code's hook protocol.
+const ClaudeCode Agent = "claude-code"
+
+// handler is one hook handler as the agents spell it; each agent's format
+// fills the fields it knows.
+type handler struct {
+	Name        string `json:"name,omitempty"`
+	Type        string `json:"type,omitempty"`
+	Command     string `json:"command"`
+	Timeout     int    `json:"timeout,omitempty"`
+	OnFailure   string `json:"onFailure,omitempty"`
+	FailClosed  bool   `json:"failClosed,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
-type hookCommand struct {
-	Type      string `json:"type"`
-	Command   string `json:"command"`
-	Timeout   int    `json:"timeout,omitempty"`
-	OnFailure string `json:"onFailure,omitempty"`
+// group is one matcher group: Claude Code's, Codex's and Gemini CLI's shape.
+type group struct {
+	Matcher string    `json:"matcher"`
+	Hooks   []handler `json:"hooks"`
+}
+
+// hookFormat describes how one agent's configuration file lists hooks under
+// its top-level "hooks" object.
+type hookFormat struct {
+	agent  Agent
+	events []string // the events cavra's codec for the agent handles
+	// grouped: each event lists matcher groups {"matcher", "hooks": [handlers]}
+	// (Claude Code, Codex, Gemini CLI); otherwise handlers directly (Cursor).
+	grouped bool
+	handler func(command, event string) handler
+	// top holds top-level keys the file must have (Cursor's "version": 1);
+	// they are added when missing and never changed.
+	top []topKey
+}
+
+type topKey struct {
+	key   string
+	value json.RawMessage
+}
+
+var claudeFormat = hookFormat{
+	agent: ClaudeCode, events: []string{PreToolUse, PostToolUse}, grouped: true,
+	handler: func(command, _ string) handler {
+		return handler{Type: "command", Command: command, Timeout: HookTimeout, OnFailure: "block"}
+	},
+}
+
+// marker is what every hook command of ours for agent contains.
+func marker(agent Agent) string { return " hook " + string(agent) }
+
+// isOurs reports whether a hook command runs "cavra hook <agent>".
+func isOurs(command string, agent Agent) bool {
+	m := marker(agent)
+	for rest := command; ; {
+		i := strings.Index(rest, m)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(m):]
+		if rest == "" || rest[0] == ' ' || rest[0] == '\t' {
+			return true
+		}
+	}
 }
 
 // Install returns settings (the bytes of a settings.json; empty for none)
 // with a PreToolUse and a PostToolUse hook for every tool (matcher "*")
 // running command, with a timeout and onFailure "block". Every other setting
-// and hook is kept as it was (values byte for byte; top-level keys may be
-// reordered). If the hooks are already there, settings come back unchanged.
+// and hook is kept as it was: keys stay in their order and values keep
+// their meaning. If the hooks are already there, settings come back
+// unchanged.
 func Install(settings []byte, command string) ([]byte, bool, error) {
-	doc, hooks, err := parseSettings(settings)
-	if err != nil {
-		return nil, false, err
-	}
-	changed := false
-	for _, event := range []string{PreToolUse, PostToolUse} {
-		var groups []json.RawMessage
-		if raw, ok := hooks[event]; ok {
-			if err := json.Unmarshal(raw, &groups); err != nil {
-				return nil, false, fmt.Errorf("settings: hooks.%s is not a list: %w", event, err)
-			}
-		}
-		if hasOurs(groups) {
-			continue
-		}
-		entry, _ := json.Marshal(hookEntry{Matcher: "*", Hooks: []hookCommand{{Type: "command", Command: command, Timeout: HookTimeout, OnFailure: "block"}}})
-		groups = append(groups, entry)
-		raw, err := json.Marshal(groups)
-		if err != nil {
-			return nil, false, err
-		}
-		hooks[event] = raw
-		changed = true
-	}
-	if !changed {
-		return settings, false, nil
-	}
-	out, err := renderSettings(doc, hooks)
-	return out, true, err
+	return installHooks(claudeFormat, settings, command)
 }
 
 // Uninstall removes exactly the hook entries Install added (any hook command
-// containing HookMarker), dropping groups and events it leaves empty.
+// running "cavra hook claude-code"), dropping groups and events it leaves
+// empty.
 func Uninstall(settings []byte) ([]byte, bool, error) {
-	doc, hooks, err := parseSettings(settings)
+	return uninstallHooks(claudeFormat, settings)
+}
+
+// Installed reports whether both hooks are present in settings.
+func Installed(settings []byte) (bool, error) { return hooksInstalled(claudeFormat, settings) }
+
+// HookCommands returns the hook commands of ours found in settings.
+func HookCommands(settings []byte) []string { return hookCommands(claudeFormat, settings) }
+
+func installHooks(f hookFormat, data []byte, command string) ([]byte, bool, error) {
+	doc, hooks, err := parseHooksFile(data)
 	if err != nil {
 		return nil, false, err
 	}
 	changed := false
-	for event, raw := range hooks {
-		var groups []map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &groups); err != nil {
-			continue // not ours to judge
+	for _, t := range f.top {
+		if _, ok := doc.get(t.key); !ok {
+			doc.set(t.key, t.value)
+			changed = true
 		}
-		var kept []map[string]json.RawMessage
-		for _, g := range groups {
-			var cmds []json.RawMessage
-			if err := json.Unmarshal(g["hooks"], &cmds); err != nil {
-				kept = append(kept, g)
-				continue
+	}
+	for _, event := range f.events {
+		var entries []json.RawMessage
+		if raw, ok := hooks.get(event); ok && !isNull(raw) {
+			if err := json.Unmarshal(raw, &entries); err != nil {
+				return nil, false, fmt.Errorf("hooks.%s is %s, not a list", event, kind(raw))
 			}
-			var left []json.RawMessage
-			for _, c := range cmds {
-				var hc hookCommand
-				if json.Unmarshal(c, &hc) == nil && strings.Contains(hc.Command, HookMarker) {
-					changed = true
-					continue
-				}
-				left = append(left, c)
-			}
-			if len(left) == 0 {
-				continue
-			}
-			if len(left) != len(cmds) {
-				g["hooks"], _ = json.Marshal(left)
-			}
-			kept = append(kept, g)
 		}
-		if len(kept) == 0 {
-			delete(hooks, event)
+		if hasOurs(f, entries) {
 			continue
 		}
-		hooks[event], _ = json.Marshal(kept)
+		h := f.handler(command, event)
+		var entry []byte
+		if f.grouped {
+			entry, err = marshal(group{Matcher: "*", Hooks: []handler{h}})
+		} else {
+			entry, err = marshal(h)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		entries = append(entries, entry)
+		raw, err := marshal(entries)
+		if err != nil {
+			return nil, false, err
+		}
+		hooks.set(event, raw)
+		changed = true
 	}
 	if !changed {
-		return settings, false, nil
+		return data, false, nil
 	}
-	out, err := renderSettings(doc, hooks)
+	out, err := renderHooksFile(doc, hooks)
 	return out, true, err
 }
 
-// Installed reports whether both hooks are present in settings.
-func Installed(settings []byte) (bool, error) {
-	_, hooks, err := parseSettings(settings)
+func uninstallHooks(f hookFormat, data []byte) ([]byte, bool, error) {
+	doc, hooks, err := parseHooksFile(data)
+	if err != nil {
+		return nil, false, err
+	}
+	changed := false
+	for _, event := range append([]string(nil), hooks.keys...) {
+		raw, _ := hooks.get(event)
+		var entries []json.RawMessage
+		if json.Unmarshal(raw, &entries) != nil {
+			continue // not a list of hooks (Gemini CLI keeps "enabled" and "disabled" here): not ours
+		}
+		var kept []json.RawMessage
+		removed := false
+		for _, e := range entries {
+			next, drop, ok := withoutOurs(f.agent, e)
+			if !ok {
+				kept = append(kept, e)
+				continue
+			}
+			removed = true
+			if !drop {
+				kept = append(kept, next)
+			}
+		}
+		if !removed {
+			continue
+		}
+		changed = true
+		if len(kept) == 0 {
+			hooks.del(event)
+			continue
+		}
+		b, err := marshal(kept)
+		if err != nil {
+			return nil, false, err
+		}
+		hooks.set(event, b)
+	}
+	if !changed {
+		return data, false, nil
+	}
+	out, err := renderHooksFile(doc, hooks)
+	return out, true, err
+}
+
+// withoutOurs takes our handlers out of one entry of an event's list: a
+// handler of ours is dropped; a matcher group loses ours and is dropped when
+// nothing is left. ok is false when the entry holds nothing of ours.
+func withoutOurs(agent Agent, e json.RawMessage) (next json.RawMessage, drop, ok bool) {
+	if !bytes.HasPrefix(bytes.TrimSpace(e), []byte("{")) {
+		return nil, false, false
+	}
+	obj, err := parseObject(e)
+	if err != nil {
+		return nil, false, false
+	}
+	if raw, has := obj.get("command"); has {
+		var c string
+		if json.Unmarshal(raw, &c) == nil && isOurs(c, agent) {
+			return nil, true, true
+		}
+	}
+	raw, has := obj.get("hooks")
+	if !has {
+		return nil, false, false
+	}
+	var hs []json.RawMessage
+	if json.Unmarshal(raw, &hs) != nil {
+		return nil, false, false
+	}
+	var left []json.RawMessage
+	for _, h := range hs {
+		var c struct {
+			Command string `json:"command"`
+		}
+		if json.Unmarshal(h, &c) == nil && isOurs(c.Command, agent) {
+			continue
+		}
+		left = append(left, h)
+	}
+	if len(left) == len(hs) {
+		return nil, false, false
+	}
+	if len(left) == 0 {
+		return nil, true, true
+	}
+	b, err := marshal(left)
+	if err != nil {
+		return nil, false, false
+	}
+	obj.set("hooks", b)
+	out, err := obj.MarshalJSON()
+	if err != nil {
+		return nil, false, false
+	}
+	return out, false, true
+}
+
+func hooksInstalled(f hookFormat, data []byte) (bool, error) {
+	_, hooks, err := parseHooksFile(data)
 	if err != nil {
 		return false, err
 	}
-	for _, event := range []string{PreToolUse, PostToolUse} {
-		var groups []json.RawMessage
-		if err := json.Unmarshal(hooks[event], &groups); err != nil || !hasOurs(groups) {
+	for _, event := range f.events {
+		raw, _ := hooks.get(event)
+		var entries []json.RawMessage
+		if json.Unmarshal(raw, &entries) != nil || !hasOurs(f, entries) {
 			return false, nil
 		}
 	}
 	return true, nil
 }
 
-// HookCommands returns the hook commands of ours found in settings.
-func HookCommands(settings []byte) []string {
-	_, hooks, err := parseSettings(settings)
+func hookCommands(f hookFormat, data []byte) []string {
+	_, hooks, err := parseHooksFile(data)
 	if err != nil {
 		return nil
 	}
 	var out []string
-	for _, event := range []string{PreToolUse, PostToolUse} {
-		var groups []hookEntry
-		_ = json.Unmarshal(hooks[event], &groups)
-		for _, g := range groups {
-			for _, h := range g.Hooks {
-				if strings.Contains(h.Command, HookMarker) {
+	for _, event := range f.events {
+		raw, _ := hooks.get(event)
+		var entries []json.RawMessage
+		_ = json.Unmarshal(raw, &entries)
+		for _, e := range entries {
+			for _, h := range handlersOf(e) {
+				if isOurs(h.Command, f.agent) {
 					out = append(out, h.Command)
 				}
 			}
@@ -154,61 +289,87 @@ func HookCommands(settings []byte) []string {
 	return out
 }
 
-func hasOurs(groups []json.RawMessage) bool {
-	for _, raw := range groups {
-		var g hookEntry
-		if json.Unmarshal(raw, &g) != nil {
+// handlersOf lists the handlers of an entry: itself when it is a handler,
+// else the hooks of its matcher group.
+func handlersOf(e json.RawMessage) []handler {
+	var g struct {
+		Command string    `json:"command"`
+		Hooks   []handler `json:"hooks"`
+	}
+	if json.Unmarshal(e, &g) != nil {
+		var h handler
+		if json.Unmarshal(e, &h) == nil && h.Command != "" {
+			return []handler{h}
+		}
+		return nil
+	}
+	if g.Command != "" {
+		return append([]handler{{Command: g.Command}}, g.Hooks...)
+	}
+	return g.Hooks
+}
+
+// hasOurs reports whether an event's entries already run our hook for every
+// tool: in a matcher group matching all (Claude Code, Codex and Gemini CLI
+// read "*" and "" so), or as a plain handler (Cursor).
+func hasOurs(f hookFormat, entries []json.RawMessage) bool {
+	for _, raw := range entries {
+		if f.grouped {
+			var g struct {
+				Matcher *string   `json:"matcher"`
+				Hooks   []handler `json:"hooks"`
+			}
+			if json.Unmarshal(raw, &g) != nil || (g.Matcher != nil && *g.Matcher != "*" && *g.Matcher != "") {
+				continue
+			}
+			for _, h := range g.Hooks {
+				if isOurs(h.Command, f.agent) {
+					return true
+				}
+			}
 			continue
 		}
-		for _, h := range g.Hooks {
-			if strings.Contains(h.Command, HookMarker) && (g.Matcher == "*" || g.Matcher == "") {
-				return true
-			}
+		var h handler
+		if json.Unmarshal(raw, &h) == nil && isOurs(h.Command, f.agent) {
+			return true
 		}
 	}
 	return false
 }
 
-func parseSettings(settings []byte) (map[string]json.RawMessage, map[string]json.RawMessage, error) {
-	doc := map[string]json.RawMessage{}
-	if len(bytes.TrimSpace(settings)) > 0 {
-		if err := json.Unmarshal(settings, &doc); err != nil {
-			return nil, nil, fmt.Errorf("settings: not a JSON object (Claude Code would ignore the whole file): %w", err)
-		}
+func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
+
+func parseHooksFile(data []byte) (doc, hooks *jsonObject, err error) {
+	doc, err = parseObject(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("not a JSON object (the agent would ignore or reject the file): %w", err)
 	}
-	hooks := map[string]json.RawMessage{}
-	if raw, ok := doc["hooks"]; ok {
-		if err := json.Unmarshal(raw, &hooks); err != nil {
-			return nil, nil, fmt.Errorf("settings: hooks is not an object: %w", err)
+	hooks = newObject()
+	if raw, ok := doc.get("hooks"); ok {
+		if hooks, err = objectValue(raw); err != nil {
+			return nil, nil, fmt.Errorf("hooks %v", err)
 		}
 	}
 	return doc, hooks, nil
 }
 
-func renderSettings(doc, hooks map[string]json.RawMessage) ([]byte, error) {
-	if len(hooks) == 0 {
-		delete(doc, "hooks")
+func renderHooksFile(doc, hooks *jsonObject) ([]byte, error) {
+	if hooks.len() == 0 {
+		doc.del("hooks")
 	} else {
-		raw, err := json.Marshal(hooks)
+		b, err := hooks.MarshalJSON()
 		if err != nil {
 			return nil, err
 		}
-		doc["hooks"] = raw
+		doc.set("hooks", b)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return doc.render()
 }
 
 // SettingsPath returns .claude/settings.json under dir.
 func SettingsPath(dir string) string { return filepath.Join(dir, ".claude", "settings.json") }
 
-// ReadSettings reads a settings file; a missing file is empty settings.
+// ReadSettings reads a configuration file; a missing file is empty.
 func ReadSettings(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -217,19 +378,17 @@ func ReadSettings(path string) ([]byte, error) {
 	return b, err
 }
 
-// WriteSettings writes a settings file atomically (temp file and rename),
-// creating its directory.
+// WriteSettings writes a configuration file atomically (temp file and
+// rename), creating its directory. An existing file keeps its permissions.
 func WriteSettings(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if len(bytes.TrimSpace(data)) == 0 || bytes.Equal(bytes.TrimSpace(data), []byte("{}")) {
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
+	mode := fs.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".settings-*.json")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
 	if err != nil {
 		return err
 	}
@@ -242,7 +401,8 @@ func WriteSettings(path string, data []byte) error {
 		os.Remove(tmp.Name())
 		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
+		os.Remove(tmp.Name())
 		return err
 	}
 	return os.Rename(tmp.Name(), path)

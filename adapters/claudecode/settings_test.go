@@ -33,9 +33,9 @@ func TestInstallKeepsEverythingAndIsIdempotent(t *testing.T) {
 		t.Fatalf("install: %v %v", changed, err)
 	}
 	var doc struct {
-		Permissions json.RawMessage        `json:"permissions"`
-		Model       string                 `json:"model"`
-		Hooks       map[string][]hookEntry `json:"hooks"`
+		Permissions json.RawMessage    `json:"permissions"`
+		Model       string             `json:"model"`
+		Hooks       map[string][]group `json:"hooks"`
 	}
 	if err := json.Unmarshal(once, &doc); err != nil {
 		t.Fatal(err)
@@ -86,6 +86,40 @@ func TestInstallOnEmptyAndBadSettings(t *testing.T) {
 	for _, bad := range []string{`{"hooks": [1]}`, `{`, `[]`, `{"hooks":{"PreToolUse":{}}}`} {
 		if _, _, err := Install([]byte(bad), "cavra hook claude-code"); err == nil {
 			t.Errorf("Install accepted %s", bad)
+		}
+	}
+}
+
+func TestInstallKeepsKeyOrderAndText(t *testing.T) {
+	t.Parallel()
+	in := `{"zeta": 1, "alpha": {"b": 2, "a": "x && y > z"}, "hooks": {"Stop": []}}`
+	out, _, err := Install([]byte(in), "/opt/cavra hook claude-code")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if strings.Index(s, `"zeta"`) > strings.Index(s, `"alpha"`) || strings.Index(s, `"b"`) > strings.Index(s, `"a"`) {
+		t.Errorf("keys were reordered:\n%s", s)
+	}
+	if !strings.Contains(s, `"x && y > z"`) {
+		t.Errorf("a string was re-escaped:\n%s", s)
+	}
+}
+
+func TestIsOurs(t *testing.T) {
+	t.Parallel()
+	for cmd, want := range map[string]bool{
+		"/opt/cavra hook claude-code":                 true,
+		"'/a b/cavra' hook claude-code":               true,
+		"cavra hook claude-code --explicit-allow":     true,
+		"cavra hook claude-code-extra":                false,
+		"cavra hook codex":                            false,
+		"./guard.sh":                                  false,
+		"x hook claude-codex; cavra hook claude-code": true,
+		"": false,
+	} {
+		if got := isOurs(cmd, ClaudeCode); got != want {
+			t.Errorf("isOurs(%q) = %v", cmd, got)
 		}
 	}
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -16,111 +18,292 @@ import (
 	"github.com/cavra-dev/cavra/adapters/claudecode"
 )
 
-// hookCommandLine is the command written into an agent's hook settings: this
-// binary by absolute path (so the hook does not depend on PATH), unless it
+// cavraBinary is the program written into an agent's configuration: this
+// binary by absolute path (so the agent does not depend on PATH), unless it
 // is a temporary `go run` build, in which case "cavra" from PATH.
-func hookCommandLine(override string) string {
+func cavraBinary() string {
+	exe, err := os.Executable()
+	if err != nil || strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		return "cavra"
+	}
+	return exe
+}
+
+// shellQuote quotes a word for the shell the agents run hook commands with,
+// when it needs it.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`|&;<>()*?[]#~{}!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// hookCommandLine is the hook command written for agent: override when
+// given, else this binary (see cavraBinary) + " hook <agent>".
+func hookCommandLine(override string, agent claudecode.Agent) string {
 	if override != "" {
 		return override
 	}
-	exe, err := os.Executable()
-	if err != nil || strings.Contains(exe, string(filepath.Separator)+"go-build") {
-		return "cavra hook claude-code"
-	}
-	if strings.ContainsAny(exe, " \t'\"") {
-		exe = "'" + strings.ReplaceAll(exe, "'", `'\''`) + "'"
-	}
-	return exe + " hook claude-code"
+	return shellQuote(cavraBinary()) + " hook " + string(agent)
 }
 
 func newInitCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "init",
 		Short: "Put CAVRA in front of a coding agent",
+		Long: `Install CAVRA's hooks into a coding agent's configuration, so that every tool
+call the agent makes is decided by CAVRA before it runs. Each subcommand
+merges into the agent's own file (keeping everything else), is idempotent,
+shows a diff with --dry-run, and removes exactly what it added with
+--uninstall. See docs/agents.md.`,
 	}
 	c.AddCommand(newInitClaudeCodeCmd())
+	for _, a := range []claudecode.Agent{claudecode.Codex, claudecode.Cursor, claudecode.GeminiCLI} {
+		c.AddCommand(newInitAgentCmd(a))
+	}
 	return c
+}
+
+// initFlags are the flags every `cavra init <agent>` takes.
+type initFlags struct {
+	user, dryRun, uninstall bool
+	packs                   []string
+	command, dir            string
+}
+
+func (f *initFlags) register(c *cobra.Command, agent claudecode.Agent, userFile string) {
+	fl := c.Flags()
+	fl.BoolVar(&f.user, "user", false, "install into "+userFile+" instead of the project's file")
+	fl.Bool("project", true, "install into the project's file (the default)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the changes as a diff instead of writing them")
+	fl.BoolVar(&f.uninstall, "uninstall", false, "remove exactly what cavra init added")
+	fl.StringArrayVar(&f.packs, "policy-pack", nil, "packs for .cavra/config.yaml (default cavra-ai-agent-baseline)")
+	fl.StringVar(&f.command, "command", "", `hook command to write (default: this binary's absolute path + " hook `+string(agent)+`")`)
+	fl.StringVar(&f.dir, "dir", ".", "project directory")
+}
+
+// fileChange is one configuration file an init writes.
+type fileChange struct {
+	path         string
+	old, next    []byte
+	changed      bool
+	what         string // what is added or removed, for the report
+	emptyWithout func([]byte) bool
+}
+
+// initRun carries out the changes of one `cavra init`: a diff for
+// --dry-run, else the writes, with the record of what cavra created.
+type initRun struct {
+	w, errw io.Writer
+	flags   *initFlags
+	record  *createdRecord
+}
+
+func newInitRun(c *cobra.Command, f *initFlags) (*initRun, error) {
+	rec, err := loadCreatedRecord(f)
+	if err != nil {
+		return nil, err
+	}
+	return &initRun{w: c.OutOrStdout(), errw: c.ErrOrStderr(), flags: f, record: rec}, nil
+}
+
+func (r *initRun) apply(changes []fileChange) error {
+	for _, ch := range changes {
+		if !ch.changed {
+			fmt.Fprintf(r.w, "%s: no change\n", ch.path)
+			continue
+		}
+		remove := r.flags.uninstall && ch.emptyWithout != nil && ch.emptyWithout(ch.next) && r.record.has(ch.path)
+		if r.flags.dryRun {
+			next := ch.next
+			if remove {
+				next = nil
+			}
+			fmt.Fprint(r.w, unifiedDiff(ch.path, ch.old, next))
+			continue
+		}
+		if remove {
+			if err := os.Remove(ch.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			r.record.forget(ch.path)
+			r.record.removeEmptyDirs(ch.path)
+			fmt.Fprintf(r.w, "removed %s from %s and deleted the file (cavra had created it; nothing else was left)\n", ch.what, ch.path)
+			continue
+		}
+		if !r.flags.uninstall {
+			r.record.noteCreation(ch.path)
+		}
+		if err := claudecode.WriteSettings(ch.path, ch.next); err != nil {
+			return err
+		}
+		if r.flags.uninstall {
+			fmt.Fprintf(r.w, "removed %s from %s\n", ch.what, ch.path)
+		} else {
+			fmt.Fprintf(r.w, "installed %s in %s\n", ch.what, ch.path)
+		}
+	}
+	if r.flags.dryRun {
+		return nil
+	}
+	return r.record.save()
+}
+
+// projectConfig writes .cavra/config.yaml for a project install.
+func (r *initRun) projectConfig() error {
+	if r.flags.uninstall || r.flags.user {
+		return nil
+	}
+	home := filepath.Join(r.flags.dir, ".cavra")
+	if r.flags.dryRun {
+		if _, err := os.Stat(filepath.Join(home, cavra.ConfigFile)); errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(r.w, "would write %s\n", filepath.Join(home, cavra.ConfigFile))
+		}
+		return nil
+	}
+	return writeProjectConfig(r.w, home, r.flags.packs)
+}
+
+// hooksChange computes the change of agent's hook file at path.
+func hooksChange(agent claudecode.Agent, path string, f *initFlags) (fileChange, error) {
+	old, err := claudecode.ReadSettings(path)
+	if err != nil {
+		return fileChange{}, err
+	}
+	ch := fileChange{path: path, old: old, what: "CAVRA hooks",
+		emptyWithout: func(b []byte) bool { return claudecode.HooksEmpty(agent, b) }}
+	if f.uninstall {
+		ch.next, ch.changed, err = claudecode.UninstallHooks(agent, old)
+	} else {
+		ch.next, ch.changed, err = claudecode.InstallHooks(agent, old, hookCommandLine(f.command, agent))
+	}
+	if err != nil {
+		return fileChange{}, &snippetError{path: path, err: err, agent: agent, command: hookCommandLine(f.command, agent), uninstall: f.uninstall}
+	}
+	return ch, nil
+}
+
+// snippetError reports a file cavra cannot merge into (it is not the JSON
+// the agent documents, or has comments), with what to paste by hand.
+type snippetError struct {
+	path      string
+	err       error
+	agent     claudecode.Agent
+	command   string
+	uninstall bool
+}
+
+func (e *snippetError) Error() string {
+	if e.uninstall {
+		return fmt.Sprintf("%s: %v; cavra did not change it: remove the hooks running %q by hand", e.path, e.err, "hook "+string(e.agent))
+	}
+	snippet, _, _ := claudecode.InstallHooks(e.agent, nil, e.command)
+	return fmt.Sprintf("%s: %v\ncavra did not change it; merge this into it by hand:\n%s", e.path, e.err, snippet)
 }
 
 func newInitClaudeCodeCmd() *cobra.Command {
-	var user, dryRun, uninstall bool
-	var packs []string
-	var command, dir string
+	var f initFlags
+	var noMCP, force bool
 	c := &cobra.Command{
 		Use:   "claude-code",
-		Short: "Install CAVRA's PreToolUse and PostToolUse hooks into Claude Code's settings",
+		Short: "Install CAVRA's PreToolUse and PostToolUse hooks into Claude Code's settings, and its MCP server into .mcp.json",
 		Long: `Merge into .claude/settings.json (or ~/.claude/settings.json with --user) a
 PreToolUse and a PostToolUse hook for every tool (matcher "*": MCP tools and
 subagents included) running "cavra hook claude-code", with a timeout and
-onFailure "block". Every other setting and hook is kept; running it twice
-changes nothing; --dry-run prints the result instead of writing it;
---uninstall removes exactly what it added. A project install also creates
-.cavra/config.yaml naming the packs (when there is none).`,
+onFailure "block". A project install also registers CAVRA's MCP server in
+.mcp.json (mcpServers.cavra running "cavra mcp serve"; --no-mcp skips it) and
+creates .cavra/config.yaml naming the packs (when there is none). Every other
+setting, hook and server is kept; running it twice changes nothing; --dry-run
+prints the diff instead of writing; --uninstall removes exactly what it added.
+
+An mcpServers.cavra entry that cavra did not write is left as it is, with a
+warning; --force replaces it. With --user the MCP server is not written
+(Claude Code keeps user-scope servers in ~/.claude.json, its own state file):
+the command to add it is printed instead.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			base := dir
-			if user {
-				home, err := os.UserHomeDir()
-				if err != nil {
-					return err
-				}
-				base = home
-			}
-			path := claudecode.SettingsPath(base)
-			old, err := claudecode.ReadSettings(path)
+			base, err := baseDir(&f)
 			if err != nil {
 				return err
 			}
-			var next []byte
-			var changed bool
-			if uninstall {
-				next, changed, err = claudecode.Uninstall(old)
-			} else {
-				next, changed, err = claudecode.Install(old, hookCommandLine(command))
-			}
+			run, err := newInitRun(c, &f)
 			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
+				return err
 			}
-			w := c.OutOrStdout()
-			if dryRun {
-				if !changed {
-					fmt.Fprintf(w, "%s: no change\n", path)
-					return nil
-				}
-				fmt.Fprintf(w, "%s would become:\n%s", path, next)
-				return nil
+			settings, err := hooksChange(claudecode.ClaudeCode, claudecode.HookConfigPath(claudecode.ClaudeCode, base, f.user), &f)
+			if err != nil {
+				return err
 			}
-			if changed {
-				if err := claudecode.WriteSettings(path, next); err != nil {
+			changes := []fileChange{settings}
+			if !noMCP && !f.user {
+				ch, err := mcpChange(run, &f, force)
+				if err != nil {
 					return err
 				}
-				verb := "installed CAVRA hooks in"
-				if uninstall {
-					verb = "removed CAVRA hooks from"
-				}
-				fmt.Fprintf(w, "%s %s\n", verb, path)
-			} else {
-				fmt.Fprintf(w, "%s: no change\n", path)
-			}
-			if !uninstall && !user {
-				if err := writeProjectConfig(w, filepath.Join(dir, ".cavra"), packs); err != nil {
-					return err
+				if ch != nil {
+					changes = append(changes, *ch)
 				}
 			}
-			return nil
+			if err := run.apply(changes); err != nil {
+				return err
+			}
+			if !noMCP && f.user {
+				if f.uninstall {
+					fmt.Fprintf(run.w, "if you added CAVRA's MCP server for your user, remove it with: claude mcp remove --scope user %s\n", claudecode.MCPServerName)
+				} else {
+					fmt.Fprintf(run.w, "to add CAVRA's MCP server for your user too, run: claude mcp add --scope user %s -- %s %s\n",
+						claudecode.MCPServerName, shellQuote(cavraBinary()), strings.Join(claudecode.MCPArgs, " "))
+				}
+			}
+			return run.projectConfig()
 		},
 	}
-	c.Flags().BoolVar(&user, "user", false, "install into ~/.claude/settings.json instead of the project's")
-	c.Flags().Bool("project", true, "install into the project's .claude/settings.json (the default)")
-	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the resulting settings instead of writing them")
-	c.Flags().BoolVar(&uninstall, "uninstall", false, "remove exactly the hooks cavra added")
-	c.Flags().StringArrayVar(&packs, "policy-pack", nil, "packs for .cavra/config.yaml (default cavra-ai-agent-baseline)")
-	c.Flags().StringVar(&command, "command", "", "hook command to write (default: this binary's absolute path + \" hook claude-code\")")
-	c.Flags().StringVar(&dir, "dir", ".", "project directory")
+	f.register(c, claudecode.ClaudeCode, "~/.claude/settings.json")
+	c.Flags().BoolVar(&noMCP, "no-mcp", false, "do not register CAVRA's MCP server in .mcp.json")
+	c.Flags().BoolVar(&force, "force", false, "replace an mcpServers.cavra entry that cavra did not write")
 	return c
 }
 
-func writeProjectConfig(w interface{ Write([]byte) (int, error) }, home string, packs []string) error {
+// mcpChange computes the change of the project's .mcp.json; nil when a
+// foreign entry is in the way (a warning says so).
+func mcpChange(run *initRun, f *initFlags, force bool) (*fileChange, error) {
+	path := claudecode.MCPConfigPath(f.dir)
+	old, err := claudecode.ReadSettings(path)
+	if err != nil {
+		return nil, err
+	}
+	ch := fileChange{path: path, old: old, what: "CAVRA's MCP server", emptyWithout: claudecode.MCPEmpty}
+	if f.uninstall {
+		ch.next, ch.changed, err = claudecode.UninstallMCP(old)
+		if err == nil && !ch.changed {
+			if _, entry, _ := claudecode.MCPInstalled(old); entry != nil {
+				fmt.Fprintf(run.errw, "warning: %s: mcpServers.%s is not CAVRA's (%s); left as it is\n", path, claudecode.MCPServerName, entry)
+			}
+		}
+	} else {
+		ch.next, ch.changed, err = claudecode.InstallMCP(old, cavraBinary(), force)
+	}
+	var conflict *claudecode.MCPConflictError
+	if errors.As(err, &conflict) {
+		fmt.Fprintf(run.errw, "warning: %s: %v (run with --force to replace it)\n", path, err)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w; cavra did not change it", path, err)
+	}
+	return &ch, nil
+}
+
+// baseDir is where the agent's file lives: the project directory, or the
+// home directory with --user.
+func baseDir(f *initFlags) (string, error) {
+	if !f.user {
+		return f.dir, nil
+	}
+	return os.UserHomeDir()
+}
+
+func writeProjectConfig(w io.Writer, home string, packs []string) error {
 	cfg := filepath.Join(home, cavra.ConfigFile)
 	if _, err := os.Stat(cfg); err == nil {
 		fmt.Fprintf(w, "%s exists; left as it is\n", cfg)
@@ -145,13 +328,176 @@ func writeProjectConfig(w interface{ Write([]byte) (int, error) }, home string, 
 	return nil
 }
 
+// createdRecord remembers the files and directories `cavra init` created,
+// so that an uninstall deletes them, and only them, once nothing else is
+// left in them. A project's record is .cavra/installed.json, with paths
+// relative to the project (it may be committed with it); a user install's
+// is cavra/installed.json in the user configuration directory, with paths
+// relative to the home directory.
+type createdRecord struct {
+	file, base string
+	Created    []string `json:"created"`
+}
+
+func loadCreatedRecord(f *initFlags) (*createdRecord, error) {
+	r := &createdRecord{base: absPath(f.dir), file: filepath.Join(f.dir, ".cavra", "installed.json")}
+	if f.user {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return nil, err
+		}
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, err
+		}
+		r.base, r.file = absPath(home), filepath.Join(dir, "cavra", "installed.json")
+	}
+	b, err := os.ReadFile(r.file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("%s: %w", r.file, err)
+	}
+	return r, nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// key is how the record names p: relative to its base when p is inside it.
+func (r *createdRecord) key(p string) string {
+	p = absPath(p)
+	if rel, err := filepath.Rel(r.base, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(rel)
+	}
+	return p
+}
+
+func (r *createdRecord) has(p string) bool {
+	k := r.key(p)
+	for _, c := range r.Created {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *createdRecord) add(p string) {
+	if !r.has(p) {
+		r.Created = append(r.Created, r.key(p))
+	}
+}
+
+func (r *createdRecord) forget(p string) {
+	k := r.key(p)
+	for i, c := range r.Created {
+		if c == k {
+			r.Created = append(r.Created[:i:i], r.Created[i+1:]...)
+			return
+		}
+	}
+}
+
+// noteCreation records path, and the directories above it that do not
+// exist yet, before they are written.
+func (r *createdRecord) noteCreation(path string) {
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	r.add(path)
+	for dir := filepath.Dir(absPath(path)); ; dir = filepath.Dir(dir) {
+		if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) || dir == filepath.Dir(dir) {
+			return
+		}
+		r.add(dir)
+	}
+}
+
+// removeEmptyDirs removes the recorded directories above path that are now
+// empty, innermost first.
+func (r *createdRecord) removeEmptyDirs(path string) {
+	for dir := filepath.Dir(absPath(path)); r.has(dir); dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil { // not empty: someone else uses it
+			return
+		}
+		r.forget(dir)
+	}
+}
+
+func (r *createdRecord) save() error {
+	if len(r.Created) == 0 {
+		if err := os.Remove(r.file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(r.file), 0o700); err != nil {
+		return err
+	}
+	return claudecode.WriteSettings(r.file, append(b, '\n'))
+}
+
 func newDoctorCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check an agent integration",
 	}
 	c.AddCommand(newDoctorClaudeCodeCmd())
+	for _, a := range []claudecode.Agent{claudecode.Codex, claudecode.Cursor, claudecode.GeminiCLI} {
+		c.AddCommand(newDoctorAgentCmd(a))
+	}
 	return c
+}
+
+// doctorReport prints one line per check and counts the failures.
+type doctorReport struct {
+	w        io.Writer
+	problems int
+}
+
+func (r *doctorReport) check(ok bool, format string, a ...any) {
+	mark := "ok  "
+	if !ok {
+		mark = "FAIL"
+		r.problems++
+	}
+	fmt.Fprintf(r.w, "%s %s\n", mark, fmt.Sprintf(format, a...))
+}
+
+// note prints a line that is not a failure either way.
+func (r *doctorReport) note(ok bool, format string, a ...any) {
+	mark := "ok  "
+	if !ok {
+		mark = "note"
+	}
+	fmt.Fprintf(r.w, "%s %s\n", mark, fmt.Sprintf(format, a...))
+}
+
+// hookBinaries checks that each hook command of ours finds its program.
+func (r *doctorReport) hookBinaries(cmds []string) {
+	seen := map[string]bool{}
+	for _, cmdline := range cmds {
+		if seen[cmdline] {
+			continue
+		}
+		seen[cmdline] = true
+		bin := strings.Trim(strings.Fields(cmdline)[0], `'"`)
+		resolved, err := exec.LookPath(bin)
+		r.check(err == nil, "hook command %q finds its binary%s", cmdline, orResolved(resolved, err))
+	}
 }
 
 func newDoctorClaudeCodeCmd() *cobra.Command {
@@ -161,42 +507,42 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 		Short: "Report whether Claude Code will run CAVRA's hooks, and what a sample call decides",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			w := c.OutOrStdout()
-			problems := 0
-			report := func(ok bool, format string, a ...any) {
-				mark := "ok  "
-				if !ok {
-					mark = "FAIL"
-					problems++
-				}
-				fmt.Fprintf(w, "%s %s\n", mark, fmt.Sprintf(format, a...))
-			}
+			rep := &doctorReport{w: c.OutOrStdout()}
 			path := claudecode.SettingsPath(dir)
 			data, err := claudecode.ReadSettings(path)
 			if err != nil {
 				return err
 			}
 			installed, perr := claudecode.Installed(data)
-			report(perr == nil, "%s parses as a JSON object (Claude Code ignores a whole settings file that does not)%s", path, errText(perr))
-			report(installed, "PreToolUse and PostToolUse hooks with matcher \"*\" run cavra")
-			for _, cmdline := range claudecode.HookCommands(data) {
-				bin := strings.Fields(cmdline)[0]
-				bin = strings.Trim(bin, `'"`)
-				resolved, err := exec.LookPath(bin)
-				report(err == nil, "hook command %q finds its binary%s", cmdline, orResolved(resolved, err))
+			rep.check(perr == nil, "%s parses as a JSON object (Claude Code ignores a whole settings file that does not)%s", path, errText(perr))
+			rep.check(installed, "PreToolUse and PostToolUse hooks with matcher \"*\" run cavra")
+			rep.hookBinaries(claudecode.HookCommands(data))
+			mcpPath := claudecode.MCPConfigPath(dir)
+			mcpData, err := claudecode.ReadSettings(mcpPath)
+			if err != nil {
+				return err
+			}
+			ours, entry, merr := claudecode.MCPInstalled(mcpData)
+			switch {
+			case merr != nil:
+				rep.note(false, "%s: %v", mcpPath, merr)
+			case entry != nil && !ours:
+				rep.note(false, "%s: mcpServers.%s is not CAVRA's MCP server: %s", mcpPath, claudecode.MCPServerName, entry)
+			default:
+				rep.note(ours, "%s registers CAVRA's MCP server (mcpServers.%s)", mcpPath, claudecode.MCPServerName)
 			}
 			g, err := cavra.Open(c.Context(), cavra.Options{Dir: dir})
 			if err != nil {
-				report(false, "CAVRA opens its policy and state: %v", err)
+				rep.check(false, "CAVRA opens its policy and state: %v", err)
 			} else {
 				defer g.Close()
 				p := claudecode.Payload{HookEventName: claudecode.PreToolUse, ToolName: "Read", Cwd: dir,
 					ToolInput: map[string]any{"file_path": filepath.Join(dir, ".env")}, SessionID: "cavra-doctor"}
 				d, derr := g.Evaluate(context.WithoutCancel(c.Context()), p.Action(claudecode.EnvFromOS()))
-				report(derr == nil && d.Decision == cavra.Block, "a sample Read of .env is blocked (%s, %s)", d.Decision, d.RuleID)
+				rep.check(derr == nil && d.Decision == cavra.Block, "a sample Read of .env is blocked (%s, %s)", d.Decision, d.RuleID)
 			}
-			if problems > 0 {
-				return &exitError{code: exitFailure, err: fmt.Errorf("%d problem(s); run: cavra init claude-code", problems)}
+			if rep.problems > 0 {
+				return &exitError{code: exitFailure, err: fmt.Errorf("%d problem(s); run: cavra init claude-code", rep.problems)}
 			}
 			return nil
 		},

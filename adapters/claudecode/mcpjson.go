@@ -1,0 +1,154 @@
+package claudecode
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// MCPServerName is the key of CAVRA's entry in .mcp.json's mcpServers.
+const MCPServerName = "cavra"
+
+// MCPArgs are the arguments of CAVRA's MCP server entry.
+var MCPArgs = []string{"mcp", "serve"}
+
+// MCPConfigPath returns .mcp.json, Claude Code's project-scope MCP
+// configuration, under dir.
+func MCPConfigPath(dir string) string { return filepath.Join(dir, ".mcp.json") }
+
+// mcpEntry is the entry InstallMCP writes.
+type mcpEntry struct {
+	Command string   `json:"command"`
+	Args    []string `json:"args"`
+}
+
+// MCPConflictError reports an mcpServers.cavra entry that cavra did not
+// write: InstallMCP leaves it alone unless forced.
+type MCPConflictError struct {
+	Existing json.RawMessage
+}
+
+func (e *MCPConflictError) Error() string {
+	return fmt.Sprintf("mcpServers.%s already exists and is not CAVRA's MCP server (%s); left as it is", MCPServerName, e.Existing)
+}
+
+// IsOurMCPEntry reports whether an mcpServers entry is one InstallMCP wrote:
+// a command whose program is named cavra, with the arguments "mcp serve".
+// The path may differ (the binary moved, or was written as "cavra").
+func IsOurMCPEntry(raw json.RawMessage) bool {
+	var e struct {
+		Command string   `json:"command"`
+		Args    []string `json:"args"`
+	}
+	if json.Unmarshal(raw, &e) != nil || !slices.Equal(e.Args, MCPArgs) {
+		return false
+	}
+	base := filepath.Base(strings.ReplaceAll(e.Command, `\`, "/"))
+	return base == "cavra" || strings.EqualFold(base, "cavra.exe")
+}
+
+// InstallMCP returns data (the bytes of a .mcp.json; empty for none) with
+// mcpServers.cavra = {"command": command, "args": ["mcp", "serve"]}. Every
+// other server and key is kept as it was. An entry of ours already there
+// (under any path) is left unchanged. A different mcpServers.cavra is an
+// *MCPConflictError, unless force, which replaces it.
+func InstallMCP(data []byte, command string, force bool) ([]byte, bool, error) {
+	doc, servers, err := parseMCP(data)
+	if err != nil {
+		return nil, false, err
+	}
+	if raw, ok := servers.get(MCPServerName); ok {
+		if IsOurMCPEntry(raw) {
+			return data, false, nil
+		}
+		if !force {
+			return nil, false, &MCPConflictError{Existing: compactOrRaw(raw)}
+		}
+	}
+	entry, err := marshal(mcpEntry{Command: command, Args: MCPArgs})
+	if err != nil {
+		return nil, false, err
+	}
+	servers.set(MCPServerName, entry)
+	b, err := servers.MarshalJSON()
+	if err != nil {
+		return nil, false, err
+	}
+	doc.set("mcpServers", b)
+	out, err := doc.render()
+	return out, true, err
+}
+
+// UninstallMCP removes mcpServers.cavra if it is ours (IsOurMCPEntry), and
+// mcpServers with it when no server is left.
+func UninstallMCP(data []byte) ([]byte, bool, error) {
+	doc, servers, err := parseMCP(data)
+	if err != nil {
+		return nil, false, err
+	}
+	raw, ok := servers.get(MCPServerName)
+	if !ok || !IsOurMCPEntry(raw) {
+		return data, false, nil
+	}
+	servers.del(MCPServerName)
+	if servers.len() == 0 {
+		doc.del("mcpServers")
+	} else {
+		b, err := servers.MarshalJSON()
+		if err != nil {
+			return nil, false, err
+		}
+		doc.set("mcpServers", b)
+	}
+	out, err := doc.render()
+	return out, true, err
+}
+
+// MCPInstalled reports whether data has CAVRA's MCP server entry, and
+// returns the entry found under mcpServers.cavra (ours or not).
+func MCPInstalled(data []byte) (ours bool, entry json.RawMessage, err error) {
+	_, servers, err := parseMCP(data)
+	if err != nil {
+		return false, nil, err
+	}
+	raw, ok := servers.get(MCPServerName)
+	if !ok {
+		return false, nil, nil
+	}
+	return IsOurMCPEntry(raw), compactOrRaw(raw), nil
+}
+
+// MCPEmpty reports whether data has no servers and no other key left.
+func MCPEmpty(data []byte) bool {
+	doc, servers, err := parseMCP(data)
+	if err != nil || servers.len() > 0 {
+		return false
+	}
+	doc.del("mcpServers")
+	return doc.len() == 0
+}
+
+func parseMCP(data []byte) (doc, servers *jsonObject, err error) {
+	doc, err = parseObject(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("not a JSON object (Claude Code would not load its servers): %w", err)
+	}
+	servers = newObject()
+	if raw, ok := doc.get("mcpServers"); ok {
+		if servers, err = objectValue(raw); err != nil {
+			return nil, nil, fmt.Errorf("mcpServers %v", err)
+		}
+	}
+	return doc, servers, nil
+}
+
+func compactOrRaw(raw json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return raw
+	}
+	return b.Bytes()
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/adapters/claudecode"
+)
+
+// agentInit describes `cavra init <agent>` for the agents besides Claude
+// Code: where the file is, and what a person must still do in the agent.
+type agentInit struct {
+	name     string // the agent's name for people
+	userFile string // for --help
+	notes    []string
+}
+
+var agentInits = map[claudecode.Agent]agentInit{
+	claudecode.Codex: {
+		name: "Codex CLI", userFile: "$CODEX_HOME/hooks.json (~/.codex/hooks.json)",
+		notes: []string{
+			"Codex runs a new or changed hook only after you review and trust it: open /hooks in Codex.",
+			"Project hooks (.codex/hooks.json) load only when Codex trusts the project.",
+			"Codex before 0.124 needs [features] codex_hooks = true in config.toml (cavra does not edit config.toml).",
+			"Codex has no onFailure: a hook that crashes or times out lets the call run.",
+		},
+	},
+	claudecode.Cursor: {
+		name: "Cursor", userFile: "~/.cursor/hooks.json",
+		notes: []string{
+			"Cursor reloads hooks.json on change; check the Hooks tab in Cursor's settings (or its Hooks output channel) for errors.",
+		},
+	},
+	claudecode.GeminiCLI: {
+		name: "Gemini CLI", userFile: "~/.gemini/settings.json",
+		notes: []string{
+			"Gemini CLI runs hooks only while its hooks system is enabled: /hooks panel shows the status (and the hook named cavra).",
+		},
+	},
+}
+
+// agentBase is where agent's file lives: the project directory, or with
+// --user the home directory (Codex: CODEX_HOME, else ~/.codex).
+func agentBase(agent claudecode.Agent, f *initFlags) (string, error) {
+	if !f.user {
+		return f.dir, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	if agent == claudecode.Codex {
+		if ch := os.Getenv("CODEX_HOME"); ch != "" {
+			return ch, nil
+		}
+		return filepath.Join(home, ".codex"), nil
+	}
+	return home, nil
+}
+
+func newInitAgentCmd(agent claudecode.Agent) *cobra.Command {
+	var f initFlags
+	info := agentInits[agent]
+	events := claudecode.HookEvents(agent)
+	project := claudecode.HookConfigPath(agent, ".", false)
+	c := &cobra.Command{
+		Use:   string(agent),
+		Short: fmt.Sprintf("Install CAVRA's hooks into %s (%s)", info.name, strings.TrimPrefix(project, "./")),
+		Long: fmt.Sprintf(`Merge into %s (or %s with --user) hooks for %s
+running "cavra hook %s". Every other key and hook is kept; running it twice
+changes nothing; --dry-run prints the diff instead of writing; --uninstall
+removes exactly what it added. A project install also creates
+.cavra/config.yaml naming the packs (when there is none). A file cavra cannot
+merge into (not the JSON the agent documents, or with comments) is left
+alone, and the snippet to paste is printed. See docs/agents.md.`,
+			strings.TrimPrefix(project, "./"), info.userFile, strings.Join(events, ", "), agent),
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			base, err := agentBase(agent, &f)
+			if err != nil {
+				return err
+			}
+			run, err := newInitRun(c, &f)
+			if err != nil {
+				return err
+			}
+			ch, err := hooksChange(agent, claudecode.HookConfigPath(agent, base, f.user), &f)
+			if err != nil {
+				return err
+			}
+			if err := run.apply([]fileChange{ch}); err != nil {
+				return err
+			}
+			if !f.uninstall && !f.dryRun {
+				for _, n := range info.notes {
+					fmt.Fprintln(run.w, "note: "+n)
+				}
+			}
+			return run.projectConfig()
+		},
+	}
+	f.register(c, agent, info.userFile)
+	return c
+}
+
+func newDoctorAgentCmd(agent claudecode.Agent) *cobra.Command {
+	var dir string
+	var user bool
+	info := agentInits[agent]
+	c := &cobra.Command{
+		Use:   string(agent),
+		Short: fmt.Sprintf("Report whether %s runs CAVRA's hooks", info.name),
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			rep := &doctorReport{w: c.OutOrStdout()}
+			base, err := agentBase(agent, &initFlags{dir: dir, user: user})
+			if err != nil {
+				return err
+			}
+			path := claudecode.HookConfigPath(agent, base, user)
+			data, err := claudecode.ReadSettings(path)
+			if err != nil {
+				return err
+			}
+			installed, perr := claudecode.HooksInstalled(agent, data)
+			rep.check(perr == nil, "%s parses as a JSON object%s", path, errText(perr))
+			rep.check(installed, "hooks for %s run cavra hook %s", strings.Join(claudecode.HookEvents(agent), ", "), agent)
+			rep.hookBinaries(claudecode.AgentHookCommands(agent, data))
+			g, err := cavra.Open(c.Context(), cavra.Options{Dir: dir})
+			if err != nil {
+				rep.check(false, "CAVRA opens its policy and state: %v", err)
+			} else {
+				g.Close()
+				rep.check(true, "CAVRA opens its policy and state")
+			}
+			if rep.problems > 0 {
+				return &exitError{code: exitFailure, err: fmt.Errorf("%d problem(s); run: cavra init %s", rep.problems, agent)}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&dir, "dir", ".", "project directory")
+	c.Flags().BoolVar(&user, "user", false, "check the user's file instead of the project's")
+	return c
+}
