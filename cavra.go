@@ -126,6 +126,13 @@ type Options struct {
 	// signs a checkpoint (defaults: 1000 records, one minute; and on Close).
 	CheckpointEvery    int
 	CheckpointInterval time.Duration
+	// ShortLived says the Guard serves a process that decides an action or
+	// two and exits (a coding-agent hook): Close then signs an evidence
+	// checkpoint only when one is due (CheckpointEvery records or
+	// CheckpointInterval since the last one) rather than every time. The
+	// records in between stay hash-chained and are signed by the next due
+	// checkpoint, from whichever process writes it.
+	ShortLived bool
 	// RegistryFile is a registry document (the original CAVRA format) used
 	// instead of the state database's registry, without importing it.
 	RegistryFile string
@@ -224,6 +231,7 @@ func (g *Guard) openEvidence() error {
 			Mode:               g.opts.Evidence,
 			CheckpointEvery:    g.opts.CheckpointEvery,
 			CheckpointInterval: g.opts.CheckpointInterval,
+			LazyClose:          g.opts.ShortLived,
 		})
 	})
 	if err != nil {
@@ -503,9 +511,12 @@ func (g *Guard) Close() error {
 		return nil
 	}
 	g.closeWebhooks()
-	_, cerr := g.log.Checkpoint(context.Background())
-	if errors.Is(cerr, evidence.ErrClosed) {
-		cerr = nil
+	var cerr error
+	if !g.opts.ShortLived { // a short-lived Guard's log signs when a checkpoint is due
+		_, cerr = g.log.Checkpoint(context.Background())
+		if errors.Is(cerr, evidence.ErrClosed) {
+			cerr = nil
+		}
 	}
 	return errors.Join(cerr, g.st.Close())
 }

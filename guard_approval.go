@@ -41,12 +41,18 @@ func (g *Guard) openApprovals() error {
 	if opts.LocalKeys == nil {
 		// The state directory's own key: created on first use, so that a
 		// developer without an identity provider can approve with --local.
-		priv, err := g.LocalApprovalKey()
+		// Its public half is read when it is there: deriving it from the
+		// private key costs a hook process more than its decision.
+		dir := filepath.Join(g.home, localKeyDir)
+		set, err := keys.ReadPublic(filepath.Join(dir, LocalApprovalKeyID+".public.jwk"))
 		if err != nil {
-			return fmt.Errorf("cavra: local approval key: %w", err)
+			priv, perr := g.LocalApprovalKey()
+			if perr != nil {
+				return fmt.Errorf("cavra: local approval key: %w", perr)
+			}
+			set = &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{priv.Public()}}
 		}
-		pub := priv.Public()
-		opts.LocalKeys = &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{pub}}
+		opts.LocalKeys = set
 	}
 	v, err := g.st.Shared("approval", func(db *bolt.DB) (io.Closer, error) { return approval.Open(db, opts) })
 	if err != nil {

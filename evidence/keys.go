@@ -68,6 +68,33 @@ func (r *KeyRing) Signer() (jose.JSONWebKey, error) {
 	return k, nil
 }
 
+// Ensure makes sure the ring has a current key, creating an Ed25519 key on
+// first use, without reading it: deriving an Ed25519 key's public half costs
+// a process more than a decision does, and a process that records one
+// decision may never sign.
+func (r *KeyRing) Ensure() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur != nil {
+		return nil
+	}
+	kid, err := r.currentKID()
+	if errors.Is(err, ErrNoKey) {
+		k, err := r.create(jose.EdDSA, "")
+		if err == nil {
+			r.cur = &k
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, kid+".private.jwk")); err != nil {
+		return fmt.Errorf("evidence: current signing key: %w", err)
+	}
+	return nil
+}
+
 // Generate creates the ring's first key. alg is jose.EdDSA ("" too) or
 // jose.ES256; kid "" means the key's thumbprint. It refuses if the ring
 // already has a current key (use Rotate).

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -91,6 +92,14 @@ type Options struct {
 	// CheckpointInterval writes a checkpoint this long after the last one
 	// when records were added since. Default one minute; negative disables.
 	CheckpointInterval time.Duration
+	// LazyClose makes Close sign a checkpoint only when one is due
+	// (CheckpointEvery records, or CheckpointInterval since the last stored
+	// checkpoint) instead of whenever records were added, and writes index
+	// entries with their records. For a process that records a decision or
+	// two and exits, such as a coding-agent hook: it saves a second fsync
+	// and a signature per process. Records after the
+	// last checkpoint stay hash-chained; the next due checkpoint signs them.
+	LazyClose bool
 	// ReadOnly opens an existing log for reading and verifying only.
 	ReadOnly bool
 	// Now is the clock; nil is time.Now.
@@ -173,7 +182,7 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 	if opts.Keys == nil {
 		return nil, errors.New("evidence: Options.Keys is required to sign checkpoints")
 	}
-	if _, err := opts.Keys.Signer(); err != nil {
+	if err := opts.Keys.Ensure(); err != nil {
 		return nil, err
 	}
 	// An existing, fully indexed log opens with a read transaction: a
@@ -203,7 +212,9 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 		return nil, fmt.Errorf("evidence: open log: %w", err)
 	}
 	l.next = l.size + 1
-	l.lastAt = opts.Now()
+	if !opts.LazyClose {
+		l.lastAt = opts.Now() // the interval runs from opening; LazyClose's from the last checkpoint
+	}
 	l.ch = make(chan *op, opts.QueueSize)
 	l.done = make(chan struct{})
 	go l.loop()
@@ -257,8 +268,12 @@ func (l *Log) loadMeta(tx *bolt.Tx) error {
 		return fmt.Errorf("evidence: log head hash is missing or damaged")
 	}
 	if c := tx.Bucket(bktCheckpoints); c != nil {
-		if k, _ := c.Cursor().Last(); k != nil {
+		if k, v := c.Cursor().Last(); k != nil {
 			l.lastCP = getBE64(k)
+			var sc SignedCheckpoint
+			if json.Unmarshal(v, &sc) == nil {
+				l.lastAt = sc.Checkpoint.Time
+			}
 		}
 	}
 	l.indexed = getBE64(m.Get(metaIndexed))
@@ -430,7 +445,7 @@ func (l *Log) loop() {
 			}
 		case o, ok := <-l.ch:
 			if !ok {
-				l.commit([]*op{{checkpoint: true}})
+				l.closeCheckpoint()
 				return
 			}
 			batch = append(batch[:0], o)
@@ -440,7 +455,7 @@ func (l *Log) loop() {
 				case o, ok := <-l.ch:
 					if !ok {
 						l.commit(batch)
-						l.commit([]*op{{checkpoint: true}})
+						l.closeCheckpoint()
 						return
 					}
 					batch = append(batch, o)
@@ -455,6 +470,19 @@ func (l *Log) loop() {
 			}
 		}
 	}
+}
+
+// closeCheckpoint signs the log's head as it closes: always, or with
+// LazyClose only when a checkpoint is due.
+func (l *Log) closeCheckpoint() {
+	if l.opts.LazyClose && l.size-l.lastCP < int64(l.opts.CheckpointEvery) &&
+		(l.opts.CheckpointInterval < 0 || l.opts.Now().Sub(l.lastAt) < l.opts.CheckpointInterval) {
+		if len(l.pending) > 0 {
+			l.commit([]*op{{index: true}})
+		}
+		return
+	}
+	l.commit([]*op{{checkpoint: true}})
 }
 
 // commit writes a batch in one transaction (one fsync for all of it) and
@@ -493,7 +521,9 @@ func (l *Log) commit(batch []*op) {
 			if err := w.setHead(size, head); err != nil {
 				return err
 			}
-			if len(pending) > 0 && (index || size-indexed >= indexEvery) {
+			// A short-lived writer (LazyClose) indexes with the records: one
+			// larger commit costs less than a second one at close.
+			if len(pending) > 0 && (index || l.opts.LazyClose || size-indexed >= indexEvery) {
 				idx := tx.Bucket(bktIndex)
 				for _, k := range pending {
 					if err := idx.Put(k.full(k.seq), nil); err != nil {

@@ -187,3 +187,48 @@ func TestIntervalCheckpoint(t *testing.T) {
 	}
 	t.Fatal("no checkpoint written by the timer")
 }
+
+// TestLazyClose checks that a log opened for a decision or two signs a
+// checkpoint on Close only when one is due, and that the records in between
+// still verify and are signed by the next due checkpoint.
+func TestLazyClose(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	cycle := func(n int) *evidence.Report {
+		l := openLog(t, dir, evidence.Options{LazyClose: true, Now: clock})
+		appendN(t, l.Log, n)
+		l.close()
+		r := openLog(t, dir, evidence.Options{ReadOnly: true})
+		defer r.close()
+		rep, err := r.Verify(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	// No checkpoint yet: the first close signs.
+	if rep := cycle(1); rep.Checkpoints != 1 || rep.Unsigned != 0 {
+		t.Fatalf("first close: %d checkpoints, %d unsigned; want 1, 0", rep.Checkpoints, rep.Unsigned)
+	}
+	// Within the interval: the records wait, chained but unsigned.
+	now = now.Add(10 * time.Second)
+	if rep := cycle(2); rep.Checkpoints != 1 || rep.Unsigned != 2 || rep.Size != 3 {
+		t.Fatalf("close within the interval: %+v; want 1 checkpoint, 2 unsigned of 3", rep)
+	}
+	// A minute after the last checkpoint, a close signs everything.
+	now = now.Add(time.Minute)
+	if rep := cycle(1); rep.Checkpoints != 2 || rep.Unsigned != 0 || rep.Size != 4 {
+		t.Fatalf("close after the interval: %+v; want 2 checkpoints, none unsigned of 4", rep)
+	}
+	// Without LazyClose every close signs.
+	l := openLog(t, dir, evidence.Options{Now: clock})
+	appendN(t, l.Log, 1)
+	l.close()
+	r := openLog(t, dir, evidence.Options{ReadOnly: true})
+	rep, err := r.Verify(context.Background(), nil)
+	if err != nil || rep.Checkpoints != 3 || rep.Unsigned != 0 {
+		t.Fatalf("eager close: %+v, %v; want 3 checkpoints, none unsigned", rep, err)
+	}
+}

@@ -45,6 +45,7 @@ func (f *policyFlags) open(c *cobra.Command) (*cavra.Guard, error) {
 	return cavra.Open(c.Context(), cavra.Options{
 		Packs: f.packs, PolicyDirs: f.dirs, Home: f.home, Mode: mode,
 		BreakGlassActor: f.bgActor, BreakGlassReason: f.bgWhy, RegistryFile: f.reg,
+		ShortLived: true, // one decision per process: checkpoints only when due
 	})
 }
 
