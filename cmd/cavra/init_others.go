@@ -24,8 +24,8 @@ var agentInits = map[claudecode.Agent]agentInit{
 	claudecode.Codex: {
 		name: "Codex CLI", userFile: "$CODEX_HOME/hooks.json (~/.codex/hooks.json)",
 		notes: []string{
-			"Codex runs a new or changed hook only after you review and trust it: open /hooks in Codex.",
-			"Project hooks (.codex/hooks.json) load only when Codex trusts the project.",
+			"Codex skips a new or changed hook, silently, until you trust it: open /hooks in Codex and trust both cavra hooks (codex exec has --dangerously-bypass-hook-trust for one run).",
+			"Project hooks (.codex/hooks.json) load only in a project Codex trusts.",
 			"Codex before 0.124 needs [features] codex_hooks = true in config.toml (cavra does not edit config.toml).",
 			"Codex has no onFailure: a hook that crashes or times out lets the call run.",
 		},
