@@ -84,6 +84,7 @@ func newRoot() *cobra.Command {
 	})
 	root.AddCommand(newEvaluateCmd(), newPolicyCmd(), newEvidenceCmd(), newKeysCmd(), newVersionCmd())
 	root.AddCommand(newRegistryCmd(), newHookCmd(), newInitCmd(), newDoctorCmd(), newApprovalCmd())
+	root.AddCommand(newMCPCmd())
 	return root
 }
 
