@@ -133,6 +133,11 @@ type Options struct {
 	// records in between stay hash-chained and are signed by the next due
 	// checkpoint, from whichever process writes it.
 	ShortLived bool
+	// Expect names actions the caller is about to decide (a hook knows its
+	// one action before it opens the Guard). Open prepares the policy's
+	// rules for them while it waits for the state directory, so less of the
+	// work happens while other processes wait for it.
+	Expect []Action
 	// RegistryFile is a registry document (the original CAVRA format) used
 	// instead of the state database's registry, without importing it.
 	RegistryFile string
@@ -194,10 +199,28 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 		}
 	}
 	g := &Guard{opts: opts, home: home, config: cfg}
-	// Compile first: the state directory's lock is held only while needed.
-	set, mode, cache, err := g.compile(ctx)
-	if err != nil {
-		return nil, err
+	// A cached policy snapshot loads while the state database opens; a
+	// policy to compile is compiled first, so that the state directory's
+	// lock is not held for it.
+	packs, dirs := g.policySources()
+	key := policyCacheKey(packs, dirs)
+	compiled := make(chan compileResult, 1)
+	if g.policyCached(key) {
+		go func() {
+			r := g.compileResult(ctx, packs, dirs, key)
+			if r.err == nil {
+				for _, a := range opts.Expect {
+					r.set.Evaluate(ctx, a, policy.EvalOptions{Mode: r.mode, Dir: opts.Dir}) // builds the rules a needs
+				}
+			}
+			compiled <- r
+		}()
+	} else {
+		r := g.compileResult(ctx, packs, dirs, key)
+		if r.err != nil {
+			return nil, r.err
+		}
+		compiled <- r
 	}
 	if err := g.openEvidence(); err != nil {
 		return nil, err
@@ -210,7 +233,12 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 		g.st.Close()
 		return nil, err
 	}
-	if err := g.install(ctx, set, mode, cache); err != nil {
+	r := <-compiled
+	err = r.err
+	if err == nil {
+		err = g.install(ctx, r.set, r.mode, r.cache)
+	}
+	if err != nil {
 		g.closeWebhooks()
 		g.st.Close()
 		return nil, err
@@ -289,7 +317,8 @@ type policyChange struct {
 // Reload recompiles the policy from the same sources and swaps it in. On
 // error the previous policy stays active.
 func (g *Guard) Reload(ctx context.Context) error {
-	set, mode, cache, err := g.compile(ctx)
+	packs, dirs := g.policySources()
+	set, mode, cache, err := g.compile(ctx, packs, dirs, policyCacheKey(packs, dirs))
 	if err != nil {
 		return err
 	}
@@ -300,16 +329,43 @@ func (g *Guard) Reload(ctx context.Context) error {
 // touches no state, so Open runs it before taking the state directory's lock.
 // The returned cache function, when not nil, stores the compiled policy's
 // snapshot; install calls it once the state directory exists.
-func (g *Guard) compile(ctx context.Context) (*policy.Set, Mode, func(), error) {
-	if err := ctx.Err(); err != nil {
-		return nil, "", nil, err
-	}
-	packs := g.opts.Packs
+type compileResult struct {
+	set   *policy.Set
+	mode  Mode
+	cache func()
+	err   error
+}
+
+func (g *Guard) compileResult(ctx context.Context, packs, dirs []string, key string) compileResult {
+	set, mode, cache, err := g.compile(ctx, packs, dirs, key)
+	return compileResult{set, mode, cache, err}
+}
+
+// policySources returns the packs and policy directories the Guard uses.
+func (g *Guard) policySources() (packs, dirs []string) {
+	packs = g.opts.Packs
 	if len(packs) == 0 {
 		packs = g.config.Packs
 	}
-	dirs := policyDirs(append(append([]string(nil), g.config.PolicyDirs...), g.opts.PolicyDirs...))
-	key := policyCacheKey(packs, dirs)
+	return packs, policyDirs(append(append([]string(nil), g.config.PolicyDirs...), g.opts.PolicyDirs...))
+}
+
+// policyCached reports whether the state directory's cache holds a
+// compiled snapshot under key.
+func (g *Guard) policyCached(key string) bool {
+	if key == "" {
+		return false
+	}
+	_, err := os.Stat(g.policyCachePath(key))
+	return err == nil
+}
+
+// compile loads the policy from the cache under key (see policyCacheKey),
+// else compiles it and returns a func that caches it.
+func (g *Guard) compile(ctx context.Context, packs, dirs []string, key string) (*policy.Set, Mode, func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, "", nil, err
+	}
 	set := g.loadCachedPolicy(key)
 	var cache func()
 	if set == nil {

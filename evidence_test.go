@@ -263,3 +263,64 @@ func TestSharedLogRefusesAnotherMode(t *testing.T) {
 		t.Fatalf("async guard on a durable log: %v", err)
 	}
 }
+
+// TestShortLivedGuards is what a run of hook processes does: each opens a
+// short-lived Guard expecting its one action, decides it and closes. The
+// decisions are those of a long-lived Guard; the first close signs (no
+// checkpoint yet), later ones within the interval leave their records
+// chained and unsigned, and a close once a checkpoint is due signs them all.
+func TestShortLivedGuards(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	ref := open(t, cavra.Options{Home: t.TempDir()})
+	actions := []cavra.Action{
+		{Type: cavra.ExecuteCommand, Target: "cd web && npm ci && npm test"},
+		{Type: cavra.ExecuteCommand, Target: "rm -rf ~"},
+		{Type: cavra.ReadFile, Target: ".env"},
+	}
+	run := func(a cavra.Action, every int) {
+		t.Helper()
+		g, err := cavra.Open(context.Background(), cavra.Options{Home: home, Dir: "/project", ShortLived: true,
+			Expect: []cavra.Action{a}, CheckpointEvery: every})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := g.Evaluate(context.Background(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := ref.Evaluate(context.Background(), a)
+		if got.Decision != want.Decision || got.RuleID != want.RuleID {
+			t.Errorf("%q: short-lived guard decides %s %s, long-lived %s %s", a.Target, got.Decision, got.RuleID, want.Decision, want.RuleID)
+		}
+		if err := g.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verify := func() *evidence.Report {
+		t.Helper()
+		g, err := cavra.Open(context.Background(), cavra.Options{Home: home, Dir: "/project", ShortLived: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer g.Close()
+		rep, err := g.Evidence().Verify(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	run(actions[0], 0) // policy change + decision, first checkpoint
+	if rep := verify(); rep.Checkpoints != 1 || rep.Unsigned != 0 {
+		t.Fatalf("after the first short-lived guard: %+v", rep)
+	}
+	run(actions[1], 0)
+	run(actions[2], 0)
+	if rep := verify(); rep.Checkpoints != 1 || rep.Unsigned != 2 {
+		t.Fatalf("within the interval: %+v, want 2 records chained but unsigned", rep)
+	}
+	run(actions[2], 3) // due by count
+	if rep := verify(); rep.Checkpoints != 2 || rep.Unsigned != 0 {
+		t.Fatalf("once due: %+v, want everything signed", rep)
+	}
+}

@@ -101,6 +101,9 @@ func nextSection(b []byte) (sec, rest []byte, err error) {
 // built when an action of its type first needs it. The snapshot must come
 // from a trusted place (the state directory): it is the policy.
 func LoadSnapshot(data []byte) (*Set, error) {
+	// Rules need the CEL environment when they first run; build it on
+	// another core meanwhile.
+	go celEnv()
 	format, rest, ok := bytes.Cut(data, []byte{'\n'})
 	if !ok || string(format) != SnapshotFormat {
 		return nil, fmt.Errorf("policy: snapshot: not a %s", SnapshotFormat)

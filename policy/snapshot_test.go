@@ -97,3 +97,58 @@ func TestSnapshotConcurrentFirstUse(t *testing.T) {
 		<-done
 	}
 }
+
+// TestSnapshotGates checks that a snapshot carries every rule's fact gate,
+// and that a snapshot-loaded Set decodes only the rules whose gate lets an
+// action through: what makes a hook process's first decision cheap.
+func TestSnapshotGates(t *testing.T) {
+	t.Parallel()
+	lib, err := DefaultLibrary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := lib.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := set.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadSnapshot(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gated := 0
+	for i, r := range set.rules {
+		if !reflect.DeepEqual(r.gateSpec, back.rules[i].gateSpec) {
+			t.Errorf("rule %s: gate %+v after the snapshot, %+v before", r.ID, back.rules[i].gateSpec, r.gateSpec)
+		}
+		if r.gateSpec != nil {
+			gated++
+		}
+	}
+	if gated == 0 {
+		t.Fatal("no rule of the baseline has a fact gate")
+	}
+	back.Evaluate(context.Background(), decision.Action{Type: decision.ExecuteCommand, Target: "ls -la"}, EvalOptions{Dir: "/project"})
+	undecoded := 0
+	for _, r := range back.rules {
+		if r.appliesTo(decision.ExecuteCommand) && r.ast == nil {
+			undecoded++
+		}
+		if r.gate != nil && r.ast != nil && !r.gate(&Facts{Commands: []CommandFacts{{Name: "ls", Args: []string{"-la"}, Text: "ls -la"}}}) {
+			t.Errorf("rule %s was decoded although its gate rules out `ls -la`", r.ID)
+		}
+	}
+	if undecoded == 0 {
+		t.Error("deciding `ls -la` decoded every command rule")
+	}
+	// A gate naming an op this version does not know leaves the rule
+	// unscreened rather than skipped.
+	var cr compiledRule
+	cr.setGate(&gateSpec{Op: "from-the-future"})
+	if cr.gate != nil || cr.gateSpec != nil {
+		t.Error("an unknown gate op screened the rule")
+	}
+}

@@ -34,7 +34,9 @@ func (f *policyFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.reg, "registry", "", "use this registry file (original CAVRA format) instead of the state directory's registry")
 }
 
-func (f *policyFlags) open(c *cobra.Command) (*cavra.Guard, error) {
+// open opens the Guard for a command that decides once and exits; expect
+// names the actions it is about to decide (see cavra.Options.Expect).
+func (f *policyFlags) open(c *cobra.Command, expect ...cavra.Action) (*cavra.Guard, error) {
 	mode, err := decision.ParseMode(f.mode)
 	if err != nil {
 		return nil, usageErr("--mode: %v", err)
@@ -46,6 +48,7 @@ func (f *policyFlags) open(c *cobra.Command) (*cavra.Guard, error) {
 		Packs: f.packs, PolicyDirs: f.dirs, Home: f.home, Mode: mode,
 		BreakGlassActor: f.bgActor, BreakGlassReason: f.bgWhy, RegistryFile: f.reg,
 		ShortLived: true, // one decision per process: checkpoints only when due
+		Expect:     expect,
 	})
 }
 
@@ -135,7 +138,7 @@ Exit status: 0 allow, 3 require_approval, 4 block, 2 usage error, 1 failure.`,
 			if err != nil {
 				return err
 			}
-			g, err := pf.open(c)
+			g, err := pf.open(c, a)
 			if err != nil {
 				return err
 			}

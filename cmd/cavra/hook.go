@@ -65,7 +65,11 @@ func hookOther(c *cobra.Command, pf *policyFlags, agent claudecode.Agent) (res c
 	if err != nil {
 		return claudecode.FailOther(err.Error())
 	}
-	g, err := pf.open(c)
+	var expect []cavra.Action
+	if p.Before {
+		expect = append(expect, p.Action(claudecode.EnvFromOS()))
+	}
+	g, err := pf.open(c, expect...)
 	if err != nil {
 		return claudecode.FailOther(err.Error())
 	}
@@ -114,7 +118,11 @@ func hookClaudeCode(c *cobra.Command, pf *policyFlags, env claudecode.Env) (res 
 	if err != nil {
 		return claudecode.Fail(err.Error())
 	}
-	g, err := pf.open(c)
+	var expect []cavra.Action
+	if p.HookEventName != claudecode.PostToolUse {
+		expect = append(expect, p.Action(env))
+	}
+	g, err := pf.open(c, expect...)
 	if err != nil {
 		return claudecode.Fail(err.Error())
 	}
