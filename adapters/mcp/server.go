@@ -77,22 +77,34 @@ type server struct {
 // state directory but opens nothing: the policy is compiled on the first
 // call, and the state database is opened only during a call that reads it.
 func NewServer(opts *Options) (*sdk.Server, error) {
+	s, o, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	srv := sdk.NewServer(&sdk.Implementation{Name: Name, Title: "CAVRA", Version: o.Version},
+		&sdk.ServerOptions{Instructions: instructions, Logger: o.Logger})
+	s.register(srv)
+	return srv, nil
+}
+
+// newServer checks opts and fills in the defaults.
+func newServer(opts *Options) (*server, Options, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
 	if o.Mode != "" {
 		if _, err := decision.ParseMode(string(o.Mode)); err != nil {
-			return nil, fmt.Errorf("mcp: %w", err)
+			return nil, o, fmt.Errorf("mcp: %w", err)
 		}
 	}
 	home, err := cavra.StateDir(o.Home)
 	if err != nil {
-		return nil, fmt.Errorf("mcp: %w", err)
+		return nil, o, fmt.Errorf("mcp: %w", err)
 	}
 	if o.Dir == "" {
 		if o.Dir, err = os.Getwd(); err != nil {
-			return nil, fmt.Errorf("mcp: working directory: %w", err)
+			return nil, o, fmt.Errorf("mcp: working directory: %w", err)
 		}
 	}
 	if o.StoreTimeout <= 0 {
@@ -104,14 +116,10 @@ func NewServer(opts *Options) (*sdk.Server, error) {
 	if o.Version == "" {
 		o.Version = moduleVersion()
 	}
-	s := &server{
+	return &server{
 		home: home, dir: o.Dir, storeTimeout: o.StoreTimeout, verifyTimeout: o.VerifyTimeout,
 		policy: newPolicyCache(home, o.Packs, o.PolicyDirs, o.Mode),
-	}
-	srv := sdk.NewServer(&sdk.Implementation{Name: Name, Title: "CAVRA", Version: o.Version},
-		&sdk.ServerOptions{Instructions: instructions, Logger: o.Logger})
-	s.register(srv)
-	return srv, nil
+	}, o, nil
 }
 
 // ToolNames lists the server's tools in the order they are registered.

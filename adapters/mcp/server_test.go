@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -372,6 +373,11 @@ func TestEvidenceVerify(t *testing.T) {
 	if !rep.OK || rep.Size < 2 || rep.Checked != rep.Size || rep.LogID == "" {
 		t.Errorf("report: %+v", rep)
 	}
+	// A verification that would hold the database too long stops.
+	slow := connect(t, &Options{Home: h, VerifyTimeout: time.Nanosecond})
+	if res := call(t, slow, "evidence_verify", nil, nil); !res.IsError || !strings.Contains(text(res), "did not finish") {
+		t.Errorf("bounded verify: %s", text(res))
+	}
 }
 
 // The helper process holds the state directory (a Guard open in another
@@ -456,5 +462,42 @@ func TestStateLock(t *testing.T) {
 	var v Verdict
 	if res := call(t, cs, "check_file_read", map[string]any{"path": ".env"}, &v); res.IsError || v.Decision != "block" {
 		t.Errorf("check while held: %s", text(res))
+	}
+}
+
+// TestConcurrentCalls: an agent may send calls in parallel; checks share
+// one compiled policy and lookups share the read-only database.
+func TestConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	h := home(t)
+	id := pendingApproval(t, h)
+	cs := connect(t, &Options{Home: h})
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for i := range 16 {
+		wg.Go(func() {
+			var res *sdk.CallToolResult
+			var err error
+			switch i % 4 {
+			case 0:
+				res, err = cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "check_command", Arguments: map[string]any{"command": "rm -rf /"}})
+			case 1:
+				res, err = cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "approval_status", Arguments: map[string]any{"approval_id": id}})
+			case 2:
+				res, err = cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "list_pending_approvals", Arguments: map[string]any{}})
+			case 3:
+				res, err = cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "explain_decision", Arguments: map[string]any{"type": "read_file", "target": "id_rsa"}})
+			}
+			if err != nil {
+				errs <- err.Error()
+			} else if res.IsError {
+				errs <- text(res)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
