@@ -36,15 +36,19 @@ func (e *MCPConflictError) Error() string {
 }
 
 // IsOurMCPEntry reports whether an mcpServers entry is one InstallMCP wrote:
-// a command whose program is named cavra, with the arguments "mcp serve".
-// The path may differ (the binary moved, or was written as "cavra").
-func IsOurMCPEntry(raw json.RawMessage) bool {
+// the arguments "mcp serve" and a command that is self (the binary
+// installing, whatever its name) or a program named cavra at any path (the
+// binary moved, or was written as "cavra").
+func IsOurMCPEntry(raw json.RawMessage, self string) bool {
 	var e struct {
 		Command string   `json:"command"`
 		Args    []string `json:"args"`
 	}
 	if json.Unmarshal(raw, &e) != nil || !slices.Equal(e.Args, MCPArgs) {
 		return false
+	}
+	if self != "" && e.Command == self {
+		return true
 	}
 	base := filepath.Base(strings.ReplaceAll(e.Command, `\`, "/"))
 	return base == "cavra" || strings.EqualFold(base, "cavra.exe")
@@ -61,7 +65,7 @@ func InstallMCP(data []byte, command string, force bool) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	if raw, ok := servers.get(MCPServerName); ok {
-		if IsOurMCPEntry(raw) {
+		if IsOurMCPEntry(raw, command) {
 			return data, false, nil
 		}
 		if !force {
@@ -84,13 +88,13 @@ func InstallMCP(data []byte, command string, force bool) ([]byte, bool, error) {
 
 // UninstallMCP removes mcpServers.cavra if it is ours (IsOurMCPEntry), and
 // mcpServers with it when no server is left.
-func UninstallMCP(data []byte) ([]byte, bool, error) {
+func UninstallMCP(data []byte, self string) ([]byte, bool, error) {
 	doc, servers, err := parseMCP(data)
 	if err != nil {
 		return nil, false, err
 	}
 	raw, ok := servers.get(MCPServerName)
-	if !ok || !IsOurMCPEntry(raw) {
+	if !ok || !IsOurMCPEntry(raw, self) {
 		return data, false, nil
 	}
 	servers.del(MCPServerName)
@@ -109,7 +113,7 @@ func UninstallMCP(data []byte) ([]byte, bool, error) {
 
 // MCPInstalled reports whether data has CAVRA's MCP server entry, and
 // returns the entry found under mcpServers.cavra (ours or not).
-func MCPInstalled(data []byte) (ours bool, entry json.RawMessage, err error) {
+func MCPInstalled(data []byte, self string) (ours bool, entry json.RawMessage, err error) {
 	_, servers, err := parseMCP(data)
 	if err != nil {
 		return false, nil, err
@@ -118,7 +122,7 @@ func MCPInstalled(data []byte) (ours bool, entry json.RawMessage, err error) {
 	if !ok {
 		return false, nil, nil
 	}
-	return IsOurMCPEntry(raw), compactOrRaw(raw), nil
+	return IsOurMCPEntry(raw, self), compactOrRaw(raw), nil
 }
 
 // MCPEmpty reports whether data has no servers and no other key left.

@@ -66,7 +66,7 @@ func TestMCPJSON(t *testing.T) {
 			if !changed && string(out) != c.in {
 				t.Fatal("unchanged output differs from the input")
 			}
-			_, entry, err := MCPInstalled(out)
+			_, entry, err := MCPInstalled(out, "")
 			if err != nil || compactJSON(entry) != c.wantEntry {
 				t.Fatalf("entry %s, %v\n%s", entry, err, out)
 			}
@@ -79,11 +79,11 @@ func TestMCPJSON(t *testing.T) {
 			if err != nil || changed2 || string(again) != string(out) {
 				t.Fatalf("second install changed the file: %v %v", changed2, err)
 			}
-			back, _, err := UninstallMCP(out)
+			back, _, err := UninstallMCP(out, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ok, _, _ := MCPInstalled(back); ok {
+			if ok, _, _ := MCPInstalled(back, ""); ok {
 				t.Fatalf("entry left after uninstall:\n%s", back)
 			}
 			if !c.force && strings.TrimSpace(c.in) != "" && !strings.Contains(c.in, `"cavra"`) {
@@ -98,7 +98,7 @@ func TestMCPJSON(t *testing.T) {
 func TestUninstallMCPLeavesForeignEntry(t *testing.T) {
 	t.Parallel()
 	in := `{"mcpServers":{"cavra":{"command":"/opt/other/cavra-proxy","args":["serve"]}}}`
-	out, changed, err := UninstallMCP([]byte(in))
+	out, changed, err := UninstallMCP([]byte(in), "")
 	if err != nil || changed || string(out) != in {
 		t.Fatalf("a foreign entry was touched: %v %v %s", changed, err, out)
 	}
@@ -118,9 +118,24 @@ func TestIsOurMCPEntry(t *testing.T) {
 		`{"command":"cavra-dev","args":["mcp","serve"]}`:                  false,
 		`"cavra"`: false,
 	} {
-		if got := IsOurMCPEntry(json.RawMessage(raw)); got != want {
+		if got := IsOurMCPEntry(json.RawMessage(raw), "/opt/bin/cavra-1.2"); got != want {
 			t.Errorf("IsOurMCPEntry(%s) = %v", raw, got)
 		}
+	}
+	// The binary installing is ours whatever its name; another one is not.
+	raw := json.RawMessage(`{"command":"/opt/bin/cavra-1.2","args":["mcp","serve"]}`)
+	if !IsOurMCPEntry(raw, "/opt/bin/cavra-1.2") || IsOurMCPEntry(raw, "/usr/bin/cavra") {
+		t.Error("an entry naming the installing binary by another name is not recognised as ours, or another binary's is")
+	}
+	out, _, err := InstallMCP(nil, "/opt/bin/cavra-1.2", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, changed, err := InstallMCP(out, "/opt/bin/cavra-1.2", false); err != nil || changed || string(again) != string(out) {
+		t.Errorf("a second install by a binary not named cavra: changed %v, %v", changed, err)
+	}
+	if _, removed, err := UninstallMCP(out, "/opt/bin/cavra-1.2"); err != nil || !removed {
+		t.Errorf("uninstall by a binary not named cavra: removed %v, %v", removed, err)
 	}
 }
 
@@ -155,15 +170,15 @@ func FuzzMCPJSON(f *testing.F) {
 		if !changed && string(out) != string(data) {
 			t.Fatal("unchanged output differs from the input")
 		}
-		ours, _, err := MCPInstalled(out)
+		ours, _, err := MCPInstalled(out, "")
 		if err != nil || !ours {
 			t.Fatalf("not installed after install: %v\n%s", err, out)
 		}
-		back, removed, err := UninstallMCP(out)
+		back, removed, err := UninstallMCP(out, "")
 		if err != nil || !removed {
 			t.Fatalf("uninstall: %v %v", removed, err)
 		}
-		if ours, _, _ := MCPInstalled(back); ours {
+		if ours, _, _ := MCPInstalled(back, ""); ours {
 			t.Fatal("entry left after uninstall")
 		}
 		if !json.Valid(back) {

@@ -274,9 +274,9 @@ func mcpChange(run *initRun, f *initFlags, force bool) (*fileChange, error) {
 	}
 	ch := fileChange{path: path, old: old, what: "CAVRA's MCP server", emptyWithout: claudecode.MCPEmpty}
 	if f.uninstall {
-		ch.next, ch.changed, err = claudecode.UninstallMCP(old)
+		ch.next, ch.changed, err = claudecode.UninstallMCP(old, cavraBinary())
 		if err == nil && !ch.changed {
-			if _, entry, _ := claudecode.MCPInstalled(old); entry != nil {
+			if _, entry, _ := claudecode.MCPInstalled(old, cavraBinary()); entry != nil {
 				fmt.Fprintf(run.errw, "warning: %s: mcpServers.%s is not CAVRA's (%s); left as it is\n", path, claudecode.MCPServerName, entry)
 			}
 		}
@@ -522,7 +522,7 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ours, entry, merr := claudecode.MCPInstalled(mcpData)
+			ours, entry, merr := claudecode.MCPInstalled(mcpData, cavraBinary())
 			switch {
 			case merr != nil:
 				rep.note(false, "%s: %v", mcpPath, merr)
