@@ -167,7 +167,29 @@ func (s *server) explainDecision(ctx context.Context, req *sdk.CallToolRequest, 
 	if b, err := json.Marshal(x.Facts); err == nil {
 		_ = json.Unmarshal(b, &facts)
 	}
-	return textResult(v.line()+"\n"+v.matchLines(), false), Explanation{Verdict: v, Facts: facts}, nil
+	return textResult(v.line()+"\n"+factLines(x.Facts)+v.matchLines(), false), Explanation{Verdict: v, Facts: facts}, nil
+}
+
+// factLines says in a few lines how the action was understood.
+func factLines(f policy.Facts) string {
+	var b strings.Builder
+	list := func(label string, items []string) {
+		if len(items) > 0 {
+			fmt.Fprintf(&b, "%s: %s\n", label, strings.Join(items, ", "))
+		}
+	}
+	if len(f.Commands) > 0 {
+		texts := make([]string, len(f.Commands))
+		for i, c := range f.Commands {
+			texts[i] = c.Text
+		}
+		fmt.Fprintf(&b, "commands: %s\n", strings.Join(texts, " | "))
+	}
+	list("reads", f.Reads)
+	list("writes", f.Writes)
+	list("deletes", f.Deletes)
+	list("urls", f.URLs)
+	return b.String()
 }
 
 // check decides about a with the current policy, recording nothing. A

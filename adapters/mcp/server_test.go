@@ -160,6 +160,9 @@ func TestChecks(t *testing.T) {
 		{"check_mcp_tool_call", map[string]any{"server": "unknown-fs", "tool": "read_file"}, "block", ""},
 		{"check_action", map[string]any{"type": "read_file", "target": ".env"}, "block", "filesystem.read.block"},
 		{"check_action", map[string]any{"type": "mcp_tool_call", "target": "github:create_issue"}, "block", ""},
+		{"check_action", map[string]any{"type": "tool_call", "target": "Task", "args": map[string]any{"n": 1, "deep": []any{"x"}},
+			"context": map[string]any{"environment": "dev"}, "agent": "reviewer"}, "allow", ""},
+		{"check_mcp_tool_call", map[string]any{"server": "github", "tool": "create_issue", "capability": "network", "args": map[string]any{"title": "x"}}, "block", ""},
 	}
 	for _, c := range cases {
 		var v Verdict
@@ -201,6 +204,8 @@ func TestInvalidArguments(t *testing.T) {
 		{"check_file_read", map[string]any{"path": ".env", "mode": "x"}, "mode"},
 		{"check_action", map[string]any{"type": "launch_missiles", "target": "x"}, "type"},
 		{"check_action", map[string]any{"type": "read_file"}, "target is required"},
+		{"check_action", map[string]any{"type": "read_file", "target": "x", "context": map[string]any{"cwd": 1}}, "context"},
+		{"check_action", map[string]any{"type": "read_file", "target": "x", "args": "not an object"}, "args"},
 		{"check_action", map[string]any{"type": "mcp_tool_call", "target": "nocolon"}, "server and tool"},
 		{"check_command", map[string]any{"command": strings.Repeat("a", maxText+1)}, "too long"},
 		{"approval_status", map[string]any{"approval_id": ""}, "approval_id is required"},
