@@ -1,7 +1,9 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/approval"
@@ -504,5 +507,39 @@ func TestConcurrentCalls(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestEvidenceVerifyTampered: a changed record is reported with its
+// sequence number, as a failure.
+func TestEvidenceVerifyTampered(t *testing.T) {
+	t.Parallel()
+	h := home(t)
+	pendingApproval(t, h)
+	db, err := bolt.Open(filepath.Join(h, "cavra.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("evidence.records")) // evidence's layout: be64(seq) -> record JSON
+		if b == nil {
+			return errors.New("no records bucket")
+		}
+		key := binary.BigEndian.AppendUint64(nil, 2)
+		v := b.Get(key)
+		if v == nil {
+			return errors.New("no record 2")
+		}
+		return b.Put(key, bytes.Replace(v, []byte("iam/admin.tf"), []byte("iam/other.tf"), 1))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := connect(t, &Options{Home: h})
+	var rep EvidenceReport
+	res := call(t, cs, "evidence_verify", nil, &rep)
+	if !res.IsError || rep.OK || rep.FirstBadSeq != 2 || !strings.HasPrefix(text(res), "NOT VERIFIED") {
+		t.Errorf("tampered log: isError=%v %+v\n%s", res.IsError, rep, text(res))
 	}
 }
