@@ -28,7 +28,7 @@
 //
 // No tool changes state. There is no approve, deny, break-glass or registry
 // tool on purpose: an agent must not be able to approve its own actions.
-// People do that with the cavra command line or the HTTP API.
+// People do that with the cavra command line (cavra approval approve).
 //
 // # The state directory's lock
 //
