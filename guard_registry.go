@@ -107,6 +107,12 @@ func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
 		call.Server, call.Tool, _ = strings.Cut(a.Target, ":")
 	}
 	o.ServerFacts = r.ServerFacts(call)
+	if _, known := r.Server(call.Server); !known {
+		if m := ownMCPVerdict(call.Server, call.Tool); m != nil {
+			o.MCPVerdict = m
+			return
+		}
+	}
 	if servers > 0 {
 		m := r.CheckServer(call, g.regPolicy)
 		o.MCPVerdict = &m

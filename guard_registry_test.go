@@ -141,3 +141,36 @@ rules:
 		t.Fatalf("agent facts: %s %s", d.Decision, d.RuleID)
 	}
 }
+
+// TestOwnMCPServer checks that the agent may call CAVRA's own MCP server's
+// read-only tools under a pack that blocks unknown servers, that nothing
+// else of a server so named passes, and that a registry record of it
+// decides as for any server.
+func TestOwnMCPServer(t *testing.T) {
+	t.Parallel()
+	g := open(t, cavra.Options{})
+	ctx := context.Background()
+	call := func(server, tool string) cavra.Decision {
+		d, err := g.Evaluate(ctx, cavra.Action{Type: cavra.MCPToolCall, Target: server + ":" + tool, Server: server, Tool: tool})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tool := range cavra.OwnMCPTools() {
+		if d := call("cavra", tool); d.Decision != cavra.Allow || d.RuleID != "mcp.cavra.self" {
+			t.Errorf("cavra:%s: %s %s, want allow mcp.cavra.self", tool, d.Decision, d.RuleID)
+		}
+	}
+	for _, c := range [][2]string{{"cavra", "approve"}, {"cavra", "write_file"}, {"cavra-evil", "check_command"}, {"github", "check_command"}} {
+		if d := call(c[0], c[1]); d.Decision != cavra.Block {
+			t.Errorf("%s:%s: %s %s, want block", c[0], c[1], d.Decision, d.RuleID)
+		}
+	}
+	if _, err := g.RegistryStore().RegisterServer(registry.Server{ID: "cavra", TrustTier: registry.Blocked}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if d := call("cavra", "check_command"); d.Decision != cavra.Block || d.RuleID != "mcp.registry.blocked" {
+		t.Errorf("a blocked registry record of cavra: %s %s, want block mcp.registry.blocked", d.Decision, d.RuleID)
+	}
+}

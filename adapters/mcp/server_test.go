@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -541,5 +542,17 @@ func TestEvidenceVerifyTampered(t *testing.T) {
 	res := call(t, cs, "evidence_verify", nil, &rep)
 	if !res.IsError || rep.OK || rep.FirstBadSeq != 2 || !strings.HasPrefix(text(res), "NOT VERIFIED") {
 		t.Errorf("tampered log: isError=%v %+v\n%s", res.IsError, rep, text(res))
+	}
+}
+
+// TestToolNamesMatchTheGuard checks that the Guard's list of this server's
+// read-only tools (which the hooks let through) is exactly this server's.
+func TestToolNamesMatchTheGuard(t *testing.T) {
+	t.Parallel()
+	got, want := ToolNames(), cavra.OwnMCPTools()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("server tools %v, cavra.OwnMCPTools %v", got, want)
 	}
 }

@@ -1,0 +1,42 @@
+package cavra
+
+import (
+	"slices"
+
+	"github.com/cavra-dev/cavra/decision"
+)
+
+// OwnMCPServer is the name under which `cavra init` registers CAVRA's own
+// MCP server (`cavra mcp serve`) with a coding agent.
+const OwnMCPServer = "cavra"
+
+// ownMCPTools are the tools of CAVRA's MCP server (adapters/mcp, which
+// checks that the lists agree). Every one of them is a read-only dry run or
+// lookup: none approves, denies or changes anything.
+var ownMCPTools = []string{
+	"check_action", "check_file_read", "check_file_write", "check_command", "check_git_operation",
+	"check_mcp_tool_call", "explain_decision", "approval_status", "list_pending_approvals",
+	"policy_list", "policy_describe", "evidence_verify",
+}
+
+// OwnMCPTools returns the names of the tools of CAVRA's own MCP server.
+func OwnMCPTools() []string { return slices.Clone(ownMCPTools) }
+
+// ownMCPVerdict lets an agent call CAVRA's own MCP server: the hooks that
+// `cavra init` installs would otherwise block it as an unknown server under
+// any pack that blocks unknown servers (the baseline does), and the agent
+// could never ask before it acts. Only the read-only tools are let through,
+// and only while the registry holds no record of a server of that name (a
+// record, say a blocked one, decides as for any server). CEL rules and the
+// registry's agent checks still apply. A server configured under the name
+// "cavra" is trusted for these tools; whoever can change an agent's MCP
+// configuration can as well remove its hooks.
+func ownMCPVerdict(server, tool string) *decision.Match {
+	if server != OwnMCPServer || !slices.Contains(ownMCPTools, tool) {
+		return nil
+	}
+	return &decision.Match{
+		RuleID: "mcp.cavra.self", Decision: decision.Allow, Severity: decision.Low,
+		Reason: "CAVRA's own MCP server: a read-only policy check or lookup.",
+	}
+}
