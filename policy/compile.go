@@ -147,11 +147,16 @@ func compileChain(name string, chain []*Pack) (*Set, error) {
 // compileDoc builds a Set from a compiled document; snap, when given, holds
 // each rule's checked expression, built on first use (see LoadSnapshot).
 func compileDoc(name string, raw []byte, ruleSource map[string]ruleOrigin, snap map[string]snapshotRule) (*Set, error) {
-	var err error
 	var cd compiledDoc
 	if err := json.Unmarshal(raw, &cd); err != nil {
 		return nil, fmt.Errorf("policy: decoding compiled document: %w", err)
 	}
+	return buildSet(name, raw, &cd, ruleSource, snap)
+}
+
+// buildSet builds a Set from a compiled document (raw) and its decoded form.
+func buildSet(name string, raw []byte, cd *compiledDoc, ruleSource map[string]ruleOrigin, snap map[string]snapshotRule) (*Set, error) {
+	var err error
 	sum := sha256.Sum256(raw)
 	s := &Set{name: name, packs: cd.Packs, doc: raw, digest: "sha256:" + hex.EncodeToString(sum[:])}
 	if s.mode, err = packMode(cd.Mode); err != nil {

@@ -15,26 +15,21 @@ import (
 )
 
 // SnapshotFormat names the layout of a compiled policy snapshot.
-const SnapshotFormat = "cavra.policy-snapshot.v3"
+const SnapshotFormat = "cavra.policy-snapshot.v4"
 
 // A snapshot is the format line, then three length-prefixed (uvarint)
-// sections: a JSON header (name and each rule's origin, action types and
-// fact gate), the canonical document byte for byte, and each rule's checked
-// expression in header order. The large parts are raw bytes, not JSON
-// strings: loading one is most of what a hook process pays for its policy.
-type snapshot struct {
-	Name  string         `json:"name"`
-	Rules []snapshotRule `json:"rules"`
-	Doc   []byte         `json:"-"`
-}
-
+// sections: the rules (the Set's name, then each rule's origin, action
+// types, fact gate and checked CEL expression as protobuf), the canonical
+// document byte for byte (it is the policy's digest), and the document again
+// in a binary form that decodes without reflection (snapshot_codec.go).
+// Loading it is most of what a hook process pays for its policy.
 type snapshotRule struct {
-	ID      string    `json:"id"`
-	File    string    `json:"file"`
-	Pack    string    `json:"pack"`
-	Types   []string  `json:"types,omitempty"` // the action types the rule can fire for; none = any
-	Gate    *gateSpec `json:"gate,omitempty"`  // the facts it cannot fire without; none = always run
-	Checked []byte    `json:"-"`               // the rule's checked CEL expression (protobuf)
+	ID      string
+	File    string
+	Pack    string
+	Types   []string  // the action types the rule can fire for; none = any
+	Gate    *gateSpec // the facts it cannot fire without; none = always run
+	Checked []byte    // the rule's checked CEL expression (protobuf)
 }
 
 func (r snapshotRule) actionTypes() []decision.ActionType {
@@ -53,7 +48,11 @@ func (r snapshotRule) actionTypes() []decision.ActionType {
 // type-checking CEL — what a process that opens the policy for one decision
 // (a coding-agent hook) would otherwise pay every time.
 func (s *Set) Snapshot() ([]byte, error) {
-	snap := snapshot{Name: s.name, Doc: s.doc}
+	var cd compiledDoc
+	if err := json.Unmarshal(s.doc, &cd); err != nil {
+		return nil, fmt.Errorf("policy: snapshot: %w", err)
+	}
+	var rules []snapshotRule
 	for _, r := range s.rules {
 		b := r.lazy
 		if b == nil || r.ast != nil {
@@ -69,19 +68,14 @@ func (s *Set) Snapshot() ([]byte, error) {
 		for _, t := range r.types {
 			sr.Types = append(sr.Types, string(t))
 		}
-		snap.Rules = append(snap.Rules, sr)
+		rules = append(rules, sr)
 	}
-	head, err := json.Marshal(snap)
-	if err != nil {
-		return nil, err
-	}
+	var head wbuf
+	head.str(s.name)
 	out := append([]byte(SnapshotFormat), '\n')
-	out = appendSection(out, head)
-	out = appendSection(out, snap.Doc)
-	for _, r := range snap.Rules {
-		out = appendSection(out, r.Checked)
-	}
-	return out, nil
+	out = appendSection(out, append(head, encodeRules(rules)...))
+	out = appendSection(out, s.doc)
+	return appendSection(out, encodeDoc(&cd)), nil
 }
 
 func appendSection(b, sec []byte) []byte {
@@ -108,38 +102,42 @@ func LoadSnapshot(data []byte) (*Set, error) {
 	if !ok || string(format) != SnapshotFormat {
 		return nil, fmt.Errorf("policy: snapshot: not a %s", SnapshotFormat)
 	}
-	head, rest, err := nextSection(rest)
-	if err != nil {
-		return nil, err
-	}
-	var snap snapshot
-	if err := json.Unmarshal(head, &snap); err != nil {
-		return nil, fmt.Errorf("policy: snapshot: %w", err)
-	}
-	if snap.Doc, rest, err = nextSection(rest); err != nil {
-		return nil, err
-	}
-	if len(snap.Doc) == 0 {
-		return nil, errors.New("policy: snapshot: no document")
-	}
-	for i := range snap.Rules {
-		if snap.Rules[i].Checked, rest, err = nextSection(rest); err != nil {
+	var head, doc, bin []byte
+	var err error
+	for _, sec := range []*[]byte{&head, &doc, &bin} {
+		if *sec, rest, err = nextSection(rest); err != nil {
 			return nil, err
 		}
 	}
 	if len(rest) != 0 {
 		return nil, errors.New("policy: snapshot: trailing bytes")
 	}
-	origins := make(map[string]ruleOrigin, len(snap.Rules))
-	rules := make(map[string]snapshotRule, len(snap.Rules))
-	for _, r := range snap.Rules {
+	if len(doc) == 0 {
+		return nil, errors.New("policy: snapshot: no document")
+	}
+	hr := &rbuf{b: head}
+	name := hr.str()
+	if hr.err != nil {
+		return nil, hr.err
+	}
+	snapRules, err := decodeRules(hr.b)
+	if err != nil {
+		return nil, err
+	}
+	cd, err := decodeDoc(bin)
+	if err != nil {
+		return nil, err
+	}
+	origins := make(map[string]ruleOrigin, len(snapRules))
+	rules := make(map[string]snapshotRule, len(snapRules))
+	for _, r := range snapRules {
 		if len(r.Checked) == 0 {
 			return nil, fmt.Errorf("policy: snapshot: rule %s has no compiled expression", r.ID)
 		}
 		origins[r.ID] = ruleOrigin{file: r.File, pack: r.Pack}
 		rules[r.ID] = r
 	}
-	s, err := compileDoc(snap.Name, snap.Doc, origins, rules)
+	s, err := buildSet(name, doc, cd, origins, rules)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -151,4 +152,78 @@ func TestSnapshotGates(t *testing.T) {
 	if cr.gate != nil || cr.gateSpec != nil {
 		t.Error("an unknown gate op screened the rule")
 	}
+}
+
+// TestSnapshotCodec checks that the snapshot's binary form of a compiled
+// document decodes to exactly what its JSON decodes to, for every bundled
+// pack, and that the codec knows every field: a field added to the
+// document's types without the codec fails here.
+func TestSnapshotCodec(t *testing.T) {
+	t.Parallel()
+	for typ, n := range map[reflect.Type]int{
+		reflect.TypeFor[compiledDoc](): 9, reflect.TypeFor[Entry](): 4, reflect.TypeFor[Rule](): 8,
+		reflect.TypeFor[PackInfo](): 3, reflect.TypeFor[Filesystem](): 3, reflect.TypeFor[Commands](): 4,
+		reflect.TypeFor[gateSpec](): 5,
+	} {
+		if typ.NumField() != n {
+			t.Errorf("%s has %d fields, the snapshot codec writes %d: update snapshot_codec.go", typ, typ.NumField(), n)
+		}
+	}
+	lib, err := DefaultLibrary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range lib.IDs() {
+		set, err := lib.Compile(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want compiledDoc
+		if err := json.Unmarshal(set.doc, &want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeDoc(encodeDoc(&want))
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if !reflect.DeepEqual(got, &want) {
+			t.Errorf("%s: the binary document decodes to\n%+v\nthe JSON one to\n%+v", id, got, &want)
+		}
+		b, err := set.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := LoadSnapshot(b)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if back.Digest() != set.Digest() || len(back.rules) != len(set.rules) {
+			t.Errorf("%s: snapshot digest %s with %d rules, compiled %s with %d", id, back.Digest(), len(back.rules), set.Digest(), len(set.rules))
+		}
+	}
+}
+
+// FuzzLoadSnapshot: a damaged snapshot file is refused (and rebuilt by the
+// Guard), never a panic.
+func FuzzLoadSnapshot(f *testing.F) {
+	lib, err := DefaultLibrary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	set, err := lib.Compile()
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, err := set.Snapshot()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add(b[:len(b)/3])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := LoadSnapshot(data)
+		if err == nil && s == nil {
+			t.Fatal("no set and no error")
+		}
+	})
 }
