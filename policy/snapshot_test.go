@@ -11,22 +11,7 @@ import (
 
 func TestSnapshotRoundTrip(t *testing.T) {
 	t.Parallel()
-	lib, err := DefaultLibrary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := lib.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := set.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := LoadSnapshot(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, b, back := defaultSnapshot(t)
 	if back.Digest() != set.Digest() || back.Name() != set.Name() || len(back.rules) != len(set.rules) {
 		t.Fatalf("snapshot changed the policy: %s %s", back.Digest(), set.Digest())
 	}
@@ -104,22 +89,7 @@ func TestSnapshotConcurrentFirstUse(t *testing.T) {
 // action through: what makes a hook process's first decision cheap.
 func TestSnapshotGates(t *testing.T) {
 	t.Parallel()
-	lib, err := DefaultLibrary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := lib.Compile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := set.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := LoadSnapshot(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, _, back := defaultSnapshot(t)
 	gated := 0
 	for i, r := range set.rules {
 		if !reflect.DeepEqual(r.gateSpec, back.rules[i].gateSpec) {
@@ -226,4 +196,24 @@ func FuzzLoadSnapshot(f *testing.F) {
 			t.Fatal("no set and no error")
 		}
 	})
+}
+
+// defaultSnapshot compiles the default pack, snapshots it and loads the
+// snapshot back.
+func defaultSnapshot(t *testing.T) (set *Set, snapshot []byte, back *Set) {
+	t.Helper()
+	lib, err := DefaultLibrary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set, err = lib.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if snapshot, err = set.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	if back, err = LoadSnapshot(snapshot); err != nil {
+		t.Fatal(err)
+	}
+	return set, snapshot, back
 }
