@@ -4,38 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-	bolt "go.etcd.io/bbolt"
 
+	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/evidence"
-	"github.com/cavra-dev/cavra/internal/store"
 )
-
-// errNoState means the state directory has no database yet.
-var errNoState = errors.New("no CAVRA state database yet")
 
 // withState opens the state database read-only for the length of fn. It
 // waits at most the store timeout for a process holding it (a hook, a cavra
 // command) and then gives up with an error saying so: the server never
 // holds the database between calls, and never hangs on it.
-func (s *server) withState(fn func(db *bolt.DB) error) error {
-	if !store.Exists(s.home) {
-		return fmt.Errorf("%w in %s (nothing has been decided there)", errNoState, s.home)
-	}
-	st, err := store.Open(s.home, &store.Options{ReadOnly: true, Timeout: s.storeTimeout})
-	if errors.Is(err, store.ErrInUse) {
+func (s *server) withState(fn func(st *cavra.State) error) error {
+	st, err := cavra.OpenState(s.home, s.storeTimeout)
+	if errors.Is(err, cavra.ErrStateInUse) {
 		return fmt.Errorf("the CAVRA state directory %s is in use by another process (a hook or a cavra command) and stayed locked for %s; try again in a moment", s.home, s.storeTimeout)
 	}
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return fn(st.DB())
+	return fn(st)
 }
 
 // ApprovalInput is approval_status's input.
@@ -88,15 +80,15 @@ func (s *server) approvalStatus(ctx context.Context, _ *sdk.CallToolRequest, in 
 		return nil, ApprovalStatus{}, fmt.Errorf("approval_id is too long to be an approval id")
 	}
 	var r approval.Request
-	err := s.withState(func(db *bolt.DB) error {
-		st, err := approval.Open(db, nil)
+	err := s.withState(func(state *cavra.State) error {
+		st, err := state.Approvals()
 		if err != nil {
 			return err
 		}
 		r, err = st.Get(ctx, id)
 		return err
 	})
-	if errors.Is(err, approval.ErrNotFound) || errors.Is(err, errNoState) {
+	if errors.Is(err, approval.ErrNotFound) || errors.Is(err, cavra.ErrNoState) {
 		return nil, ApprovalStatus{}, fmt.Errorf("no approval request %q in %s", id, s.home)
 	}
 	if err != nil {
@@ -118,15 +110,15 @@ func (s *server) listPendingApprovals(ctx context.Context, _ *sdk.CallToolReques
 		in.Limit = 500
 	}
 	var reqs []approval.Request
-	err := s.withState(func(db *bolt.DB) error {
-		st, err := approval.Open(db, nil)
+	err := s.withState(func(state *cavra.State) error {
+		st, err := state.Approvals()
 		if err != nil {
 			return err
 		}
 		reqs, err = st.List(ctx, approval.Filter{State: approval.Pending, Group: in.Group, Agent: in.Agent, Limit: in.Limit})
 		return err
 	})
-	if errors.Is(err, errNoState) {
+	if errors.Is(err, cavra.ErrNoState) {
 		return textResult("no pending approval requests (no state database yet)", false), ApprovalList{Pending: []ApprovalStatus{}, Note: err.Error()}, nil
 	}
 	if err != nil {
@@ -218,8 +210,8 @@ func (s *server) evidenceVerify(ctx context.Context, _ *sdk.CallToolRequest, _ E
 	ctx, cancel := context.WithTimeout(ctx, s.verifyTimeout)
 	defer cancel()
 	var verr error
-	err := s.withState(func(db *bolt.DB) error {
-		l, err := evidence.Open(db, evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(s.home, evidence.KeyDir)), ReadOnly: true})
+	err := s.withState(func(state *cavra.State) error {
+		l, err := state.Evidence()
 		if err != nil {
 			return err
 		}
@@ -232,7 +224,7 @@ func (s *server) evidenceVerify(ctx context.Context, _ *sdk.CallToolRequest, _ E
 		return nil
 	})
 	switch {
-	case errors.Is(err, errNoState) || errors.Is(err, evidence.ErrNoLog):
+	case errors.Is(err, cavra.ErrNoState) || errors.Is(err, evidence.ErrNoLog):
 		return nil, out, fmt.Errorf("no evidence log in %s (nothing has been decided there)", s.home)
 	case err != nil:
 		return nil, out, err

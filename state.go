@@ -1,0 +1,61 @@
+package cavra
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/cavra-dev/cavra/approval"
+	"github.com/cavra-dev/cavra/evidence"
+	"github.com/cavra-dev/cavra/internal/store"
+)
+
+// ErrNoState means a state directory has no database yet: nothing has been
+// decided there.
+var ErrNoState = errors.New("cavra: no state database yet")
+
+// State is read-only access to a state directory's database — approval
+// requests and the evidence log — for tools that look but do not decide (an
+// MCP server answering "has my request been approved?", a dashboard). It
+// holds a shared lock: while it is open no Guard of another process can
+// open the directory, so open it for one lookup and close it at once. In one
+// process it shares the database with the Guards there.
+type State struct {
+	home string
+	st   *store.Store
+}
+
+// OpenState opens the database of the state directory home ("" finds it as
+// Open does) read-only. It waits at most timeout (0 means 2 seconds) for
+// another process that holds the database, then fails with an error
+// wrapping ErrStateInUse; a directory without a database gives ErrNoState.
+func OpenState(home string, timeout time.Duration) (*State, error) {
+	home, err := StateDir(home)
+	if err != nil {
+		return nil, err
+	}
+	if !store.Exists(home) {
+		return nil, fmt.Errorf("%w in %s", ErrNoState, home)
+	}
+	st, err := store.Open(home, &store.Options{ReadOnly: true, Timeout: timeout})
+	if err != nil {
+		return nil, fmt.Errorf("cavra: %w", err)
+	}
+	return &State{home: home, st: st}, nil
+}
+
+// Home returns the state directory.
+func (s *State) Home() string { return s.home }
+
+// Approvals returns the approval store, for reading.
+func (s *State) Approvals() (*approval.Store, error) { return approval.Open(s.st.DB(), nil) }
+
+// Evidence returns the evidence log, opened read-only: it can be queried,
+// bundled from existing checkpoints and verified; it records nothing.
+func (s *State) Evidence() (*evidence.Log, error) {
+	return evidence.Open(s.st.DB(), evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(s.home, evidence.KeyDir)), ReadOnly: true})
+}
+
+// Close releases the database.
+func (s *State) Close() error { return s.st.Close() }
