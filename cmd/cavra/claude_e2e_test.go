@@ -311,6 +311,35 @@ func TestClaudeCodeEndToEnd(t *testing.T) {
 		t.Errorf("make deploy did not run after approval: %v", err)
 	}
 
+	// CAVRA's own MCP server, which init registered in .mcp.json: the agent
+	// asks before it acts and looks up the approval. The hooks let these
+	// read-only tools through (mcp.cavra.self) although the baseline blocks
+	// unknown MCP servers. Claude Code loads a project's .mcp.json servers
+	// once a person trusts them; enableAllProjectMcpServers is that choice.
+	writeFile(t, filepath.Join(proj, ".claude", "settings.local.json"), `{"enableAllProjectMcpServers": true}`+"\n")
+	const (
+		idAsk    = "toolu_e2e_07_mcp_check_command"
+		idStatus = "toolu_e2e_08_mcp_approval_status"
+	)
+	fakeM, resM := runClaude("run 3b", "bypassPermissions", []fakeStep{
+		{ID: idAsk, Tool: "mcp__cavra__check_command", Input: map[string]any{"command": "rm -rf ~"}},
+		{ID: idStatus, Tool: "mcp__cavra__approval_status", Input: map[string]any{"approval_id": approvalID[1]}},
+		{Text: "done"},
+	})
+	for id, want := range map[string][]string{idAsk: {`"dry_run":true`, `"decision":"block"`}, idStatus: {`"state":"approved"`, approvalID[1]}} {
+		r, ok := fakeM.Result(id)
+		if !ok || r.IsError {
+			t.Errorf("run 3b: %s: tool_result %+v (present %v); want CAVRA's MCP server to answer", id, r, ok)
+			continue
+		}
+		for _, w := range want {
+			if !strings.Contains(strings.ReplaceAll(r.Content, " ", ""), w) {
+				t.Errorf("run 3b: %s: tool_result %s; want %s in it", id, r.Content, w)
+			}
+		}
+		t.Logf("run 3b: tool_result for %s: %.300s", id, r.Content)
+	}
+
 	// The evidence log holds a decision for every call, and an outcome
 	// (PostToolUse) for the calls that ran and none for those that did not.
 	// Decision records carry the session and target; outcomes carry the
@@ -328,6 +357,8 @@ func TestClaudeCodeEndToEnd(t *testing.T) {
 		{res1.SessionID, idBuild, "make build", "allow", true},
 		{res1.SessionID, idDeploy, "make deploy", "require_approval", false},
 		{res2.SessionID, idRetry, "make deploy", "allow", true},
+		{resM.SessionID, idAsk, "cavra:check_command", "allow", true},
+		{resM.SessionID, idStatus, "cavra:approval_status", "allow", true},
 	}
 	for _, w := range want {
 		if got := decisions[w.session+" "+w.target]; len(got) != 1 || got[0] != w.decision {
