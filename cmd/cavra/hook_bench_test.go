@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +30,12 @@ func hookPayload(proj string) []byte {
 func runHook(b *testing.B, bin, home string, payload []byte) time.Duration {
 	cmd := exec.Command(bin, "hook", "claude-code")
 	cmd.Env = append(os.Environ(), "CAVRA_HOME="+home, "CLAUDE_CODE_SESSION_ATTENDED=1")
+	if home == "" { // the project's own .cavra, found from the working directory
+		cmd.Env = append(os.Environ(), "CAVRA_HOME=", "CLAUDE_CODE_SESSION_ATTENDED=1")
+		var p struct{ Cwd string }
+		json.Unmarshal(payload, &p)
+		cmd.Dir = p.Cwd
+	}
 	cmd.Stdin = bytes.NewReader(payload)
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -57,6 +64,23 @@ func BenchmarkHookProcess(b *testing.B) {
 		var ds []time.Duration
 		for b.Loop() {
 			ds = append(ds, runHook(b, bin, home, payload))
+		}
+		percentiles(b, ds)
+	})
+	// A project configuration: .cavra/config.yaml naming a project pack that
+	// inherits the baseline, in .cavra/policies (what `cavra policy init`
+	// writes), found from the hook's working directory.
+	b.Run("project-config", func(b *testing.B) {
+		proj := b.TempDir()
+		init := exec.Command(bin, "policy", "init", "--home", filepath.Join(proj, ".cavra"))
+		if out, err := init.CombinedOutput(); err != nil {
+			b.Fatalf("policy init: %v\n%s", err, out)
+		}
+		payload := hookPayload(proj)
+		runHook(b, bin, "", payload)
+		var ds []time.Duration
+		for b.Loop() {
+			ds = append(ds, runHook(b, bin, "", payload))
 		}
 		percentiles(b, ds)
 	})
