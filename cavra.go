@@ -325,10 +325,7 @@ func (g *Guard) Reload(ctx context.Context) error {
 	return g.install(ctx, set, mode, cache)
 }
 
-// compile builds the policy the Guard's options and config.yaml name. It
-// touches no state, so Open runs it before taking the state directory's lock.
-// The returned cache function, when not nil, stores the compiled policy's
-// snapshot; install calls it once the state directory exists.
+// compileResult is what compile returns, as one value for a channel.
 type compileResult struct {
 	set   *policy.Set
 	mode  Mode
@@ -360,8 +357,12 @@ func (g *Guard) policyCached(key string) bool {
 	return err == nil
 }
 
-// compile loads the policy from the cache under key (see policyCacheKey),
-// else compiles it and returns a func that caches it.
+// compile builds the policy the Guard's options and config.yaml name: from
+// the state directory's cache under key (see policyCacheKey), else by
+// compiling the packs. It touches no state, so Open runs it before or while
+// taking the state directory's lock. The returned cache function, when not
+// nil, stores the compiled policy's snapshot; install calls it once the
+// state directory exists.
 func (g *Guard) compile(ctx context.Context, packs, dirs []string, key string) (*policy.Set, Mode, func(), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, "", nil, err
