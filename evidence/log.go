@@ -97,8 +97,8 @@ type Options struct {
 	// checkpoint) instead of whenever records were added, and writes index
 	// entries with their records. For a process that records a decision or
 	// two and exits, such as a coding-agent hook: it saves a second fsync
-	// and a signature per process. Records after the
-	// last checkpoint stay hash-chained; the next due checkpoint signs them.
+	// and a signature per process. Records after the last checkpoint stay
+	// hash-chained; the next due checkpoint signs them.
 	LazyClose bool
 	// ReadOnly opens an existing log for reading and verifying only.
 	ReadOnly bool
@@ -472,17 +472,21 @@ func (l *Log) loop() {
 	}
 }
 
-// closeCheckpoint signs the log's head as it closes: always, or with
-// LazyClose only when a checkpoint is due.
+// closeCheckpoint signs the log's head as it closes when records were added
+// since the last checkpoint — with LazyClose only when a checkpoint is due —
+// and otherwise writes what index entries are pending.
 func (l *Log) closeCheckpoint() {
-	if l.opts.LazyClose && l.size-l.lastCP < int64(l.opts.CheckpointEvery) &&
-		(l.opts.CheckpointInterval < 0 || l.opts.Now().Sub(l.lastAt) < l.opts.CheckpointInterval) {
-		if len(l.pending) > 0 {
-			l.commit([]*op{{index: true}})
-		}
-		return
+	due := l.size > l.lastCP
+	if due && l.opts.LazyClose {
+		due = l.size-l.lastCP >= int64(l.opts.CheckpointEvery) ||
+			l.opts.CheckpointInterval >= 0 && l.opts.Now().Sub(l.lastAt) >= l.opts.CheckpointInterval
 	}
-	l.commit([]*op{{checkpoint: true}})
+	switch {
+	case due:
+		l.commit([]*op{{checkpoint: true}})
+	case len(l.pending) > 0:
+		l.commit([]*op{{index: true}})
+	}
 }
 
 // commit writes a batch in one transaction (one fsync for all of it) and
