@@ -475,6 +475,8 @@ func (e *evaluation) mcpNames() (server, tool string) {
 
 // rules runs the CEL rules that apply to the action's type.
 func (e *evaluation) rules() {
+	e.facts.ctx = e.contextValue
+	defer func() { e.facts.ctx = nil }()
 	var vars *celActivation
 	for _, r := range e.set.rules {
 		if !r.appliesTo(e.act.Type) {
@@ -554,24 +556,13 @@ func (e *evaluation) render(reason, description string) string {
 // first access and shared by every rule of the evaluation.
 func (e *evaluation) celVars() *celActivation {
 	a := e.act
-	ctxVars := make(map[string]any, len(a.Context)+3)
+	ctxVars := make(map[string]any, len(a.Context)+6)
 	for k, v := range a.Context {
 		ctxVars[k] = v
 	}
-	if _, ok := ctxVars[decision.ContextCwd]; !ok {
-		ctxVars[decision.ContextCwd] = e.env.cwd
-	}
-	if _, ok := ctxVars[decision.ContextProjectRoot]; !ok {
-		ctxVars[decision.ContextProjectRoot] = e.env.root
-	}
-	if _, ok := ctxVars[decision.ContextHome]; !ok {
-		ctxVars[decision.ContextHome] = e.env.home
-	}
-	// The documented keys are always present, so that `context.environment ==
-	// "prod"` is false, not a "no such key" failure that blocks every action.
-	for _, k := range []string{decision.ContextRepo, decision.ContextBranch, decision.ContextEnvironment} {
+	for _, k := range contextDefaults {
 		if _, ok := ctxVars[k]; !ok {
-			ctxVars[k] = ""
+			ctxVars[k], _ = e.contextValue(k)
 		}
 	}
 	now := e.opts.Now
@@ -736,4 +727,30 @@ func applyMode(d *decision.Decision, mode decision.Mode, actor, reason string) {
 		d.Attestation = &decision.Attestation{Actor: actor, Reason: reason}
 		d.Reason = fmt.Sprintf("break-glass by %s (%s); the policy said %s: %s", actor, reason, base, d.Reason)
 	}
+}
+
+// contextDefaults are the context keys CEL always sees: the working
+// directory, project root and home (from the evaluation's environment when
+// the action has none), and the documented keys as "", so that
+// `context.environment == "prod"` is false, not a "no such key" failure that
+// blocks every action.
+var contextDefaults = []string{decision.ContextCwd, decision.ContextProjectRoot, decision.ContextHome,
+	decision.ContextRepo, decision.ContextBranch, decision.ContextEnvironment}
+
+// contextValue is context.k as CEL sees it; false when CEL has no such key.
+func (e *evaluation) contextValue(k string) (string, bool) {
+	if v, ok := e.act.Context[k]; ok {
+		return v, true
+	}
+	switch k {
+	case decision.ContextCwd:
+		return e.env.cwd, true
+	case decision.ContextProjectRoot:
+		return e.env.root, true
+	case decision.ContextHome:
+		return e.env.home, true
+	case decision.ContextRepo, decision.ContextBranch, decision.ContextEnvironment:
+		return "", true
+	}
+	return "", false
 }

@@ -30,6 +30,10 @@ type Facts struct {
 	URLs     []string       `json:"urls,omitempty"`
 	Hosts    []string       `json:"hosts,omitempty"`
 	Git      []GitFacts     `json:"git,omitempty"` // one per git invocation
+
+	// ctx looks up context.k for the rules' fact gates while they run; nil
+	// outside (a gate that needs it then lets the rule run).
+	ctx func(k string) (string, bool)
 }
 
 // CommandFacts is one simple command of a line with what it touches.

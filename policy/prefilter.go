@@ -2,7 +2,10 @@ package policy
 
 import (
 	"errors"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/operators"
@@ -35,9 +38,13 @@ type gitGate func(g *GitFacts) bool
 //
 // Ops on an action's facts: "and", "or" (Of); "commands" (some command
 // passes Of[0]); "git" (some git invocation passes Of[0], or any when Of is
-// empty); "nonempty" (the action's Field list has an element).
+// empty); "nonempty" (the action's Field list has an element); "match" (an
+// element of the action's Field list matches the regular expression Lits[0]);
+// "equal" (an element of the action's Field list is one of Lits or the value
+// of one of the context keys Ctx; a key the context lacks lets it through).
 // Ops on a command: "and", "or"; "dynamic"; "list" (Field non-empty); "lists"
-// (Field or Field2 non-empty); "in" (string Field is one of Lits); "has"
+// (Field or Field2 non-empty); "listmatch" (an element of Field, or of Field
+// or Field2, matches the regular expression Lits[0]); "in" (string Field is one of Lits); "has"
 // (list Field holds Lits[0]); "prefix" (Field starts with Lits[0]); "set"
 // (Field is not ""). Ops on a git invocation: "and", "or"; "flag" (boolean
 // Field); "in" (the subcommand is one of Lits).
@@ -47,6 +54,7 @@ type gateSpec struct {
 	Field  string      `json:"field,omitempty"`
 	Field2 string      `json:"field2,omitempty"`
 	Lits   []string    `json:"lits,omitempty"`
+	Ctx    []string    `json:"ctx,omitempty"` // context keys whose values count as Lits
 }
 
 // gateOf returns the gate of a rule's condition, or nil when the rule must
@@ -100,6 +108,12 @@ func factSpecOf(e ast.Expr) *gateSpec {
 			}
 			return &gateSpec{Op: "git"}
 		case "paths", "reads", "writes", "deletes", "urls", "hosts":
+			if re, ok := matchLit(pred, v); ok {
+				return &gateSpec{Op: "match", Field: f, Lits: []string{re}}
+			}
+			if lits, ctx, ok := equalLits(pred, v); ok {
+				return &gateSpec{Op: "equal", Field: f, Lits: lits, Ctx: ctx}
+			}
 			return &gateSpec{Op: "nonempty", Field: f}
 		}
 	}
@@ -177,20 +191,48 @@ func (g *gateSpec) fact() (factGate, error) {
 			}
 			return false
 		}, nil
+	case "match":
+		list := factList(g.Field)
+		if list == nil || len(g.Lits) != 1 {
+			return nil, errGate
+		}
+		re := lazyRegexp(g.Lits[0])
+		return func(f *Facts) bool { return anyMatch(re(), list(f)) }, nil
+	case "equal":
+		list := factList(g.Field)
+		if list == nil || len(g.Lits)+len(g.Ctx) == 0 {
+			return nil, errGate
+		}
+		lits, keys := g.Lits, g.Ctx
+		return func(f *Facts) bool {
+			l := list(f)
+			if len(l) == 0 {
+				return false
+			}
+			vals := lits
+			if len(keys) > 0 {
+				if f.ctx == nil {
+					return true
+				}
+				vals = append(make([]string, 0, len(lits)+len(keys)), lits...)
+				for _, k := range keys {
+					v, ok := f.ctx(k)
+					if !ok {
+						return true // CEL would fail on the missing key: let the rule say so
+					}
+					vals = append(vals, v)
+				}
+			}
+			for _, x := range l {
+				if slices.Contains(vals, x) {
+					return true
+				}
+			}
+			return false
+		}, nil
 	case "nonempty":
-		switch g.Field {
-		case "paths":
-			return func(f *Facts) bool { return len(f.Paths) > 0 }, nil
-		case "reads":
-			return func(f *Facts) bool { return len(f.Reads) > 0 }, nil
-		case "writes":
-			return func(f *Facts) bool { return len(f.Writes) > 0 }, nil
-		case "deletes":
-			return func(f *Facts) bool { return len(f.Deletes) > 0 }, nil
-		case "urls":
-			return func(f *Facts) bool { return len(f.URLs) > 0 }, nil
-		case "hosts":
-			return func(f *Facts) bool { return len(f.Hosts) > 0 }, nil
+		if list := factList(g.Field); list != nil {
+			return func(f *Facts) bool { return len(list(f)) > 0 }, nil
 		}
 	}
 	return nil, errGate
@@ -316,17 +358,24 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 			return &gateSpec{Op: "dynamic"}
 		}
 	case ast.ComprehensionKind:
-		rng, _, _, ok := existsParts(e)
+		rng, iv, pred, ok := existsParts(e)
 		if !ok {
 			return nil
 		}
+		re, matches := matchLit(pred, iv)
 		if f := fieldOf(rng, v); cmdListFields[f] {
+			if matches {
+				return &gateSpec{Op: "listmatch", Field: f, Lits: []string{re}}
+			}
 			return &gateSpec{Op: "list", Field: f}
 		}
 		if rng.Kind() == ast.CallKind && rng.AsCall().FunctionName() == operators.Add {
 			a := rng.AsCall().Args()
 			f1, f2 := fieldOf(a[0], v), fieldOf(a[1], v)
 			if cmdListFields[f1] && cmdListFields[f2] {
+				if matches {
+					return &gateSpec{Op: "listmatch", Field: f1, Field2: f2, Lits: []string{re}}
+				}
 				return &gateSpec{Op: "lists", Field: f1, Field2: f2}
 			}
 		}
@@ -430,6 +479,20 @@ func (g *gateSpec) cmd() (cmdGate, error) {
 				return len(l1)+len(l2) > 0
 			}, nil
 		}
+	case "listmatch":
+		f1, f2 := g.Field, g.Field2
+		if !cmdListFields[f1] || f2 != "" && !cmdListFields[f2] || len(g.Lits) != 1 {
+			break
+		}
+		re := lazyRegexp(g.Lits[0])
+		return func(c *CommandFacts) bool {
+			l1, _ := cmdList(c, f1)
+			if anyMatch(re(), l1) {
+				return true
+			}
+			l2, _ := cmdList(c, f2)
+			return f2 != "" && anyMatch(re(), l2)
+		}, nil
 	case "in":
 		if f, lits := g.Field, g.Lits; cmdStringFields[f] && len(lits) > 0 {
 			return func(c *CommandFacts) bool {
@@ -555,4 +618,123 @@ func (g *gateSpec) git() (gitGate, error) {
 		}
 	}
 	return nil, errGate
+}
+
+// matchLit finds, in a predicate over v, a test v.matches(LITERAL) that the
+// predicate cannot hold without: the predicate itself or a conjunct of it.
+func matchLit(pred ast.Expr, v string) (string, bool) {
+	if pred.Kind() != ast.CallKind {
+		return "", false
+	}
+	call := pred.AsCall()
+	args := call.Args()
+	switch call.FunctionName() {
+	case operators.LogicalAnd:
+		for _, a := range args {
+			if re, ok := matchLit(a, v); ok {
+				return re, true
+			}
+		}
+	case "matches":
+		if call.IsMemberFunction() && len(args) == 1 && call.Target().Kind() == ast.IdentKind &&
+			call.Target().AsIdent() == v && args[0].Kind() == ast.LiteralKind {
+			if lit, ok := args[0].AsLiteral().(types.String); ok {
+				return string(lit), true
+			}
+		}
+	}
+	return "", false
+}
+
+// lazyRegexp compiles a gate's regular expression when the gate first runs;
+// one that does not compile (CEL would have refused it) gives nil, which lets
+// every element through.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp {
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return nil
+		}
+		return re
+	})
+}
+
+// anyMatch reports whether an element of l matches re; a nil re matches
+// whatever l holds.
+func anyMatch(re *regexp.Regexp, l []string) bool {
+	if re == nil {
+		return len(l) > 0
+	}
+	for _, s := range l {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// factList returns the accessor of an action's list of facts by CEL name.
+func factList(field string) func(f *Facts) []string {
+	switch field {
+	case "paths":
+		return func(f *Facts) []string { return f.Paths }
+	case "reads":
+		return func(f *Facts) []string { return f.Reads }
+	case "writes":
+		return func(f *Facts) []string { return f.Writes }
+	case "deletes":
+		return func(f *Facts) []string { return f.Deletes }
+	case "urls":
+		return func(f *Facts) []string { return f.URLs }
+	case "hosts":
+		return func(f *Facts) []string { return f.Hosts }
+	}
+	return nil
+}
+
+// equalLits finds, in a predicate over v, the values v must equal for it to
+// hold: v == "x" or v == context.k, a disjunction of only such tests, or a
+// conjunct that is one.
+func equalLits(pred ast.Expr, v string) (lits, ctx []string, ok bool) {
+	if pred.Kind() != ast.CallKind {
+		return nil, nil, false
+	}
+	call := pred.AsCall()
+	args := call.Args()
+	switch call.FunctionName() {
+	case operators.LogicalAnd:
+		for _, a := range args {
+			if lits, ctx, ok := equalLits(a, v); ok {
+				return lits, ctx, true
+			}
+		}
+	case operators.LogicalOr:
+		for _, a := range args {
+			l, c, ok := equalLits(a, v)
+			if !ok {
+				return nil, nil, false
+			}
+			lits, ctx = append(lits, l...), append(ctx, c...)
+		}
+		return lits, ctx, true
+	case operators.Equals:
+		if len(args) != 2 {
+			return nil, nil, false
+		}
+		other := args[1]
+		if args[1].Kind() == ast.IdentKind && args[1].AsIdent() == v {
+			other = args[0]
+		} else if args[0].Kind() != ast.IdentKind || args[0].AsIdent() != v {
+			return nil, nil, false
+		}
+		if other.Kind() == ast.LiteralKind {
+			if s, isStr := other.AsLiteral().(types.String); isStr {
+				return []string{string(s)}, nil, true
+			}
+		}
+		if k := fieldOf(other, "context"); k != "" {
+			return nil, []string{k}, true
+		}
+	}
+	return nil, nil, false
 }

@@ -268,6 +268,7 @@ func (w *wbuf) gate(g *gateSpec) {
 	w.str(g.Field)
 	w.str(g.Field2)
 	w.strs(g.Lits)
+	w.strs(g.Ctx)
 	w.uint(len(g.Of))
 	for _, x := range g.Of {
 		w.gate(x)
@@ -285,7 +286,7 @@ func (r *rbuf) gate(depth int) *gateSpec {
 		r.err = errCorrupt
 		return nil
 	}
-	g := &gateSpec{Op: r.str(), Field: r.str(), Field2: r.str(), Lits: r.strs()}
+	g := &gateSpec{Op: r.str(), Field: r.str(), Field2: r.str(), Lits: r.strs(), Ctx: r.strs()}
 	for range r.uint() {
 		if r.err != nil {
 			break

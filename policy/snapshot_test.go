@@ -133,7 +133,7 @@ func TestSnapshotCodec(t *testing.T) {
 	for typ, n := range map[reflect.Type]int{
 		reflect.TypeFor[compiledDoc](): 9, reflect.TypeFor[Entry](): 4, reflect.TypeFor[Rule](): 8,
 		reflect.TypeFor[PackInfo](): 3, reflect.TypeFor[Filesystem](): 3, reflect.TypeFor[Commands](): 4,
-		reflect.TypeFor[gateSpec](): 5,
+		reflect.TypeFor[gateSpec](): 6,
 	} {
 		if typ.NumField() != n {
 			t.Errorf("%s has %d fields, the snapshot codec writes %d: update snapshot_codec.go", typ, typ.NumField(), n)
