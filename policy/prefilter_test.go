@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -160,4 +161,49 @@ func TestRuleGatesBundled(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzRuleGates checks the fact screen against the program it screens: for
+// any rule that compiles and any command line or path, the rule's decision
+// is the same with and without its gate.
+func FuzzRuleGates(f *testing.F) {
+	for _, w := range []string{
+		`action.git.exists(g, g.subcommand == "push" && g.force)`,
+		`action.commands.exists(c, c.name in ["kubectl", "helm"] && "delete" in c.args)`,
+		`action.commands.exists(c, (c.writes + c.deletes).exists(p, p.matches(r"^/etc") && c.name != "git"))`,
+		`action.paths.exists(p, p == context.home || p == "/")`,
+		`action.paths.exists(p, p.matches(r"\.pem$"))`,
+		`action.reads.exists(p, p == context.cwd) || action.commands.exists(c, c.name.startsWith("mk"))`,
+		`action.commands.exists(c, c.dynamic || c.opaque != "")`,
+	} {
+		f.Add(w, "rm -rf ~ && mkfs /dev/sda")
+		f.Add(w, "cat /etc/passwd key.pem")
+	}
+	f.Fuzz(func(t *testing.T, when, line string) {
+		if len(when) > 500 || len(line) > 300 {
+			return
+		}
+		q, _ := json.Marshal(when)
+		p, err := Parse("fuzz.yaml", []byte(packHead+"rules:\n  - {id: r, decision: block, when: "+string(q)+"}\n"))
+		if err != nil {
+			return
+		}
+		set, err := CompilePack(p)
+		if err != nil {
+			return
+		}
+		ungated := *set
+		ungated.rules = nil
+		for _, r := range set.rules {
+			cp := *r
+			cp.gate = nil
+			ungated.rules = append(ungated.rules, &cp)
+		}
+		for _, a := range []decision.Action{action("execute_command", line), action("read_file", line), action("write_file", line)} {
+			got, want := set.Evaluate(t.Context(), a, testOpts), ungated.Evaluate(t.Context(), a, testOpts)
+			if got.Decision != want.Decision || got.RuleID != want.RuleID {
+				t.Fatalf("when %s, %s %q: gated %s %s, ungated %s %s", when, a.Type, line, got.Decision, got.RuleID, want.Decision, want.RuleID)
+			}
+		}
+	})
 }
