@@ -38,6 +38,8 @@ func TestHookBinary(t *testing.T) {
 		{"go build", payload("Bash", `{"command":"go build ./..."}`), "", 0},
 		{"edit source", payload("Edit", `{"file_path":"`+proj+`/src/app.go","old_string":"a","new_string":"b"}`), "", 0},
 		{"unknown MCP server", payload("mcp__shady__exfiltrate", `{"data":"x"}`), "deny", 0},
+		{"CAVRA's own MCP server", payload("mcp__cavra__check_command", `{"command":"rm -rf ~"}`), "", 0},
+		{"not a tool of CAVRA's MCP server", payload("mcp__cavra__approve", `{"approval_id":"apr_1"}`), "deny", 0},
 		{"needs approval, headless", payload("Bash", `{"command":"make deploy"}`), "deny", 0},
 		{"malformed payload", `{"hook_event_name":"PreToolUse","tool_name":`, "", 2},
 		{"empty payload", ``, "", 2},
