@@ -120,6 +120,30 @@ func factSpecOf(e ast.Expr) *gateSpec {
 	return nil
 }
 
+// combine builds g's "and" or "or" of the gates its parts build.
+func combine[T any, G ~func(T) bool](g *gateSpec, build func(*gateSpec) (G, error)) (G, error) {
+	if len(g.Of) == 0 {
+		return nil, errGate // an "or" of nothing would skip the rule always
+	}
+	gs := make([]G, len(g.Of))
+	for i, x := range g.Of {
+		f, err := build(x)
+		if err != nil || f == nil {
+			return nil, errGate
+		}
+		gs[i] = f
+	}
+	want := g.Op == "or" // the answer that settles it
+	return func(v T) bool {
+		for _, x := range gs {
+			if x(v) == want {
+				return want
+			}
+		}
+		return !want
+	}, nil
+}
+
 // joinSpecs combines gates under op; nil when there are none.
 func joinSpecs(op string, gs []*gateSpec) *gateSpec {
 	switch len(gs) {
@@ -142,23 +166,7 @@ func (g *gateSpec) fact() (factGate, error) {
 	}
 	switch g.Op {
 	case "and", "or":
-		gs := make([]factGate, len(g.Of))
-		for i, x := range g.Of {
-			f, err := x.fact()
-			if err != nil || f == nil {
-				return nil, errGate
-			}
-			gs[i] = f
-		}
-		want := g.Op == "or"
-		return func(f *Facts) bool {
-			for _, x := range gs {
-				if x(f) == want {
-					return want
-				}
-			}
-			return !want
-		}, nil
+		return combine(g, (*gateSpec).fact)
 	case "commands":
 		if len(g.Of) != 1 {
 			return nil, errGate
@@ -448,23 +456,7 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 func (g *gateSpec) cmd() (cmdGate, error) {
 	switch g.Op {
 	case "and", "or":
-		gs := make([]cmdGate, len(g.Of))
-		for i, x := range g.Of {
-			c, err := x.cmd()
-			if err != nil {
-				return nil, err
-			}
-			gs[i] = c
-		}
-		want := g.Op == "or"
-		return func(c *CommandFacts) bool {
-			for _, x := range gs {
-				if x(c) == want {
-					return want
-				}
-			}
-			return !want
-		}, nil
+		return combine(g, (*gateSpec).cmd)
 	case "dynamic":
 		return func(c *CommandFacts) bool { return c.Dynamic }, nil
 	case "list":
@@ -576,23 +568,7 @@ func gitSpecOf(e ast.Expr, v string) *gateSpec {
 func (g *gateSpec) git() (gitGate, error) {
 	switch g.Op {
 	case "and", "or":
-		gs := make([]gitGate, len(g.Of))
-		for i, x := range g.Of {
-			c, err := x.git()
-			if err != nil {
-				return nil, err
-			}
-			gs[i] = c
-		}
-		want := g.Op == "or"
-		return func(c *GitFacts) bool {
-			for _, x := range gs {
-				if x(c) == want {
-					return want
-				}
-			}
-			return !want
-		}, nil
+		return combine(g, (*gateSpec).git)
 	case "flag":
 		switch g.Field {
 		case "force":
