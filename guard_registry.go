@@ -108,7 +108,7 @@ func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
 	}
 	o.ServerFacts = r.ServerFacts(call)
 	if _, known := r.Server(call.Server); !known {
-		if m := ownMCPVerdict(call.Server, call.Tool); m != nil {
+		if m := OwnMCPVerdict(call.Server, call.Tool); m != nil {
 			o.MCPVerdict = m
 			return
 		}

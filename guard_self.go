@@ -22,7 +22,9 @@ var ownMCPTools = []string{
 // OwnMCPTools returns the names of the tools of CAVRA's own MCP server.
 func OwnMCPTools() []string { return slices.Clone(ownMCPTools) }
 
-// ownMCPVerdict lets an agent call CAVRA's own MCP server: the hooks that
+// OwnMCPVerdict is the verdict a Guard gives a call of one of CAVRA's own
+// MCP server's tools while its registry holds no record of a server of
+// that name; nil for any other call. It lets an agent call the server: the hooks that
 // `cavra init` installs would otherwise block it as an unknown server under
 // any pack that blocks unknown servers (the baseline does), and the agent
 // could never ask before it acts. Only the read-only tools are let through,
@@ -31,7 +33,7 @@ func OwnMCPTools() []string { return slices.Clone(ownMCPTools) }
 // registry's agent checks still apply. A server configured under the name
 // "cavra" is trusted for these tools; whoever can change an agent's MCP
 // configuration can as well remove its hooks.
-func ownMCPVerdict(server, tool string) *decision.Match {
+func OwnMCPVerdict(server, tool string) *decision.Match {
 	if server != OwnMCPServer || !slices.Contains(ownMCPTools, tool) {
 		return nil
 	}

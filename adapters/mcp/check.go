@@ -161,7 +161,7 @@ func (s *server) explainDecision(ctx context.Context, req *sdk.CallToolRequest, 
 		v := failedVerdict(a, err)
 		return textResult(v.line(), true), Explanation{Verdict: v, Facts: map[string]any{}}, nil
 	}
-	x := snap.set.Explain(ctx, a, s.evalOptions(snap))
+	x := snap.set.Explain(ctx, a, s.evalOptions(snap, a))
 	v := verdict(x.Decision)
 	facts := map[string]any{}
 	if b, err := json.Marshal(x.Facts); err == nil {
@@ -201,12 +201,23 @@ func (s *server) check(ctx context.Context, req *sdk.CallToolRequest, a cavra.Ac
 		v := failedVerdict(a, err)
 		return textResult(v.line(), true), v, nil
 	}
-	v := verdict(snap.set.Evaluate(ctx, a, s.evalOptions(snap)))
+	v := verdict(snap.set.Evaluate(ctx, a, s.evalOptions(snap, a)))
 	return textResult(v.line(), false), v, nil
 }
 
-func (s *server) evalOptions(snap *snapshot) policy.EvalOptions {
-	return policy.EvalOptions{Mode: snap.mode, Dir: s.dir}
+// evalOptions are the policy options of a dry run of a: the hooks' mode and
+// directory, and the verdict the hooks give calls of this server's own tools
+// (the registry, which can override it there, is not read here).
+func (s *server) evalOptions(snap *snapshot, a cavra.Action) policy.EvalOptions {
+	o := policy.EvalOptions{Mode: snap.mode, Dir: s.dir}
+	if a.Type == cavra.MCPToolCall {
+		server, tool := a.Server, a.Tool
+		if server == "" {
+			server, tool, _ = strings.Cut(a.Target, ":")
+		}
+		o.MCPVerdict = cavra.OwnMCPVerdict(server, tool)
+	}
+	return o
 }
 
 // identify names the agent: the input's, else the MCP client's name, as
