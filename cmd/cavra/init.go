@@ -486,6 +486,16 @@ func (r *doctorReport) note(ok bool, format string, a ...any) {
 	fmt.Fprintf(r.w, "%s %s\n", mark, fmt.Sprintf(format, a...))
 }
 
+// settingsFile reports on the file that should hold the hooks: absent (a
+// note; the hooks check then fails), or whether it parses.
+func (r *doctorReport) settingsFile(path string, data []byte, perr error, why string) {
+	if len(data) == 0 {
+		r.note(false, "%s does not exist or is empty", path)
+		return
+	}
+	r.check(perr == nil, "%s parses as a JSON object%s%s", path, why, errText(perr))
+}
+
 // hookBinaries checks that each hook command of ours finds its program.
 func (r *doctorReport) hookBinaries(cmds []string) {
 	seen := map[string]bool{}
@@ -514,7 +524,7 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 				return err
 			}
 			installed, perr := claudecode.Installed(data)
-			rep.check(perr == nil, "%s parses as a JSON object (Claude Code ignores a whole settings file that does not)%s", path, errText(perr))
+			rep.settingsFile(path, data, perr, " (Claude Code ignores a whole settings file that does not)")
 			rep.check(installed, "PreToolUse and PostToolUse hooks with matcher \"*\" run cavra")
 			rep.hookBinaries(claudecode.HookCommands(data))
 			mcpPath := claudecode.MCPConfigPath(dir)

@@ -128,7 +128,7 @@ func newDoctorAgentCmd(agent claudecode.Agent) *cobra.Command {
 				return err
 			}
 			installed, perr := claudecode.HooksInstalled(agent, data)
-			rep.check(perr == nil, "%s parses as a JSON object%s", path, errText(perr))
+			rep.settingsFile(path, data, perr, "")
 			rep.check(installed, "hooks for %s run cavra hook %s", strings.Join(claudecode.HookEvents(agent), ", "), agent)
 			rep.hookBinaries(claudecode.AgentHookCommands(agent, data))
 			g, err := cavra.Open(c.Context(), cavra.Options{Dir: dir})
