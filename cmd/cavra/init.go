@@ -247,6 +247,11 @@ the command to add it is printed instead.`,
 			if err := run.apply(changes); err != nil {
 				return err
 			}
+			if !f.uninstall {
+				for _, p := range claudecode.SettingsProblems(settings.next) {
+					fmt.Fprintf(run.errw, "warning: %s: %s — Claude Code ignores the whole file, CAVRA's hooks included, until it is fixed\n", settings.path, p)
+				}
+			}
 			if !noMCP && f.user {
 				if f.uninstall {
 					fmt.Fprintf(run.w, "if you added CAVRA's MCP server for your user, remove it with: claude mcp remove --scope user %s\n", claudecode.MCPServerName)
@@ -486,6 +491,14 @@ func (r *doctorReport) note(ok bool, format string, a ...any) {
 	fmt.Fprintf(r.w, "%s %s\n", mark, fmt.Sprintf(format, a...))
 }
 
+// listText renders problems after a check line.
+func listText(problems []string) string {
+	if len(problems) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(problems, "; ")
+}
+
 // settingsFile reports on the file that should hold the hooks: absent (a
 // note; the hooks check then fails), or whether it parses.
 func (r *doctorReport) settingsFile(path string, data []byte, perr error, why string) {
@@ -525,6 +538,11 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 			}
 			installed, perr := claudecode.Installed(data)
 			rep.settingsFile(path, data, perr, " (Claude Code ignores a whole settings file that does not)")
+			if perr == nil && len(data) > 0 {
+				problems := claudecode.SettingsProblems(data)
+				rep.check(len(problems) == 0, "Claude Code would accept %s (it silently ignores a whole file that fails its validation, hooks included)%s",
+					path, listText(problems))
+			}
 			rep.check(installed, "PreToolUse and PostToolUse hooks with matcher \"*\" run cavra")
 			rep.hookBinaries(claudecode.HookCommands(data))
 			mcpPath := claudecode.MCPConfigPath(dir)
@@ -552,7 +570,7 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 				rep.check(derr == nil && d.Decision == cavra.Block, "a sample Read of .env is blocked (%s, %s)", d.Decision, d.RuleID)
 			}
 			if rep.problems > 0 {
-				return &exitError{code: exitFailure, err: fmt.Errorf("%d problem(s); run: cavra init claude-code", rep.problems)}
+				return &exitError{code: exitFailure, err: fmt.Errorf("%d problem(s); fix them as shown above (missing hooks: cavra init claude-code)", rep.problems)}
 			}
 			return nil
 		},

@@ -233,6 +233,36 @@ func TestDoctorClaudeCodeReportsMCP(t *testing.T) {
 	}
 }
 
+// TestDoctorClaudeCodeSettingsValidation: a settings file that parses but
+// that Claude Code would reject (and with it the hooks) is a problem.
+func TestDoctorClaudeCodeSettingsValidation(t *testing.T) {
+	testHome(t)
+	proj := t.TempDir()
+	cli(t, "init", "claude-code", "--dir="+proj, "--command", "/bin/sh hook claude-code")
+	_, out, _ := cli(t, "doctor", "claude-code", "--dir="+proj)
+	if !strings.Contains(out, "ok   Claude Code would accept") {
+		t.Fatalf("doctor on a fresh install:\n%s", out)
+	}
+	path := filepath.Join(proj, ".claude", "settings.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), "{", `{"permissions": {"allow": "Bash"},`, 1)
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := cli(t, "doctor", "claude-code", "--dir="+proj)
+	if code != exitFailure || !strings.Contains(out, "FAIL Claude Code would accept") || !strings.Contains(out, "permissions.allow is not an array of strings") {
+		t.Fatalf("doctor on settings Claude Code would reject: exit %d\n%s", code, out)
+	}
+	// init says so too, without touching what it does not own.
+	_, _, errOut := cli(t, "init", "claude-code", "--dir="+proj, "--command", "/bin/sh hook claude-code")
+	if !strings.Contains(errOut, "warning: "+path+": permissions.allow is not an array of strings") {
+		t.Fatalf("init on settings Claude Code would reject, stderr:\n%s", errOut)
+	}
+}
+
 func TestUnifiedDiff(t *testing.T) {
 	t.Parallel()
 	old := "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"
