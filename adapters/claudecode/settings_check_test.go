@@ -57,3 +57,23 @@ func TestInstallWritesAcceptedSettings(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSettingsProblems: any bytes give a list, never a panic; Install's
+// output for a file without problems has none.
+func FuzzSettingsProblems(f *testing.F) {
+	f.Add([]byte(`{"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [{"type": "command", "command": "x"}]}]}}`))
+	f.Add([]byte(`{"permissions": {"allow": ["Bash"]}, "env": {"A": "b"}}`))
+	f.Add([]byte(`{"hooks": {"A": [1, {"hooks": [{"type": "http"}]}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(SettingsProblems(data)) > 0 {
+			return
+		}
+		out, _, err := Install(data, "/usr/local/bin/cavra hook claude-code")
+		if err != nil {
+			return
+		}
+		if p := SettingsProblems(out); len(p) > 0 {
+			t.Fatalf("Install turned accepted settings %q into rejected ones: %q\n%s", data, p, out)
+		}
+	})
+}
