@@ -71,24 +71,8 @@ func factSpecOf(e ast.Expr) *gateSpec {
 		call := e.AsCall()
 		args := call.Args()
 		switch call.FunctionName() {
-		case operators.LogicalAnd:
-			var gs []*gateSpec
-			for _, a := range args {
-				if g := factSpecOf(a); g != nil {
-					gs = append(gs, g)
-				}
-			}
-			return joinSpecs("and", gs)
-		case operators.LogicalOr:
-			gs := make([]*gateSpec, 0, len(args))
-			for _, a := range args {
-				g := factSpecOf(a)
-				if g == nil {
-					return nil
-				}
-				gs = append(gs, g)
-			}
-			return joinSpecs("or", gs)
+		case operators.LogicalAnd, operators.LogicalOr:
+			return logicalSpec(call.FunctionName(), args, func(a ast.Expr) *gateSpec { return factSpecOf(a) })
 		}
 	case ast.ComprehensionKind:
 		rng, v, pred, ok := existsParts(e)
@@ -142,6 +126,27 @@ func combine[T any, G ~func(T) bool](g *gateSpec, build func(*gateSpec) (G, erro
 		}
 		return !want
 	}, nil
+}
+
+// logicalSpec is the gate of a conjunction or disjunction, from the gates
+// of its parts: a conjunction needs what any part needs; a disjunction
+// needs one of its parts' needs, and nothing known when a part has none.
+func logicalSpec(fn string, args []ast.Expr, of func(ast.Expr) *gateSpec) *gateSpec {
+	gs := make([]*gateSpec, 0, len(args))
+	for _, a := range args {
+		g := of(a)
+		if g == nil {
+			if fn == operators.LogicalOr {
+				return nil
+			}
+			continue
+		}
+		gs = append(gs, g)
+	}
+	if fn == operators.LogicalOr {
+		return joinSpecs("or", gs)
+	}
+	return joinSpecs("and", gs)
 }
 
 // joinSpecs combines gates under op; nil when there are none.
@@ -391,24 +396,8 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 		call := e.AsCall()
 		args := call.Args()
 		switch call.FunctionName() {
-		case operators.LogicalAnd:
-			var gs []*gateSpec
-			for _, a := range args {
-				if g := cmdSpecOf(a, v); g != nil {
-					gs = append(gs, g)
-				}
-			}
-			return joinSpecs("and", gs)
-		case operators.LogicalOr:
-			gs := make([]*gateSpec, 0, len(args))
-			for _, a := range args {
-				g := cmdSpecOf(a, v)
-				if g == nil {
-					return nil
-				}
-				gs = append(gs, g)
-			}
-			return joinSpecs("or", gs)
+		case operators.LogicalAnd, operators.LogicalOr:
+			return logicalSpec(call.FunctionName(), args, func(a ast.Expr) *gateSpec { return cmdSpecOf(a, v) })
 		case operators.Equals, operators.In:
 			if len(args) != 2 {
 				return nil
@@ -535,24 +524,8 @@ func gitSpecOf(e ast.Expr, v string) *gateSpec {
 		call := e.AsCall()
 		args := call.Args()
 		switch call.FunctionName() {
-		case operators.LogicalAnd:
-			var gs []*gateSpec
-			for _, a := range args {
-				if g := gitSpecOf(a, v); g != nil {
-					gs = append(gs, g)
-				}
-			}
-			return joinSpecs("and", gs)
-		case operators.LogicalOr:
-			gs := make([]*gateSpec, 0, len(args))
-			for _, a := range args {
-				x := gitSpecOf(a, v)
-				if x == nil {
-					return nil
-				}
-				gs = append(gs, x)
-			}
-			return joinSpecs("or", gs)
+		case operators.LogicalAnd, operators.LogicalOr:
+			return logicalSpec(call.FunctionName(), args, func(a ast.Expr) *gateSpec { return gitSpecOf(a, v) })
 		case operators.Equals, operators.In:
 			if len(args) == 2 && fieldOf(args[0], v) == "subcommand" {
 				if lits, ok := stringLits(args[1]); ok && (call.FunctionName() == operators.In) == (args[1].Kind() == ast.ListKind) {
