@@ -57,13 +57,6 @@ type gateSpec struct {
 	Ctx    []string    `json:"ctx,omitempty"` // context keys whose values count as Lits
 }
 
-// gateOf returns the gate of a rule's condition, or nil when the rule must
-// always run.
-func gateOf(e ast.Expr) factGate {
-	g, _ := factSpecOf(e).fact()
-	return g
-}
-
 // factSpecOf finds the facts a condition cannot fire without; nil = none.
 func factSpecOf(e ast.Expr) *gateSpec {
 	switch e.Kind() {

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,25 +69,11 @@ func (s *Set) Snapshot() ([]byte, error) {
 		}
 		rules = append(rules, sr)
 	}
-	var head wbuf
-	head.str(s.name)
-	out := append([]byte(SnapshotFormat), '\n')
-	out = appendSection(out, append(head, encodeRules(rules)...))
-	out = appendSection(out, s.doc)
-	return appendSection(out, encodeDoc(&cd)), nil
-}
-
-func appendSection(b, sec []byte) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(sec))), sec...)
-}
-
-// nextSection splits the length-prefixed section at the front of b.
-func nextSection(b []byte) (sec, rest []byte, err error) {
-	n, w := binary.Uvarint(b)
-	if w <= 0 || n > uint64(len(b)-w) {
-		return nil, nil, errors.New("policy: snapshot: truncated")
-	}
-	return b[w : w+int(n)], b[w+int(n):], nil
+	w := wbuf(SnapshotFormat + "\n")
+	w.bytes(encodeRules(s.name, rules))
+	w.bytes(s.doc)
+	w.bytes(encodeDoc(&cd))
+	return w, nil
 }
 
 // LoadSnapshot rebuilds a Set from Snapshot's bytes. Each rule's program is
@@ -102,25 +87,18 @@ func LoadSnapshot(data []byte) (*Set, error) {
 	if !ok || string(format) != SnapshotFormat {
 		return nil, fmt.Errorf("policy: snapshot: not a %s", SnapshotFormat)
 	}
-	var head, doc, bin []byte
-	var err error
-	for _, sec := range []*[]byte{&head, &doc, &bin} {
-		if *sec, rest, err = nextSection(rest); err != nil {
-			return nil, err
-		}
+	r := &rbuf{b: rest}
+	head, doc, bin := r.bytes(), r.bytes(), r.bytes()
+	if r.err != nil {
+		return nil, r.err
 	}
-	if len(rest) != 0 {
+	if len(r.b) != 0 {
 		return nil, errors.New("policy: snapshot: trailing bytes")
 	}
 	if len(doc) == 0 {
 		return nil, errors.New("policy: snapshot: no document")
 	}
-	hr := &rbuf{b: head}
-	name := hr.str()
-	if hr.err != nil {
-		return nil, hr.err
-	}
-	snapRules, err := decodeRules(hr.b)
+	name, snapRules, err := decodeRules(head)
 	if err != nil {
 		return nil, err
 	}

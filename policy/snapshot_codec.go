@@ -227,9 +227,11 @@ func decodeDoc(b []byte) (*compiledDoc, error) {
 	return cd, r.err
 }
 
-// encodeRules writes the snapshot's rule headers and expressions.
-func encodeRules(rules []snapshotRule) []byte {
+// encodeRules writes the Set's name and the snapshot's rule headers and
+// expressions.
+func encodeRules(name string, rules []snapshotRule) []byte {
 	var w wbuf
+	w.str(name)
 	w.uint(len(rules))
 	for _, r := range rules {
 		w.str(r.ID)
@@ -242,9 +244,9 @@ func encodeRules(rules []snapshotRule) []byte {
 	return w
 }
 
-func decodeRules(b []byte) ([]snapshotRule, error) {
+func decodeRules(b []byte) (name string, rules []snapshotRule, err error) {
 	r := &rbuf{b: b}
-	var rules []snapshotRule
+	name = r.str()
 	for range r.uint() {
 		sr := snapshotRule{ID: r.str(), File: r.str(), Pack: r.str(), Types: r.strs()}
 		sr.Gate = r.gate(0)
@@ -254,7 +256,7 @@ func decodeRules(b []byte) ([]snapshotRule, error) {
 	if r.err == nil && len(r.b) != 0 {
 		r.err = errCorrupt
 	}
-	return rules, r.err
+	return name, rules, r.err
 }
 
 // gate writes a fact gate: 0 for none, else 1 and its parts.
