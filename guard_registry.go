@@ -107,8 +107,8 @@ func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
 		call.Server, call.Tool, _ = strings.Cut(a.Target, ":")
 	}
 	o.ServerFacts = r.ServerFacts(call)
-	if _, known := r.Server(call.Server); !known {
-		if m := OwnMCPVerdict(call.Server, call.Tool); m != nil {
+	if m := OwnMCPVerdict(call.Server, call.Tool); m != nil {
+		if _, known := r.Server(call.Server); !known {
 			o.MCPVerdict = m
 			return
 		}
