@@ -130,7 +130,7 @@ func newApprovalListCmd() *cobra.Command {
 	c.Flags().StringVar(&state, "state", "", "pending, approved, denied, expired or break_glass")
 	c.Flags().StringVar(&group, "group", "", "approver group")
 	c.Flags().StringVar(&agent, "agent", "", "requesting agent")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	outputFlag(c, &asJSON, "print JSON")
 	return c
 }
 

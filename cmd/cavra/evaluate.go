@@ -155,7 +155,7 @@ Exit status: 0 allow, 3 require_approval, 4 block, 2 usage error, 1 failure.`,
 	}
 	pf.register(c)
 	af.register(c)
-	c.Flags().BoolVar(&asJSON, "json", false, "print the decision as JSON")
+	outputFlag(c, &asJSON, "print the decision as JSON")
 	return c
 }
 

@@ -297,7 +297,7 @@ Exit status: 0 verified, 1 not verified, 2 usage error.`,
 	c.Flags().StringVar(&trustPath, "trust-root", "", "JWKS of trusted evidence keys (default for the local log: its own keys)")
 	c.Flags().StringVar(&logID, "log-id", "", "the log the bundle must come from")
 	c.Flags().StringVar(&home, "home", "", "state directory")
-	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	outputFlag(c, &asJSON, "print the report as JSON")
 	return c
 }
 
@@ -374,7 +374,7 @@ func newEvidenceListCmd() *cobra.Command {
 	}
 	qf.register(c, true)
 	c.Flags().StringVar(&home, "home", "", "state directory")
-	c.Flags().BoolVar(&asJSON, "json", false, "print the records as a JSON array")
+	outputFlag(c, &asJSON, "print the records as a JSON array")
 	return c
 }
 

@@ -111,7 +111,7 @@ func newKeysListCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&home, "home", "", "state directory")
-	c.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	outputFlag(c, &asJSON, "print as JSON")
 	return c
 }
 

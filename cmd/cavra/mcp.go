@@ -56,7 +56,7 @@ database is opened read-only, only during a call that needs it.`,
 	fl.StringArrayVar(&o.PolicyDirs, "policy-dir", nil, "directory of packs laid out as <dir>/<id>/policy.yaml (repeatable; also CAVRA_POLICY_DIR)")
 	fl.StringVar(&mode, "mode", "", "policy mode for the checks: enforce, audit_only or strict (default: config.yaml's)")
 	fl.BoolVar(&listTools, "list-tools", false, "print the tool names and exit")
-	fl.BoolVar(&asJSON, "json", false, "with --list-tools: print the tools/list result as JSON")
+	outputFlag(c, &asJSON, "with --list-tools: print the tools/list result as JSON")
 	return c
 }
 

@@ -112,7 +112,7 @@ func newPolicyListCmd() *cobra.Command {
 		},
 	}
 	lf.register(c)
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	outputFlag(c, &asJSON, "print JSON")
 	return c
 }
 
@@ -189,7 +189,7 @@ func newPolicyDescribeCmd() *cobra.Command {
 		},
 	}
 	lf.register(c)
-	c.Flags().BoolVar(&asJSON, "json", false, "print the pack and its compiled document as JSON")
+	outputFlag(c, &asJSON, "print the pack and its compiled document as JSON")
 	return c
 }
 
@@ -289,7 +289,7 @@ func newPolicyTestCmd() *cobra.Command {
 	}
 	lf.register(c)
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "print passing tests too")
-	c.Flags().BoolVar(&asJSON, "json", false, "print results as JSON")
+	outputFlag(c, &asJSON, "print results as JSON")
 	return c
 }
 
@@ -380,7 +380,7 @@ func newPolicyDiffCmd() *cobra.Command {
 		},
 	}
 	lf.register(c)
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	outputFlag(c, &asJSON, "print JSON")
 	return c
 }
 
@@ -441,7 +441,7 @@ func newPolicyExplainCmd() *cobra.Command {
 	}
 	pf.register(c)
 	af.register(c)
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	outputFlag(c, &asJSON, "print JSON")
 	return c
 }
 

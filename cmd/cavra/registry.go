@@ -143,7 +143,7 @@ func newAgentListCmd() *cobra.Command {
 	rf.register(c, false)
 	c.Flags().StringVar(&status, "status", "", "only agents with this status")
 	c.Flags().StringVar(&owner, "owner", "", "only agents with this owner")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	outputFlag(c, &asJSON, "print JSON")
 	return c
 }
 
@@ -197,7 +197,7 @@ func newProfilesCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	outputFlag(c, &asJSON, "print JSON")
 	return c
 }
 
@@ -268,7 +268,7 @@ func newMCPListCmd() *cobra.Command {
 	c.Flags().StringVar(&tier, "trust-tier", "", "only servers of this tier")
 	c.Flags().StringVar(&state, "approval-state", "", "only servers in this approval state")
 	c.Flags().StringVar(&capability, "capability", "", "only servers with this capability")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	outputFlag(c, &asJSON, "print JSON")
 	return c
 }
 
