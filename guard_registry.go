@@ -47,6 +47,12 @@ func (g *Guard) openRegistry() error {
 		}
 		g.reg = v.(*registry.Store)
 	}
+	return g.registryPolicy()
+}
+
+// registryPolicy sets how the registry treats what it does not know, from
+// the options and config.yaml.
+func (g *Guard) registryPolicy() error {
 	g.regPolicy.AllowUnknownServers = g.config.Registry.AllowUnknownServers
 	g.regPolicy.UnregisteredAgent = g.opts.UnregisteredAgent
 	if !g.regPolicy.UnregisteredAgent.Valid() && g.config.Registry.UnregisteredAgent != "" {
@@ -102,9 +108,9 @@ func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
 	if a.Type != MCPToolCall {
 		return
 	}
-	call := registry.Call{Server: a.Server, Tool: a.Tool, Capability: a.Operation, Hash: a.Context["tool_hash"]}
-	if call.Server == "" {
-		call.Server, call.Tool, _ = strings.Cut(a.Target, ":")
+	call, ok := registry.CallOf(a)
+	if !ok {
+		return // the policy blocks an MCP call that does not normalize
 	}
 	o.ServerFacts = r.ServerFacts(call)
 	if m := OwnMCPVerdict(call.Server, call.Tool); m != nil {
