@@ -76,7 +76,6 @@ func ParseToolCall(data []byte) (cavra.Action, error) {
 	return Action(c), nil
 }
 
-
 // str returns in[key] as a string; numbers and booleans are formatted, other
 // kinds give "".
 func str(in map[string]any, key string) string {
