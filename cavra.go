@@ -500,7 +500,7 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 	if g.opts.ReadOnly {
 		return failed(a, "the guard is read-only: it checks actions but records no decision"), ErrReadOnly
 	}
-	d, a = g.decide(ctx, a)
+	d, _, a = g.decide(ctx, a, false)
 	events, aerr := g.applyApprovals(ctx, a, &d)
 	if aerr != nil {
 		d, err = approvalFailed(a, d, aerr), fmt.Errorf("cavra: evaluate: approvals: %w", aerr)

@@ -40,7 +40,19 @@ func ParseMCPName(name string) (server, tool string, ok bool) { return decision.
 // and rule equal Check's. A require_approval names the approval request
 // already pending for the action, if there is one, and the group a new one
 // would be routed to. The decision has no decision id and no evidence refs.
-func (g *Guard) Check(ctx context.Context, a Action) (d Decision, err error) {
+func (g *Guard) Check(ctx context.Context, a Action) (Decision, error) {
+	d, _, err := g.check(ctx, a, false)
+	return d, err
+}
+
+// Explain is Check that also returns the facts the policy saw in the
+// action: the commands of a command line, the paths it reads, writes and
+// deletes, its network targets.
+func (g *Guard) Explain(ctx context.Context, a Action) (Decision, policy.Facts, error) {
+	return g.check(ctx, a, true)
+}
+
+func (g *Guard) check(ctx context.Context, a Action, explain bool) (d Decision, facts policy.Facts, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			d = failed(a, fmt.Sprintf("internal error while deciding: %v", r))
@@ -49,22 +61,24 @@ func (g *Guard) Check(ctx context.Context, a Action) (d Decision, err error) {
 		}
 	}()
 	if g == nil || g.closed.Load() {
-		return failed(a, "the guard is closed"), ErrClosed
+		d = failed(a, "the guard is closed")
+		d.DecisionID = ""
+		return d, facts, ErrClosed
 	}
-	d, a = g.decide(ctx, a)
+	d, facts, a = g.decide(ctx, a, explain)
 	d.DecisionID = ""
 	if aerr := g.previewApprovals(ctx, a, &d); aerr != nil {
 		d = approvalFailed(a, d, aerr)
 		d.DecisionID = ""
-		return d, fmt.Errorf("cavra: check: approvals: %w", aerr)
+		return d, facts, fmt.Errorf("cavra: check: approvals: %w", aerr)
 	}
-	return d, nil
+	return d, facts, nil
 }
 
 // decide is the part of Evaluate and Check before approvals: it normalizes
 // the action, asks the registry and the policy, and stamps the decision. It
 // returns the normalized action, which approvals and evidence use.
-func (g *Guard) decide(ctx context.Context, a Action) (Decision, Action) {
+func (g *Guard) decide(ctx context.Context, a Action, explain bool) (d Decision, facts policy.Facts, _ Action) {
 	if n, err := a.Normalize(); err == nil {
 		a = n
 	} // else the policy blocks it as action.invalid
@@ -76,7 +90,12 @@ func (g *Guard) decide(ctx context.Context, a Action) (Decision, Action) {
 		Dir:              g.opts.Dir,
 	}
 	g.registryOptions(a, &opts)
-	d := act.set.Evaluate(ctx, a, opts)
+	if explain {
+		x := act.set.Explain(ctx, a, opts)
+		d, facts = x.Decision, x.Facts
+	} else {
+		d = act.set.Evaluate(ctx, a, opts)
+	}
 	stamp(&d)
 	// The digest links the decision to approvals and to the outcome an
 	// adapter reports; an adapter's call id (Claude Code's tool_use_id) is
@@ -87,7 +106,7 @@ func (g *Guard) decide(ctx context.Context, a Action) (Decision, Action) {
 	if id := a.Context["tool_use_id"]; id != "" {
 		d.CorrelationID = id
 	}
-	return d, a
+	return d, facts, a
 }
 
 // approvalFailed is the decision when the approval store could not be
@@ -208,4 +227,14 @@ func (g *Guard) openRegistryFile() error {
 	}
 	g.regFile = r
 	return g.registryPolicy()
+}
+
+// Mode returns the mode decisions are made in: the configured one, else
+// the policy's own.
+func (g *Guard) Mode() Mode {
+	act := g.active.Load()
+	if act.mode != "" {
+		return act.mode
+	}
+	return act.set.Mode()
 }
