@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -38,7 +39,7 @@ func TestDoorsDecideAlike(t *testing.T) {
 	} {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
-			home := t.TempDir()
+			home := fastDir(t)
 			ctx := context.Background()
 			g, err := cavra.Open(ctx, cavra.Options{Home: home, Dir: corpus.Project, Mode: cavra.Mode(m.mode),
 				BreakGlassActor: m.actor, BreakGlassReason: m.reason, Evidence: cavra.EvidenceAsync})
@@ -194,4 +195,19 @@ func snapshotDecision(ctx context.Context, set *policy.Set, a cavra.Action, m st
 	}
 	d := set.Evaluate(ctx, a, opts)
 	return outcome(d.Decision.String(), d.RuleID)
+}
+
+// fastDir is a temporary state directory on a memory file system when the
+// machine has one: the test makes thousands of approval-store commits, and
+// each one's fsync on a disk costs more than every decision of the test.
+func fastDir(t *testing.T) string {
+	t.Helper()
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		dir, err := os.MkdirTemp("/dev/shm", "cavra-test-")
+		if err == nil {
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			return dir
+		}
+	}
+	return t.TempDir()
 }
