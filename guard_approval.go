@@ -180,7 +180,7 @@ func (g *Guard) decideApproval(ctx context.Context, id string, cred approval.Cre
 	}
 	req, evs, err := fn(ctx, id, cred, reason)
 	if rerr := g.recordApprovalEvents(ctx, evs); rerr != nil {
-		return req, errors.Join(err, fmt.Errorf("cavra: recording approval events: %w", rerr))
+		return req, errors.Join(err, fmt.Errorf("%w: approval events of %s: %w", ErrNotRecorded, id, rerr))
 	}
 	return req, err
 }
@@ -194,7 +194,7 @@ func (g *Guard) BreakGlass(ctx context.Context, bg approval.BreakGlassRequest) (
 	}
 	req, evs, err := g.apr.BreakGlass(ctx, bg)
 	if rerr := g.recordApprovalEvents(ctx, evs); rerr != nil {
-		return req, errors.Join(err, fmt.Errorf("cavra: recording break-glass events: %w", rerr))
+		return req, errors.Join(err, fmt.Errorf("%w: break-glass events: %w", ErrNotRecorded, rerr))
 	}
 	return req, err
 }
@@ -205,7 +205,10 @@ func (g *Guard) SweepApprovals(ctx context.Context) error {
 		return ErrClosed
 	}
 	evs, err := g.apr.Sweep(ctx)
-	return errors.Join(err, g.recordApprovalEvents(ctx, evs))
+	if rerr := g.recordApprovalEvents(ctx, evs); rerr != nil {
+		return errors.Join(err, fmt.Errorf("%w: expiries: %w", ErrNotRecorded, rerr))
+	}
+	return err
 }
 
 // SignLocalApproval signs a local approval (or denial) of request id by

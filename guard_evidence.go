@@ -12,6 +12,13 @@ import (
 	"github.com/cavra-dev/cavra/evidence"
 )
 
+// ErrNotRecorded means a state change was made (an approval, a registry
+// change, a legal hold, a key rotation) but its evidence record could not be
+// written. The log that refused it blocks every later decision, so nothing
+// is allowed on the strength of an unrecorded change; the error says what
+// changed.
+var ErrNotRecorded = errors.New("cavra: the change could not be recorded as evidence")
+
 // RetentionChange is the data of a retention evidence record: a prune of
 // old records, or legal hold turned on or off.
 type RetentionChange struct {
@@ -69,7 +76,7 @@ func (g *Guard) SetLegalHold(ctx context.Context, on bool, by, reason string) er
 	}
 	if _, err := g.log.Append(context.WithoutCancel(ctx), evidence.Entry{Kind: evidence.KindRetention,
 		Data: RetentionChange{Change: change, By: by, Reason: reason}}); err != nil {
-		return fmt.Errorf("cavra: legal hold is %s but the change could not be recorded as evidence: %w", change[len("legal_hold."):], err)
+		return fmt.Errorf("%w: legal hold is %s: %w", ErrNotRecorded, change[len("legal_hold."):], err)
 	}
 	return nil
 }
@@ -114,7 +121,7 @@ func GenerateEvidenceKey(ctx context.Context, opts Options, alg jose.SignatureAl
 	opts.Home = home
 	g, err := Open(ctx, opts)
 	if err != nil {
-		return k, fmt.Errorf("cavra: key %s was created but could not be recorded: %w", k.KeyID, err)
+		return k, fmt.Errorf("%w: the evidence key %s was created: %w", ErrNotRecorded, k.KeyID, err)
 	}
 	err = g.recordKeyChange(ctx, KeyChange{Key: "evidence", Change: "created", KeyID: k.KeyID, Algorithm: k.Algorithm, By: by})
 	return k, errors.Join(err, g.Close())
@@ -123,7 +130,7 @@ func GenerateEvidenceKey(ctx context.Context, opts Options, alg jose.SignatureAl
 // recordKeyChange writes a key-change record.
 func (g *Guard) recordKeyChange(ctx context.Context, ch KeyChange) error {
 	if _, err := g.log.Append(context.WithoutCancel(ctx), evidence.Entry{Kind: evidence.KindKeyChange, Data: ch}); err != nil {
-		return fmt.Errorf("cavra: the %s key %s was %s but the change could not be recorded as evidence: %w", ch.Key, ch.KeyID, ch.Change, err)
+		return fmt.Errorf("%w: the %s key %s was %s: %w", ErrNotRecorded, ch.Key, ch.KeyID, ch.Change, err)
 	}
 	return nil
 }

@@ -135,7 +135,7 @@ func (g *Guard) changeRegistry(ctx context.Context, fn func(*registry.Store) (re
 		return ch, err
 	}
 	if _, err := g.log.Append(context.WithoutCancel(ctx), evidence.Entry{Kind: evidence.KindRegistryChange, Data: ch, AgentID: agentOf(ch)}); err != nil {
-		return ch, fmt.Errorf("cavra: the registry changed (%s %s) but the change could not be recorded as evidence: %w", ch.Kind, ch.ID, err)
+		return ch, fmt.Errorf("%w: the registry changed (%s %s): %w", ErrNotRecorded, ch.Kind, ch.ID, err)
 	}
 	return ch, nil
 }
