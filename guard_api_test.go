@@ -21,15 +21,15 @@ import (
 // without a record (the stores and the log have write methods) or read a
 // private key.
 var escapeHatches = map[reflect.Type]string{
-	reflect.TypeFor[approval.Store]():      "the approval store (approve, deny, sweep without evidence)",
-	reflect.TypeFor[registry.Store]():      "the registry store (changes without evidence)",
-	reflect.TypeFor[evidence.Log]():        "the evidence log (append, prune, legal hold)",
-	reflect.TypeFor[evidence.KeyRing]():    "the key ring (rotates keys, returns the private key)",
-	reflect.TypeFor[jose.JSONWebKey]():     "a JWK (may hold a private key)",
+	reflect.TypeFor[approval.Store]():     "the approval store (approve, deny, sweep without evidence)",
+	reflect.TypeFor[registry.Store]():     "the registry store (changes without evidence)",
+	reflect.TypeFor[evidence.Log]():       "the evidence log (append, prune, legal hold)",
+	reflect.TypeFor[evidence.KeyRing]():   "the key ring (rotates keys, returns the private key)",
+	reflect.TypeFor[jose.JSONWebKey]():    "a JWK (may hold a private key)",
 	reflect.TypeFor[ed25519.PrivateKey](): "a private key",
-	reflect.TypeFor[ecdsa.PrivateKey]():    "a private key",
-	reflect.TypeFor[rsa.PrivateKey]():      "a private key",
-	reflect.TypeFor[crypto.Signer]():       "a signer",
+	reflect.TypeFor[ecdsa.PrivateKey]():   "a private key",
+	reflect.TypeFor[rsa.PrivateKey]():     "a private key",
+	reflect.TypeFor[crypto.Signer]():      "a signer",
 }
 
 // leaks reports the escape hatch reachable from t — t itself, what it

@@ -63,7 +63,9 @@ func (r *EvidenceReader) Info() (evidence.Info, error) { return r.l.Info() }
 func (r *EvidenceReader) Get(seq int64) (evidence.Record, error) { return r.l.Get(seq) }
 
 // Find returns the decision record with decisionID.
-func (r *EvidenceReader) Find(decisionID string) (evidence.Record, error) { return r.l.Find(decisionID) }
+func (r *EvidenceReader) Find(decisionID string) (evidence.Record, error) {
+	return r.l.Find(decisionID)
+}
 
 // List returns the records q selects, newest first.
 func (r *EvidenceReader) List(ctx context.Context, q evidence.Query) ([]evidence.Record, error) {
