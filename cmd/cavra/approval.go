@@ -13,6 +13,7 @@ import (
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/approval"
+	"github.com/cavra-dev/cavra/internal/store"
 )
 
 func newApprovalCmd() *cobra.Command {
@@ -48,14 +49,17 @@ func (f *approvalFlags) register(c *cobra.Command, credentials bool) {
 }
 
 func (f *approvalFlags) open(c *cobra.Command) (*cavra.Guard, error) {
-	opts := cavra.Options{Home: f.home}
+	home, err := cavra.StateDir(f.home)
+	if err != nil {
+		return nil, err
+	}
+	if !store.Exists(home) { // nothing to decide on: create nothing
+		return nil, fmt.Errorf("no approval requests yet (no state database in %s)", home)
+	}
+	opts := cavra.Options{Home: home}
 	if f.issuer != "" || f.audience != "" || f.jwks != "" {
 		if f.issuer == "" || f.audience == "" || f.jwks == "" {
 			return nil, usageErr("--issuer, --audience and --jwks go together")
-		}
-		home, err := cavra.StateDir(f.home)
-		if err != nil {
-			return nil, err
 		}
 		cfg, err := cavra.LoadConfig(home)
 		if err != nil {

@@ -71,8 +71,9 @@ func TestEvidenceShowApprovalTrail(t *testing.T) {
 }
 
 // TestReadCommandsCreateNothing: the read-only approval, registry, evidence
-// and key commands on a state directory that does not exist say so and
-// create no directory, database or key.
+// and key commands — and the changes that need something to change — on a
+// state directory that does not exist say so and create no directory,
+// database or key.
 func TestReadCommandsCreateNothing(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "none")
 	h := "--home=" + home
@@ -94,6 +95,8 @@ func TestReadCommandsCreateNothing(t *testing.T) {
 		{[]string{"evidence", "verify"}, exitFailure, "no evidence log"},
 		{[]string{"evidence", "export"}, exitFailure, "no evidence log"},
 		{[]string{"evidence", "prune", "--legal-hold", "on"}, exitFailure, "no evidence log"},
+		{[]string{"approval", "approve", "apr_0123456789abcdef", "--local", "--reason", "ok"}, exitFailure, "no approval requests yet"},
+		{[]string{"keys", "rotate"}, exitFailure, "no evidence log"},
 		{[]string{"keys", "list"}, exitFailure, "no evidence keys yet"},
 		{[]string{"keys", "export-trust-root"}, exitFailure, "no evidence keys yet"},
 	} {

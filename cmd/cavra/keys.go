@@ -140,20 +140,17 @@ ids, who). A running Guard keeps its key until reopened.`,
 			if err != nil {
 				return err
 			}
-			g, err := cavra.Open(c.Context(), cavra.Options{Home: home})
-			if err != nil {
-				return err
-			}
-			defer g.Close()
-			old, cur, err := g.RotateEvidenceKey(c.Context(), a, kid, by)
-			if err != nil {
-				return err
-			}
-			if old.KeyID != "" {
-				fmt.Fprintf(c.OutOrStdout(), "retired %s\n", old.KeyID)
-			}
-			fmt.Fprintf(c.OutOrStdout(), "current %s (%s); export the trust root again: cavra keys export-trust-root\n", cur.KeyID, cur.Algorithm)
-			return nil
+			return withGuard(c, home, func(g *cavra.Guard) error {
+				old, cur, err := g.RotateEvidenceKey(c.Context(), a, kid, by)
+				if err != nil {
+					return err
+				}
+				if old.KeyID != "" {
+					fmt.Fprintf(c.OutOrStdout(), "retired %s\n", old.KeyID)
+				}
+				fmt.Fprintf(c.OutOrStdout(), "current %s (%s); export the trust root again: cavra keys export-trust-root\n", cur.KeyID, cur.Algorithm)
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&alg, "alg", "EdDSA", "EdDSA (Ed25519) or ES256 (P-256)")
