@@ -541,20 +541,11 @@ func (g *Guard) closeWebhooks() {
 	}
 }
 
-// Record appends a record that is not a decision (an approval event, a
-// grant use, an action outcome) to the Guard's evidence log.
-func (g *Guard) Record(ctx context.Context, e evidence.Entry) (evidence.Ref, error) {
-	if g == nil || g.closed.Load() {
-		return evidence.Ref{}, ErrClosed
-	}
-	if g.log == nil {
-		return evidence.Ref{}, ErrReadOnly
-	}
-	return g.log.Append(ctx, e)
-}
-
-// Evidence returns the Guard's evidence log, for queries and verification.
-func (g *Guard) Evidence() *evidence.Log { return g.log }
+// Evidence returns read-only access to the Guard's evidence log, for
+// queries, verification and exports. Records are written by the Guard's own
+// methods only (Evaluate, RecordOutcome, the approval, registry, retention
+// and key methods), so a caller cannot forge a decision.
+func (g *Guard) Evidence() *EvidenceReader { return &EvidenceReader{l: g.log} }
 
 // Attest returns a signed, offline-verifiable bundle of the evidence
 // records matching q, with an inclusion proof for each.
@@ -563,7 +554,7 @@ func (g *Guard) Attest(ctx context.Context, q evidence.Query) (*evidence.Bundle,
 		return nil, ErrClosed
 	}
 	if g.log == nil {
-		return nil, ErrReadOnly
+		return nil, ErrNoState
 	}
 	return g.log.Attest(ctx, q)
 }
@@ -577,10 +568,10 @@ func (g *Guard) Close() error {
 		return nil
 	}
 	g.closeWebhooks()
-	if g.st == nil { // read-only, without a state database
-		return nil
-	}
-	if g.log == nil {
+	if g.opts.ReadOnly {
+		if g.st == nil { // no state database
+			return nil
+		}
 		return g.st.Close()
 	}
 	var cerr error

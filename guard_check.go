@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/evidence"
 	"github.com/cavra-dev/cavra/internal/store"
 	"github.com/cavra-dev/cavra/policy"
 	"github.com/cavra-dev/cavra/registry"
@@ -208,6 +210,13 @@ func (g *Guard) openReadOnly() error {
 		return fmt.Errorf("cavra: %w", err)
 	}
 	g.apr = v.(*approval.Store)
+	lv, err := st.Shared("evidence", func(db *bolt.DB) (io.Closer, error) {
+		return evidence.Open(db, evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(g.home, evidence.KeyDir)), ReadOnly: true})
+	})
+	if err != nil {
+		return fmt.Errorf("cavra: evidence: %w", err)
+	}
+	g.log = lv.(*evidence.Log)
 	return nil
 }
 
@@ -237,4 +246,16 @@ func (g *Guard) Mode() Mode {
 		return act.mode
 	}
 	return act.set.Mode()
+}
+
+// writable is the error of a Guard that cannot change state: closed, or
+// read-only.
+func (g *Guard) writable() error {
+	switch {
+	case g == nil || g.closed.Load():
+		return ErrClosed
+	case g.opts.ReadOnly:
+		return ErrReadOnly
+	}
+	return nil
 }
