@@ -176,7 +176,7 @@ func run(readme string, keep bool, timeout time.Duration) (err error) {
 			showStep(runDir, i, s)
 			return errFailed
 		}
-		fmt.Printf("ok   %s:%-4d exit %d  %s\n", readme, s.Line, st, firstLine(s.Text))
+		fmt.Printf("ok   %s:%-4d exit %d  %s\n", readme, s.Line, st, shown(s.Text))
 	}
 	if len(statuses) < len(steps) {
 		i := len(statuses)
@@ -197,7 +197,11 @@ func run(readme string, keep bool, timeout time.Duration) (err error) {
 	fmt.Printf("%s: all %d commands in %d blocks exited as the README says (%.1fs)\n",
 		readme, len(steps), len(blocks)-len(skipped), time.Since(start).Seconds())
 	for _, b := range skipped {
-		fmt.Printf("not run: %s:%d (%d commands): %s\n", readme, b.Line, len(b.Steps), b.Skip)
+		reason := b.Skip
+		if strings.HasPrefix(reason, "(") && strings.HasSuffix(reason, ")") {
+			reason = reason[1 : len(reason)-1]
+		}
+		fmt.Printf("not run: %s:%d (%d %s): %s\n", readme, b.Line, len(b.Steps), plural(len(b.Steps), "command"), reason)
 	}
 	return nil
 }
@@ -312,8 +316,14 @@ func gitOut(dir string, args ...string) (string, error) {
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-func firstLine(s string) string {
+// shown is a command's first line without its comment, shortened, for the
+// progress lines.
+func shown(s string) string {
 	first, _, more := strings.Cut(s, "\n")
+	var q quoteState
+	if comment, _, _ := q.scan(first); comment != "" {
+		first = strings.TrimRight(strings.TrimSuffix(first, comment), " \t")
+	}
 	if more {
 		first += " …"
 	}
@@ -321,6 +331,13 @@ func firstLine(s string) string {
 		first = string(r[:107]) + "…"
 	}
 	return first
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 func indent(s string) string {
