@@ -165,18 +165,22 @@ func run(readme string, keep bool, timeout time.Duration) (err error) {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever a command left running in the background
 	}
 
-	statuses, err := readStatuses(filepath.Join(runDir, "status"))
+	statuses, ends, err := readStatuses(filepath.Join(runDir, "status"))
 	if err != nil {
 		return err
 	}
 	for i, st := range statuses {
 		s := steps[i]
+		took := ""
+		if d := ends[i] - prev(ends, i); d >= 2 {
+			took = fmt.Sprintf("  (%ds)", d)
+		}
 		if st != s.Want {
 			fmt.Printf("FAIL %s:%d: exit status %d, the README expects %d\n", readme, s.Line, st, s.Want)
 			showStep(runDir, i, s)
 			return errFailed
 		}
-		fmt.Printf("ok   %s:%-4d exit %d  %s\n", readme, s.Line, st, shown(s.Text))
+		fmt.Printf("ok   %s:%-4d exit %d  %s%s\n", readme, s.Line, st, shown(s.Text), took)
 	}
 	if len(statuses) < len(steps) {
 		i := len(statuses)
@@ -215,7 +219,7 @@ func driverScript(dir string, steps []Step) string {
 	fmt.Fprintf(&b, "__readme_dir=%s\n", shellQuote(dir))
 	for i, s := range steps {
 		fmt.Fprintf(&b, ". \"$__readme_dir/%d.sh\" </dev/null >\"$__readme_dir/%d.out\" 2>&1\n", i, i)
-		fmt.Fprintf(&b, "__readme_status=$?; printf '%%s\\n' \"$__readme_status\" >>\"$__readme_dir/status\"\n")
+		fmt.Fprintf(&b, "__readme_status=$?; printf '%%s %%s\\n' \"$__readme_status\" \"$SECONDS\" >>\"$__readme_dir/status\"\n")
 		fmt.Fprintf(&b, "[ \"$__readme_status\" = %d ] || exit 0\n", s.Want)
 	}
 	return b.String()
@@ -238,25 +242,35 @@ func showStep(runDir string, i int, s Step) {
 	fmt.Printf("  output:\n%s", indent(text))
 }
 
-func readStatuses(path string) ([]int, error) {
+// readStatuses reads the status file: per step run, its exit status and the
+// shell's SECONDS when it ended.
+func readStatuses(path string) (statuses, ends []int, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	var out []int
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		n, err := strconv.Atoi(strings.TrimSpace(sc.Text()))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %q is not a status", path, sc.Text())
+		st, end, _ := strings.Cut(sc.Text(), " ")
+		n, err1 := strconv.Atoi(st)
+		t, err2 := strconv.Atoi(end)
+		if err1 != nil || err2 != nil {
+			return nil, nil, fmt.Errorf("%s: %q is not a status and a time", path, sc.Text())
 		}
-		out = append(out, n)
+		statuses, ends = append(statuses, n), append(ends, t)
 	}
-	return out, sc.Err()
+	return statuses, ends, sc.Err()
+}
+
+func prev(ends []int, i int) int {
+	if i == 0 {
+		return 0
+	}
+	return ends[i-1]
 }
 
 // environment is the caller's environment without what would tie the README
