@@ -293,7 +293,7 @@ func environment(root, clone string) ([]string, error) {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := goEnv[k]; ok {
+		if _, ok := goEnv[k]; ok || k == "GOFLAGS" {
 			continue
 		}
 		switch {
@@ -310,7 +310,12 @@ func environment(root, clone string) ([]string, error) {
 		}
 		env = append(env, k+"="+v)
 	}
+	// -trimpath keeps the build cache's keys free of the clone's path, which
+	// is new each run: otherwise the module's own packages compile afresh
+	// every time.
+	goflags := strings.TrimSpace(os.Getenv("GOFLAGS") + " -trimpath")
 	return append(env,
+		"GOFLAGS="+goflags,
 		"HOME="+home,
 		"CAVRA_HOME="+filepath.Join(clone, ".cavra"),
 		"GOBIN="+gobin,
