@@ -36,7 +36,8 @@
 // at the front of PATH, so "go install ./cmd/cavra" makes "cavra" the
 // clone's build. Go's module and build caches and its configuration
 // (GOPATH, GOMODCACHE, GOCACHE, GOENV) are kept from the caller, so nothing
-// is downloaded again.
+// is downloaded again, and GOFLAGS gets -trimpath, so the build cache
+// serves the clone although its path is new each run.
 //
 // The commands run in one bash session in the clone's root, in README
 // order, so cd and shell variables carry over from one command to the
