@@ -29,13 +29,7 @@ const (
 var celEnv = sync.OnceValues(newCELEnv)
 
 func newCELEnv() (*cel.Env, error) {
-	return cel.NewEnv(
-		cel.Variable("action", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("agent", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("server", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("tool", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("context", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("now", cel.TimestampType),
+	opts := []cel.EnvOption{
 		cel.OptionalTypes(),
 		ext.Strings(),
 		ext.Lists(),
@@ -53,7 +47,15 @@ func newCELEnv() (*cel.Env, error) {
 		cel.Function("wildcard",
 			cel.MemberOverload("string_wildcard_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
 				cel.BinaryBinding(celWildcard))),
-	)
+		// The object types of fields.go, over the environment's own types;
+		// last, so that the options above register theirs first.
+		func(e *cel.Env) (*cel.Env, error) { return cel.CustomTypeProvider(newCELTypes(e.CELTypeProvider()))(e) },
+		cel.ASTValidators(noObjectLiterals{}),
+	}
+	for _, v := range celVariables {
+		opts = append(opts, cel.Variable(v.name, v.typ))
+	}
+	return cel.NewEnv(opts...)
 }
 
 // globCache keeps compiled patterns used from CEL; patterns come from packs,
@@ -339,22 +341,7 @@ func actionTypesOf(e ast.Expr) []decision.ActionType {
 }
 
 func isActionType(e ast.Expr) bool {
-	switch e.Kind() {
-	case ast.SelectKind:
-		s := e.AsSelect()
-		op := s.Operand()
-		return s.FieldName() == "type" && !s.IsTestOnly() && op.Kind() == ast.IdentKind && op.AsIdent() == "action"
-	case ast.CallKind: // action["type"]
-		c := e.AsCall()
-		if c.FunctionName() == operators.Index && len(c.Args()) == 2 {
-			op, key := c.Args()[0], c.Args()[1]
-			if op.Kind() == ast.IdentKind && op.AsIdent() == "action" && key.Kind() == ast.LiteralKind {
-				s, ok := key.AsLiteral().(types.String)
-				return ok && s == "type"
-			}
-		}
-	}
-	return false
+	return actionField(e) == "type"
 }
 
 func literalTypes(e ast.Expr) []decision.ActionType {
