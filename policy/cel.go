@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"cel.dev/cel-go/cel"
-	"cel.dev/cel-go/common"
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/types"
@@ -231,7 +230,7 @@ func compileRuleAST(file string, pack string, r Rule, cached *cel.Ast) (*compile
 		if errs := iss.Errors(); len(errs) > 0 {
 			loc := errs[0].Location
 			e.Line, e.Column = loc.Line(), loc.Column()+1
-			e.Msg = strings.TrimSpace(errs[0].ToDisplayString(celSource(r.When)))
+			e.Msg = errs[0].Message + "\n" + exprCaret(r.When, e.Line, e.Column)
 		}
 		return nil, e
 	}
@@ -365,4 +364,3 @@ func defaultSeverity(o decision.Outcome) decision.Severity {
 	return decision.Low
 }
 
-func celSource(text string) common.Source { return common.NewTextSource(text) }
