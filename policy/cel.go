@@ -363,4 +363,3 @@ func defaultSeverity(o decision.Outcome) decision.Severity {
 	}
 	return decision.Low
 }
-
