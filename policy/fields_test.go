@@ -281,3 +281,44 @@ func TestGatesReadTheTables(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectTypesRejectWhatTheyCannotDo: unknown fields, wrong types, map
+// syntax and object literals are compile errors, not run-time blocks.
+func TestObjectTypesRejectWhatTheyCannotDo(t *testing.T) {
+	t.Parallel()
+	env, err := celEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for when, want := range map[string]string{
+		`action.comands.exists(c, c.name == "rm")`:               "undefined field 'comands'",
+		`action.nosuch == 1`:                                     "undefined field 'nosuch'",
+		`action.commands.exists(c, c.nmae == "rm")`:              "undefined field 'nmae'",
+		`action.git.exists(g, g.force == "yes")`:                 "no matching overload",
+		`agent.profil == "x"`:                                    "undefined field 'profil'",
+		`server.tool.destructiv`:                                 "undefined field 'destructiv'",
+		`tool.pinned == 1`:                                       "no matching overload",
+		`context.environment == 1`:                               "no matching overload",
+		`action["type"] == "read_file"`:                          "no matching overload",
+		`cavra.Action{type: "read_file"}.type == action.type`:    "cannot be constructed",
+		`action.paths.exists(p, p.glob(1))`:                      "found no matching overload for 'glob'",
+		`action.commands.exists(c, c.args.exists(a, a == 1))`:    "no matching overload",
+		`now > timestamp("2026-01-01T00:00:00Z") && action.tool`: "expected type 'bool'",
+	} {
+		_, iss := env.Compile(when)
+		if iss.Err() == nil || !strings.Contains(iss.Err().Error(), want) {
+			t.Errorf("%s: err = %v, want %q", when, iss.Err(), want)
+		}
+	}
+	for _, ok := range []string{
+		`action.type == "read_file" && action.paths.exists(p, p.glob("**/.env"))`,
+		`has(action.args.path) && action.args.path.startsWith("/")`,
+		`agent.capabilities.exists(c, c == "write") && server.tool.destructive && tool.class == "write"`,
+		`action.git.exists(g, g.force && "main" in g.branches)`,
+		`context.environment == "prod" && now.getFullYear() > 2000`,
+	} {
+		if _, iss := env.Compile(ok); iss.Err() != nil {
+			t.Errorf("%s: %v", ok, iss.Err())
+		}
+	}
+}

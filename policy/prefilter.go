@@ -47,7 +47,7 @@ type gitGate func(g *GitFacts) bool
 // or Field2, matches the regular expression Lits[0]); "in" (string Field is one of Lits); "has"
 // (list Field holds Lits[0]); "prefix" (Field starts with Lits[0]); "set"
 // (Field is not ""). Ops on a git invocation: "and", "or"; "flag" (boolean
-// Field); "in" (the subcommand is one of Lits).
+// Field); "in" (string Field is one of Lits). Field names are those of the tables in fields.go.
 type gateSpec struct {
 	Op     string      `json:"op"`
 	Of     []*gateSpec `json:"of,omitempty"`
