@@ -14,7 +14,8 @@ import (
 // Rules read a handful of fields of a few commands; converting every field
 // of every command up front (or building hashed maps) cost more than all the
 // rules that ran. Checked rules read a field by its index (objectType.getter);
-// the map methods serve everything else (has(), map-style access, equality).
+// the map methods serve what is not such a read (equality, iteration, and
+// rules checked before the fields were typed).
 type record struct {
 	t    *objectType
 	src  fielder
