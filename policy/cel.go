@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"cel.dev/cel-go/cel"
-	"cel.dev/cel-go/common"
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/types"
@@ -29,13 +28,7 @@ const (
 var celEnv = sync.OnceValues(newCELEnv)
 
 func newCELEnv() (*cel.Env, error) {
-	return cel.NewEnv(
-		cel.Variable("action", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("agent", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("server", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("tool", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("context", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Variable("now", cel.TimestampType),
+	opts := []cel.EnvOption{
 		cel.OptionalTypes(),
 		ext.Strings(),
 		ext.Lists(),
@@ -53,7 +46,15 @@ func newCELEnv() (*cel.Env, error) {
 		cel.Function("wildcard",
 			cel.MemberOverload("string_wildcard_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
 				cel.BinaryBinding(celWildcard))),
-	)
+		// The object types of fields.go, over the environment's own types;
+		// last, so that the options above register theirs first.
+		func(e *cel.Env) (*cel.Env, error) { return cel.CustomTypeProvider(newCELTypes(e.CELTypeProvider()))(e) },
+		cel.ASTValidators(noObjectLiterals{}),
+	}
+	for _, v := range celVariables {
+		opts = append(opts, cel.Variable(v.name, v.typ))
+	}
+	return cel.NewEnv(opts...)
 }
 
 // globCache keeps compiled patterns used from CEL; patterns come from packs,
@@ -229,7 +230,7 @@ func compileRuleAST(file string, pack string, r Rule, cached *cel.Ast) (*compile
 		if errs := iss.Errors(); len(errs) > 0 {
 			loc := errs[0].Location
 			e.Line, e.Column = loc.Line(), loc.Column()+1
-			e.Msg = strings.TrimSpace(errs[0].ToDisplayString(celSource(r.When)))
+			e.Msg = errs[0].Message + "\n" + exprCaret(r.When, e.Line, e.Column)
 		}
 		return nil, e
 	}
@@ -339,22 +340,7 @@ func actionTypesOf(e ast.Expr) []decision.ActionType {
 }
 
 func isActionType(e ast.Expr) bool {
-	switch e.Kind() {
-	case ast.SelectKind:
-		s := e.AsSelect()
-		op := s.Operand()
-		return s.FieldName() == "type" && !s.IsTestOnly() && op.Kind() == ast.IdentKind && op.AsIdent() == "action"
-	case ast.CallKind: // action["type"]
-		c := e.AsCall()
-		if c.FunctionName() == operators.Index && len(c.Args()) == 2 {
-			op, key := c.Args()[0], c.Args()[1]
-			if op.Kind() == ast.IdentKind && op.AsIdent() == "action" && key.Kind() == ast.LiteralKind {
-				s, ok := key.AsLiteral().(types.String)
-				return ok && s == "type"
-			}
-		}
-	}
-	return false
+	return actionField(e) == "type"
 }
 
 func literalTypes(e ast.Expr) []decision.ActionType {
@@ -377,5 +363,3 @@ func defaultSeverity(o decision.Outcome) decision.Severity {
 	}
 	return decision.Low
 }
-
-func celSource(text string) common.Source { return common.NewTextSource(text) }

@@ -217,7 +217,7 @@ func buildSet(name string, raw []byte, cd *compiledDoc, ruleSource map[string]ru
 		if sr, ok := snap[r.ID]; ok {
 			cr, err = lazyRule(src.file, src.pack, r, sr.Checked, sr.actionTypes(), sr.Gate)
 		} else {
-			cr, err = compileRule(src.file, src.pack, r)
+			cr, err = compileRuleIn(src, r)
 		}
 		if err != nil {
 			return nil, err
@@ -241,7 +241,10 @@ func packMode(m string) (decision.Mode, error) {
 	return "", fmt.Errorf("unknown metadata.mode %q", m)
 }
 
-type ruleOrigin struct{ file, pack string }
+type ruleOrigin struct {
+	file, pack string
+	src        []byte // the file's text, when known
+}
 
 // mergeChain merges packs the way the original CAVRA does — maps merge
 // recursively, lists concatenate with de-duplication, scalars are replaced by
@@ -274,7 +277,7 @@ func mergeChain(chain []*Pack) (map[string]any, map[string]ruleOrigin, error) {
 						continue
 					}
 					ruleJSON[id] = string(b)
-					origins[id] = ruleOrigin{file: p.Source, pack: p.ID()}
+					origins[id] = ruleOrigin{file: p.Source, pack: p.ID(), src: p.data}
 					rules = append(rules, deepCopy(r))
 				}
 				continue

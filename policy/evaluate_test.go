@@ -472,7 +472,6 @@ func TestActionTypesOf(t *testing.T) {
 	}{
 		{`action.type == "read_file" && action.target == "x"`, []decision.ActionType{decision.ReadFile}},
 		{`"write_file" == action.type && action.target == "x"`, []decision.ActionType{decision.WriteFile}},
-		{`action["type"] == "execute_command"`, []decision.ActionType{decision.ExecuteCommand}},
 		{`action.target == "x" && (action.type == "git_operation" && true)`, []decision.ActionType{decision.GitOperation}},
 		{`action.type in ["read_file", "write_file"] && action.target == "x"`, []decision.ActionType{decision.ReadFile, decision.WriteFile}},
 		{`action.target == "x"`, nil},

@@ -307,9 +307,10 @@ func celCommands(cmds []CommandFacts) ref.Val {
 	}
 	out := make([]ref.Val, len(cmds))
 	recs := make([]record, len(cmds))
-	vals := make([]ref.Val, len(cmds)*len(commandKeys))
+	n := len(commandTable.keys)
+	vals := make([]ref.Val, len(cmds)*n)
 	for i := range cmds {
-		recs[i] = record{keys: commandKeys, src: commandFielder{&cmds[i]}, vals: vals[i*len(commandKeys) : (i+1)*len(commandKeys)]}
+		recs[i] = record{t: commandTable.objectType, src: commandFielder{&cmds[i]}, vals: vals[i*n : (i+1)*n]}
 		out[i] = &recs[i]
 	}
 	return types.NewRefValList(celAdapter, out)
@@ -321,7 +322,7 @@ func celGit(gs []GitFacts) ref.Val {
 	}
 	out := make([]ref.Val, len(gs))
 	for i := range gs {
-		out[i] = newRecord(gitKeys, gitFielder{&gs[i]})
+		out[i] = newRecord(gitTable.objectType, gitFielder{&gs[i]})
 	}
 	return types.NewRefValList(celAdapter, out)
 }

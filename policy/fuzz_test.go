@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path"
@@ -61,6 +63,12 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(`{"metadata":{"id":"cavra-x","title":"","description":"","version":""},"x":[[[[]]]]}`), true)
 	f.Add([]byte("metadata: &a {id: cavra-x}\nb: *a\n"), false)
+	bad, _ := filepath.Glob("testdata/invalid/cel-*.yaml") // CEL errors placed in the file
+	for _, file := range bad {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b, false)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte, asJSON bool) {
 		name := "fuzz.yaml"
 		if asJSON {
@@ -85,6 +93,11 @@ func FuzzParse(f *testing.F) {
 		}
 		set, err := CompilePack(p)
 		if err != nil {
+			// A CEL error is placed in the file: on one of its lines.
+			var pe *Error
+			if errors.As(err, &pe) && pe.Line > bytes.Count(data, []byte("\n"))+1 {
+				t.Fatalf("error at line %d of a %d-line file: %v", pe.Line, bytes.Count(data, []byte("\n"))+1, err)
+			}
 			return
 		}
 		for _, a := range []decision.Action{

@@ -387,13 +387,18 @@ func TestInvalidPacks(t *testing.T) {
 		{file: "alias.yaml", msg: []string{"aliases are not allowed"}},
 		{file: "duplicate-rule.yaml", rule: "dup.rule", msg: []string{"defined twice"}},
 		{file: "trailing.json", msg: []string{"trailing data"}},
-		{file: "cel-syntax.yaml", compile: true, rule: "secrets.broken", line: 1, column: 60,
-			msg: []string{"Syntax error", `action.target.glob("**/.env*"`, "\n | " + strings.Repeat(".", 59) + "^"}},
-		{file: "cel-multiline.yaml", compile: true, rule: "secrets.multiline", line: 2, column: 21,
-			msg: []string{"undeclared reference to 'nope'", "\n | " + strings.Repeat(".", 20) + "^"}},
-		{file: "cel-undeclared.yaml", compile: true, rule: "rule.undeclared", line: 1, column: 1,
-			msg: []string{"undeclared reference to 'request'", "\n | ^"}},
-		{file: "cel-nonbool.yaml", compile: true, rule: "rule.not.bool", line: 1, column: 1, msg: []string{"must be a bool", "string"}},
+		// CEL errors are placed in the file, with the file's line and a caret.
+		{file: "cel-syntax.yaml", compile: true, rule: "secrets.broken", line: 4, column: 71,
+			msg: []string{"Syntax error", `    when: 'action.type == "read_file" && action.target.glob("**/.env*"'`, "\n | " + strings.Repeat(".", 70) + "^"}},
+		{file: "cel-multiline.yaml", compile: true, rule: "secrets.multiline", line: 6, column: 27,
+			msg: []string{"undeclared reference to 'nope'", "\n |         action.target.nope(\"x\")\n | " + strings.Repeat(".", 26) + "^"}},
+		{file: "cel-undeclared.yaml", compile: true, rule: "rule.undeclared", line: 4, column: 12,
+			msg: []string{"undeclared reference to 'request'", "\n | " + strings.Repeat(".", 11) + "^"}},
+		{file: "cel-nonbool.yaml", compile: true, rule: "rule.not.bool", line: 4, column: 12, msg: []string{"must be a bool", "string"}},
+		{file: "cel-unknown-field.yaml", compile: true, rule: "typo.commands", line: 5, column: 13,
+			msg: []string{"undefined field 'comands'", "\n |       action.comands.exists(c, c.name == \"rm\")\n | " + strings.Repeat(".", 12) + "^"}},
+		{file: "cel-type-error.yaml", compile: true, rule: "typo.type", line: 4, column: 72,
+			msg: []string{"no matching overload", "'_==_'"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -60,6 +60,7 @@ type Pack struct {
 	Tests      []Test     `json:"tests,omitempty"`
 	Source     string     `json:"-"` // file the pack was read from
 	raw        map[string]any
+	data       []byte // the file's text, to place errors found later
 }
 
 // Metadata is a pack's metadata section.
@@ -208,7 +209,11 @@ func Parse(name string, data []byte) (*Pack, error) {
 	if depth(doc) > MaxPackDepth {
 		return nil, &Error{File: name, Msg: fmt.Sprintf("pack nests deeper than %d levels", MaxPackDepth)}
 	}
-	return fromDocument(name, doc)
+	p, err := fromDocument(name, doc)
+	if p != nil {
+		p.data = data
+	}
+	return p, err
 }
 
 func fromDocument(name string, doc any) (*Pack, error) {

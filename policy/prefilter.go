@@ -47,7 +47,7 @@ type gitGate func(g *GitFacts) bool
 // or Field2, matches the regular expression Lits[0]); "in" (string Field is one of Lits); "has"
 // (list Field holds Lits[0]); "prefix" (Field starts with Lits[0]); "set"
 // (Field is not ""). Ops on a git invocation: "and", "or"; "flag" (boolean
-// Field); "in" (the subcommand is one of Lits).
+// Field); "in" (string Field is one of Lits). Field names are those of the tables in fields.go.
 type gateSpec struct {
 	Op     string      `json:"op"`
 	Of     []*gateSpec `json:"of,omitempty"`
@@ -84,7 +84,10 @@ func factSpecOf(e ast.Expr) *gateSpec {
 				return &gateSpec{Op: "git", Of: []*gateSpec{gg}}
 			}
 			return &gateSpec{Op: "git"}
-		case "paths", "reads", "writes", "deletes", "urls", "hosts":
+		default:
+			if factList(f) == nil {
+				return nil
+			}
 			if re, ok := matchLit(pred, v); ok {
 				return &gateSpec{Op: "match", Field: f, Lits: []string{re}}
 			}
@@ -314,47 +317,10 @@ func isEmptyString(e ast.Expr) bool {
 	return ok && s == ""
 }
 
-// cmdString and cmdList read a command's field by its CEL name.
-func cmdString(c *CommandFacts, field string) (string, bool) {
-	switch field {
-	case "name":
-		return c.Name, true
-	case "text":
-		return c.Text, true
-	case "path":
-		return c.Path, true
-	case "dir":
-		return c.Dir, true
-	case "opaque":
-		return c.Opaque, true
-	case "interpreter_code":
-		return c.InterpreterCode, true
-	}
-	return "", false
-}
-
-func cmdList(c *CommandFacts, field string) ([]string, bool) {
-	switch field {
-	case "args":
-		return c.Args, true
-	case "via":
-		return c.Via, true
-	case "reads":
-		return c.Reads, true
-	case "writes":
-		return c.Writes, true
-	case "deletes":
-		return c.Deletes, true
-	case "urls":
-		return c.URLs, true
-	case "hosts":
-		return c.Hosts, true
-	}
-	return nil, false
-}
-
-var cmdStringFields = map[string]bool{"name": true, "text": true, "path": true, "dir": true, "opaque": true, "interpreter_code": true}
-var cmdListFields = map[string]bool{"args": true, "via": true, "reads": true, "writes": true, "deletes": true, "urls": true, "hosts": true}
+// isCmdString and isCmdList tell a command's string and list fields by
+// their CEL names (fields.go).
+func isCmdString(f string) bool { return commandTable.strOf(f) != nil }
+func isCmdList(f string) bool   { return commandTable.strsOf(f) != nil }
 
 // cmdSpecOf returns a gate for a predicate over command v, or nil.
 func cmdSpecOf(e ast.Expr, v string) *gateSpec {
@@ -369,7 +335,7 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 			return nil
 		}
 		re, matches := matchLit(pred, iv)
-		if f := fieldOf(rng, v); cmdListFields[f] {
+		if f := fieldOf(rng, v); isCmdList(f) {
 			if matches {
 				return &gateSpec{Op: "listmatch", Field: f, Lits: []string{re}}
 			}
@@ -378,7 +344,7 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 		if rng.Kind() == ast.CallKind && rng.AsCall().FunctionName() == operators.Add {
 			a := rng.AsCall().Args()
 			f1, f2 := fieldOf(a[0], v), fieldOf(a[1], v)
-			if cmdListFields[f1] && cmdListFields[f2] {
+			if isCmdList(f1) && isCmdList(f2) {
 				if matches {
 					return &gateSpec{Op: "listmatch", Field: f1, Field2: f2, Lits: []string{re}}
 				}
@@ -395,20 +361,20 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 			if len(args) != 2 {
 				return nil
 			}
-			if f := fieldOf(args[0], v); cmdStringFields[f] {
+			if f := fieldOf(args[0], v); isCmdString(f) {
 				if lits, ok := stringLits(args[1]); ok && (call.FunctionName() == operators.In) == (args[1].Kind() == ast.ListKind) {
 					return &gateSpec{Op: "in", Field: f, Lits: lits}
 				}
 			}
 			if call.FunctionName() == operators.Equals {
-				if f := fieldOf(args[1], v); cmdStringFields[f] {
+				if f := fieldOf(args[1], v); isCmdString(f) {
 					if lits, ok := stringLits(args[0]); ok && args[0].Kind() == ast.LiteralKind {
 						return &gateSpec{Op: "in", Field: f, Lits: lits}
 					}
 				}
 			}
 			if call.FunctionName() == operators.In && args[0].Kind() == ast.LiteralKind {
-				if f := fieldOf(args[1], v); cmdListFields[f] {
+				if f := fieldOf(args[1], v); isCmdList(f) {
 					if lits, ok := stringLits(args[0]); ok {
 						return &gateSpec{Op: "has", Field: f, Lits: lits[:1]}
 					}
@@ -417,7 +383,7 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 		case "startsWith":
 			// c.name.startsWith("mkfs")
 			if call.IsMemberFunction() && len(args) == 1 {
-				if f := fieldOf(call.Target(), v); cmdStringFields[f] && args[0].Kind() == ast.LiteralKind {
+				if f := fieldOf(call.Target(), v); isCmdString(f) && args[0].Kind() == ast.LiteralKind {
 					if lit, ok := args[0].AsLiteral().(types.String); ok {
 						return &gateSpec{Op: "prefix", Field: f, Lits: []string{string(lit)}}
 					}
@@ -425,7 +391,7 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 			}
 		case operators.NotEquals:
 			if len(args) == 2 && isEmptyString(args[1]) {
-				if f := fieldOf(args[0], v); cmdStringFields[f] {
+				if f := fieldOf(args[0], v); isCmdString(f) {
 					return &gateSpec{Op: "set", Field: f}
 				}
 			}
@@ -442,35 +408,27 @@ func (g *gateSpec) cmd() (cmdGate, error) {
 	case "dynamic":
 		return func(c *CommandFacts) bool { return c.Dynamic }, nil
 	case "list":
-		if f := g.Field; cmdListFields[f] {
-			return func(c *CommandFacts) bool { l, _ := cmdList(c, f); return len(l) > 0 }, nil
+		if l := commandTable.strsOf(g.Field); l != nil {
+			return func(c *CommandFacts) bool { return len(l(c)) > 0 }, nil
 		}
 	case "lists":
-		if f1, f2 := g.Field, g.Field2; cmdListFields[f1] && cmdListFields[f2] {
-			return func(c *CommandFacts) bool {
-				l1, _ := cmdList(c, f1)
-				l2, _ := cmdList(c, f2)
-				return len(l1)+len(l2) > 0
-			}, nil
+		if l1, l2 := commandTable.strsOf(g.Field), commandTable.strsOf(g.Field2); l1 != nil && l2 != nil {
+			return func(c *CommandFacts) bool { return len(l1(c))+len(l2(c)) > 0 }, nil
 		}
 	case "listmatch":
 		f1, f2 := g.Field, g.Field2
-		if !cmdListFields[f1] || f2 != "" && !cmdListFields[f2] || len(g.Lits) != 1 {
+		if !isCmdList(f1) || f2 != "" && !isCmdList(f2) || len(g.Lits) != 1 {
 			break
 		}
 		re := lazyRegexp(g.Lits[0])
+		l1, l2 := commandTable.strsOf(f1), commandTable.strsOf(f2)
 		return func(c *CommandFacts) bool {
-			l1, _ := cmdList(c, f1)
-			if anyMatch(re(), l1) {
-				return true
-			}
-			l2, _ := cmdList(c, f2)
-			return f2 != "" && anyMatch(re(), l2)
+			return anyMatch(re(), l1(c)) || l2 != nil && anyMatch(re(), l2(c))
 		}, nil
 	case "in":
-		if f, lits := g.Field, g.Lits; cmdStringFields[f] && len(lits) > 0 {
+		if str, lits := commandTable.strOf(g.Field), g.Lits; str != nil && len(lits) > 0 {
 			return func(c *CommandFacts) bool {
-				s, _ := cmdString(c, f)
+				s := str(c)
 				for _, l := range lits {
 					if s == l {
 						return true
@@ -480,11 +438,10 @@ func (g *gateSpec) cmd() (cmdGate, error) {
 			}, nil
 		}
 	case "has":
-		if f := g.Field; cmdListFields[f] && len(g.Lits) == 1 {
+		if list := commandTable.strsOf(g.Field); list != nil && len(g.Lits) == 1 {
 			lit := g.Lits[0]
 			return func(c *CommandFacts) bool {
-				l, _ := cmdList(c, f)
-				for _, s := range l {
+				for _, s := range list(c) {
 					if s == lit {
 						return true
 					}
@@ -493,13 +450,13 @@ func (g *gateSpec) cmd() (cmdGate, error) {
 			}, nil
 		}
 	case "prefix":
-		if f := g.Field; cmdStringFields[f] && len(g.Lits) == 1 {
+		if str := commandTable.strOf(g.Field); str != nil && len(g.Lits) == 1 {
 			lit := g.Lits[0]
-			return func(c *CommandFacts) bool { s, _ := cmdString(c, f); return strings.HasPrefix(s, lit) }, nil
+			return func(c *CommandFacts) bool { return strings.HasPrefix(str(c), lit) }, nil
 		}
 	case "set":
-		if f := g.Field; cmdStringFields[f] {
-			return func(c *CommandFacts) bool { s, _ := cmdString(c, f); return s != "" }, nil
+		if str := commandTable.strOf(g.Field); str != nil {
+			return func(c *CommandFacts) bool { return str(c) != "" }, nil
 		}
 	}
 	return nil, errGate
@@ -509,8 +466,7 @@ func (g *gateSpec) cmd() (cmdGate, error) {
 func gitSpecOf(e ast.Expr, v string) *gateSpec {
 	switch e.Kind() {
 	case ast.SelectKind:
-		switch f := fieldOf(e, v); f {
-		case "force", "delete", "hard", "clean_force":
+		if f := fieldOf(e, v); gitTable.flagOf(f) != nil {
 			return &gateSpec{Op: "flag", Field: f}
 		}
 	case ast.CallKind:
@@ -520,9 +476,12 @@ func gitSpecOf(e ast.Expr, v string) *gateSpec {
 		case operators.LogicalAnd, operators.LogicalOr:
 			return logicalSpec(call.FunctionName(), args, func(a ast.Expr) *gateSpec { return gitSpecOf(a, v) })
 		case operators.Equals, operators.In:
-			if len(args) == 2 && fieldOf(args[0], v) == "subcommand" {
+			if len(args) != 2 {
+				return nil
+			}
+			if f := fieldOf(args[0], v); gitTable.strOf(f) != nil {
 				if lits, ok := stringLits(args[1]); ok && (call.FunctionName() == operators.In) == (args[1].Kind() == ast.ListKind) {
-					return &gateSpec{Op: "in", Field: "subcommand", Lits: lits}
+					return &gateSpec{Op: "in", Field: f, Lits: lits}
 				}
 			}
 		}
@@ -536,22 +495,16 @@ func (g *gateSpec) git() (gitGate, error) {
 	case "and", "or":
 		return combine(g, (*gateSpec).git)
 	case "flag":
-		switch g.Field {
-		case "force":
-			return func(g *GitFacts) bool { return g.Force }, nil
-		case "delete":
-			return func(g *GitFacts) bool { return g.Delete }, nil
-		case "hard":
-			return func(g *GitFacts) bool { return g.Hard }, nil
-		case "clean_force":
-			return func(g *GitFacts) bool { return g.CleanForce }, nil
+		if flag := gitTable.flagOf(g.Field); flag != nil {
+			return flag, nil
 		}
 	case "in":
-		if g.Field == "subcommand" && len(g.Lits) > 0 {
+		if str := gitTable.strOf(g.Field); str != nil && len(g.Lits) > 0 {
 			lits := g.Lits
 			return func(g *GitFacts) bool {
+				s := str(g)
 				for _, l := range lits {
-					if g.Subcommand == l {
+					if s == l {
 						return true
 					}
 				}
@@ -615,21 +568,11 @@ func anyMatch(re *regexp.Regexp, l []string) bool {
 	return false
 }
 
-// factList returns the accessor of an action's list of facts by CEL name.
+// factList returns the accessor of an action's list of facts by CEL name
+// (fields.go), or nil.
 func factList(field string) func(f *Facts) []string {
-	switch field {
-	case "paths":
-		return func(f *Facts) []string { return f.Paths }
-	case "reads":
-		return func(f *Facts) []string { return f.Reads }
-	case "writes":
-		return func(f *Facts) []string { return f.Writes }
-	case "deletes":
-		return func(f *Facts) []string { return f.Deletes }
-	case "urls":
-		return func(f *Facts) []string { return f.URLs }
-	case "hosts":
-		return func(f *Facts) []string { return f.Hosts }
+	if f := actionTable.field(field); f != nil {
+		return f.facts
 	}
 	return nil
 }

@@ -21,8 +21,8 @@ rules:
   - {id: r.or, decision: block, when: 'action.commands.exists(c, (c.name == "gh" && "merge" in c.args) || "sudo" in c.via)'}
   - {id: r.deletes, decision: block, when: 'action.commands.exists(c, (c.writes + c.deletes).exists(p, p.startsWith("/")))'}
   - {id: r.code, decision: block, when: 'action.commands.exists(c, c.interpreter_code != "" && c.interpreter_code.contains("rmtree"))'}
-  - {id: r.err, decision: block, when: 'action.commands.exists(c, c.name == "zz" && c.nosuchfield == 1)'}
-  - {id: r.err2, decision: block, when: 'action.commands.exists(c, c.name == "zz" || c.nosuchfield == 1)'}
+  - {id: r.err, decision: block, when: 'action.commands.exists(c, c.name == "zz" && action.args.nosuch == 1)'}
+  - {id: r.err2, decision: block, when: 'action.commands.exists(c, c.name == "zz" || action.args.nosuch == 1)'}
   - {id: r.urls, decision: block, when: 'action.urls.exists(u, u.contains("evil"))'}
   - {id: r.dyn, decision: require_approval, when: 'action.commands.exists(c, c.dynamic || c.opaque != "")'}
   - {id: r.prefix, decision: block, when: 'action.commands.exists(c, c.name.startsWith("mkfs") || c.name == "dd")'}
