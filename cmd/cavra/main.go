@@ -92,6 +92,7 @@ func newRoot() *cobra.Command {
 	// strictTree reach them too.
 	root.InitDefaultCompletionCmd()
 	root.SetHelpCommand(newHelpCmd())
+	root.InitDefaultHelpCmd()
 	return root
 }
 
