@@ -65,6 +65,10 @@ func TestEveryParentRejectsUnknownSubcommands(t *testing.T) {
 	if parents < 8 {
 		t.Fatalf("walked only %d parent commands", parents)
 	}
+	// Cobra's own commands take no stray argument either.
+	if code, _, errs := cli(t, "completion", "bash", "extra"); code != exitUsage {
+		t.Errorf("completion bash extra: exit %d %s", code, errs)
+	}
 	// The help command says the same about a topic that does not exist.
 	if code, _, errs := cli(t, "help", "policy", "valdate"); code != exitUsage || !strings.Contains(errs, "did you mean validate") {
 		t.Errorf("help policy valdate: exit %d %s", code, errs)

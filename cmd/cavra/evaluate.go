@@ -127,7 +127,7 @@ func newEvaluateCmd() *cobra.Command {
 	var input string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "evaluate ACTION_TYPE TARGET | evaluate -i FILE",
+		Use:   "evaluate ACTION_TYPE TARGET | -i FILE",
 		Short: "Decide about one action",
 		Long: `Decide about one action and print the decision.
 

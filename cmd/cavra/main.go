@@ -121,6 +121,8 @@ func strictTree(c *cobra.Command) {
 	if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
 		c.Args = unknownSubcommand
 		c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	} else if c.Args != nil {
+		c.Args = args(c.Args) // cobra's own commands (completion) too: a bad argument is a usage error
 	}
 	for _, sub := range c.Commands() {
 		strictTree(sub)
@@ -216,6 +218,10 @@ func newHelpCmd() *cobra.Command {
 func args(v cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(c *cobra.Command, a []string) error {
 		if err := v(c, a); err != nil {
+			var ee *exitError
+			if errors.As(err, &ee) {
+				return err
+			}
 			return &exitError{code: exitUsage, err: fmt.Errorf("%s: %w (usage: %s)", c.CommandPath(), err, c.UseLine())}
 		}
 		return nil
