@@ -138,6 +138,12 @@ type Options struct {
 	// rules for them while it waits for the state directory, so less of the
 	// work happens while other processes wait for it.
 	Expect []Action
+	// ReadOnly opens a Guard that only checks (Check): it reads the state
+	// directory's registry and approvals when its database exists, under a
+	// shared lock held until Close, and creates nothing — no directory, no
+	// keys, no policy cache entry — when it does not. Evaluate, approvals
+	// and every other change fail with ErrReadOnly.
+	ReadOnly bool
 	// RegistryFile is a registry document (the original CAVRA format) used
 	// instead of the state database's registry, without importing it.
 	RegistryFile string
@@ -221,6 +227,21 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 			return nil, r.err
 		}
 		compiled <- r
+	}
+	if opts.ReadOnly {
+		err := g.openReadOnly()
+		r := <-compiled
+		if err == nil {
+			err = r.err
+		}
+		if err != nil {
+			if g.st != nil {
+				g.st.Close()
+			}
+			return nil, err
+		}
+		g.active.Store(&active{set: r.set, mode: r.mode})
+		return g, nil
 	}
 	if err := g.openEvidence(); err != nil {
 		return nil, err
@@ -476,31 +497,13 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 	if g == nil || g.closed.Load() {
 		return failed(a, "the guard is closed"), ErrClosed
 	}
-	act := g.active.Load()
-	opts := policy.EvalOptions{
-		Mode:             act.mode,
-		BreakGlassActor:  g.opts.BreakGlassActor,
-		BreakGlassReason: g.opts.BreakGlassReason,
-		Dir:              g.opts.Dir,
+	if g.opts.ReadOnly {
+		return failed(a, "the guard is read-only: it checks actions but records no decision"), ErrReadOnly
 	}
-	g.registryOptions(a, &opts)
-	d = act.set.Evaluate(ctx, a, opts)
-	stamp(&d)
-	// The digest links the decision to approvals and to the outcome an
-	// adapter reports; an adapter's call id (Claude Code's tool_use_id) is
-	// the correlation id when there is one.
-	if digest, derr := a.Digest(); derr == nil {
-		d.ActionDigest = digest
-	}
-	if id := a.Context["tool_use_id"]; id != "" {
-		d.CorrelationID = id
-	}
+	d, _, a = g.decide(ctx, a, false)
 	events, aerr := g.applyApprovals(ctx, a, &d)
 	if aerr != nil {
-		blocked := failed(a, "the approval store could not be consulted, so the action is blocked: "+aerr.Error())
-		blocked.RuleID, blocked.Matches[0].RuleID = "approval.error", "approval.error"
-		blocked.PolicyPack, blocked.PolicyDigest = d.PolicyPack, d.PolicyDigest
-		d, err = blocked, fmt.Errorf("cavra: evaluate: approvals: %w", aerr)
+		d, err = approvalFailed(a, d, aerr), fmt.Errorf("cavra: evaluate: approvals: %w", aerr)
 	}
 	kind := evidence.KindDecision
 	if d.Attestation != nil {
@@ -538,23 +541,20 @@ func (g *Guard) closeWebhooks() {
 	}
 }
 
-// Record appends a record that is not a decision (an approval event, a
-// grant use, an action outcome) to the Guard's evidence log.
-func (g *Guard) Record(ctx context.Context, e evidence.Entry) (evidence.Ref, error) {
-	if g == nil || g.closed.Load() {
-		return evidence.Ref{}, ErrClosed
-	}
-	return g.log.Append(ctx, e)
-}
-
-// Evidence returns the Guard's evidence log, for queries and verification.
-func (g *Guard) Evidence() *evidence.Log { return g.log }
+// Evidence returns read-only access to the Guard's evidence log, for
+// queries, verification and exports. Records are written by the Guard's own
+// methods only (Evaluate, RecordOutcome, the approval, registry, retention
+// and key methods), so a caller cannot forge a decision.
+func (g *Guard) Evidence() *EvidenceReader { return &EvidenceReader{l: g.log} }
 
 // Attest returns a signed, offline-verifiable bundle of the evidence
 // records matching q, with an inclusion proof for each.
 func (g *Guard) Attest(ctx context.Context, q evidence.Query) (*evidence.Bundle, error) {
 	if g == nil || g.closed.Load() {
 		return nil, ErrClosed
+	}
+	if g.log == nil {
+		return nil, ErrNoState
 	}
 	return g.log.Attest(ctx, q)
 }
@@ -568,6 +568,12 @@ func (g *Guard) Close() error {
 		return nil
 	}
 	g.closeWebhooks()
+	if g.opts.ReadOnly {
+		if g.st == nil { // no state database
+			return nil
+		}
+		return g.st.Close()
+	}
 	var cerr error
 	if !g.opts.ShortLived { // a short-lived Guard's log signs when a checkpoint is due
 		_, cerr = g.log.Checkpoint(context.Background())

@@ -90,3 +90,28 @@ func BenchmarkGuardEvaluateParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGuardCheck is the dry run: registry, policy, mode and the
+// approval lookup of a require_approval, without evidence.
+func BenchmarkGuardCheck(b *testing.B) {
+	g := openBench(b)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		a    cavra.Action
+	}{
+		{"read_file", cavra.Action{Type: cavra.ReadFile, Target: "src/main.go"}},
+		{"three_commands", cavra.Action{Type: cavra.ExecuteCommand, Target: "cd infra && terraform init && terraform plan"}},
+		{"require_approval", cavra.Action{Type: cavra.ExecuteCommand, Target: "terraform apply"}},
+		{"mcp_target_spelling", cavra.Action{Type: cavra.MCPToolCall, Target: " github : create_issue "}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := g.Check(ctx, c.a); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

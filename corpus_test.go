@@ -1,9 +1,6 @@
 package cavra_test
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,71 +10,20 @@ import (
 	"text/tabwriter"
 
 	"github.com/cavra-dev/cavra"
-	"github.com/cavra-dev/cavra/adapters/claudecode"
+	"github.com/cavra-dev/cavra/internal/corpus"
 	"github.com/cavra-dev/cavra/policy"
 )
 
-// corpusCase is one line of testdata/corpus/*.jsonl: a Claude Code tool call
-// with the decision the default pack must give it.
-type corpusCase struct {
-	claudecode.ToolCall
-	Expect      string `json:"expect"`   // block | require_approval | allow
-	Category    string `json:"category"` // dangerous | approval | routine
-	Note        string `json:"note"`
-	Environment string `json:"environment"` // context.environment, when the case depends on it
-	Branch      string `json:"branch"`      // context.branch (the checked-out branch)
-
-	file string
-	line int
-}
-
-// The corpus runs in a fixed place so that results do not depend on the
-// machine: the project is /home/dev/proj, the home directory /home/dev.
 const (
-	corpusProject = "/home/dev/proj"
-	corpusHome    = "/home/dev"
+	corpusProject = corpus.Project
+	corpusHome    = corpus.Home
 )
 
-func loadCorpus(t *testing.T) []corpusCase {
+func loadCorpus(t *testing.T) []corpus.Case {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "corpus", "*.jsonl"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus files (%v)", err)
-	}
-	var cases []corpusCase
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		for n := 1; sc.Scan(); n++ {
-			line := bytes.TrimSpace(sc.Bytes())
-			if len(line) == 0 || line[0] == '#' {
-				continue
-			}
-			var c corpusCase
-			dec := json.NewDecoder(bytes.NewReader(line))
-			if err := dec.Decode(&c); err != nil {
-				t.Fatalf("%s:%d: %v", f, n, err)
-			}
-			c.file, c.line = filepath.Base(f), n
-			switch c.Expect {
-			case "block", "require_approval", "allow":
-			default:
-				t.Fatalf("%s:%d: expect %q", f, n, c.Expect)
-			}
-			switch c.Category {
-			case "dangerous", "approval", "routine":
-			default:
-				t.Fatalf("%s:%d: category %q", f, n, c.Category)
-			}
-			cases = append(cases, c)
-		}
-		if err := sc.Err(); err != nil {
-			t.Fatal(err)
-		}
+	cases, err := corpus.Load(filepath.Join("testdata", "corpus"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	return cases
 }
@@ -106,29 +52,15 @@ func TestCorpus(t *testing.T) {
 	stats := map[string]*tally{}
 	var misses []string
 	for _, c := range cases {
-		a := claudecode.Action(c.ToolCall)
-		if a.Context == nil {
-			a.Context = map[string]string{}
-		}
-		if a.Context["cwd"] == "" {
-			a.Context["cwd"] = corpusProject
-		}
-		a.Context["project_root"] = corpusProject
-		a.Context["home"] = corpusHome
-		if c.Environment != "" {
-			a.Context["environment"] = c.Environment
-		}
-		if c.Branch != "" {
-			a.Context["branch"] = c.Branch
-		}
+		a := c.Action()
 		d, err := g.Evaluate(t.Context(), a)
 		if err != nil {
-			t.Errorf("%s:%d: %v", c.file, c.line, err)
+			t.Errorf("%s:%d: %v", c.File, c.Line, err)
 			continue
 		}
 		for _, m := range d.Matches {
 			if strings.Contains(m.Reason, "failed to evaluate") {
-				t.Errorf("%s:%d: %s", c.file, c.line, m.Reason)
+				t.Errorf("%s:%d: %s", c.File, c.Line, m.Reason)
 			}
 		}
 		if os.Getenv("CAVRA_CORPUS_DUMP") != "" {
@@ -157,9 +89,9 @@ func TestCorpus(t *testing.T) {
 		if a.Type == cavra.MCPToolCall {
 			what = c.ToolName
 		}
-		misses = append(misses, fmt.Sprintf("%-9s %s:%d %s %q: got %s (%s), want %s — %s", c.Category, c.file, c.line, c.ToolName, what, got, d.RuleID, c.Expect, c.Note))
+		misses = append(misses, fmt.Sprintf("%-9s %s:%d %s %q: got %s (%s), want %s — %s", c.Category, c.File, c.Line, c.ToolName, what, got, d.RuleID, c.Expect, c.Note))
 		if c.Category == "dangerous" && got == "allow" {
-			t.Errorf("DANGEROUS ALLOWED: %s:%d %s %q (%s): %s", c.file, c.line, c.ToolName, what, d.RuleID, c.Note)
+			t.Errorf("DANGEROUS ALLOWED: %s:%d %s %q (%s): %s", c.File, c.Line, c.ToolName, what, d.RuleID, c.Note)
 		}
 	}
 

@@ -196,7 +196,7 @@ func TestEvaluateWritesEvidenceFirst(t *testing.T) {
 func TestEvidenceFailureBlocks(t *testing.T) {
 	t.Parallel()
 	g := open(t, cavra.Options{})
-	if err := g.Evidence().Close(); err != nil { // the log is gone: nothing can be recorded
+	if err := cavra.BreakEvidence(g); err != nil { // the log is gone: nothing can be recorded
 		t.Fatal(err)
 	}
 	d, err := g.Evaluate(context.Background(), cavra.Action{Type: cavra.ReadFile, Target: "README.md"})

@@ -46,7 +46,7 @@ func (g *Guard) openApprovals() error {
 		dir := filepath.Join(g.home, localKeyDir)
 		set, err := keys.ReadPublic(filepath.Join(dir, LocalApprovalKeyID+".public.jwk"))
 		if err != nil {
-			priv, perr := g.LocalApprovalKey()
+			priv, perr := g.localApprovalKey()
 			if perr != nil {
 				return fmt.Errorf("cavra: local approval key: %w", perr)
 			}
@@ -62,9 +62,11 @@ func (g *Guard) openApprovals() error {
 	return nil
 }
 
-// LocalApprovalKey returns the state directory's local approval key,
-// creating it (mode 0600) on first use.
-func (g *Guard) LocalApprovalKey() (jose.JSONWebKey, error) {
+// localApprovalKey returns the state directory's local approval key,
+// creating it (mode 0600) on first use, as the evidence key is, with the
+// state directory. It is unexported: the private key never leaves the Guard
+// (SignLocalApproval signs with it).
+func (g *Guard) localApprovalKey() (jose.JSONWebKey, error) {
 	dir := filepath.Join(g.home, localKeyDir)
 	priv, err := keys.ReadPrivate(filepath.Join(dir, LocalApprovalKeyID+".private.jwk"))
 	if err == nil {
@@ -83,8 +85,8 @@ func (g *Guard) LocalApprovalKey() (jose.JSONWebKey, error) {
 	return priv, nil
 }
 
-// Approvals returns the approval store.
-func (g *Guard) Approvals() *approval.Store { return g.apr }
+// Approvals returns read-only access to the approval requests and grants.
+func (g *Guard) Approvals() ApprovalReader { return ApprovalReader{s: g.apr} }
 
 // applyApprovals turns the policy's decision into the effective one once
 // approvals are taken into account: a live grant for this exact action
@@ -123,13 +125,10 @@ func (g *Guard) applyApprovals(ctx context.Context, a Action, d *Decision) ([]ap
 	if err != nil {
 		return evs, err
 	}
-	// The decision keeps the policy's approver group (the original CAVRA's
-	// decision record); routing may send the request to another group, as the
-	// original's approval workflow did, and the match says which.
+	// The decision names the group the request was routed to, which is who
+	// must act on it; the policy's own group stays in its rule's match.
 	d.ApprovalID = req.ID
-	if d.ApproverGroup == "" {
-		d.ApproverGroup = req.Group
-	}
+	d.ApproverGroup = req.Group
 	d.Matches = append(d.Matches, Match{RuleID: "approval.requested", Decision: RequireApproval, Severity: d.Severity, ApproverGroup: req.Group,
 		Reason: fmt.Sprintf("Approval %s is pending with %s (%d of %d approvals).", req.ID, req.Group, len(req.Approvals), req.Quorum)})
 	return evs, nil
@@ -176,12 +175,12 @@ func (g *Guard) Deny(ctx context.Context, id string, cred approval.Credential, r
 
 func (g *Guard) decideApproval(ctx context.Context, id string, cred approval.Credential, reason string,
 	fn func(context.Context, string, approval.Credential, string) (approval.Request, []approval.Event, error)) (approval.Request, error) {
-	if g == nil || g.closed.Load() {
-		return approval.Request{}, ErrClosed
+	if err := g.writable(); err != nil {
+		return approval.Request{}, err
 	}
 	req, evs, err := fn(ctx, id, cred, reason)
 	if rerr := g.recordApprovalEvents(ctx, evs); rerr != nil {
-		return req, errors.Join(err, fmt.Errorf("cavra: recording approval events: %w", rerr))
+		return req, errors.Join(err, fmt.Errorf("%w: approval events of %s: %w", ErrNotRecorded, id, rerr))
 	}
 	return req, err
 }
@@ -190,26 +189,35 @@ func (g *Guard) decideApproval(ctx context.Context, id string, cred approval.Cre
 // usual approval, for a verified person holding the break-glass group, with
 // a reason; it is recorded as a critical evidence record.
 func (g *Guard) BreakGlass(ctx context.Context, bg approval.BreakGlassRequest) (approval.Request, error) {
-	if g == nil || g.closed.Load() {
-		return approval.Request{}, ErrClosed
+	if err := g.writable(); err != nil {
+		return approval.Request{}, err
 	}
 	req, evs, err := g.apr.BreakGlass(ctx, bg)
 	if rerr := g.recordApprovalEvents(ctx, evs); rerr != nil {
-		return req, errors.Join(err, fmt.Errorf("cavra: recording break-glass events: %w", rerr))
+		return req, errors.Join(err, fmt.Errorf("%w: break-glass events: %w", ErrNotRecorded, rerr))
 	}
 	return req, err
 }
 
 // SweepApprovals expires requests and grants that ran out and records it.
 func (g *Guard) SweepApprovals(ctx context.Context) error {
+	if err := g.writable(); err != nil {
+		return err
+	}
 	evs, err := g.apr.Sweep(ctx)
-	return errors.Join(err, g.recordApprovalEvents(ctx, evs))
+	if rerr := g.recordApprovalEvents(ctx, evs); rerr != nil {
+		return errors.Join(err, fmt.Errorf("%w: expiries: %w", ErrNotRecorded, rerr))
+	}
+	return err
 }
 
 // SignLocalApproval signs a local approval (or denial) of request id by
 // actor with the state directory's local approval key.
 func (g *Guard) SignLocalApproval(verb approval.Verb, id, actor string) (approval.LocalSignature, error) {
-	priv, err := g.LocalApprovalKey()
+	if err := g.writable(); err != nil {
+		return approval.LocalSignature{}, err
+	}
+	priv, err := g.localApprovalKey()
 	if err != nil {
 		return approval.LocalSignature{}, err
 	}

@@ -22,8 +22,8 @@ type ActionOutcome struct {
 
 // RecordOutcome writes an action-outcome evidence record for a.
 func (g *Guard) RecordOutcome(ctx context.Context, a Action, o ActionOutcome) (evidence.Ref, error) {
-	if g == nil || g.closed.Load() {
-		return evidence.Ref{}, ErrClosed
+	if err := g.writable(); err != nil {
+		return evidence.Ref{}, err
 	}
 	if o.ActionDigest == "" {
 		d, err := a.Digest()

@@ -2,6 +2,7 @@ package cavra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -47,6 +48,12 @@ func (g *Guard) openRegistry() error {
 		}
 		g.reg = v.(*registry.Store)
 	}
+	return g.registryPolicy()
+}
+
+// registryPolicy sets how the registry treats what it does not know, from
+// the options and config.yaml.
+func (g *Guard) registryPolicy() error {
 	g.regPolicy.AllowUnknownServers = g.config.Registry.AllowUnknownServers
 	g.regPolicy.UnregisteredAgent = g.opts.UnregisteredAgent
 	if !g.regPolicy.UnregisteredAgent.Valid() && g.config.Registry.UnregisteredAgent != "" {
@@ -71,14 +78,72 @@ func (g *Guard) Registry() *registry.Registry {
 	return nil // a nil *registry.Registry is an empty registry
 }
 
-// RegistryStore returns the state database's registry store, or nil when
-// the Guard uses a registry file.
-func (g *Guard) RegistryStore() *registry.Store { return g.reg }
+// ErrRegistryFile means the Guard reads its registry from a file
+// (Options.RegistryFile or config.yaml's registry.file), which it never
+// changes: edit the file instead.
+var ErrRegistryFile = errors.New("cavra: the registry is a file (registry.file); edit that file instead")
 
-// RecordRegistryChange writes a registry change to evidence.
-func (g *Guard) RecordRegistryChange(ctx context.Context, ch registry.Change) error {
-	_, err := g.log.Append(ctx, evidence.Entry{Kind: evidence.KindRegistryChange, Data: ch, AgentID: agentOf(ch)})
-	return err
+// RegisterAgent creates or replaces an agent record, as by, and records the
+// change as evidence.
+func (g *Guard) RegisterAgent(ctx context.Context, a registry.Agent, by string) (registry.Change, error) {
+	return g.changeRegistry(ctx, func(s *registry.Store) (registry.Change, error) { return s.RegisterAgent(a, by) })
+}
+
+// SetAgentStatus sets an agent's status (registry.Disabled is the kill
+// switch, registry.Active enables it again, registry.Retired retires it)
+// with a reason, as by, and records the change as evidence.
+func (g *Guard) SetAgentStatus(ctx context.Context, id string, st registry.Status, reason, by string) (registry.Change, error) {
+	return g.changeRegistry(ctx, func(s *registry.Store) (registry.Change, error) { return s.SetAgentStatus(id, st, reason, by) })
+}
+
+// RegisterServer creates or replaces an MCP server's trust record (its
+// trust tier and approval state: approve or revoke a server by registering
+// it again), as by, and records the change as evidence.
+func (g *Guard) RegisterServer(ctx context.Context, srv registry.Server, by string) (registry.Change, error) {
+	return g.changeRegistry(ctx, func(s *registry.Store) (registry.Change, error) { return s.RegisterServer(srv, by) })
+}
+
+// PinTools pins an MCP server's tool definitions (a tools/list result) as
+// the approved ones, as by, and records the change as evidence.
+func (g *Guard) PinTools(ctx context.Context, serverID string, tools []registry.Tool, by string) (registry.Change, error) {
+	return g.changeRegistry(ctx, func(s *registry.Store) (registry.Change, error) { return s.Pin(serverID, tools, by) })
+}
+
+// ImportRegistry adds (or, with replace, substitutes) the records of an
+// original-format registry document in one transaction, as by, and
+// records the import as evidence; source names the document in the record.
+func (g *Guard) ImportRegistry(ctx context.Context, f registry.File, replace bool, source, by string) (registry.Change, error) {
+	return g.changeRegistry(ctx, func(s *registry.Store) (registry.Change, error) {
+		ch, err := s.Import(f, replace, by)
+		ch.ID = source
+		if replace {
+			ch.Kind = "import.replace"
+		}
+		return ch, err
+	})
+}
+
+// changeRegistry applies one change to the registry store and records it.
+// The store commits first (it validates the change); the record follows at
+// once, and a record that cannot be written is an error: the change is then
+// in the registry without its record, and the evidence log that refused it
+// blocks every later decision, so nothing is allowed on its strength
+// unrecorded.
+func (g *Guard) changeRegistry(ctx context.Context, fn func(*registry.Store) (registry.Change, error)) (registry.Change, error) {
+	if err := g.writable(); err != nil {
+		return registry.Change{}, err
+	}
+	if g.reg == nil {
+		return registry.Change{}, ErrRegistryFile
+	}
+	ch, err := fn(g.reg)
+	if err != nil {
+		return ch, err
+	}
+	if _, err := g.log.Append(context.WithoutCancel(ctx), evidence.Entry{Kind: evidence.KindRegistryChange, Data: ch, AgentID: agentOf(ch)}); err != nil {
+		return ch, fmt.Errorf("%w: the registry changed (%s %s): %w", ErrNotRecorded, ch.Kind, ch.ID, err)
+	}
+	return ch, nil
 }
 
 func agentOf(ch registry.Change) string {
@@ -102,9 +167,9 @@ func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
 	if a.Type != MCPToolCall {
 		return
 	}
-	call := registry.Call{Server: a.Server, Tool: a.Tool, Capability: a.Operation, Hash: a.Context["tool_hash"]}
-	if call.Server == "" {
-		call.Server, call.Tool, _ = strings.Cut(a.Target, ":")
+	call, ok := registry.CallOf(a)
+	if !ok {
+		return // the policy blocks an MCP call that does not normalize
 	}
 	o.ServerFacts = r.ServerFacts(call)
 	if m := OwnMCPVerdict(call.Server, call.Tool); m != nil {

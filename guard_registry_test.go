@@ -17,12 +17,7 @@ func TestKillSwitchThroughOpenGuard(t *testing.T) {
 	t.Parallel()
 	g := open(t, cavra.Options{})
 	ctx := context.Background()
-	rs := g.RegistryStore()
-	ch, err := rs.RegisterAgent(registry.Agent{ID: "bot", Profile: "claude-code"}, "admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.RecordRegistryChange(ctx, ch); err != nil {
+	if _, err := g.RegisterAgent(ctx, registry.Agent{ID: "bot", Profile: "claude-code"}, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	a := cavra.Action{Type: cavra.ReadFile, Target: "README.md", Agent: cavra.Agent{ID: "bot"}}
@@ -38,15 +33,11 @@ func TestKillSwitchThroughOpenGuard(t *testing.T) {
 			t.Errorf("next action after the kill switch: %s %s", d.Decision, d.RuleID)
 		}
 	})
-	ch, err = rs.SetAgentStatus("bot", registry.Disabled, "token leaked", "admin")
-	if err != nil {
+	if _, err := g.SetAgentStatus(ctx, "bot", registry.Disabled, "token leaked", "admin"); err != nil {
 		t.Fatal(err)
 	}
 	close(disabled)
 	wg.Wait()
-	if err := g.RecordRegistryChange(ctx, ch); err != nil {
-		t.Fatal(err)
-	}
 	recs, _ := g.Evidence().List(ctx, evidence.Query{Kind: evidence.KindRegistryChange})
 	if len(recs) != 2 {
 		t.Fatalf("%d registry change records, want 2", len(recs))
@@ -71,12 +62,11 @@ func TestPinnedToolChangeIsBlocked(t *testing.T) {
 	t.Parallel()
 	g := open(t, cavra.Options{})
 	ctx := context.Background()
-	rs := g.RegistryStore()
-	if _, err := rs.RegisterServer(registry.Server{ID: "fs", TrustTier: registry.Trusted}, "admin"); err != nil {
+	if _, err := g.RegisterServer(ctx, registry.Server{ID: "fs", TrustTier: registry.Trusted}, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	tool := registry.Tool{Name: "read_file", Description: "Read a file", InputSchema: json.RawMessage(`{"type":"object"}`)}
-	if _, err := rs.Pin("fs", []registry.Tool{tool}, "admin"); err != nil {
+	if _, err := g.PinTools(ctx, "fs", []registry.Tool{tool}, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	call := func(tl registry.Tool) cavra.Decision {
@@ -93,20 +83,17 @@ func TestPinnedToolChangeIsBlocked(t *testing.T) {
 	if d := call(changed); d.Decision != cavra.Block || d.RuleID != "mcp.registry.tool_changed" {
 		t.Fatalf("changed tool: %s %s", d.Decision, d.RuleID)
 	}
-	ch, err := rs.Pin("fs", []registry.Tool{changed}, "admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.RecordRegistryChange(ctx, ch); err != nil || ch.Kind != "mcp.pin" {
-		t.Fatal(err)
+	ch, err := g.PinTools(ctx, "fs", []registry.Tool{changed}, "admin")
+	if err != nil || ch.Kind != "mcp.pin" {
+		t.Fatal(ch.Kind, err)
 	}
 	if d := call(changed); d.Decision != cavra.Allow {
 		t.Fatalf("re-pinned tool: %s %s", d.Decision, d.RuleID)
 	}
-	// Both the block and the re-pin are in evidence.
+	// The block, the registration and both pins are in evidence.
 	blocked, _ := g.Evidence().List(ctx, evidence.Query{RuleID: "mcp.registry.tool_changed"})
 	pins, _ := g.Evidence().List(ctx, evidence.Query{Kind: evidence.KindRegistryChange})
-	if len(blocked) != 1 || len(pins) != 1 {
+	if len(blocked) != 1 || len(pins) != 3 {
 		t.Fatalf("evidence: %d tool_changed decisions, %d registry changes", len(blocked), len(pins))
 	}
 	if d, _ := g.Evaluate(ctx, cavra.Action{Type: cavra.MCPToolCall, Server: "unknown", Tool: "x"}); d.RuleID != "mcp.registry.unknown" {
@@ -167,7 +154,7 @@ func TestOwnMCPServer(t *testing.T) {
 			t.Errorf("%s:%s: %s %s, want block", c[0], c[1], d.Decision, d.RuleID)
 		}
 	}
-	if _, err := g.RegistryStore().RegisterServer(registry.Server{ID: "cavra", TrustTier: registry.Blocked}, "admin"); err != nil {
+	if _, err := g.RegisterServer(context.Background(), registry.Server{ID: "cavra", TrustTier: registry.Blocked}, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	if d := call("cavra", "check_command"); d.Decision != cavra.Block || d.RuleID != "mcp.registry.blocked" {

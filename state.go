@@ -9,6 +9,7 @@ import (
 	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/evidence"
 	"github.com/cavra-dev/cavra/internal/store"
+	"github.com/cavra-dev/cavra/registry"
 )
 
 // ErrNoState means a state directory has no database yet: nothing has been
@@ -16,7 +17,7 @@ import (
 var ErrNoState = errors.New("cavra: no state database yet")
 
 // State is read-only access to a state directory's database — approval
-// requests and the evidence log — for tools that look but do not decide (an
+// requests, the registry and the evidence log — for tools that look but do not decide (an
 // MCP server answering "has my request been approved?", a dashboard). It
 // holds a shared lock: while it is open no Guard of another process can
 // open the directory, so open it for one lookup and close it at once. In one
@@ -48,13 +49,35 @@ func OpenState(home string, timeout time.Duration) (*State, error) {
 // Home returns the state directory.
 func (s *State) Home() string { return s.home }
 
-// Approvals returns the approval store, for reading.
-func (s *State) Approvals() (*approval.Store, error) { return approval.Open(s.st.DB(), nil) }
+// Approvals returns read-only access to the approval requests and grants.
+func (s *State) Approvals() (ApprovalReader, error) {
+	st, err := approval.Open(s.st.DB(), nil)
+	if err != nil {
+		return ApprovalReader{}, err
+	}
+	return ApprovalReader{s: st}, nil
+}
 
 // Evidence returns the evidence log, opened read-only: it can be queried,
-// bundled from existing checkpoints and verified; it records nothing.
-func (s *State) Evidence() (*evidence.Log, error) {
-	return evidence.Open(s.st.DB(), evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(s.home, evidence.KeyDir)), ReadOnly: true})
+// verified and exported; it records nothing. A database without a log
+// gives an error wrapping evidence.ErrNoLog.
+func (s *State) Evidence() (*EvidenceReader, error) {
+	l, err := evidence.Open(s.st.DB(), evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(s.home, evidence.KeyDir)), ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	return &EvidenceReader{l: l}, nil
+}
+
+// Registry returns a snapshot of the registry kept in the database (empty
+// when nothing was registered). A registry file that config.yaml names is
+// not read here: see registry.LoadFile.
+func (s *State) Registry() (*registry.Registry, error) {
+	st, err := registry.OpenStore(s.st.DB())
+	if err != nil {
+		return nil, err
+	}
+	return st.Registry(), nil
 }
 
 // Close releases the database.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/registry"
 )
 
 // TestOpenState checks read-only access to a state directory: nothing there
@@ -33,6 +34,9 @@ func TestOpenState(t *testing.T) {
 		t.Fatalf("beside a Guard of this process: %v", err)
 	}
 	inProcess.Close()
+	if _, err := g.RegisterAgent(context.Background(), registry.Agent{ID: "bot", Profile: "claude-code"}, "ana"); err != nil {
+		t.Fatal(err)
+	}
 	g.Close()
 
 	st, err := cavra.OpenState(home, 0)
@@ -54,5 +58,12 @@ func TestOpenState(t *testing.T) {
 	}
 	if rep, err := log.Verify(context.Background(), nil); err != nil || rep.Size < 2 {
 		t.Fatalf("verify: %+v %v", rep, err)
+	}
+	reg, err := st.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := reg.Agent("bot"); !ok || a.Profile != "claude-code" {
+		t.Fatalf("the registry snapshot: %+v %v", a, ok)
 	}
 }

@@ -628,3 +628,83 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 	}
 	return n, nil
 }
+
+// Peek answers an action like Check but changes nothing: a grant it finds
+// is reported, not consumed. It is for dry runs (cavra.Guard.Check), whose
+// answer must be the one Check would give now.
+func (s *Store) Peek(ctx context.Context, a decision.Action, policy decision.Outcome) (Verdict, error) {
+	if err := ctx.Err(); err != nil {
+		return Verdict{}, err
+	}
+	if policy != decision.RequireApproval && policy != decision.Block {
+		return Verdict{}, nil
+	}
+	digest, err := a.Digest()
+	if err != nil {
+		return Verdict{}, fmt.Errorf("approval: %w", err)
+	}
+	var v Verdict
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if !hasBuckets(tx) {
+			return nil // a read-only database without approvals
+		}
+		var err error
+		v, _, err = s.find(tx, a, digest, policy, s.now())
+		return err
+	})
+	if err != nil {
+		return Verdict{}, fmt.Errorf("approval: peek: %w", err)
+	}
+	if v.Kind == VerdictGranted {
+		if g, ok, err := s.Grant(ctx, v.GrantID); err == nil && ok {
+			v.Remaining = g.Remaining()
+		}
+	}
+	return v, nil
+}
+
+// Pending returns the live pending request Submit would return for the
+// same require_approval decision, without creating one; ok is false when
+// Submit would create a request. route is where a new request would go.
+func (s *Store) Pending(ctx context.Context, a decision.Action, d decision.Decision) (req Request, ok bool, route Route, err error) {
+	if err := ctx.Err(); err != nil {
+		return Request{}, false, Route{}, err
+	}
+	digest, err := a.Digest()
+	if err != nil {
+		return Request{}, false, Route{}, fmt.Errorf("approval: %w", err)
+	}
+	route = s.Routing().Resolve(SubjectOf(a, d))
+	now := s.now()
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if !hasBuckets(tx) {
+			return nil
+		}
+		if id := tx.Bucket(pendingBucket).Get(key(digest, a.Agent.ID, a.Agent.Session)); id != nil {
+			old, err := getRequest(tx, string(id))
+			if err != nil {
+				return err
+			}
+			req, ok = old, old.live(now)
+		}
+		return nil
+	})
+	if err != nil {
+		return Request{}, false, route, fmt.Errorf("approval: pending: %w", err)
+	}
+	if !ok {
+		req = Request{}
+	}
+	return req, ok, route, nil
+}
+
+// hasBuckets reports whether tx's database holds the approval buckets (a
+// database opened read-only before any approval was stored does not).
+func hasBuckets(tx *bolt.Tx) bool {
+	for _, b := range [][]byte{requestsBucket, pendingBucket, grantsBucket, grantIdxBucket, denialsBucket} {
+		if tx.Bucket(b) == nil {
+			return false
+		}
+	}
+	return true
+}

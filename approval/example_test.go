@@ -2,6 +2,8 @@ package approval_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,7 +14,6 @@ import (
 
 	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/decision"
-	"github.com/cavra-dev/cavra/internal/keys"
 )
 
 // Example shows the loop with a local approval: a developer without an
@@ -24,7 +25,9 @@ func Example() {
 	db, _ := bolt.Open(filepath.Join(dir, "cavra.db"), 0o600, &bolt.Options{Timeout: time.Second})
 	defer db.Close()
 
-	key, _ := keys.Generate(jose.EdDSA, "laptop")
+	// This machine's approval key: any Ed25519 (or P-256) JWK will do.
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	key := jose.JSONWebKey{Key: priv, KeyID: "laptop", Algorithm: string(jose.EdDSA), Use: "sig"}
 	store, err := approval.Open(db, &approval.Options{
 		LocalKeys: &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{key.Public()}},
 	})

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/evidence"
-	"github.com/cavra-dev/cavra/internal/store"
 )
 
 // Example shows the whole walk: append decisions durably, make a bundle of
@@ -18,13 +20,15 @@ func Example() {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 
-	st, err := store.Open(dir, nil) // dir/cavra.db, locked with a timeout
+	// A bbolt database opened with a timeout (the Guard keeps one per
+	// state directory).
+	db, err := bolt.Open(filepath.Join(dir, "cavra.db"), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		panic(err)
 	}
-	defer st.Close()
+	defer db.Close()
 	ring := evidence.NewKeyRing(filepath.Join(dir, evidence.KeyDir))
-	log, err := evidence.Open(st.DB(), evidence.Options{Keys: ring})
+	log, err := evidence.Open(db, evidence.Options{Keys: ring})
 	if err != nil {
 		panic(err)
 	}
@@ -62,9 +66,9 @@ func Example() {
 func ExampleLog_Verify() {
 	dir, _ := os.MkdirTemp("", "cavra-evidence-example")
 	defer os.RemoveAll(dir)
-	st, _ := store.Open(dir, nil)
-	defer st.Close()
-	log, _ := evidence.Open(st.DB(), evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(dir, evidence.KeyDir))})
+	db, _ := bolt.Open(filepath.Join(dir, "cavra.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	defer db.Close()
+	log, _ := evidence.Open(db, evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(dir, evidence.KeyDir))})
 	defer log.Close()
 	_, _ = log.Append(context.Background(), evidence.Entry{Kind: evidence.KindPolicyChange, Data: map[string]string{"policy_digest": "sha256:…"}})
 	rep, err := log.Verify(context.Background(), nil)

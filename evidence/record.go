@@ -29,10 +29,13 @@ const (
 	KindPolicyChange   Kind = "policy_change"   // a new compiled policy digest became active
 	KindBreakGlass     Kind = "break_glass"     // a decision taken under break_glass mode
 	KindRegistryChange Kind = "registry_change" // an agent or MCP server record changed: who, what, when
+	KindRetention      Kind = "retention"       // records were pruned, or legal hold was turned on or off
+	KindKeyChange      Kind = "key_change"      // a signing key was created or rotated (public facts only)
 )
 
 // Kinds lists every record kind.
-var Kinds = []Kind{KindDecision, KindApproval, KindGrantUse, KindOutcome, KindPolicyChange, KindBreakGlass, KindRegistryChange}
+var Kinds = []Kind{KindDecision, KindApproval, KindGrantUse, KindOutcome, KindPolicyChange, KindBreakGlass, KindRegistryChange,
+	KindRetention, KindKeyChange}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {

@@ -97,6 +97,14 @@ func (e *evaluation) run() {
 		e.fail("policy.error.context", "evaluation cancelled: "+err.Error())
 		return
 	}
+	// One spelling of the action for every rule (decision.Action.Normalize);
+	// the Guard has normalized it already, a direct caller may not have.
+	n, err := e.act.Normalize()
+	if err != nil {
+		e.fail("action.invalid", err.Error())
+		return
+	}
+	*e.act = n
 	e.env = e.pathEnv()
 	switch e.act.Type {
 	case decision.ReadFile:
@@ -456,22 +464,8 @@ func (e *evaluation) mcp() {
 	}
 }
 
-func (e *evaluation) mcpNames() (server, tool string) {
-	server, tool = e.act.Server, e.act.Tool
-	if server == "" || tool == "" {
-		if sv, tl, ok := strings.Cut(e.act.Target, ":"); ok {
-			if server == "" {
-				server = sv
-			}
-			if tool == "" {
-				tool = tl
-			}
-		} else if server == "" {
-			server = e.act.Target
-		}
-	}
-	return strings.TrimSpace(server), strings.TrimSpace(tool)
-}
+// mcpNames returns the MCP server and tool, as run normalized them.
+func (e *evaluation) mcpNames() (server, tool string) { return e.act.Server, e.act.Tool }
 
 // rules runs the CEL rules that apply to the action's type.
 func (e *evaluation) rules() {
@@ -628,10 +622,6 @@ func (e *evaluation) finish() decision.Decision {
 		PolicyDigest:       e.set.digest,
 		Matches:            e.matches,
 		EvidenceRefs:       []string{},
-	}
-	if a.Type == decision.MCPToolCall {
-		server, tool := e.mcpNames()
-		d.Target = server + ":" + tool
 	}
 	if len(e.matches) == 0 { // every path adds a match; this is a defect guard
 		e.fail("policy.error.no_match", "the policy produced no decision")

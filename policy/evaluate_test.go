@@ -585,9 +585,9 @@ rules:
 		want string
 	}{
 		{decision.Action{Type: decision.ReadFile, Target: "./src/../a.txt"},
-			"type=read_file target=./src/../a.txt path=a.txt command= server=./src/../a.txt tool= op= {unknown}"},
+			"type=read_file target=./src/../a.txt path=a.txt command= server= tool= op= {unknown}"},
 		{decision.Action{Type: decision.ExecuteCommand, Target: "cd x && ls -l"},
-			"type=execute_command target=cd x && ls -l path=cd x && ls -l command=ls -l server=cd x && ls -l tool= op= {unknown}"},
+			"type=execute_command target=cd x && ls -l path=cd x && ls -l command=ls -l server= tool= op= {unknown}"},
 		{decision.Action{Type: decision.MCPToolCall, Target: "srv:list", Operation: "read"},
 			"type=mcp_tool_call target=srv:list path=srv:list command= server=srv tool=list op=read {unknown}"},
 		{decision.Action{Type: decision.ReadFile, Target: "d"}, "From the description"},
@@ -720,16 +720,16 @@ func TestMCP(t *testing.T) {
 	}{
 		{"allowed", strict, decision.Action{Type: decision.MCPToolCall, Target: "github:create_issue"}, decision.Allow, "mcp.server.trust.allow", "github:create_issue"},
 		{"allowed by fields", strict, decision.Action{Type: decision.MCPToolCall, Server: "github", Tool: "list"}, decision.Allow, "mcp.server.trust.allow", "github:list"},
-		{"fields win over target", strict, decision.Action{Type: decision.MCPToolCall, Target: "github:x", Server: "evil"}, decision.Block, "mcp.server.trust.block_unknown", "evil:x"},
+		{"fields disagreeing with target", strict, decision.Action{Type: decision.MCPToolCall, Target: "github:x", Server: "evil"}, decision.Block, "action.invalid", "github:x"},
 		{"blocked", strict, decision.Action{Type: decision.MCPToolCall, Target: "evil:read"}, decision.Block, "mcp.server.trust.block_unknown", "evil:read"},
 		{"blocked beats allowed", strict, decision.Action{Type: decision.MCPToolCall, Target: "both:read"}, decision.Block, "mcp.server.trust.block_unknown", "both:read"},
 		{"unknown", strict, decision.Action{Type: decision.MCPToolCall, Target: "stranger:read"}, decision.Block, "mcp.server.trust.block_unknown", "stranger:read"},
-		{"unknown, server only", strict, decision.Action{Type: decision.MCPToolCall, Target: " stranger "}, decision.Block, "mcp.server.trust.block_unknown", "stranger:"},
+		{"unknown, server only", strict, decision.Action{Type: decision.MCPToolCall, Target: " stranger "}, decision.Block, "mcp.server.trust.block_unknown", "stranger"},
 		{"unknown allowed when not blocking", open, decision.Action{Type: decision.MCPToolCall, Target: "stranger:read"}, decision.Allow, "mcp.server.trust.allow", "stranger:read"},
 		{"blocked when not blocking unknown", open, decision.Action{Type: decision.MCPToolCall, Target: "evil:read"}, decision.Block, "mcp.server.trust.block_unknown", "evil:read"},
 		{"no mcp section blocks all", noSection, decision.Action{Type: decision.MCPToolCall, Target: "github:x"}, decision.Block, "mcp.server.trust.block_unknown", "github:x"},
 		{"no server", strict, decision.Action{Type: decision.MCPToolCall, Target: ":read"}, decision.Block, "action.invalid", ":read"},
-		{"empty", strict, decision.Action{Type: decision.MCPToolCall}, decision.Block, "action.invalid", ":"},
+		{"empty", strict, decision.Action{Type: decision.MCPToolCall}, decision.Block, "action.invalid", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

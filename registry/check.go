@@ -3,7 +3,6 @@ package registry
 import (
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/cavra-dev/cavra/decision"
 )
@@ -88,12 +87,33 @@ func (r *Registry) CheckAgent(a decision.Action, p Policy) []decision.Match {
 }
 
 // actionTool is the tool an action uses, for allowance checks: the
-// action's tool, or for an MCP call "mcp__<server>__<tool>".
+// action's tool, or for an MCP call "mcp__<server>__<tool>" of its
+// normalized names (decision.Action.Normalize), however the caller spelled
+// them.
 func actionTool(a decision.Action) string {
-	if a.Type == decision.MCPToolCall && a.Server != "" && a.Tool != "" && !strings.HasPrefix(a.Tool, "mcp__") {
-		return "mcp__" + a.Server + "__" + a.Tool
+	if a.Type == decision.MCPToolCall {
+		n, err := a.Normalize()
+		if err != nil {
+			return a.Tool // the policy blocks an action that does not normalize
+		}
+		return decision.MCPName(n.Server, n.Tool)
 	}
 	return a.Tool
+}
+
+// CallOf is the registry's view of an MCP tool call action: its normalized
+// server and tool (decision.Action.Normalize), the capability it declares
+// as its operation and the tool definition hash in its "tool_hash" context.
+// ok is false when the action is not an MCP call or does not normalize.
+func CallOf(a decision.Action) (c Call, ok bool) {
+	if a.Type != decision.MCPToolCall {
+		return Call{}, false
+	}
+	n, err := a.Normalize()
+	if err != nil {
+		return Call{}, false
+	}
+	return Call{Server: n.Server, Tool: n.Tool, Capability: n.Operation, Hash: n.Context["tool_hash"]}, true
 }
 
 // matchAny reports whether s equals, or matches as a glob (path.Match), one

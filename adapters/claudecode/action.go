@@ -56,7 +56,7 @@ func Action(c ToolCall) cavra.Action {
 	case "WebFetch", "WebSearch":
 		a.Type, a.Target = cavra.HTTPRequest, first(str(in, "url"), str(in, "query"))
 	default:
-		if server, tool, ok := mcpName(c.ToolName); ok {
+		if server, tool, ok := cavra.ParseMCPName(c.ToolName); ok {
 			a.Type, a.Server, a.Tool = cavra.MCPToolCall, server, tool
 			a.Target = server + ":" + tool
 			return a
@@ -74,20 +74,6 @@ func ParseToolCall(data []byte) (cavra.Action, error) {
 		return cavra.Action{}, fmt.Errorf("claudecode: tool call: %w", err)
 	}
 	return Action(c), nil
-}
-
-// mcpName splits "mcp__<server>__<tool>". The server is what comes before the
-// first "__" after the prefix; the tool is the rest.
-func mcpName(name string) (server, tool string, ok bool) {
-	rest, ok := strings.CutPrefix(name, "mcp__")
-	if !ok {
-		return "", "", false
-	}
-	server, tool, ok = strings.Cut(rest, "__")
-	if !ok || server == "" || tool == "" {
-		return "", "", false
-	}
-	return server, tool, true
 }
 
 // str returns in[key] as a string; numbers and booleans are formatted, other

@@ -99,7 +99,7 @@ type Explanation struct {
 	Facts map[string]any `json:"facts" jsonschema:"how the action was understood: commands, paths read/written/deleted, URLs, hosts, git facts"`
 }
 
-const dryRunNote = "Advisory dry run of the policy: nothing was recorded and no approval was requested. The hook decides the real call, and also applies the registry and approvals."
+const dryRunNote = "Advisory dry run, decided as the hooks decide now (registry, policy, mode, approvals): nothing was recorded, no approval was requested and no grant was used. The hook decides the real call."
 
 func (s *server) checkAction(ctx context.Context, req *sdk.CallToolRequest, in ActionInput) (*sdk.CallToolResult, Verdict, error) {
 	a, err := in.action()
@@ -156,18 +156,19 @@ func (s *server) explainDecision(ctx context.Context, req *sdk.CallToolRequest, 
 		return nil, Explanation{}, err
 	}
 	s.identify(req, &a)
-	snap, err := s.policy.get()
+	g, err := s.guard(ctx)
 	if err != nil {
 		v := failedVerdict(a, err)
 		return textResult(v.line(), true), Explanation{Verdict: v, Facts: map[string]any{}}, nil
 	}
-	x := snap.set.Explain(ctx, a, s.evalOptions(snap, a))
-	v := verdict(x.Decision)
+	d, fx, err := g.Explain(ctx, a)
+	g.Close()
+	v := verdict(d)
 	facts := map[string]any{}
-	if b, err := json.Marshal(x.Facts); err == nil {
+	if b, err := json.Marshal(fx); err == nil {
 		_ = json.Unmarshal(b, &facts)
 	}
-	return textResult(v.line()+"\n"+factLines(x.Facts)+v.matchLines(), false), Explanation{Verdict: v, Facts: facts}, nil
+	return textResult(v.line()+"\n"+factLines(fx)+v.matchLines(), err != nil), Explanation{Verdict: v, Facts: facts}, nil
 }
 
 // factLines says in a few lines how the action was understood.
@@ -192,32 +193,20 @@ func factLines(f policy.Facts) string {
 	return b.String()
 }
 
-// check decides about a with the current policy, recording nothing. A
-// policy that cannot be loaded gives a block, flagged as a tool error.
+// check decides about a as the hooks would now (Guard.Check), recording
+// nothing. A policy that cannot be loaded, or state that cannot be read,
+// gives a block, flagged as a tool error.
 func (s *server) check(ctx context.Context, req *sdk.CallToolRequest, a cavra.Action) (*sdk.CallToolResult, Verdict, error) {
 	s.identify(req, &a)
-	snap, err := s.policy.get()
+	g, err := s.guard(ctx)
 	if err != nil {
 		v := failedVerdict(a, err)
 		return textResult(v.line(), true), v, nil
 	}
-	v := verdict(snap.set.Evaluate(ctx, a, s.evalOptions(snap, a)))
-	return textResult(v.line(), false), v, nil
-}
-
-// evalOptions are the policy options of a dry run of a: the hooks' mode and
-// directory, and the verdict the hooks give calls of this server's own tools
-// (the registry, which can override it there, is not read here).
-func (s *server) evalOptions(snap *snapshot, a cavra.Action) policy.EvalOptions {
-	o := policy.EvalOptions{Mode: snap.mode, Dir: s.dir}
-	if a.Type == cavra.MCPToolCall {
-		server, tool := a.Server, a.Tool
-		if server == "" {
-			server, tool, _ = strings.Cut(a.Target, ":")
-		}
-		o.MCPVerdict = cavra.OwnMCPVerdict(server, tool)
-	}
-	return o
+	d, err := g.Check(ctx, a)
+	g.Close()
+	v := verdict(d)
+	return textResult(v.line(), err != nil), v, nil
 }
 
 // identify names the agent: the input's, else the MCP client's name, as
@@ -244,14 +233,13 @@ func (in ActionInput) action() (cavra.Action, error) {
 		}
 		return a, fmt.Errorf("invalid type %q: want one of %s", in.Type, strings.Join(names, ", "))
 	}
-	if a.Type == cavra.MCPToolCall && (a.Server == "" || a.Tool == "") {
-		sv, tl, _ := strings.Cut(a.Target, ":")
-		a.Server, a.Tool = orElse(a.Server, sv), orElse(a.Tool, tl)
-		if a.Server == "" || a.Tool == "" {
-			return a, errors.New("mcp_tool_call needs server and tool, or target as SERVER:TOOL")
+	if a.Type == cavra.MCPToolCall {
+		n, err := a.Normalize()
+		if err != nil {
+			return a, fmt.Errorf("mcp_tool_call needs server and tool, or target as SERVER:TOOL: %w", err)
 		}
-		if a.Target == "" {
-			a.Target = a.Server + ":" + a.Tool
+		if a = n; a.Tool == "" {
+			return a, errors.New("mcp_tool_call needs server and tool, or target as SERVER:TOOL")
 		}
 	}
 	if err := need("target", a.Target); err != nil {
@@ -322,7 +310,7 @@ func verdict(d cavra.Decision) Verdict {
 // failedVerdict is the answer when the policy cannot be loaded: a block,
 // never an allow.
 func failedVerdict(a cavra.Action, err error) Verdict {
-	reason := "the policy could not be loaded, so CAVRA would block this action: " + err.Error()
+	reason := "CAVRA could not load its policy or read its state, so it would block this action: " + err.Error()
 	return Verdict{
 		DryRun: true, Decision: cavra.Block.String(), RuleID: "guard.error", Severity: cavra.High.String(), Reason: reason,
 		Matches:    []Match{{RuleID: "guard.error", Decision: cavra.Block.String(), Severity: cavra.High.String(), Reason: reason}},

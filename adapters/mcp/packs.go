@@ -55,19 +55,21 @@ type PackDescription struct {
 	Compiled    map[string]any `json:"compiled" jsonschema:"the compiled pack with its inherited lists and rules: filesystem, commands, git, mcp, defaults, rules"`
 }
 
-func (s *server) policyList(_ context.Context, _ *sdk.CallToolRequest, _ PolicyListInput) (*sdk.CallToolResult, PolicyList, error) {
-	snap, err := s.policy.get()
+func (s *server) policyList(ctx context.Context, _ *sdk.CallToolRequest, _ PolicyListInput) (*sdk.CallToolResult, PolicyList, error) {
+	g, err := s.guard(ctx)
 	if err != nil {
 		return nil, PolicyList{}, fmt.Errorf("the policy could not be loaded (the hooks block every action until it is fixed): %w", err)
 	}
-	lib, err := s.policy.library()
+	set, mode := g.Policy(), g.Mode()
+	g.Close()
+	lib, err := s.library()
 	if err != nil {
 		return nil, PolicyList{}, err
 	}
 	out := PolicyList{StateDir: s.home, Active: ActivePolicy{
-		Name: snap.set.Name(), Digest: snap.set.Digest(), Mode: string(snap.effectiveMode()),
+		Name: set.Name(), Digest: set.Digest(), Mode: string(mode),
 	}, Available: []PackInfo{}}
-	for _, pi := range snap.set.Packs() {
+	for _, pi := range set.Packs() {
 		info := PackInfo{ID: pi.ID, Version: pi.Version, Title: pi.Title}
 		if p, err := lib.Get(pi.ID); err == nil {
 			info = packInfo(p)
@@ -91,7 +93,7 @@ func (s *server) policyDescribe(_ context.Context, _ *sdk.CallToolRequest, in Pa
 	if !policy.IsPackID(id) {
 		return nil, PackDescription{}, fmt.Errorf("pack %q is not a pack id (like cavra-ai-agent-baseline); see policy_list", in.Pack)
 	}
-	lib, err := s.policy.library()
+	lib, err := s.library()
 	if err != nil {
 		return nil, PackDescription{}, err
 	}

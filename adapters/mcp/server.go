@@ -70,7 +70,9 @@ type server struct {
 	dir           string
 	storeTimeout  time.Duration
 	verifyTimeout time.Duration
-	policy        *policyCache
+	packs         []string
+	dirs          []string
+	mode          cavra.Mode
 }
 
 // NewServer returns an MCP server offering CAVRA's tools. It resolves the
@@ -118,7 +120,7 @@ func newServer(opts *Options) (*server, Options, error) {
 	}
 	return &server{
 		home: home, dir: o.Dir, storeTimeout: o.StoreTimeout, verifyTimeout: o.VerifyTimeout,
-		policy: newPolicyCache(home, o.Packs, o.PolicyDirs, o.Mode),
+		packs: o.Packs, dirs: o.PolicyDirs, mode: o.Mode,
 	}, o, nil
 }
 

@@ -470,10 +470,12 @@ func TestStateLock(t *testing.T) {
 	if took := time.Since(start); !res.IsError || !strings.Contains(text(res), "in use by another process") || took > 2*time.Second {
 		t.Errorf("while held: isError=%v after %s: %s", res.IsError, took, text(res))
 	}
-	// Checks need no state: they still answer.
+	// Checks read the registry and approvals as the hooks do: while the
+	// state cannot be read they fail closed, as a tool error.
 	var v Verdict
-	if res := call(t, cs, "check_file_read", map[string]any{"path": ".env"}, &v); res.IsError || v.Decision != "block" {
-		t.Errorf("check while held: %s", text(res))
+	if res := call(t, cs, "check_file_read", map[string]any{"path": "README.md"}, &v); !res.IsError || v.Decision != "block" ||
+		!strings.Contains(text(res), "in use by another process") {
+		t.Errorf("check while held: isError=%v %s", res.IsError, text(res))
 	}
 }
 

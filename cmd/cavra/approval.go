@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/approval"
+	"github.com/cavra-dev/cavra/internal/store"
 )
 
 func newApprovalCmd() *cobra.Command {
@@ -46,14 +49,17 @@ func (f *approvalFlags) register(c *cobra.Command, credentials bool) {
 }
 
 func (f *approvalFlags) open(c *cobra.Command) (*cavra.Guard, error) {
-	opts := cavra.Options{Home: f.home}
+	home, err := cavra.StateDir(f.home)
+	if err != nil {
+		return nil, err
+	}
+	if !store.Exists(home) { // nothing to decide on: create nothing
+		return nil, fmt.Errorf("no approval requests yet (no state database in %s)", home)
+	}
+	opts := cavra.Options{Home: home}
 	if f.issuer != "" || f.audience != "" || f.jwks != "" {
 		if f.issuer == "" || f.audience == "" || f.jwks == "" {
 			return nil, usageErr("--issuer, --audience and --jwks go together")
-		}
-		home, err := cavra.StateDir(f.home)
-		if err != nil {
-			return nil, err
 		}
 		cfg, err := cavra.LoadConfig(home)
 		if err != nil {
@@ -64,6 +70,35 @@ func (f *approvalFlags) open(c *cobra.Command) (*cavra.Guard, error) {
 		opts.Approval = &ac
 	}
 	return cavra.Open(c.Context(), opts)
+}
+
+// read runs fn with the approval requests of the state directory, opened
+// read-only: nothing is created, expired or recorded. A state directory
+// without a database gives the message to print instead.
+func (f *approvalFlags) read(fn func(r cavra.ApprovalReader) error) (noState string, err error) {
+	st, err := cavra.OpenState(f.home, 0)
+	if errors.Is(err, cavra.ErrNoState) {
+		home, _ := cavra.StateDir(f.home)
+		return fmt.Sprintf("no approval requests yet (no state database in %s)", home), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	r, err := st.Approvals()
+	if err != nil {
+		return "", err
+	}
+	return "", fn(r)
+}
+
+// effective is a request's state at now: a pending request past its expiry
+// is expired even before a sweep records it.
+func effective(r approval.Request, now time.Time) approval.State {
+	if r.State == approval.Pending && !now.Before(r.Expires) {
+		return approval.Expired
+	}
+	return r.State
 }
 
 // credential returns the approver's credential for verb on subject.
@@ -99,17 +134,31 @@ func newApprovalListCmd() *cobra.Command {
 		Short: "List approval requests, newest first",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			g, err := af.open(c)
+			// Listing changes nothing: a request past its expiry shows as
+			// expired; the next Guard to open records the expiry.
+			var reqs []approval.Request
+			now := time.Now()
+			want := approval.State(state)
+			f := approval.Filter{Group: group, Agent: agent}
+			if want != approval.Pending && want != approval.Expired {
+				f.State = want
+			}
+			noState, err := af.read(func(r cavra.ApprovalReader) error {
+				all, err := r.List(c.Context(), f)
+				for i := range all {
+					all[i].State = effective(all[i], now)
+					if want == "" || all[i].State == want {
+						reqs = append(reqs, all[i])
+					}
+				}
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			defer g.Close()
-			if err := g.SweepApprovals(c.Context()); err != nil {
-				return err
-			}
-			reqs, err := g.Approvals().List(c.Context(), approval.Filter{State: approval.State(state), Group: group, Agent: agent})
-			if err != nil {
-				return err
+			if noState != "" && !asJSON {
+				fmt.Fprintln(c.OutOrStdout(), noState)
+				return nil
 			}
 			if asJSON {
 				if reqs == nil {
@@ -141,15 +190,19 @@ func newApprovalShowCmd() *cobra.Command {
 		Short: "Show an approval request with its history",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
-			g, err := af.open(c)
+			var r approval.Request
+			noState, err := af.read(func(ar cavra.ApprovalReader) error {
+				var err error
+				r, err = ar.Get(c.Context(), argv[0])
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			defer g.Close()
-			r, err := g.Approvals().Get(c.Context(), argv[0])
-			if err != nil {
-				return err
+			if noState != "" {
+				return fmt.Errorf("no approval request %s: %s", argv[0], noState)
 			}
+			r.State = effective(r, time.Now())
 			return writeJSON(c.OutOrStdout(), r)
 		},
 	}
@@ -265,12 +318,25 @@ func newApprovalRoutesCmd() *cobra.Command {
 		Short: "Print the effective approval routing",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			g, err := af.open(c)
+			// The routing is configuration: reading it opens no state.
+			home, err := cavra.StateDir(af.home)
 			if err != nil {
 				return err
 			}
-			defer g.Close()
-			return writeJSON(c.OutOrStdout(), g.Approvals().Routing())
+			cfg, err := cavra.LoadConfig(home)
+			if err != nil {
+				return err
+			}
+			r := approval.DefaultRouting()
+			if file := cfg.Approval.RoutingFile; file != "" {
+				if !filepath.IsAbs(file) {
+					file = filepath.Join(home, file)
+				}
+				if r, err = approval.LoadRouting(file); err != nil {
+					return err
+				}
+			}
+			return writeJSON(c.OutOrStdout(), r)
 		},
 	}
 	af.register(c, false)

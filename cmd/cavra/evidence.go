@@ -38,46 +38,86 @@ trust root (cavra keys export-trust-root).`,
 	return c
 }
 
-// evidenceLog is an open log and what must be closed after it.
-type evidenceLog struct {
+// bundleLog is the log a bundle is made from: opened for writing, since a
+// bundle signs a checkpoint at the current size (a checkpoint adds no
+// record and changes none).
+type bundleLog struct {
 	*evidence.Log
-	home string
-	st   *store.Store
-	ring *evidence.KeyRing
+	st *store.Store
 }
 
-func (l *evidenceLog) Close() error {
-	var err error
-	if !l.st.ReadOnly() {
-		err = l.Log.Close()
-	}
-	return errors.Join(err, l.st.Close())
+func (l *bundleLog) Close() error { return errors.Join(l.Log.Close(), l.st.Close()) }
+
+// errNoEvidence is what a state directory without an evidence log gives.
+var errNoEvidence = errors.New("no evidence log")
+
+func noLog(dir string) error {
+	return fmt.Errorf("%w in %s (nothing has been evaluated there yet; see --home)", errNoEvidence, dir)
 }
 
-// openEvidence opens the state directory's log; read-only commands never
-// create anything.
-func openEvidence(home string, readOnly bool) (*evidenceLog, error) {
+// openBundleLog opens the state directory's log for a bundle; it never
+// creates a state directory or a log.
+func openBundleLog(home string) (*bundleLog, error) {
 	dir, err := cavra.StateDir(home)
 	if err != nil {
 		return nil, err
 	}
 	if !store.Exists(dir) {
-		return nil, fmt.Errorf("no evidence log in %s (nothing has been evaluated there yet; see --home)", dir)
+		return nil, noLog(dir)
 	}
-	st, err := store.Open(dir, &store.Options{ReadOnly: readOnly})
+	st, err := store.Open(dir, nil)
 	if err != nil {
 		return nil, err
 	}
-	ring := evidence.NewKeyRing(filepath.Join(dir, evidence.KeyDir))
-	l, err := evidence.Open(st.DB(), evidence.Options{Keys: ring, ReadOnly: readOnly})
+	l, err := evidence.Open(st.DB(), evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(dir, evidence.KeyDir))})
 	if err != nil {
 		st.Close()
-		if errors.Is(err, evidence.ErrNoLog) {
-			return nil, fmt.Errorf("no evidence log in %s", dir)
-		}
 		return nil, err
 	}
-	return &evidenceLog{Log: l, home: dir, st: st, ring: ring}, nil
+	return &bundleLog{Log: l, st: st}, nil
+}
+
+// readEvidence runs fn with the state directory's log opened read-only:
+// nothing is created or recorded.
+func readEvidence(home string, fn func(l *cavra.EvidenceReader) error) error {
+	dir, err := cavra.StateDir(home)
+	if err != nil {
+		return err
+	}
+	st, err := cavra.OpenState(dir, 0)
+	if errors.Is(err, cavra.ErrNoState) {
+		return noLog(dir)
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	l, err := st.Evidence()
+	if errors.Is(err, evidence.ErrNoLog) {
+		return noLog(dir)
+	}
+	if err != nil {
+		return err
+	}
+	return fn(l)
+}
+
+// withGuard opens a Guard on an existing state directory for a change that
+// records itself; it never creates a state directory.
+func withGuard(c *cobra.Command, home string, fn func(g *cavra.Guard) error) error {
+	dir, err := cavra.StateDir(home)
+	if err != nil {
+		return err
+	}
+	if !store.Exists(dir) {
+		return noLog(dir)
+	}
+	g, err := cavra.Open(c.Context(), cavra.Options{Home: dir})
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	return fn(g)
 }
 
 // queryFlags are the filters shared by bundle, list and export.
@@ -103,7 +143,7 @@ func (f *queryFlags) register(c *cobra.Command, all bool) {
 		fl.StringVar(&f.outcome, "outcome", "", "only this decision: allow, require_approval or block")
 		fl.StringVar(&f.severity, "severity", "", "only this severity: low, medium, high or critical")
 		fl.StringVar(&f.actionType, "action-type", "", "only this action type")
-		fl.StringVar(&f.kind, "kind", "", "only this record kind: decision, approval_event, grant_use, action_outcome, policy_change, break_glass")
+		fl.StringVar(&f.kind, "kind", "", "only this record kind: decision, approval_event, grant_use, action_outcome, policy_change, break_glass, registry_change, retention, key_change")
 		fl.IntVar(&f.limit, "limit", 0, "at most this many records (0: all)")
 	}
 }
@@ -197,7 +237,7 @@ func newEvidenceBundleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			l, err := openEvidence(home, false)
+			l, err := openBundleLog(home)
 			if err != nil {
 				return err
 			}
@@ -273,13 +313,16 @@ Exit status: 0 verified, 1 not verified, 2 usage error.`,
 					len(rep.Records), rep.LogID, rep.Size, rep.RootHash[:16], rep.KeyID, rep.Time.Format(time.RFC3339))
 				return nil
 			}
-			l, err := openEvidence(home, true)
-			if err != nil {
+			var rep *evidence.Report
+			err := readEvidence(home, func(l *cavra.EvidenceReader) error {
+				var err error
+				rep, err = l.Verify(c.Context(), trust)
 				return err
-			}
-			defer l.Close()
-			rep, err := l.Verify(c.Context(), trust)
+			})
 			if err != nil {
+				if errors.Is(err, errNoEvidence) {
+					return err
+				}
 				return fmt.Errorf("NOT VERIFIED: %w", err)
 			}
 			if asJSON {
@@ -333,12 +376,12 @@ func newEvidenceListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			l, err := openEvidence(home, true)
-			if err != nil {
+			var recs []evidence.Record
+			err = readEvidence(home, func(l *cavra.EvidenceReader) error {
+				var err error
+				recs, err = l.List(c.Context(), q)
 				return err
-			}
-			defer l.Close()
-			recs, err := l.List(c.Context(), q)
+			})
 			if err != nil {
 				return err
 			}
@@ -386,54 +429,52 @@ func newEvidenceShowCmd() *cobra.Command {
 		Example: "  cavra evidence show 42\n  cavra evidence show dec_0123456789abcdef\n  cavra evidence show evidence://log_0123456789abcdef/42",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
-			l, err := openEvidence(home, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			id := argv[0]
-			var r evidence.Record
-			switch {
-			case strings.HasPrefix(id, "evidence://"):
-				ref, err := evidence.ParseRef(id)
-				if err != nil {
-					return usageErr("%v", err)
-				}
-				if ref.LogID != l.ID() {
-					return fmt.Errorf("%s is a record of log %s; this log is %s", id, ref.LogID, l.ID())
-				}
-				r, err = l.Get(ref.Seq)
-				if err != nil {
-					return err
-				}
-			default:
-				if n, perr := strconv.ParseInt(id, 10, 64); perr == nil {
-					r, err = l.Get(n)
-				} else {
-					r, err = l.Find(id)
-				}
-				if err != nil {
-					return err
-				}
-			}
-			var buf bytes.Buffer
-			if err := json.Indent(&buf, r.Bytes(), "", "  "); err != nil {
-				return err
-			}
-			buf.WriteByte('\n')
-			if _, err := c.OutOrStdout().Write(buf.Bytes()); err != nil {
-				return err
-			}
-			return printApprovalTrail(c, l.Log, r)
+			return readEvidence(home, func(l *cavra.EvidenceReader) error { return showRecord(c, l, argv[0]) })
 		},
 	}
 	c.Flags().StringVar(&home, "home", "", "state directory")
 	return c
 }
 
+// showRecord prints one record of l and, after a decision, its approval
+// trail.
+func showRecord(c *cobra.Command, l *cavra.EvidenceReader, id string) error {
+	var r evidence.Record
+	var err error
+	switch {
+	case strings.HasPrefix(id, "evidence://"):
+		ref, perr := evidence.ParseRef(id)
+		if perr != nil {
+			return usageErr("%v", perr)
+		}
+		if ref.LogID != l.ID() {
+			return fmt.Errorf("%s is a record of log %s; this log is %s", id, ref.LogID, l.ID())
+		}
+		r, err = l.Get(ref.Seq)
+	default:
+		if n, perr := strconv.ParseInt(id, 10, 64); perr == nil {
+			r, err = l.Get(n)
+		} else {
+			r, err = l.Find(id)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, r.Bytes(), "", "  "); err != nil {
+		return err
+	}
+	buf.WriteByte('\n')
+	if _, err := c.OutOrStdout().Write(buf.Bytes()); err != nil {
+		return err
+	}
+	return printApprovalTrail(c, l, r)
+}
+
 // printApprovalTrail lists, after a decision record, the approval events and
 // grant uses linked to it (by its decision id or its approval id).
-func printApprovalTrail(c *cobra.Command, l *evidence.Log, r evidence.Record) error {
+func printApprovalTrail(c *cobra.Command, l *cavra.EvidenceReader, r evidence.Record) error {
 	if r.Decision == nil {
 		return nil
 	}
@@ -515,21 +556,21 @@ per line, with CAVRA's own fields under "unmapped" (see docs/decisions.md).`,
 			if err != nil {
 				return err
 			}
-			l, err := openEvidence(home, true)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			w := c.OutOrStdout()
-			if out != "" && out != "-" {
-				f, err := os.Create(out)
-				if err != nil {
-					return err
+			var n int
+			err = readEvidence(home, func(l *cavra.EvidenceReader) error {
+				w := c.OutOrStdout()
+				if out != "" && out != "-" {
+					f, err := os.Create(out)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					w = f
 				}
-				defer f.Close()
-				w = f
-			}
-			n, err := l.Export(c.Context(), w, q, format)
+				var err error
+				n, err = l.Export(c.Context(), w, q, format)
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -547,7 +588,7 @@ per line, with CAVRA's own fields under "unmapped" (see docs/decisions.md).`,
 }
 
 func newEvidencePruneCmd() *cobra.Command {
-	var home, before, hold string
+	var home, before, hold, by, reason string
 	c := &cobra.Command{
 		Use:   "prune --before DATE",
 		Short: "Remove old record bodies; the tree hashes and a signed checkpoint at the cut remain",
@@ -556,7 +597,9 @@ a signed checkpoint is written at the cut, so the rest of the log, and every
 bundle made before, still verifies.
 
 --legal-hold on puts the log under legal hold: nothing is pruned until
---legal-hold off.`,
+--legal-hold off. Every prune and every change of the hold is recorded as a
+retention record (who, why, the cut-off) first or right after; when that
+record cannot be written nothing is pruned.`,
 		Example: "  cavra evidence prune --before 2026-01-01\n  cavra evidence prune --legal-hold on",
 		Args:    args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -570,40 +613,40 @@ bundle made before, still verifies.
 					return err
 				}
 			}
-			l, err := openEvidence(home, false)
-			if err != nil {
-				return err
+			var on bool
+			switch hold {
+			case "":
+			case "on", "true":
+				on = true
+			case "off", "false":
+			default:
+				return usageErr("--legal-hold %q: want on or off", hold)
 			}
-			defer l.Close()
-			if hold != "" {
-				var on bool
-				switch hold {
-				case "on", "true":
-					on = true
-				case "off", "false":
-				default:
-					return usageErr("--legal-hold %q: want on or off", hold)
+			return withGuard(c, home, func(g *cavra.Guard) error {
+				if hold != "" {
+					if err := g.SetLegalHold(c.Context(), on, by, reason); err != nil {
+						return err
+					}
+					fmt.Fprintf(c.OutOrStdout(), "legal hold %s for log %s\n", map[bool]string{true: "on", false: "off"}[on], g.Evidence().ID())
+					return nil
 				}
-				if err := l.SetLegalHold(on); err != nil {
+				res, err := g.PruneEvidence(c.Context(), t, by, reason)
+				if err != nil {
 					return err
 				}
-				fmt.Fprintf(c.OutOrStdout(), "legal hold %s for log %s\n", map[bool]string{true: "on", false: "off"}[on], l.ID())
+				if res.Removed == 0 {
+					fmt.Fprintln(c.OutOrStdout(), "nothing to prune")
+					return nil
+				}
+				fmt.Fprintf(c.OutOrStdout(), "pruned %d records (up to seq %d); run cavra evidence compact to reclaim the space\n", res.Removed, res.Cut)
 				return nil
-			}
-			res, err := l.Prune(c.Context(), t)
-			if err != nil {
-				return err
-			}
-			if res.Removed == 0 {
-				fmt.Fprintln(c.OutOrStdout(), "nothing to prune")
-				return nil
-			}
-			fmt.Fprintf(c.OutOrStdout(), "pruned %d records (up to seq %d); run cavra evidence compact to reclaim the space\n", res.Removed, res.Cut)
-			return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&before, "before", "", "remove records older than this: RFC 3339, YYYY-MM-DD, or a duration ago (2160h)")
 	c.Flags().StringVar(&hold, "legal-hold", "", "on: never prune this log; off: allow pruning again")
+	c.Flags().StringVar(&by, "by", os.Getenv("USER"), "who prunes or sets the hold (recorded in evidence)")
+	c.Flags().StringVar(&reason, "reason", "", "why (recorded in evidence)")
 	c.Flags().StringVar(&home, "home", "", "state directory")
 	return c
 }

@@ -139,3 +139,57 @@ func TestEvidenceNoLog(t *testing.T) {
 		t.Errorf("bad --since: %d %s", code, errs)
 	}
 }
+
+// TestCLIChangesAreRecorded: registry changes, key rotation and retention
+// made from the command line leave their evidence records (the Guard writes
+// them), and the log still verifies.
+func TestCLIChangesAreRecorded(t *testing.T) {
+	home := t.TempDir()
+	h := "--home=" + home
+	reg := filepath.Join(home, "reg.json")
+	os.WriteFile(reg, []byte(`{"agents":[{"agent_id":"imported"}]}`), 0o644)
+	tools := filepath.Join(home, "tools.json")
+	os.WriteFile(tools, []byte(`{"tools":[{"name":"read_file","description":"Read","inputSchema":{"type":"object"}}]}`), 0o644)
+	for _, a := range [][]string{
+		{"registry", "agent-register", "bot", "--profile", "claude-code", "--by", "ana"},
+		{"registry", "agent-disable", "bot", "--reason", "leaked token", "--by", "ana"},
+		{"registry", "agent-enable", "bot", "--by", "ana"},
+		{"registry", "mcp-register", "fs", "--trust-tier", "trusted", "--by", "ana"},
+		{"registry", "mcp-pin", "fs", "--tools", tools, "--by", "ana"},
+		{"registry", "import", reg, "--by", "ana"},
+		{"keys", "rotate", "--by", "ana"},
+		{"evidence", "prune", "--legal-hold", "on", "--by", "ana", "--reason", "case 1"},
+		{"evidence", "prune", "--legal-hold", "off", "--by", "ana"},
+	} {
+		if code, out, errs := cli(t, append(a, h)...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", a, code, out, errs)
+		}
+	}
+	count := func(kind string) int {
+		code, out, errs := cli(t, "evidence", "list", "--kind", kind, "-o", "json", h)
+		var recs []struct {
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(out), &recs); code != 0 || err != nil {
+			t.Fatalf("list %s: %d %v %s", kind, code, err, errs)
+		}
+		for _, r := range recs {
+			if r.Data["by"] != "ana" {
+				t.Errorf("%s record without who: %v", kind, r.Data)
+			}
+		}
+		return len(recs)
+	}
+	if n := count("registry_change"); n != 6 {
+		t.Errorf("%d registry_change records, want 6", n)
+	}
+	if n := count("key_change"); n != 1 {
+		t.Errorf("%d key_change records, want 1", n)
+	}
+	if n := count("retention"); n != 2 {
+		t.Errorf("%d retention records, want 2", n)
+	}
+	if code, out, errs := cli(t, "evidence", "verify", h); code != 0 {
+		t.Fatalf("verify: %s %s", out, errs)
+	}
+}

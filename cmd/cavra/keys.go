@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -47,8 +48,16 @@ func parseAlg(s string) (jose.SignatureAlgorithm, error) {
 	return "", usageErr("--alg %q: want EdDSA (Ed25519) or ES256 (P-256)", s)
 }
 
+// noKeys explains an empty key ring; other errors pass through.
+func noKeys(ring *evidence.KeyRing, err error) error {
+	if errors.Is(err, evidence.ErrNoKey) {
+		return fmt.Errorf("no evidence keys yet in %s (the first recorded decision creates one, or run cavra keys generate)", ring.Dir())
+	}
+	return err
+}
+
 func newKeysGenerateCmd() *cobra.Command {
-	var home, alg, kid string
+	var home, alg, kid, by string
 	c := &cobra.Command{
 		Use:   "generate",
 		Short: "Create the evidence signing key (refuses if there is one; use rotate)",
@@ -62,7 +71,7 @@ func newKeysGenerateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			k, err := ring.Generate(a, kid)
+			k, err := cavra.GenerateEvidenceKey(c.Context(), cavra.Options{Home: home}, a, kid, by)
 			if errors.Is(err, fs.ErrExist) {
 				return &exitError{code: exitFailure, err: err}
 			}
@@ -76,6 +85,7 @@ func newKeysGenerateCmd() *cobra.Command {
 	c.Flags().StringVar(&alg, "alg", "EdDSA", "EdDSA (Ed25519) or ES256 (P-256)")
 	c.Flags().StringVar(&kid, "key-id", "", "key id (default: the key's RFC 7638 thumbprint)")
 	c.Flags().StringVar(&home, "home", "", "state directory")
+	c.Flags().StringVar(&by, "by", os.Getenv("USER"), "who creates the key (recorded in evidence)")
 	return c
 }
 
@@ -93,7 +103,7 @@ func newKeysListCmd() *cobra.Command {
 			}
 			list, err := ring.List()
 			if err != nil {
-				return err
+				return noKeys(ring, err)
 			}
 			if asJSON {
 				return printJSON(c.OutOrStdout(), list)
@@ -116,37 +126,37 @@ func newKeysListCmd() *cobra.Command {
 }
 
 func newKeysRotateCmd() *cobra.Command {
-	var home, alg, kid string
+	var home, alg, kid, by string
 	c := &cobra.Command{
 		Use:   "rotate",
 		Short: "Make a new key current; the old one's public key stays in the trust root",
 		Long: `Make a new signing key current. The retired key's private half is deleted;
 its public half stays, so checkpoints it signed still verify. Export the
-trust root again afterwards. A running Guard keeps its key until reopened.`,
+trust root again afterwards. The rotation is recorded as evidence (both key
+ids, who). A running Guard keeps its key until reopened.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			a, err := parseAlg(alg)
 			if err != nil {
 				return err
 			}
-			ring, err := keyRing(home)
-			if err != nil {
-				return err
-			}
-			old, cur, err := ring.Rotate(a, kid)
-			if err != nil {
-				return err
-			}
-			if old.KeyID != "" {
-				fmt.Fprintf(c.OutOrStdout(), "retired %s\n", old.KeyID)
-			}
-			fmt.Fprintf(c.OutOrStdout(), "current %s (%s); export the trust root again: cavra keys export-trust-root\n", cur.KeyID, cur.Algorithm)
-			return nil
+			return withGuard(c, home, func(g *cavra.Guard) error {
+				old, cur, err := g.RotateEvidenceKey(c.Context(), a, kid, by)
+				if err != nil {
+					return err
+				}
+				if old.KeyID != "" {
+					fmt.Fprintf(c.OutOrStdout(), "retired %s\n", old.KeyID)
+				}
+				fmt.Fprintf(c.OutOrStdout(), "current %s (%s); export the trust root again: cavra keys export-trust-root\n", cur.KeyID, cur.Algorithm)
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&alg, "alg", "EdDSA", "EdDSA (Ed25519) or ES256 (P-256)")
 	c.Flags().StringVar(&kid, "key-id", "", "key id (default: the key's RFC 7638 thumbprint)")
 	c.Flags().StringVar(&home, "home", "", "state directory")
+	c.Flags().StringVar(&by, "by", os.Getenv("USER"), "who rotates the key (recorded in evidence)")
 	return c
 }
 
@@ -163,7 +173,7 @@ func newKeysExportCmd() *cobra.Command {
 			}
 			set, err := ring.TrustRoot()
 			if err != nil {
-				return err
+				return noKeys(ring, err)
 			}
 			data, err := json.MarshalIndent(set, "", "  ")
 			if err != nil {

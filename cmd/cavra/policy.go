@@ -478,19 +478,25 @@ func newPolicyExplainCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "explain ACTION_TYPE TARGET",
-		Short: "Show how an action is understood and every rule that fires",
+		Short: "Show what evaluate would decide about an action now, how it is understood and every rule that fires (records nothing)",
 		Args:  args(cobra.ExactArgs(2)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			a, err := af.action(argv[0], argv[1])
 			if err != nil {
 				return err
 			}
-			g, err := pf.open(c)
+			g, err := pf.openReadOnly(c)
 			if err != nil {
 				return err
 			}
 			defer g.Close()
-			x := g.Policy().Explain(c.Context(), a, policy.EvalOptions{Mode: cavra.Mode(pf.mode), BreakGlassActor: pf.bgActor, BreakGlassReason: pf.bgWhy})
+			// Guard.Check's answer, with the facts: what evaluate would
+			// decide now, registry, mode and approvals included.
+			d, facts, err := g.Explain(c.Context(), a)
+			if err != nil {
+				return err
+			}
+			x := policy.Explanation{Decision: d, Facts: facts}
 			if asJSON {
 				return writeJSON(c.OutOrStdout(), x)
 			}

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cavra-dev/cavra"
-	"github.com/cavra-dev/cavra/internal/store"
 	"github.com/cavra-dev/cavra/registry"
 )
 
@@ -40,37 +39,45 @@ func (f *registryFlags) register(c *cobra.Command, changes bool) {
 	}
 }
 
-// withRegistry opens a Guard on the state directory and runs fn with its
-// registry store and a function that records a change as evidence (who
-// changed what, when). Read-only commands on a state directory without a
-// database see an empty registry and create nothing.
-func (f *registryFlags) withRegistry(readOnly bool, fn func(s *registry.Store, record func(registry.Change, error) error) error) error {
-	home, err := cavra.StateDir(f.home)
-	if err != nil {
-		return err
-	}
-	if readOnly && !store.Exists(home) {
-		empty, err := registry.OpenStoreMemory()
-		if err != nil {
-			return err
-		}
-		return fn(empty, func(_ registry.Change, err error) error { return err })
-	}
-	g, err := cavra.Open(context.Background(), cavra.Options{Home: home})
+// change opens a Guard on the state directory and runs fn with it: every
+// registry change goes through a Guard method, which records it as
+// evidence (who changed what, when).
+func (f *registryFlags) change(c *cobra.Command, fn func(g *cavra.Guard) error) error {
+	g, err := cavra.Open(c.Context(), cavra.Options{Home: f.home})
 	if err != nil {
 		return err
 	}
 	defer g.Close()
-	s := g.RegistryStore()
-	if s == nil {
-		return fmt.Errorf("the registry is a file (config.yaml registry.file); edit that file instead")
+	return fn(g)
+}
+
+// read returns the registry to show, opening nothing for writing: the file
+// config.yaml names, else the state database's registry read-only. A state
+// directory without a database is an empty registry and a note saying so
+// ("" when there is a registry); nothing is created.
+func (f *registryFlags) read() (*registry.Registry, string, error) {
+	home, err := cavra.StateDir(f.home)
+	if err != nil {
+		return nil, "", err
 	}
-	return fn(s, func(ch registry.Change, err error) error {
-		if err != nil {
-			return err
-		}
-		return g.RecordRegistryChange(context.Background(), ch)
-	})
+	cfg, err := cavra.LoadConfig(home)
+	if err != nil {
+		return nil, "", err
+	}
+	if cfg.Registry.File != "" {
+		r, err := registry.LoadFile(cfg.Registry.File)
+		return r, "", err
+	}
+	st, err := cavra.OpenState(home, 0)
+	if errors.Is(err, cavra.ErrNoState) {
+		return nil, fmt.Sprintf("nothing registered yet (no state database in %s)", home), nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	defer st.Close()
+	r, err := st.Registry()
+	return r, "", err
 }
 
 func newAgentRegisterCmd() *cobra.Command {
@@ -83,11 +90,11 @@ func newAgentRegisterCmd() *cobra.Command {
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			a.ID, a.Status = argv[0], registry.Status(status)
-			return rf.withRegistry(false, func(s *registry.Store, record func(registry.Change, error) error) error {
-				if err := record(s.RegisterAgent(a, rf.by)); err != nil {
+			return rf.change(c, func(g *cavra.Guard) error {
+				if _, err := g.RegisterAgent(c.Context(), a, rf.by); err != nil {
 					return err
 				}
-				got, _ := s.Registry().Agent(a.ID)
+				got, _ := g.Registry().Agent(a.ID)
 				return writeJSON(c.OutOrStdout(), got)
 			})
 		},
@@ -117,27 +124,33 @@ func newAgentListCmd() *cobra.Command {
 		Short: "List registered agents",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return rf.withRegistry(true, func(s *registry.Store, _ func(registry.Change, error) error) error {
-				var out []registry.Agent
-				for _, a := range s.Registry().Agents() {
-					if (status == "" || string(a.Status) == status) && (owner == "" || a.Owner == owner) {
-						out = append(out, a)
-					}
+			r, note, err := rf.read()
+			if err != nil {
+				return err
+			}
+			var out []registry.Agent
+			for _, a := range r.Agents() {
+				if (status == "" || string(a.Status) == status) && (owner == "" || a.Owner == owner) {
+					out = append(out, a)
 				}
-				if asJSON {
-					if out == nil {
-						out = []registry.Agent{}
-					}
-					return writeJSON(c.OutOrStdout(), out)
+			}
+			if asJSON {
+				if out == nil {
+					out = []registry.Agent{}
 				}
-				tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tSTATUS\tPROFILE\tOWNER\tRISK\tTOOLS\tREPOSITORIES")
-				for _, a := range out {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Status, a.Profile, a.Owner, a.RiskTier,
-						listOrAny(a.AllowedTools), listOrAny(a.AllowedRepositories))
-				}
-				return tw.Flush()
-			})
+				return writeJSON(c.OutOrStdout(), out)
+			}
+			if note != "" {
+				fmt.Fprintln(c.OutOrStdout(), note)
+				return nil
+			}
+			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATUS\tPROFILE\tOWNER\tRISK\tTOOLS\tREPOSITORIES")
+			for _, a := range out {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Status, a.Profile, a.Owner, a.RiskTier,
+					listOrAny(a.AllowedTools), listOrAny(a.AllowedRepositories))
+			}
+			return tw.Flush()
 		},
 	}
 	rf.register(c, false)
@@ -165,8 +178,8 @@ func newAgentStatusCmd(use string, st registry.Status) *cobra.Command {
 			if st != registry.Active && strings.TrimSpace(reason) == "" {
 				return usageErr("%s needs --reason", use)
 			}
-			return rf.withRegistry(false, func(s *registry.Store, record func(registry.Change, error) error) error {
-				if err := record(s.SetAgentStatus(argv[0], st, reason, rf.by)); err != nil {
+			return rf.change(c, func(g *cavra.Guard) error {
+				if _, err := g.SetAgentStatus(c.Context(), argv[0], st, reason, rf.by); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.OutOrStdout(), "agent %s is %s\n", argv[0], st)
@@ -211,11 +224,11 @@ func newMCPRegisterCmd() *cobra.Command {
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			s.ID, s.TrustTier, s.ApprovalState = argv[0], registry.TrustTier(tier), registry.ApprovalState(state)
-			return rf.withRegistry(false, func(st *registry.Store, record func(registry.Change, error) error) error {
-				if err := record(st.RegisterServer(s, rf.by)); err != nil {
+			return rf.change(c, func(g *cavra.Guard) error {
+				if _, err := g.RegisterServer(c.Context(), s, rf.by); err != nil {
 					return err
 				}
-				got, _ := st.Registry().Server(s.ID)
+				got, _ := g.Registry().Server(s.ID)
 				return writeJSON(c.OutOrStdout(), got)
 			})
 		},
@@ -240,28 +253,34 @@ func newMCPListCmd() *cobra.Command {
 		Short: "List registered MCP servers",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return rf.withRegistry(true, func(s *registry.Store, _ func(registry.Change, error) error) error {
-				var out []registry.Server
-				for _, srv := range s.Registry().Servers() {
-					if (tier == "" || string(srv.TrustTier) == tier) && (state == "" || string(srv.ApprovalState) == state) &&
-						(capability == "" || contains(srv.Capabilities, capability)) {
-						out = append(out, srv)
-					}
+			r, note, err := rf.read()
+			if err != nil {
+				return err
+			}
+			var out []registry.Server
+			for _, srv := range r.Servers() {
+				if (tier == "" || string(srv.TrustTier) == tier) && (state == "" || string(srv.ApprovalState) == state) &&
+					(capability == "" || contains(srv.Capabilities, capability)) {
+					out = append(out, srv)
 				}
-				if asJSON {
-					if out == nil {
-						out = []registry.Server{}
-					}
-					return writeJSON(c.OutOrStdout(), out)
+			}
+			if asJSON {
+				if out == nil {
+					out = []registry.Server{}
 				}
-				tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tTIER\tAPPROVAL\tCAPABILITIES\tTOOLS\tPINS")
-				for _, srv := range out {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", srv.ID, srv.TrustTier, srv.ApprovalState,
-						listOrAny(srv.Capabilities), listOrAny(srv.AllowedTools), len(srv.Pins))
-				}
-				return tw.Flush()
-			})
+				return writeJSON(c.OutOrStdout(), out)
+			}
+			if note != "" {
+				fmt.Fprintln(c.OutOrStdout(), note)
+				return nil
+			}
+			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTIER\tAPPROVAL\tCAPABILITIES\tTOOLS\tPINS")
+			for _, srv := range out {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", srv.ID, srv.TrustTier, srv.ApprovalState,
+					listOrAny(srv.Capabilities), listOrAny(srv.AllowedTools), len(srv.Pins))
+			}
+			return tw.Flush()
 		},
 	}
 	rf.register(c, false)
@@ -307,7 +326,11 @@ func newMCPCheckCmd() *cobra.Command {
 				}
 				return check(r)
 			}
-			return rf.withRegistry(true, func(s *registry.Store, _ func(registry.Change, error) error) error { return check(s.Registry()) })
+			r, _, err := rf.read()
+			if err != nil {
+				return err
+			}
+			return check(r)
 		},
 	}
 	rf.register(c, false)
@@ -352,9 +375,9 @@ func newMCPPinCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return rf.withRegistry(false, func(s *registry.Store, record func(registry.Change, error) error) error {
-				ch, err := s.Pin(argv[0], tools, rf.by)
-				if err := record(ch, err); err != nil {
+			return rf.change(c, func(g *cavra.Guard) error {
+				ch, err := g.PinTools(c.Context(), argv[0], tools, rf.by)
+				if err != nil {
 					return err
 				}
 				return writeJSON(c.OutOrStdout(), ch.After)
@@ -403,12 +426,15 @@ func newRegistryImportCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", argv[0], err)
 			}
-			return rf.withRegistry(false, func(s *registry.Store, record func(registry.Change, error) error) error {
-				if _, err := s.Import(f, replace, rf.by); err != nil {
+			return rf.change(c, func(g *cavra.Guard) error {
+				if _, err := g.ImportRegistry(c.Context(), f, replace, argv[0], rf.by); err != nil {
+					if errors.Is(err, cavra.ErrRegistryFile) {
+						return err
+					}
+					if errors.Is(err, cavra.ErrNotRecorded) {
+						return err
+					}
 					return fmt.Errorf("%s: %w (nothing was imported)", argv[0], err)
-				}
-				if err := record(registry.Change{Kind: "import", ID: argv[0], By: rf.by, After: map[string]int{"agents": len(f.Agents), "mcp_servers": len(f.Servers)}}, nil); err != nil {
-					return err
 				}
 				fmt.Fprintf(c.OutOrStdout(), "imported %d agents and %d MCP servers\n", len(f.Agents), len(f.Servers))
 				return nil
@@ -428,18 +454,23 @@ func newRegistryExportCmd() *cobra.Command {
 		Short: "Print the registry as an original-format document",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return rf.withRegistry(true, func(s *registry.Store, _ func(registry.Change, error) error) error {
-				b, err := s.Registry().Export()
-				if err != nil {
-					return err
-				}
-				b = append(b, '\n')
-				if out != "" {
-					return os.WriteFile(out, b, 0o644)
-				}
-				_, err = c.OutOrStdout().Write(b)
+			r, note, err := rf.read()
+			if err != nil {
 				return err
-			})
+			}
+			if note != "" {
+				fmt.Fprintln(c.ErrOrStderr(), note)
+			}
+			b, err := r.Export()
+			if err != nil {
+				return err
+			}
+			b = append(b, '\n')
+			if out != "" {
+				return os.WriteFile(out, b, 0o644)
+			}
+			_, err = c.OutOrStdout().Write(b)
+			return err
 		},
 	}
 	rf.register(c, false)
