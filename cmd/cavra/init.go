@@ -17,7 +17,7 @@ import (
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/adapters/claudecode"
-	"github.com/cavra-dev/cavra/policy"
+	"github.com/cavra-dev/cavra/internal/store"
 )
 
 // cavraBinary is the program written into an agent's configuration: this
@@ -610,40 +610,34 @@ func (r *doctorReport) finish(hint string) error {
 }
 
 // policyCheck reports what CAVRA would decide from dir without changing
-// anything: doctor is read-only, so it creates no state directory, keys or
-// evidence. It compiles the policy config.yaml names, decides the sample
-// action a with it (the packs and the mode; not the registry or approvals),
-// and checks that an existing state database opens read-only.
+// anything: doctor is read-only, so it opens a read-only Guard (no state
+// directory, keys or evidence are created; an existing database is read
+// under a shared lock) and decides the sample action a with Guard.Check —
+// the registry, the policy config.yaml names, the mode — as a hook's
+// Evaluate would, with nothing recorded.
 func (r *doctorReport) policyCheck(ctx context.Context, dir string, a cavra.Action) (cavra.Decision, bool) {
-	home, err := cavra.StateDir("")
-	if err != nil {
-		r.check(false, "CAVRA finds its state directory: %v", err)
-		return cavra.Decision{}, false
-	}
-	cfg, err := cavra.LoadConfig(home)
-	if err != nil {
-		r.check(false, "CAVRA reads its configuration: %v", err)
-		return cavra.Decision{}, false
-	}
-	set, err := cavra.CompilePolicy(cfg.Packs, cfg.PolicyDirs)
-	if err != nil {
-		r.check(false, "CAVRA compiles its policy: %v", err)
-		return cavra.Decision{}, false
-	}
-	r.check(true, "CAVRA compiles its policy (%s, %s)", set.Name(), set.Digest())
-	st, err := cavra.OpenState(home, 500*time.Millisecond)
+	g, err := cavra.Open(ctx, cavra.Options{Dir: dir, ReadOnly: true, StoreTimeout: 500 * time.Millisecond})
 	switch {
-	case errors.Is(err, cavra.ErrNoState):
-		r.note(false, "no state in %s yet: the first hook call creates it", home)
 	case errors.Is(err, cavra.ErrStateInUse):
-		r.note(false, "the state directory %s is in use by another process (a running cavra serve or MCP proxy answers for it)", home)
+		r.note(false, "the state directory is in use by another process (a running cavra serve or MCP proxy answers for it): %v", err)
+		return cavra.Decision{}, false
 	case err != nil:
-		r.check(false, "CAVRA opens its state in %s: %v", home, err)
-	default:
-		st.Close()
-		r.check(true, "CAVRA opens its state in %s", home)
+		r.check(false, "CAVRA opens its policy and state: %v", err)
+		return cavra.Decision{}, false
 	}
-	return set.Evaluate(ctx, a, policy.EvalOptions{Mode: cfg.Mode, Dir: dir}), true
+	defer g.Close()
+	r.check(true, "CAVRA compiles its policy (%s, %s)", g.Policy().Name(), g.Policy().Digest())
+	if store.Exists(g.Home()) {
+		r.check(true, "CAVRA opens its state in %s", g.Home())
+	} else {
+		r.note(false, "no state in %s yet: the first hook call creates it", g.Home())
+	}
+	d, err := g.Check(ctx, a)
+	if err != nil {
+		r.check(false, "CAVRA decides a sample action: %v", err)
+		return d, false
+	}
+	return d, true
 }
 
 // listText renders problems after a check line.
