@@ -24,8 +24,7 @@ func listDir(t *testing.T, dir string) []string {
 }
 
 // Read-only commands, run in an empty directory with no CAVRA_HOME, leave
-// it empty: no ./.cavra, no keys. (policy explain is switched to a
-// read-only check separately.)
+// it empty: no ./.cavra, no keys.
 func TestReadOnlyCommandsCreateNothing(t *testing.T) {
 	wd, err := os.Getwd()
 	if err != nil {
@@ -43,7 +42,7 @@ func TestReadOnlyCommandsCreateNothing(t *testing.T) {
 		{"doctor", "codex", "--user"}, {"doctor", "claude-code", "-o", "json"},
 		{"policy", "list"}, {"policy", "describe", "cavra-ai-agent-baseline"}, {"policy", "validate", baseline},
 		{"policy", "test", "cavra-ai-agent-baseline"}, {"policy", "compile", "--digest"}, {"policy", "diff", baseline, hipaa},
-		{"policy", "verify", baseline}, {"version"},
+		{"policy", "verify", baseline}, {"policy", "explain", "read_file", ".env"}, {"version"},
 		{"init", "claude-code", "--dry-run"}, {"init", "codex", "--dry-run"}, {"init", "cursor", "--dry-run", "--gitignore"},
 		{"init", "gemini-cli", "--dry-run", "-o", "json"},
 	} {
