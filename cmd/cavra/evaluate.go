@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -72,17 +73,23 @@ func (f *actionFlags) register(c *cobra.Command) {
 	fl.StringArrayVar(&f.context, "context", nil, "context key=value (repeatable; cwd, project_root, environment, repo, branch are understood)")
 }
 
+// changed names an action flag set on c's command line, or "".
+func (f *actionFlags) changed(c *cobra.Command) string {
+	for _, n := range []string{"agent", "session", "actor", "operation", "server", "tool", "args", "context"} {
+		if c.Flags().Changed(n) {
+			return n
+		}
+	}
+	return ""
+}
+
 func (f *actionFlags) action(typ, target string) (cavra.Action, error) {
 	a := cavra.Action{
 		Type: cavra.ActionType(typ), Target: target, Operation: f.operation, Server: f.server, Tool: f.tool,
 		Agent: cavra.Agent{ID: f.agent, Session: f.session, Actor: f.actor},
 	}
 	if !a.Type.Valid() {
-		names := make([]string, len(decision.ActionTypes))
-		for i, t := range decision.ActionTypes {
-			names[i] = string(t)
-		}
-		return a, usageErr("unknown action type %q (want one of %s)", typ, strings.Join(names, ", "))
+		return a, usageErr("unknown action type %q (want one of %s)", typ, actionTypeNames())
 	}
 	if a.Type == cavra.MCPToolCall && (a.Server == "" || a.Tool == "") {
 		sv, tl, ok := strings.Cut(target, ":")
@@ -117,9 +124,10 @@ func (f *actionFlags) action(typ, target string) (cavra.Action, error) {
 func newEvaluateCmd() *cobra.Command {
 	var pf policyFlags
 	var af actionFlags
+	var input string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "evaluate ACTION_TYPE TARGET",
+		Use:   "evaluate ACTION_TYPE TARGET | -i FILE",
 		Short: "Decide about one action",
 		Long: `Decide about one action and print the decision.
 
@@ -127,14 +135,39 @@ ACTION_TYPE is read_file, write_file, execute_command, git_operation,
 mcp_tool_call, http_request or tool_call. TARGET is a path, a command line,
 a git ref, SERVER:TOOL, a URL or a tool name.
 
+With -i FILE (or -i - for standard input) the action is read as one JSON
+object instead, in the form of decision.Action:
+
+  {"type": "execute_command", "target": "make deploy",
+   "agent": {"id": "claude-code", "session": "s-42"},
+   "context": {"cwd": "/src/app"}}
+
+Its fields are type, target, operation, tool, server, args, agent (id, type,
+session, actor) and context; an unknown or repeated field, or anything but one
+JSON object, is a usage error. -i takes the place of ACTION_TYPE TARGET and of
+the flags that describe the action (--agent, --context, …).
+
 Exit status: 0 allow, 3 require_approval, 4 block, 2 usage error, 1 failure.`,
-		Example: `  cavra evaluate read_file .env --json
+		Example: `  cavra evaluate read_file .env -o json
   cavra evaluate execute_command 'cd infra && terraform apply -auto-approve'
   cavra evaluate git_operation origin/main --operation push
-  cavra evaluate mcp_tool_call github:create_issue`,
-		Args: args(cobra.ExactArgs(2)),
+  cavra evaluate mcp_tool_call github:create_issue
+  cavra evaluate -i action.json
+  echo '{"type":"read_file","target":".env"}' | cavra evaluate -i -`,
+		Args: func(c *cobra.Command, argv []string) error {
+			if c.Flags().Changed("input") {
+				if len(argv) > 0 {
+					return usageErr("%s: give the action either as ACTION_TYPE TARGET or with -i, not both", c.CommandPath())
+				}
+				if f := af.changed(c); f != "" {
+					return usageErr("%s: --%s describes the action, which -i reads whole: put it in the JSON", c.CommandPath(), f)
+				}
+				return nil
+			}
+			return args(cobra.ExactArgs(2))(c, argv)
+		},
 		RunE: func(c *cobra.Command, argv []string) error {
-			a, err := af.action(argv[0], argv[1])
+			a, err := evaluateAction(c, &af, input, argv)
 			if err != nil {
 				return err
 			}
@@ -143,8 +176,10 @@ Exit status: 0 allow, 3 require_approval, 4 block, 2 usage error, 1 failure.`,
 				return err
 			}
 			defer g.Close()
+			// The one place a decision is taken; a dry run would ask
+			// g.Check here instead, and print and exit the same way.
 			d, err := g.Evaluate(c.Context(), a)
-			if err := printDecision(c.OutOrStdout(), d, asJSON); err != nil {
+			if err := printDecision(c.OutOrStdout(), d, asJSON, pf.home); err != nil {
 				return err
 			}
 			if err != nil {
@@ -155,8 +190,35 @@ Exit status: 0 allow, 3 require_approval, 4 block, 2 usage error, 1 failure.`,
 	}
 	pf.register(c)
 	af.register(c)
+	c.Flags().StringVarP(&input, "input", "i", "", "read the action as JSON from this file (- for standard input)")
 	outputFlag(c, &asJSON, "print the decision as JSON")
 	return c
+}
+
+// evaluateAction is the action evaluate decides: read with -i, else built
+// from ACTION_TYPE TARGET and the action flags.
+func evaluateAction(c *cobra.Command, af *actionFlags, input string, argv []string) (cavra.Action, error) {
+	if !c.Flags().Changed("input") {
+		return af.action(argv[0], argv[1])
+	}
+	if input == "" {
+		return cavra.Action{}, usageErr("-i needs a file name, or - for standard input")
+	}
+	r := c.InOrStdin()
+	name := "standard input"
+	if input != "-" {
+		f, err := os.Open(input)
+		if err != nil {
+			return cavra.Action{}, usageErr("-i: %v", err)
+		}
+		defer f.Close()
+		r, name = f, input
+	}
+	a, err := decodeAction(r)
+	if err != nil {
+		return a, usageErr("%s: %v", name, err)
+	}
+	return a, nil
 }
 
 func outcomeExit(o cavra.Outcome) error {
@@ -169,7 +231,10 @@ func outcomeExit(o cavra.Outcome) error {
 	return &exitError{code: exitBlock}
 }
 
-func printDecision(w io.Writer, d cavra.Decision, asJSON bool) error {
+// printDecision prints d as JSON or as text; the text of a pending
+// approval says how to approve it (home is the --home flag, repeated so
+// that the command finds the same state directory).
+func printDecision(w io.Writer, d cavra.Decision, asJSON bool, home string) error {
 	if asJSON {
 		b, err := d.JSON()
 		if err != nil {
@@ -178,16 +243,31 @@ func printDecision(w io.Writer, d cavra.Decision, asJSON bool) error {
 		_, err = w.Write(b)
 		return err
 	}
-	_, err := fmt.Fprintln(w, decisionLine(d))
-	return err
+	if _, err := fmt.Fprintln(w, decisionLine(d)); err != nil {
+		return err
+	}
+	if d.Decision == cavra.RequireApproval && d.ApprovalID != "" {
+		cmd := "cavra approval approve " + d.ApprovalID
+		if home != "" {
+			cmd += " --home " + shellQuote(home)
+		}
+		_, err := fmt.Fprintf(w, "approve with: %s --local --reason '…'   (or --token JWT with an identity provider)\n", cmd)
+		return err
+	}
+	return nil
 }
 
 // decisionLine is the one-line human form of a decision.
 func decisionLine(d cavra.Decision) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s [%s, %s]", d.Decision, d.Reason, d.RuleID, d.Severity)
-	if d.ApproverGroup != "" && d.Decision == cavra.RequireApproval {
-		fmt.Fprintf(&b, " approver: %s", d.ApproverGroup)
+	if d.Decision == cavra.RequireApproval {
+		if d.ApprovalID != "" {
+			fmt.Fprintf(&b, " approval: %s", d.ApprovalID)
+		}
+		if d.ApproverGroup != "" {
+			fmt.Fprintf(&b, " approver: %s", d.ApproverGroup)
+		}
 	}
 	if d.BaseDecision != nil {
 		fmt.Fprintf(&b, " (mode %s; policy said %s)", d.Mode, *d.BaseDecision)

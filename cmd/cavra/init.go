@@ -11,11 +11,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/adapters/claudecode"
+	"github.com/cavra-dev/cavra/internal/store"
 )
 
 // cavraBinary is the program written into an agent's configuration: this
@@ -67,6 +69,7 @@ shows a diff with --dry-run, and removes exactly what it added with
 // initFlags are the flags every `cavra init <agent>` takes.
 type initFlags struct {
 	user, dryRun, uninstall bool
+	gitignore, asJSON       bool
 	packs                   []string
 	command, dir            string
 }
@@ -80,6 +83,8 @@ func (f *initFlags) register(c *cobra.Command, agent claudecode.Agent, userFile 
 	fl.StringArrayVar(&f.packs, "policy-pack", nil, "packs for .cavra/config.yaml (default cavra-ai-agent-baseline)")
 	fl.StringVar(&f.command, "command", "", `hook command to write (default: this binary's absolute path + " hook `+string(agent)+`")`)
 	fl.StringVar(&f.dir, "dir", ".", "project directory")
+	fl.BoolVar(&f.gitignore, "gitignore", false, "append to the project's .gitignore the lines that keep CAVRA's state (database, private keys) out of git")
+	outputFlag(c, &f.asJSON, "print {files: [{path, change, what, diff}], notes, gitignore}")
 }
 
 // fileChange is one configuration file an init writes.
@@ -97,6 +102,45 @@ type initRun struct {
 	w, errw io.Writer
 	flags   *initFlags
 	record  *createdRecord
+	report  initReport // what -o json prints at the end
+}
+
+// initReport is the JSON form of what an init did (or, with --dry-run,
+// would do).
+type initReport struct {
+	Files     []initEvent    `json:"files"`
+	Notes     []string       `json:"notes"`
+	Gitignore *gitignoreHint `json:"gitignore,omitempty"`
+}
+
+// initEvent is one file an init changed, left or would change. Change is
+// installed, removed, deleted, unchanged, would_change, would_write, wrote
+// or exists.
+type initEvent struct {
+	Path   string `json:"path"`
+	Change string `json:"change"`
+	What   string `json:"what,omitempty"`
+	Diff   string `json:"diff,omitempty"`
+}
+
+func (e initEvent) text() string {
+	switch e.Change {
+	case "unchanged":
+		return e.Path + ": no change\n"
+	case "would_change":
+		return e.Diff
+	case "deleted":
+		return fmt.Sprintf("removed %s from %s and deleted the file (cavra had created it; nothing else was left)\n", e.What, e.Path)
+	case "removed":
+		return fmt.Sprintf("removed %s from %s\n", e.What, e.Path)
+	case "installed":
+		return fmt.Sprintf("installed %s in %s\n", e.What, e.Path)
+	case "would_write":
+		return fmt.Sprintf("would write %s\n", e.Path)
+	case "exists":
+		return fmt.Sprintf("%s exists; left as it is\n", e.Path)
+	}
+	return fmt.Sprintf("wrote %s\n", e.Path)
 }
 
 func newInitRun(c *cobra.Command, f *initFlags) (*initRun, error) {
@@ -104,13 +148,48 @@ func newInitRun(c *cobra.Command, f *initFlags) (*initRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &initRun{w: c.OutOrStdout(), errw: c.ErrOrStderr(), flags: f, record: rec}, nil
+	return &initRun{w: c.OutOrStdout(), errw: c.ErrOrStderr(), flags: f, record: rec,
+		report: initReport{Files: []initEvent{}, Notes: []string{}}}, nil
+}
+
+// event reports one file: printed at once as text, or kept for -o json.
+func (r *initRun) event(e initEvent) {
+	if r.flags.asJSON {
+		r.report.Files = append(r.report.Files, e)
+		return
+	}
+	fmt.Fprint(r.w, e.text())
+}
+
+// say reports a line for the person running init (a note, a command to
+// run), printed at once as text or kept for -o json.
+func (r *initRun) say(format string, a ...any) {
+	line := fmt.Sprintf(format, a...)
+	if r.flags.asJSON {
+		r.report.Notes = append(r.report.Notes, line)
+		return
+	}
+	fmt.Fprintln(r.w, line)
+}
+
+// finish ends an init: the .gitignore hint (or change), then with -o json
+// the whole report.
+func (r *initRun) finish() error {
+	if !r.flags.uninstall && !r.flags.user {
+		if err := r.gitignore(r.flags.dir, projectStateDir(r.flags.dir)); err != nil {
+			return err
+		}
+	}
+	if r.flags.asJSON {
+		return writeJSON(r.w, r.report)
+	}
+	return nil
 }
 
 func (r *initRun) apply(changes []fileChange) error {
 	for _, ch := range changes {
 		if !ch.changed {
-			fmt.Fprintf(r.w, "%s: no change\n", ch.path)
+			r.event(initEvent{Path: ch.path, Change: "unchanged", What: ch.what})
 			continue
 		}
 		remove := r.flags.uninstall && ch.emptyWithout != nil && ch.emptyWithout(ch.next) && r.record.has(ch.path)
@@ -119,7 +198,7 @@ func (r *initRun) apply(changes []fileChange) error {
 			if remove {
 				next = nil
 			}
-			fmt.Fprint(r.w, unifiedDiff(ch.path, ch.old, next))
+			r.event(initEvent{Path: ch.path, Change: "would_change", What: ch.what, Diff: unifiedDiff(ch.path, ch.old, next)})
 			continue
 		}
 		if remove {
@@ -128,7 +207,7 @@ func (r *initRun) apply(changes []fileChange) error {
 			}
 			r.record.forget(ch.path)
 			r.record.removeEmptyDirs(ch.path)
-			fmt.Fprintf(r.w, "removed %s from %s and deleted the file (cavra had created it; nothing else was left)\n", ch.what, ch.path)
+			r.event(initEvent{Path: ch.path, Change: "deleted", What: ch.what})
 			continue
 		}
 		if !r.flags.uninstall {
@@ -138,9 +217,9 @@ func (r *initRun) apply(changes []fileChange) error {
 			return err
 		}
 		if r.flags.uninstall {
-			fmt.Fprintf(r.w, "removed %s from %s\n", ch.what, ch.path)
+			r.event(initEvent{Path: ch.path, Change: "removed", What: ch.what})
 		} else {
-			fmt.Fprintf(r.w, "installed %s in %s\n", ch.what, ch.path)
+			r.event(initEvent{Path: ch.path, Change: "installed", What: ch.what})
 		}
 	}
 	if r.flags.dryRun {
@@ -157,11 +236,11 @@ func (r *initRun) projectConfig() error {
 	home := filepath.Join(r.flags.dir, ".cavra")
 	if r.flags.dryRun {
 		if _, err := os.Stat(filepath.Join(home, cavra.ConfigFile)); errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(r.w, "would write %s\n", filepath.Join(home, cavra.ConfigFile))
+			r.event(initEvent{Path: filepath.Join(home, cavra.ConfigFile), Change: "would_write", What: "CAVRA's configuration"})
 		}
 		return nil
 	}
-	return writeProjectConfig(r.w, home, r.flags.packs)
+	return writeProjectConfig(r.event, home, r.flags.packs)
 }
 
 // hooksChange computes the change of agent's hook file at path.
@@ -254,13 +333,16 @@ the command to add it is printed instead.`,
 			}
 			if !noMCP && f.user {
 				if f.uninstall {
-					fmt.Fprintf(run.w, "if you added CAVRA's MCP server for your user, remove it with: claude mcp remove --scope user %s\n", claudecode.MCPServerName)
+					run.say("if you added CAVRA's MCP server for your user, remove it with: claude mcp remove --scope user %s", claudecode.MCPServerName)
 				} else {
-					fmt.Fprintf(run.w, "to add CAVRA's MCP server for your user too, run: claude mcp add --scope user %s -- %s %s\n",
+					run.say("to add CAVRA's MCP server for your user too, run: claude mcp add --scope user %s -- %s %s",
 						claudecode.MCPServerName, shellQuote(cavraBinary()), strings.Join(claudecode.MCPArgs, " "))
 				}
 			}
-			return run.projectConfig()
+			if err := run.projectConfig(); err != nil {
+				return err
+			}
+			return run.finish()
 		},
 	}
 	f.register(c, claudecode.ClaudeCode, "~/.claude/settings.json")
@@ -308,10 +390,10 @@ func baseDir(f *initFlags) (string, error) {
 	return os.UserHomeDir()
 }
 
-func writeProjectConfig(w io.Writer, home string, packs []string) error {
+func writeProjectConfig(report func(initEvent), home string, packs []string) error {
 	cfg := filepath.Join(home, cavra.ConfigFile)
 	if _, err := os.Stat(cfg); err == nil {
-		fmt.Fprintf(w, "%s exists; left as it is\n", cfg)
+		report(initEvent{Path: cfg, Change: "exists", What: "CAVRA's configuration"})
 		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
@@ -329,7 +411,7 @@ func writeProjectConfig(w io.Writer, home string, packs []string) error {
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "wrote %s\n", cfg)
+	report(initEvent{Path: cfg, Change: "wrote", What: "CAVRA's configuration"})
 	return nil
 }
 
@@ -467,28 +549,95 @@ func newDoctorCmd() *cobra.Command {
 	return c
 }
 
-// doctorReport prints one line per check and counts the failures.
+// doctorReport prints one line per check (or, with -o json, collects
+// them) and counts the failures.
 type doctorReport struct {
 	w        io.Writer
+	asJSON   bool
 	problems int
+	checks   []doctorCheck
+}
+
+// doctorCheck is one line of a doctor report; Status is ok, fail or note.
+type doctorCheck struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+}
+
+func (r *doctorReport) add(status, format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	if r.asJSON {
+		r.checks = append(r.checks, doctorCheck{status, msg})
+		return
+	}
+	mark := map[string]string{"ok": "ok  ", "fail": "FAIL", "note": "note"}[status]
+	fmt.Fprintf(r.w, "%s %s\n", mark, msg)
 }
 
 func (r *doctorReport) check(ok bool, format string, a ...any) {
-	mark := "ok  "
+	status := "ok"
 	if !ok {
-		mark = "FAIL"
+		status = "fail"
 		r.problems++
 	}
-	fmt.Fprintf(r.w, "%s %s\n", mark, fmt.Sprintf(format, a...))
+	r.add(status, format, a...)
 }
 
 // note prints a line that is not a failure either way.
 func (r *doctorReport) note(ok bool, format string, a ...any) {
-	mark := "ok  "
+	status := "ok"
 	if !ok {
-		mark = "note"
+		status = "note"
 	}
-	fmt.Fprintf(r.w, "%s %s\n", mark, fmt.Sprintf(format, a...))
+	r.add(status, format, a...)
+}
+
+// finish prints the JSON report, and fails when a check did; hint says
+// what to run then.
+func (r *doctorReport) finish(hint string) error {
+	if r.asJSON {
+		if r.checks == nil {
+			r.checks = []doctorCheck{}
+		}
+		if err := writeJSON(r.w, map[string]any{"checks": r.checks, "problems": r.problems}); err != nil {
+			return err
+		}
+	}
+	if r.problems > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d problem(s); %s", r.problems, hint)}
+	}
+	return nil
+}
+
+// policyCheck reports what CAVRA would decide from dir without changing
+// anything: doctor is read-only, so it opens a read-only Guard (no state
+// directory, keys or evidence are created; an existing database is read
+// under a shared lock) and decides the sample action a with Guard.Check —
+// the registry, the policy config.yaml names, the mode — as a hook's
+// Evaluate would, with nothing recorded.
+func (r *doctorReport) policyCheck(ctx context.Context, dir string, a cavra.Action) (cavra.Decision, bool) {
+	g, err := cavra.Open(ctx, cavra.Options{Dir: dir, ReadOnly: true, StoreTimeout: 500 * time.Millisecond})
+	switch {
+	case errors.Is(err, cavra.ErrStateInUse):
+		r.note(false, "the state directory is in use by another process (a running cavra serve or MCP proxy answers for it): %v", err)
+		return cavra.Decision{}, false
+	case err != nil:
+		r.check(false, "CAVRA opens its policy and state: %v", err)
+		return cavra.Decision{}, false
+	}
+	defer g.Close()
+	r.check(true, "CAVRA compiles its policy (%s, %s)", g.Policy().Name(), g.Policy().Digest())
+	if store.Exists(g.Home()) {
+		r.check(true, "CAVRA opens its state in %s", g.Home())
+	} else {
+		r.note(false, "no state in %s yet: the first hook call creates it", g.Home())
+	}
+	d, err := g.Check(ctx, a)
+	if err != nil {
+		r.check(false, "CAVRA decides a sample action: %v", err)
+		return d, false
+	}
+	return d, true
 }
 
 // listText renders problems after a check line.
@@ -525,12 +674,13 @@ func (r *doctorReport) hookBinaries(cmds []string) {
 
 func newDoctorClaudeCodeCmd() *cobra.Command {
 	var dir string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "claude-code",
 		Short: "Report whether Claude Code will run CAVRA's hooks, and what a sample call decides",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			rep := &doctorReport{w: c.OutOrStdout()}
+			rep := &doctorReport{w: c.OutOrStdout(), asJSON: asJSON}
 			path := claudecode.SettingsPath(dir)
 			data, err := claudecode.ReadSettings(path)
 			if err != nil {
@@ -559,23 +709,16 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 			default:
 				rep.note(ours, "%s registers CAVRA's MCP server (mcpServers.%s)", mcpPath, claudecode.MCPServerName)
 			}
-			g, err := cavra.Open(c.Context(), cavra.Options{Dir: dir})
-			if err != nil {
-				rep.check(false, "CAVRA opens its policy and state: %v", err)
-			} else {
-				defer g.Close()
-				p := claudecode.Payload{HookEventName: claudecode.PreToolUse, ToolName: "Read", Cwd: dir,
-					ToolInput: map[string]any{"file_path": filepath.Join(dir, ".env")}, SessionID: "cavra-doctor"}
-				d, derr := g.Evaluate(context.WithoutCancel(c.Context()), p.Action(claudecode.EnvFromOS()))
-				rep.check(derr == nil && d.Decision == cavra.Block, "a sample Read of .env is blocked (%s, %s)", d.Decision, d.RuleID)
+			p := claudecode.Payload{HookEventName: claudecode.PreToolUse, ToolName: "Read", Cwd: dir,
+				ToolInput: map[string]any{"file_path": filepath.Join(dir, ".env")}, SessionID: "cavra-doctor"}
+			if d, ok := rep.policyCheck(context.WithoutCancel(c.Context()), dir, p.Action(claudecode.EnvFromOS())); ok {
+				rep.check(d.Decision == cavra.Block, "a sample Read of .env is blocked (%s, %s)", d.Decision, d.RuleID)
 			}
-			if rep.problems > 0 {
-				return &exitError{code: exitFailure, err: fmt.Errorf("%d problem(s); fix them as shown above (missing hooks: cavra init claude-code)", rep.problems)}
-			}
-			return nil
+			return rep.finish("fix them as shown above (missing hooks: cavra init claude-code)")
 		},
 	}
 	c.Flags().StringVar(&dir, "dir", ".", "project directory")
+	outputFlag(c, &asJSON, "print {checks: [{status, message}], problems}")
 	return c
 }
 

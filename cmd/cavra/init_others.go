@@ -98,10 +98,13 @@ alone, and the snippet to paste is printed. See docs/agents.md.`,
 			}
 			if !f.uninstall && !f.dryRun {
 				for _, n := range info.notes {
-					fmt.Fprintln(run.w, "note: "+n)
+					run.say("note: %s", n)
 				}
 			}
-			return run.projectConfig()
+			if err := run.projectConfig(); err != nil {
+				return err
+			}
+			return run.finish()
 		},
 	}
 	f.register(c, agent, info.userFile)
@@ -110,14 +113,14 @@ alone, and the snippet to paste is printed. See docs/agents.md.`,
 
 func newDoctorAgentCmd(agent claudecode.Agent) *cobra.Command {
 	var dir string
-	var user bool
+	var user, asJSON bool
 	info := agentInits[agent]
 	c := &cobra.Command{
 		Use:   string(agent),
 		Short: fmt.Sprintf("Report whether %s runs CAVRA's hooks", info.name),
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			rep := &doctorReport{w: c.OutOrStdout()}
+			rep := &doctorReport{w: c.OutOrStdout(), asJSON: asJSON}
 			base, err := agentBase(agent, &initFlags{dir: dir, user: user})
 			if err != nil {
 				return err
@@ -131,20 +134,12 @@ func newDoctorAgentCmd(agent claudecode.Agent) *cobra.Command {
 			rep.settingsFile(path, data, perr, "")
 			rep.check(installed, "hooks for %s run cavra hook %s", strings.Join(claudecode.HookEvents(agent), ", "), agent)
 			rep.hookBinaries(claudecode.AgentHookCommands(agent, data))
-			g, err := cavra.Open(c.Context(), cavra.Options{Dir: dir})
-			if err != nil {
-				rep.check(false, "CAVRA opens its policy and state: %v", err)
-			} else {
-				g.Close()
-				rep.check(true, "CAVRA opens its policy and state")
-			}
-			if rep.problems > 0 {
-				return &exitError{code: exitFailure, err: fmt.Errorf("%d problem(s); run: cavra init %s", rep.problems, agent)}
-			}
-			return nil
+			rep.policyCheck(c.Context(), dir, cavra.Action{Type: cavra.ReadFile, Target: filepath.Join(dir, ".env")})
+			return rep.finish("run: cavra init " + string(agent))
 		},
 	}
 	c.Flags().StringVar(&dir, "dir", ".", "project directory")
 	c.Flags().BoolVar(&user, "user", false, "check the user's file instead of the project's")
+	outputFlag(c, &asJSON, "print {checks: [{status, message}], problems}")
 	return c
 }

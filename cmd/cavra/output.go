@@ -38,3 +38,11 @@ func outputFlag(c *cobra.Command, asJSON *bool, usage string) {
 	c.Flags().VarP(outputFormat{asJSON}, "output", "o", "output format: json or text (json: "+usage+")")
 	c.Flags().BoolVar(asJSON, "json", false, "alias of -o json")
 }
+
+// documentOutputFlag is outputFlag for a command whose result is a JSON
+// document (policy compile): JSON unless -o text is asked for.
+func documentOutputFlag(c *cobra.Command, asJSON *bool, usage string) {
+	outputFlag(c, asJSON, usage)
+	*asJSON = true
+	c.Flags().Lookup("output").DefValue = "json"
+}

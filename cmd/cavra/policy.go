@@ -195,6 +195,7 @@ func newPolicyDescribeCmd() *cobra.Command {
 
 func newPolicyValidateCmd() *cobra.Command {
 	var lf libFlags
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "validate PATH...",
 		Short: "Check packs against the schema and compile their rules",
@@ -205,19 +206,39 @@ func newPolicyValidateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			type result struct {
+				Path  string `json:"path"`
+				ID    string `json:"id,omitempty"`
+				Valid bool   `json:"valid"`
+				Error string `json:"error,omitempty"`
+			}
 			failed := 0
+			results := []result{}
 			for _, path := range argv {
 				p, err := policy.LoadPath(path)
 				if err == nil {
 					lib.Add(p)
 					_, err = lib.Compile(p.ID())
 				}
+				r := result{Path: path, Valid: err == nil}
+				if p != nil {
+					r.ID = p.ID()
+				}
 				if err != nil {
 					failed++
-					fmt.Fprintf(c.ErrOrStderr(), "invalid %s\n%v\n", path, err)
-					continue
+					r.Error = err.Error()
+					if !asJSON {
+						fmt.Fprintf(c.ErrOrStderr(), "invalid %s\n%v\n", path, err)
+					}
+				} else if !asJSON {
+					fmt.Fprintf(c.OutOrStdout(), "valid %s (%s)\n", p.ID(), path)
 				}
-				fmt.Fprintf(c.OutOrStdout(), "valid %s (%s)\n", p.ID(), path)
+				results = append(results, r)
+			}
+			if asJSON {
+				if err := writeJSON(c.OutOrStdout(), results); err != nil {
+					return err
+				}
 			}
 			if failed > 0 {
 				return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d packs are invalid", failed, len(argv))}
@@ -226,6 +247,7 @@ func newPolicyValidateCmd() *cobra.Command {
 		},
 	}
 	lf.register(c)
+	outputFlag(c, &asJSON, "print one result per pack as a JSON array")
 	return c
 }
 
@@ -296,7 +318,7 @@ func newPolicyTestCmd() *cobra.Command {
 func newPolicyCompileCmd() *cobra.Command {
 	var lf libFlags
 	var packs []string
-	var digestOnly bool
+	var digestOnly, asJSON bool
 	var out string
 	c := &cobra.Command{
 		Use:   "compile",
@@ -323,18 +345,55 @@ func newPolicyCompileCmd() *cobra.Command {
 				fmt.Fprintf(c.ErrOrStderr(), "wrote %s (%s)\n", out, set.Digest())
 				return nil
 			}
-			var doc any
+			var doc map[string]any
 			if err := json.Unmarshal(set.Document(), &doc); err != nil {
 				return err
 			}
-			return writeJSON(c.OutOrStdout(), map[string]any{"digest": set.Digest(), "policy": doc})
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), map[string]any{"digest": set.Digest(), "policy": doc})
+			}
+			writeCompiledSummary(c.OutOrStdout(), set.Digest(), doc)
+			return nil
 		},
 	}
 	lf.register(c)
 	c.Flags().StringArrayVar(&packs, "policy-pack", nil, "pack id or path (repeatable; default cavra-ai-agent-baseline)")
 	c.Flags().BoolVar(&digestOnly, "digest", false, "print only the digest")
 	c.Flags().StringVar(&out, "out", "", "write the canonical document to this file")
+	documentOutputFlag(c, &asJSON, "the digest and the compiled document, the default; text: the digest and a count of each section's entries")
 	return c
+}
+
+// writeCompiledSummary is the text form of policy compile: the digest, and
+// how many entries each list and the rules have.
+func writeCompiledSummary(w io.Writer, digest string, doc map[string]any) {
+	fmt.Fprintf(w, "digest: %s\n", digest)
+	secs := make([]string, 0, len(doc))
+	for k := range doc {
+		secs = append(secs, k)
+	}
+	sort.Strings(secs)
+	for _, sec := range secs {
+		switch v := doc[sec].(type) {
+		case []any:
+			fmt.Fprintf(w, "%s: %d\n", sec, len(v))
+		case map[string]any:
+			keys := make([]string, 0, len(v))
+			for k := range v {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if l, ok := v[k].([]any); ok {
+					fmt.Fprintf(w, "%s.%s: %d\n", sec, k, len(l))
+				} else {
+					fmt.Fprintf(w, "%s.%s: %s\n", sec, k, jsonText(v[k]))
+				}
+			}
+		default:
+			fmt.Fprintf(w, "%s: %s\n", sec, jsonText(v))
+		}
+	}
 }
 
 func newPolicyDiffCmd() *cobra.Command {
@@ -540,15 +599,49 @@ func writeExplanation(w io.Writer, x policy.Explanation) {
 	}
 }
 
+// policyKeyDir is where policy keygen puts pack signing keys by default,
+// relative to the state directory; policy sign uses the one private key
+// there and policy verify trusts the public keys there when no --key is
+// given. The evidence keys (keys/evidence) are never trusted for packs.
+const policyKeyDir = "keys/policy"
+
+// defaultPolicyKeys is the state directory's pack signing key directory
+// and the files in it ending in suffix.
+func defaultPolicyKeys(home, suffix string) (dir string, files []string, err error) {
+	h, err := cavra.StateDir(home)
+	if err != nil {
+		return "", nil, err
+	}
+	dir = filepath.Join(h, filepath.FromSlash(policyKeyDir))
+	files, err = filepath.Glob(filepath.Join(dir, "*"+suffix))
+	return dir, files, err
+}
+
 func newPolicySignCmd() *cobra.Command {
-	var keyPath string
+	var keyPath, home string
+	var asJSON bool
 	c := &cobra.Command{
-		Use:   "sign PATH --key PRIVATE.jwk",
+		Use:   "sign PATH [--key PRIVATE.jwk]",
 		Short: "Sign a pack: writes PATH.sig, a detached JWS over the pack's normalized content",
-		Args:  args(cobra.ExactArgs(1)),
+		Long: `Sign a pack file (or a directory holding policy.yaml): writes <file>.sig, a
+detached JWS over the pack's normalized content. Without --key, the one
+private key in <state dir>/keys/policy (where "cavra policy keygen" puts it)
+is used.`,
+		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			if keyPath == "" {
-				return usageErr("sign needs --key PRIVATE.jwk (create one with: cavra policy keygen)")
+				dir, files, err := defaultPolicyKeys(home, ".private.jwk")
+				if err != nil {
+					return err
+				}
+				switch len(files) {
+				case 0:
+					return usageErr("sign needs --key PRIVATE.jwk: there is no key in %s (create one with: cavra policy keygen)", dir)
+				case 1:
+					keyPath = files[0]
+				default:
+					return usageErr("%s holds %d private keys: choose one with --key", dir, len(files))
+				}
 			}
 			priv, err := keys.ReadPrivate(keyPath)
 			if err != nil {
@@ -558,54 +651,109 @@ func newPolicySignCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), map[string]string{"path": argv[0], "signature": out, "key_id": priv.KeyID, "key": keyPath})
+			}
 			fmt.Fprintf(c.OutOrStdout(), "signed %s with key %s: %s\n", argv[0], priv.KeyID, out)
 			return nil
 		},
 	}
-	c.Flags().StringVar(&keyPath, "key", "", "private signing key (JWK file, from cavra policy keygen)")
+	c.Flags().StringVar(&keyPath, "key", "", "private signing key (JWK file; default: the one in <state dir>/keys/policy)")
+	c.Flags().StringVar(&home, "home", "", "state directory (for the default key)")
+	outputFlag(c, &asJSON, "print the signature file and key id as JSON")
 	return c
 }
 
 func newPolicyVerifyCmd() *cobra.Command {
-	var keyPath string
+	var keyPath, home string
+	var asJSON bool
 	c := &cobra.Command{
-		Use:   "verify PATH --key PUBLIC.jwk",
+		Use:   "verify PATH [--key PUBLIC.jwk|JWKS]",
 		Short: "Verify a pack's signature (PATH.sig) with a public key or a JWKS",
-		Args:  args(cobra.ExactArgs(1)),
+		Long: `Verify a pack's detached signature (<file>.sig) against trusted public keys:
+the JWK or JWKS file given with --key, else every public key in
+<state dir>/keys/policy (where "cavra policy keygen" puts them). A key named
+inside the signature is never trusted. Exit status 0 when the signature is
+valid; 1 when it is not, the pack changed, there is no signature, or there is
+no trusted key.`,
+		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
-			if keyPath == "" {
-				return usageErr("verify needs --key PUBLIC.jwk or a JWKS file: a signature is never accepted without a key")
+			type result struct {
+				Path  string   `json:"path"`
+				Valid bool     `json:"valid"`
+				KeyID string   `json:"key_id,omitempty"`
+				Keys  []string `json:"trusted_keys"`
+				Error string   `json:"error,omitempty"`
 			}
-			set, err := keys.ReadPublic(keyPath)
+			res := result{Path: argv[0], Keys: []string{}}
+			kid, err := func() (string, error) {
+				set := &jose.JSONWebKeySet{}
+				if keyPath != "" {
+					res.Keys = append(res.Keys, keyPath)
+					s, err := keys.ReadPublic(keyPath)
+					if err != nil {
+						return "", err
+					}
+					set = s
+				} else {
+					dir, files, err := defaultPolicyKeys(home, ".public.jwk")
+					if err != nil {
+						return "", err
+					}
+					if len(files) == 0 {
+						return "", fmt.Errorf("no trusted key: no --key given and no public key in %s (create one with cavra policy keygen, or pass --key PUBLIC.jwk|JWKS)", dir)
+					}
+					for _, f := range files {
+						s, err := keys.ReadPublic(f)
+						if err != nil {
+							return "", err
+						}
+						res.Keys = append(res.Keys, f)
+						set.Keys = append(set.Keys, s.Keys...)
+					}
+				}
+				return policy.VerifyFile(argv[0], set)
+			}()
+			res.Valid, res.KeyID = err == nil, kid
 			if err != nil {
-				return err
+				res.Error = err.Error()
 			}
-			kid, err := policy.VerifyFile(argv[0], set)
+			if asJSON {
+				if werr := writeJSON(c.OutOrStdout(), res); werr != nil {
+					return werr
+				}
+			} else if err == nil {
+				fmt.Fprintf(c.OutOrStdout(), "verified %s: signed by key %s\n", argv[0], kid)
+			}
 			if err != nil {
-				return err
+				return &exitError{code: exitFailure, err: err}
 			}
-			fmt.Fprintf(c.OutOrStdout(), "verified %s: signed by key %s\n", argv[0], kid)
 			return nil
 		},
 	}
-	c.Flags().StringVar(&keyPath, "key", "", "public key: a JWK or a JWKS file")
+	c.Flags().StringVar(&keyPath, "key", "", "trusted public key: a JWK or a JWKS file (default: the public keys in <state dir>/keys/policy)")
+	c.Flags().StringVar(&home, "home", "", "state directory (for the default keys)")
+	outputFlag(c, &asJSON, "print {path, valid, key_id, trusted_keys, error}")
 	return c
 }
 
 func newPolicyKeygenCmd() *cobra.Command {
 	var dir, kid, alg, home string
-	var force bool
+	var force, asJSON bool
 	c := &cobra.Command{
 		Use:   "keygen",
 		Short: "Create a pack signing key pair: DIR/ID.private.jwk (0600) and DIR/ID.public.jwk",
-		Args:  args(cobra.NoArgs),
+		Long: `Create a pack signing key pair: DIR/ID.private.jwk (0600) and DIR/ID.public.jwk.
+DIR defaults to <state dir>/keys/policy, where "cavra policy sign" and
+"cavra policy verify" look when they are given no --key.`,
+		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if dir == "" {
 				h, err := cavra.StateDir(home)
 				if err != nil {
 					return err
 				}
-				dir = filepath.Join(h, "keys")
+				dir = filepath.Join(h, filepath.FromSlash(policyKeyDir))
 			}
 			var a jose.SignatureAlgorithm
 			switch strings.ToUpper(alg) {
@@ -624,15 +772,19 @@ func newPolicyKeygenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), map[string]string{"key_id": priv.KeyID, "private_key": privPath, "public_key": pubPath})
+			}
 			fmt.Fprintf(c.OutOrStdout(), "private key: %s\npublic key:  %s\n", privPath, pubPath)
 			return nil
 		},
 	}
-	c.Flags().StringVar(&dir, "out", "", "directory for the key files (default <state dir>/keys)")
+	c.Flags().StringVar(&dir, "out", "", "directory for the key files (default <state dir>/keys/policy)")
 	c.Flags().StringVar(&kid, "key-id", "policy-signing", "key id")
 	c.Flags().StringVar(&alg, "alg", "EdDSA", "algorithm: EdDSA (Ed25519) or ES256 (P-256)")
 	c.Flags().StringVar(&home, "home", "", "state directory")
 	c.Flags().BoolVar(&force, "force", false, "overwrite existing key files")
+	outputFlag(c, &asJSON, "print the key id and the two files as JSON")
 	return c
 }
 
@@ -682,13 +834,17 @@ tests:
 
 func newPolicyInitCmd() *cobra.Command {
 	var id, home string
-	var force bool
+	var force, gitignore, asJSON bool
 	c := &cobra.Command{
 		Use:   "init [DEST]",
 		Short: "Write a starter project pack that inherits the baseline, and point config.yaml at it",
 		Long: `Write a starter pack that inherits cavra-ai-agent-baseline. Without DEST it is
 written to <state dir>/policies/<id>/policy.yaml, and <state dir>/config.yaml is
-created (if absent) to use it, so "cavra evaluate" picks it up at once.`,
+created (if absent) to use it, so "cavra evaluate" picks it up at once.
+
+When the state directory is inside the project (./.cavra), the lines that keep
+its database and private keys out of git are printed; --gitignore appends them
+to the project's .gitignore.`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			if !policy.IsPackID(id) {
@@ -697,6 +853,19 @@ created (if absent) to use it, so "cavra evaluate" picks it up at once.`,
 			h, err := cavra.StateDir(home)
 			if err != nil {
 				return err
+			}
+			type report struct {
+				Wrote     []string       `json:"wrote"`
+				Notes     []string       `json:"notes"`
+				Gitignore *gitignoreHint `json:"gitignore,omitempty"`
+			}
+			rep := report{Wrote: []string{}, Notes: []string{}}
+			w := c.OutOrStdout()
+			wrote := func(path string) {
+				rep.Wrote = append(rep.Wrote, path)
+				if !asJSON {
+					fmt.Fprintf(w, "wrote %s\n", path)
+				}
 			}
 			dest := filepath.Join(h, "policies", id, "policy.yaml")
 			if len(argv) == 1 {
@@ -727,7 +896,7 @@ created (if absent) to use it, so "cavra evaluate" picks it up at once.`,
 			if err := f.Close(); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.OutOrStdout(), "wrote %s\n", dest)
+			wrote(dest)
 			if len(argv) == 0 {
 				cfg := filepath.Join(h, cavra.ConfigFile)
 				if _, err := os.Stat(cfg); errors.Is(err, os.ErrNotExist) {
@@ -735,10 +904,31 @@ created (if absent) to use it, so "cavra evaluate" picks it up at once.`,
 					if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 						return err
 					}
-					fmt.Fprintf(c.OutOrStdout(), "wrote %s\n", cfg)
+					wrote(cfg)
 				} else {
-					fmt.Fprintf(c.OutOrStdout(), "%s exists; add %q to its packs and \"policies\" to its policy_dirs to use the new pack\n", cfg, id)
+					note := fmt.Sprintf("%s exists; add %q to its packs and \"policies\" to its policy_dirs to use the new pack", cfg, id)
+					rep.Notes = append(rep.Notes, note)
+					if !asJSON {
+						fmt.Fprintln(w, note)
+					}
 				}
+			}
+			// The project is the directory holding ./.cavra, else the
+			// working directory (a CAVRA_HOME outside it gets no hint).
+			project := filepath.Dir(h)
+			if filepath.Base(h) != ".cavra" {
+				if project, err = os.Getwd(); err != nil {
+					return err
+				}
+			}
+			if rep.Gitignore, err = gitignoreStep(w, asJSON, project, h, gitignore, false); err != nil {
+				return err
+			}
+			if rep.Gitignore != nil && len(rep.Gitignore.Missing) == 0 {
+				rep.Gitignore = nil
+			}
+			if asJSON {
+				return writeJSON(w, rep)
 			}
 			return nil
 		},
@@ -746,5 +936,7 @@ created (if absent) to use it, so "cavra evaluate" picks it up at once.`,
 	c.Flags().StringVar(&id, "id", "cavra-project", "id of the new pack")
 	c.Flags().StringVar(&home, "home", "", "state directory")
 	c.Flags().BoolVar(&force, "force", false, "overwrite an existing file")
+	c.Flags().BoolVar(&gitignore, "gitignore", false, "append to the project's .gitignore the lines that keep CAVRA's state (database, private keys) out of git")
+	outputFlag(c, &asJSON, "print {wrote, notes, gitignore}")
 	return c
 }

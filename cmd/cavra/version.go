@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
@@ -22,13 +23,19 @@ func versionString() string {
 }
 
 func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	c := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), map[string]string{"version": versionString(), "go": runtime.Version()})
+			}
 			fmt.Fprintln(c.OutOrStdout(), "cavra", versionString())
 			return nil
 		},
 	}
+	outputFlag(c, &asJSON, "print {version, go}")
+	return c
 }
