@@ -91,17 +91,12 @@ func (f *actionFlags) action(typ, target string) (cavra.Action, error) {
 	if !a.Type.Valid() {
 		return a, usageErr("unknown action type %q (want one of %s)", typ, actionTypeNames())
 	}
-	if a.Type == cavra.MCPToolCall && (a.Server == "" || a.Tool == "") {
-		sv, tl, ok := strings.Cut(target, ":")
-		if !ok && a.Server == "" {
-			return a, usageErr("mcp_tool_call needs TARGET as SERVER:TOOL, or --server and --tool")
+	if a.Type == cavra.MCPToolCall {
+		n, err := a.Normalize()
+		if err != nil {
+			return a, usageErr("mcp_tool_call needs TARGET as SERVER:TOOL, or --server and --tool: %v", err)
 		}
-		if a.Server == "" {
-			a.Server = sv
-		}
-		if a.Tool == "" {
-			a.Tool = tl
-		}
+		a = n
 	}
 	if f.argsJSON != "" {
 		if err := json.Unmarshal([]byte(f.argsJSON), &a.Args); err != nil {
@@ -125,7 +120,7 @@ func newEvaluateCmd() *cobra.Command {
 	var pf policyFlags
 	var af actionFlags
 	var input string
-	var asJSON bool
+	var asJSON, dryRun bool
 	c := &cobra.Command{
 		Use:   "evaluate ACTION_TYPE TARGET | -i FILE",
 		Short: "Decide about one action",
@@ -146,6 +141,10 @@ Its fields are type, target, operation, tool, server, args, agent (id, type,
 session, actor) and context; an unknown or repeated field, or anything but one
 JSON object, is a usage error. -i takes the place of ACTION_TYPE TARGET and of
 the flags that describe the action (--agent, --context, …).
+
+With --dry-run the decision is the one evaluate would take now (registry,
+policy, mode, approvals), but nothing is recorded, no approval is requested,
+no grant is used and no state directory is created.
 
 Exit status: 0 allow, 3 require_approval, 4 block, 2 usage error, 1 failure.`,
 		Example: `  cavra evaluate read_file .env -o json
@@ -171,14 +170,23 @@ Exit status: 0 allow, 3 require_approval, 4 block, 2 usage error, 1 failure.`,
 			if err != nil {
 				return err
 			}
-			g, err := pf.open(c, a)
+			var g *cavra.Guard
+			if dryRun {
+				g, err = pf.openReadOnly(c)
+			} else {
+				g, err = pf.open(c, a)
+			}
 			if err != nil {
 				return err
 			}
 			defer g.Close()
-			// The one place a decision is taken; a dry run would ask
-			// g.Check here instead, and print and exit the same way.
-			d, err := g.Evaluate(c.Context(), a)
+			// The one place a decision is taken: a dry run asks Check,
+			// which decides as Evaluate would and changes nothing.
+			decide := g.Evaluate
+			if dryRun {
+				decide = g.Check
+			}
+			d, err := decide(c.Context(), a)
 			if err := printDecision(c.OutOrStdout(), d, asJSON, pf.home); err != nil {
 				return err
 			}
@@ -191,6 +199,7 @@ Exit status: 0 allow, 3 require_approval, 4 block, 2 usage error, 1 failure.`,
 	pf.register(c)
 	af.register(c)
 	c.Flags().StringVarP(&input, "input", "i", "", "read the action as JSON from this file (- for standard input)")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "decide as evaluate would now, recording and changing nothing (Guard.Check)")
 	outputFlag(c, &asJSON, "print the decision as JSON")
 	return c
 }
