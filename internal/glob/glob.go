@@ -66,9 +66,10 @@ func compileSeg(s string) (seg, error) {
 	case s == "**":
 		return seg{dstar: true}, nil
 	case strings.ContainsAny(s, "*?[\\"):
+		orig := s
 		s = bangClasses(s)
 		if _, err := path.Match(s, ""); err != nil {
-			return seg{}, err
+			return seg{}, syntaxError(orig)
 		}
 		sg := seg{lit: s, wild: true}
 		if strings.Count(s, "*") == 1 && !strings.ContainsAny(s, "?[\\") {
@@ -78,6 +79,25 @@ func compileSeg(s string) (seg, error) {
 		return sg, nil
 	}
 	return seg{lit: s}, nil
+}
+
+// syntaxError says what is wrong with a segment path.Match refused.
+func syntaxError(s string) error {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			if i++; i == len(s) {
+				return fmt.Errorf("%q ends in an escaping \\ (\"/\" cannot be escaped)", s)
+			}
+		case '[':
+			end := strings.IndexByte(s[i+1:], ']')
+			if end < 0 {
+				return fmt.Errorf("unclosed [ in %q", s)
+			}
+			i += end + 1
+		}
+	}
+	return fmt.Errorf("bad character class in %q", s)
 }
 
 // bangClasses rewrites the shell and .gitignore negated class "[!...]" to
