@@ -22,11 +22,11 @@
 // segment per "/"; a routing target that is a command line is split at
 // the slashes it happens to contain.
 //
-// Matching is linear in the number of pattern segments times subject
-// segments (times the cost of one segment, path.Match's, which does not
-// backtrack across stars): "**" backtracks only to the most recent "**",
-// as "*" does over characters. Subjects come from agents; a recursive
-// matcher is exponential in the number of "**".
+// Matching costs at most (pattern segments × subject segments) segment
+// comparisons, each path.Match's, which does not backtrack across stars
+// either: "**" backtracks only to the most recent "**", as "*" does over
+// characters. Subjects come from agents; a recursive matcher is
+// exponential in the number of "**".
 //
 // Two more compilers live here because they are patterns over the same
 // subjects: CompilePath adds the file-pattern rules of pack filesystem
