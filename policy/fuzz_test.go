@@ -143,8 +143,13 @@ func FuzzPathGlob(f *testing.F) {
 		}
 		rp := env.resolve(p)
 		_ = g.matchPath(&rp)
-		// The matcher itself is checked against recursive and regexp models by
-		// internal/glob's FuzzMatch and FuzzPath.
+		// The pack's rules over a recursive model of the segment matcher
+		// (internal/glob's FuzzMatch checks the matcher in more depth).
+		if len(p) < 128 && len(pattern) < 64 && p == path.Clean(p) && !strings.HasPrefix(p, "/") && !strings.Contains(pattern, "[!") {
+			if got, want := g.match(p), refPackGlob(pattern, p); got != want {
+				t.Fatalf("%q on %q = %v, the recursive model says %v", pattern, p, got, want)
+			}
+		}
 		// A clean relative pattern without wildcards matches itself.
 		lit := strings.TrimSpace(pattern)
 		if lit != "" && lit == path.Clean(lit) && !strings.ContainsAny(lit, "*?[\\") &&
@@ -194,4 +199,52 @@ func FuzzCmdGlob(f *testing.F) {
 			t.Fatalf("%q on %q = %v, the model says %v", pattern, subject, got, want)
 		}
 	})
+}
+
+// refPackGlob is the pack pattern rules spelled out (anchors stripped, a
+// bare name in any directory, "dir/" for everything in it) over a
+// straightforward recursive segment matcher, exponential in the number of
+// **: the model for FuzzPathGlob.
+func refPackGlob(pattern, p string) bool {
+	pat := strings.TrimSpace(pattern)
+	switch {
+	case strings.HasPrefix(pat, "~/"):
+		pat = pat[2:]
+	case strings.HasPrefix(pat, "/"):
+		pat = strings.TrimLeft(pat, "/")
+	default:
+		pat = strings.TrimPrefix(pat, "./")
+		if !strings.Contains(strings.TrimRight(pat, "/"), "/") {
+			pat = "**/" + pat
+		}
+	}
+	if strings.HasSuffix(pat, "/") {
+		pat = strings.TrimRight(pat, "/") + "/**"
+	}
+	var segs []string
+	for _, s := range strings.Split(pat, "/") {
+		if s != "" && s != "." {
+			segs = append(segs, s)
+		}
+	}
+	return refSegs(segs, strings.Split(p, "/"))
+}
+
+func refSegs(pat, subj []string) bool {
+	if len(pat) == 0 {
+		return len(subj) == 0
+	}
+	if pat[0] == "**" {
+		for k := 0; k <= len(subj); k++ {
+			if refSegs(pat[1:], subj[k:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(subj) == 0 {
+		return false
+	}
+	ok, err := path.Match(pat[0], subj[0])
+	return err == nil && ok && refSegs(pat[1:], subj[1:])
 }
