@@ -132,14 +132,14 @@ type RBAC struct {
 	// GroupMappings maps an external group to approver groups, everywhere.
 	GroupMappings map[string]StringList `json:"group_mappings,omitempty"`
 	// Repositories adds mappings that apply only to matching repositories
-	// (the action's context repo; the glob rules of routes).
+	// (the action's context repo, matched as a route's repo glob).
 	Repositories []RepoRBAC `json:"repositories,omitempty"`
 	// Strict makes only mapped groups count. Otherwise an external group
 	// whose name equals an approver group also holds it, as in the
 	// original CAVRA.
 	Strict bool `json:"strict,omitempty"`
 
-	compiled []glob
+	compiled []routeGlob
 }
 
 // RepoRBAC is a per-repository mapping.

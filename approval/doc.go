@@ -19,7 +19,8 @@
 //
 // Routing (Routing, DefaultRouting, LoadRouting) chooses the approver
 // group, quorum and lifetimes from the deciding rule, the action and its
-// context. BreakGlass creates a grant at once for a verified member of the
+// context; its target, repo and environment conditions are globs of the
+// dialect in docs/policy.md#globs. BreakGlass creates a grant at once for a verified member of the
 // break-glass group, with a reason and a time box. Notifier (and the Webhook
 // implementation) tell people without ever blocking an evaluation.
 //

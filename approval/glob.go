@@ -1,74 +1,116 @@
 package approval
 
 import (
+	"errors"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/cavra-dev/cavra/internal/glob"
 )
 
-// glob matches a target, repository or environment: "*" and "?" stay
-// within one "/"-separated segment, "**" crosses segments, "[...]" is a
-// character class ("[!...]" negates). An empty glob matches everything.
-// Globs compile to regular expressions, so matching is linear in the input
-// however the pattern looks.
-type glob struct {
-	re *regexp.Regexp
+// routeGlob is a routing condition over a target, repository or
+// environment, in CAVRA's glob dialect (docs/policy.md#globs): "*", "?" and
+// "[...]" stay within one "/"-separated segment and a "**" segment matches
+// zero or more segments, so "**/.env" matches ".env" and "iam/**" matches
+// "iam". Two spellings of the routing matcher that came before keep their
+// meaning, so routing files written for it route as they did:
+//
+//   - "**" inside a segment ("**.tf", "src/**.go", "*prod**") still
+//     crosses "/": "**.tf" is "*.tf" or "*/**/*.tf";
+//   - "\" is an ordinary character (routing had no escapes; Windows paths).
+//
+// An empty pattern matches everything: the condition is not set.
+type routeGlob struct {
+	alts []glob.Glob // any of them; none: match everything
 }
 
-func compileGlob(src string) (glob, error) {
+// maxInnerStars bounds the "**" inside segments of one routing pattern:
+// each doubles the globs it compiles to.
+const maxInnerStars = 4
+
+func compileGlob(src string) (routeGlob, error) {
 	if src == "" {
-		return glob{}, nil
+		return routeGlob{}, nil
 	}
+	pats, err := routingPatterns(src)
+	if err != nil {
+		return routeGlob{}, fmt.Errorf("bad pattern %q: %w", src, err)
+	}
+	g := routeGlob{alts: make([]glob.Glob, 0, len(pats))}
+	for _, p := range pats {
+		c, err := glob.Compile(p)
+		if err != nil {
+			return routeGlob{}, fmt.Errorf("bad pattern %q: %w", src, errors.Unwrap(err))
+		}
+		g.alts = append(g.alts, c)
+	}
+	return g, nil
+}
+
+// routingPatterns rewrites a routing pattern into patterns of the dialect
+// that together match what it matched: "\" is escaped, and each "**" inside
+// a segment becomes either "*" (no "/" in what it matches) or "*/**/*".
+func routingPatterns(src string) ([]string, error) {
+	src = strings.ReplaceAll(src, `\`, `\\`)
+	// Split src into literal pieces around the inner star runs.
+	var pieces []string
 	var b strings.Builder
-	b.WriteString(`^`)
 	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch c {
-		case '*':
-			if i+1 < len(src) && src[i+1] == '*' {
-				b.WriteString(`.*`)
-				i++
-			} else {
-				b.WriteString(`[^/]*`)
-			}
-		case '?':
-			b.WriteString(`[^/]`)
-		case '[':
+		switch src[i] {
+		case '[': // a class is literal to the end of it
 			end := strings.IndexByte(src[i+1:], ']')
-			if end < 0 {
-				return glob{}, fmt.Errorf("bad pattern %q: unclosed [", src)
+			if end < 0 { // unclosed: the compiler says so
+				b.WriteString(src[i:])
+				i = len(src)
+				continue
 			}
-			class := src[i+1 : i+1+end]
-			if class == "" || class == "!" {
-				return glob{}, fmt.Errorf("bad pattern %q: empty character class", src)
-			}
-			neg := strings.HasPrefix(class, "!") || strings.HasPrefix(class, "^")
-			if neg {
-				class = class[1:]
-			}
-			b.WriteByte('[')
-			if neg {
-				b.WriteByte('^')
-			}
-			for _, r := range class {
-				if r == '-' {
-					b.WriteRune(r)
-					continue
-				}
-				b.WriteString(regexp.QuoteMeta(string(r)))
-			}
-			b.WriteByte(']')
+			b.WriteString(src[i : i+end+2])
 			i += end + 1
+		case '*':
+			j := i
+			for j < len(src) && src[j] == '*' {
+				j++
+			}
+			switch {
+			case j-i == 1:
+				b.WriteByte('*')
+			case segStart(src, i) && segEnd(src, j):
+				b.WriteString("**") // a whole segment: "***" is "**" too
+			default:
+				pieces = append(pieces, b.String())
+				b.Reset()
+			}
+			i = j - 1
 		default:
-			b.WriteString(regexp.QuoteMeta(src[i : i+1]))
+			b.WriteByte(src[i])
 		}
 	}
-	b.WriteString(`$`)
-	re, err := regexp.Compile(b.String())
-	if err != nil {
-		return glob{}, fmt.Errorf("bad pattern %q: %w", src, err)
+	pieces = append(pieces, b.String())
+	if n := len(pieces) - 1; n > maxInnerStars {
+		return nil, fmt.Errorf("more than %d \"**\" inside segments; write them as whole segments (\"a/**/b\")", maxInnerStars)
 	}
-	return glob{re: re}, nil
+	out := []string{pieces[0]}
+	for _, p := range pieces[1:] {
+		next := make([]string, 0, 2*len(out))
+		for _, o := range out {
+			next = append(next, o+"*"+p, o+"*/**/*"+p)
+		}
+		out = next
+	}
+	return out, nil
 }
 
-func (g glob) match(s string) bool { return g.re == nil || g.re.MatchString(s) }
+func segStart(s string, i int) bool { return i == 0 || s[i-1] == '/' }
+func segEnd(s string, j int) bool   { return j == len(s) || s[j] == '/' }
+
+func (g routeGlob) match(s string) bool {
+	if g.alts == nil {
+		return true
+	}
+	for i := range g.alts {
+		if g.alts[i].Match(s) {
+			return true
+		}
+	}
+	return false
+}

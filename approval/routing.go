@@ -39,10 +39,13 @@ type Route struct {
 	Severity       decision.Severity   `json:"severity,omitempty"`        // exact (the original's meaning)
 	MinSeverity    decision.Severity   `json:"min_severity,omitempty"`    // at least
 	Pack           string              `json:"pack,omitempty"`            // policy pack id, exact
-	Target         string              `json:"target,omitempty"`          // glob over the target ("**" crosses "/")
+	Target         string              `json:"target,omitempty"`          // glob over the target
 	TargetContains string              `json:"target_contains,omitempty"` // substring of the target
 	Repo           string              `json:"repo,omitempty"`            // glob over context repo
 	Environment    string              `json:"environment,omitempty"`     // glob over context environment
+	// The globs are CAVRA's glob dialect (docs/policy.md#globs) over the
+	// whole value, with the spellings of the routing matcher before it kept
+	// ("**.tf" crosses "/", "\" is literal); see routeGlob.
 
 	// What a match means.
 	ApproverGroup string   `json:"approver_group"`
@@ -88,7 +91,7 @@ type Routing struct {
 
 type compiledRoute struct {
 	Route
-	target, repo, env glob
+	target, repo, env routeGlob
 }
 
 func boolPtr(b bool) *bool { return &b }

@@ -102,6 +102,44 @@ func TestParseRouting(t *testing.T) {
 	}
 }
 
+// A routing file written for the routing matcher before the shared glob
+// dialect routes as it did, and its "**" segments now also match zero
+// segments, as they do in packs.
+func TestParseRoutingOldGlobs(t *testing.T) {
+	t.Parallel()
+	const doc = `
+routes:
+  - {name: terraform, target: "**.tf", approver_group: Cloud Security}
+  - {name: windows, target: 'C:\secrets\*', approver_group: Desktop}
+  - {name: dotenv, target: "**/.env", approver_group: Data Protection}
+  - {name: iam, target: "iam/**", approver_group: IAM}
+  - {name: teams, repo: "acme/**", environment: "*prod**", approver_group: Prod Owners}
+`
+	r, err := approval.ParseRouting("routing.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		s    approval.Subject
+		want string
+	}{
+		{approval.Subject{Target: "infra/prod/main.tf"}, "Cloud Security"}, // ** inside a segment crosses "/", as before
+		{approval.Subject{Target: "main.tf"}, "Cloud Security"},
+		{approval.Subject{Target: `C:\secrets\db.yaml`}, "Desktop"}, // "\" is literal, as before
+		{approval.Subject{Target: "config/.env"}, "Data Protection"},
+		{approval.Subject{Target: ".env"}, "Data Protection"}, // new: zero segments
+		{approval.Subject{Target: "iam/admin.json"}, "IAM"},
+		{approval.Subject{Target: "iam"}, "IAM"}, // new: zero segments
+		{approval.Subject{Target: "iamx"}, approval.DefaultGroup},
+		{approval.Subject{Repo: "acme/platform/api", Environment: "eu-prod/blue"}, "Prod Owners"},
+		{approval.Subject{Repo: "other/api", Environment: "prod"}, approval.DefaultGroup},
+	} {
+		if got := r.Resolve(tc.s).ApproverGroup; got != tc.want {
+			t.Errorf("%+v -> %s, want %s", tc.s, got, tc.want)
+		}
+	}
+}
+
 func TestParseRoutingForms(t *testing.T) {
 	t.Parallel()
 	for name, doc := range map[string]string{

@@ -16,16 +16,16 @@ func newCmdIndex(list []cmdEntry) *cmdIndex {
 	ix := &cmdIndex{byName: map[string][]int32{}}
 	for i := range list {
 		g := &list[i].glob
+		p, whole := g.LiteralPrefix()
 		switch {
 		case g.line:
 			// Whole-line patterns are matched separately.
-		case g.star0 || len(g.parts) == 0:
+		case p == "":
 			ix.rest = append(ix.rest, int32(i))
 		default:
-			p := g.parts[0]
 			if sp := strings.IndexByte(p, ' '); sp > 0 {
 				ix.byName[p[:sp]] = append(ix.byName[p[:sp]], int32(i))
-			} else if len(g.parts) == 1 && !g.starN {
+			} else if whole {
 				ix.byName[p] = append(ix.byName[p], int32(i))
 			} else {
 				ix.byByte[p[0]] = append(ix.byByte[p[0]], int32(i))

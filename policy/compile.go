@@ -405,9 +405,7 @@ func fileEntries(in []Entry, def decision.Severity) ([]fileEntry, error) {
 			return nil, err
 		}
 		fe := fileEntry{Entry: e, glob: g, severity: sev}
-		if n := len(g.segs); n > 0 && !g.segs[n-1].wild && !g.segs[n-1].doubleSt {
-			fe.lastLit = g.segs[n-1].lit
-		}
+		fe.lastLit, _ = g.LastLiteral()
 		out = append(out, fe)
 	}
 	return out, nil

@@ -3,6 +3,8 @@ package policy
 import (
 	"path"
 	"strings"
+
+	"github.com/cavra-dev/cavra/internal/glob"
 )
 
 // resolvedPath is a target path in the forms that patterns are matched
@@ -92,10 +94,10 @@ func within(root, p string) (string, bool) {
 
 // matches reports whether the path matches the glob in any applicable form.
 func (g *pathGlob) matchPath(r *resolvedPath) bool {
-	switch g.anchor {
-	case anchorAbs:
+	switch g.Anchor() {
+	case glob.Root:
 		return r.abs != "" && g.match(r.abs)
-	case anchorHome:
+	case glob.Home:
 		return r.homeRel != "" && g.match(r.homeRel)
 	}
 	if r.rel != "" {
@@ -129,13 +131,13 @@ func (g *pathGlob) matchUnder(r *resolvedPath) (ok, whole bool) {
 		return true, false
 	}
 	var p string
-	switch g.anchor {
-	case anchorAbs:
+	switch g.Anchor() {
+	case glob.Root:
 		if r.abs == "" && r.display == "/" {
 			return true, true
 		}
 		p = r.abs
-	case anchorHome:
+	case glob.Home:
 		if r.coversHome {
 			return true, true
 		}
@@ -149,18 +151,7 @@ func (g *pathGlob) matchUnder(r *resolvedPath) (ok, whole bool) {
 			p = r.abs
 		}
 	}
-	if p == "" {
-		return false, false
-	}
-	for k := 1; k < len(g.segs); k++ {
-		if g.segs[k-1].doubleSt {
-			continue
-		}
-		if matchSegs(g.segs[:k], p) {
-			return true, false
-		}
-	}
-	return false, false
+	return p != "" && g.MatchAncestor(p), false
 }
 
 // base returns the path's last segment (the same in every form).

@@ -19,7 +19,10 @@ const (
 func (s Status) valid() bool { return s == Active || s == Disabled || s == Retired }
 
 // Agent is a governed agent identity. JSON field names are the original
-// CAVRA registry's (cavra.agent.v1).
+// CAVRA registry's (cavra.agent.v1). AllowedTools and AllowedRepositories
+// are globs (docs/policy.md#globs): "mcp__github__*" is every tool of the
+// github server, "acme/*" every repository of acme, "acme/**" those of its
+// subgroups too; empty allows any.
 type Agent struct {
 	ID                  string    `json:"agent_id"`
 	Type                string    `json:"type,omitempty"`

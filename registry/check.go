@@ -2,7 +2,6 @@ package registry
 
 import (
 	"fmt"
-	"path"
 
 	"github.com/cavra-dev/cavra/decision"
 )
@@ -116,14 +115,11 @@ func CallOf(a decision.Action) (c Call, ok bool) {
 	return Call{Server: n.Server, Tool: n.Tool, Capability: n.Operation, Hash: n.Context["tool_hash"]}, true
 }
 
-// matchAny reports whether s equals, or matches as a glob (path.Match), one
+// matchAny reports whether s equals, or matches as a glob (allows), one
 // of the patterns.
 func matchAny(patterns []string, s string) bool {
 	for _, p := range patterns {
-		if p == s {
-			return true
-		}
-		if ok, _ := path.Match(p, s); ok {
+		if allows(p, s) {
 			return true
 		}
 	}

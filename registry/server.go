@@ -41,7 +41,7 @@ type Server struct {
 	TrustTier     TrustTier      `json:"trust_tier,omitempty"`
 	ApprovalState ApprovalState  `json:"approval_state,omitempty"`
 	Capabilities  []string       `json:"capabilities,omitempty"`
-	AllowedTools  []string       `json:"allowed_tools,omitempty"`
+	AllowedTools  []string       `json:"allowed_tools,omitempty"` // globs over the tool name (docs/policy.md#globs)
 	Owner         string         `json:"owner,omitempty"`
 	Pins          map[string]Pin `json:"pins,omitempty"`
 	CreatedAt     time.Time      `json:"created_at,omitzero"`
