@@ -680,14 +680,9 @@ func (s *Store) Pending(ctx context.Context, a decision.Action, d decision.Decis
 		if !hasBuckets(tx) {
 			return nil
 		}
-		if id := tx.Bucket(pendingBucket).Get(key(digest, a.Agent.ID, a.Agent.Session)); id != nil {
-			old, err := getRequest(tx, string(id))
-			if err != nil {
-				return err
-			}
-			req, ok = old, old.live(now)
-		}
-		return nil
+		var err error
+		req, ok, err = pendingRequest(tx, key(digest, a.Agent.ID, a.Agent.Session), now)
+		return err
 	})
 	if err != nil {
 		return Request{}, false, route, fmt.Errorf("approval: pending: %w", err)

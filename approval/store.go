@@ -194,14 +194,9 @@ func (s *Store) Submit(ctx context.Context, a decision.Action, d decision.Decisi
 	// write transaction (and its fsync).
 	found := false
 	err = s.db.View(func(tx *bolt.Tx) error {
-		if id := tx.Bucket(pendingBucket).Get(pk); id != nil {
-			old, err := getRequest(tx, string(id))
-			if err != nil {
-				return err
-			}
-			req, found = old, old.live(now)
-		}
-		return nil
+		var err error
+		req, found, err = pendingRequest(tx, pk, now)
+		return err
 	})
 	if err != nil {
 		return Request{}, nil, fmt.Errorf("approval: submit: %w", err)
@@ -431,4 +426,18 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Request, error) {
 		out = out[:f.Limit]
 	}
 	return out, nil
+}
+
+// pendingRequest returns the request pending under key pk, and whether it
+// is still live at now.
+func pendingRequest(tx *bolt.Tx, pk []byte, now time.Time) (Request, bool, error) {
+	id := tx.Bucket(pendingBucket).Get(pk)
+	if id == nil {
+		return Request{}, false, nil
+	}
+	r, err := getRequest(tx, string(id))
+	if err != nil {
+		return Request{}, false, err
+	}
+	return r, r.live(now), nil
 }

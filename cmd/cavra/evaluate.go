@@ -38,19 +38,41 @@ func (f *policyFlags) register(c *cobra.Command) {
 // open opens the Guard for a command that decides once and exits; expect
 // names the actions it is about to decide (see cavra.Options.Expect).
 func (f *policyFlags) open(c *cobra.Command, expect ...cavra.Action) (*cavra.Guard, error) {
+	o, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	o.ShortLived = true // one decision per process: checkpoints only when due
+	o.Expect = expect
+	return cavra.Open(c.Context(), o)
+}
+
+// openReadOnly opens the read-only Guard of a dry run (`policy explain`,
+// `evaluate --dry-run`, doctor): the same policy, mode, registry and
+// approvals as open's Guard, recording nothing and creating no state
+// directory.
+func (f *policyFlags) openReadOnly(c *cobra.Command) (*cavra.Guard, error) {
+	o, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	o.ReadOnly = true
+	return cavra.Open(c.Context(), o)
+}
+
+// options are the Guard options the flags give.
+func (f *policyFlags) options() (cavra.Options, error) {
 	mode, err := decision.ParseMode(f.mode)
 	if err != nil {
-		return nil, usageErr("--mode: %v", err)
+		return cavra.Options{}, usageErr("--mode: %v", err)
 	}
 	if f.mode == "" {
 		mode = ""
 	}
-	return cavra.Open(c.Context(), cavra.Options{
+	return cavra.Options{
 		Packs: f.packs, PolicyDirs: f.dirs, Home: f.home, Mode: mode,
 		BreakGlassActor: f.bgActor, BreakGlassReason: f.bgWhy, RegistryFile: f.reg,
-		ShortLived: true, // one decision per process: checkpoints only when due
-		Expect:     expect,
-	})
+	}, nil
 }
 
 // actionFlags describe the action beyond its type and target.
