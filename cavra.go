@@ -177,6 +177,7 @@ type Guard struct {
 	regFile   *registry.Registry // a registry file given instead
 	regPolicy registry.Policy
 	apr       *approval.Store
+	routing   *approval.Routing // a read-only Guard's routing when there is no approval store
 	webhooks  []*approval.Webhook
 }
 

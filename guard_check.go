@@ -150,6 +150,12 @@ func applyVerdict(d *Decision, v approval.Verdict) bool {
 // reported and not consumed, and a require_approval names the pending
 // request, if any, instead of creating one.
 func (g *Guard) previewApprovals(ctx context.Context, a Action, d *Decision) error {
+	if g.apr == nil && g.routing != nil && d.Decision == RequireApproval && d.Mode != AuditOnly && !hasRegistryBlock(d) {
+		// No state yet: no grants and no requests, but routing says where
+		// the request Evaluate would create goes.
+		pendingMatch(d, approval.Request{}, false, g.routing.Resolve(approval.SubjectOf(a, *d)))
+		return nil
+	}
 	if !g.approvalApplies(d) {
 		return nil
 	}
@@ -164,6 +170,13 @@ func (g *Guard) previewApprovals(ctx context.Context, a Action, d *Decision) err
 	if err != nil {
 		return err
 	}
+	pendingMatch(d, req, ok, route)
+	return nil
+}
+
+// pendingMatch says on d which request is pending for it (ok), or where a
+// new one would be routed.
+func pendingMatch(d *Decision, req approval.Request, ok bool, route approval.Route) {
 	group := route.ApproverGroup
 	if ok {
 		d.ApprovalID, group = req.ID, req.Group
@@ -176,14 +189,20 @@ func (g *Guard) previewApprovals(ctx context.Context, a Action, d *Decision) err
 	if group != "" {
 		d.ApproverGroup = group
 	}
-	return nil
 }
 
 // openReadOnly opens what a read-only Guard reads: the state directory's
 // registry and approval store when its database exists (shared lock, no
 // writes), and nothing at all when it does not — no directory, no keys.
 func (g *Guard) openReadOnly() error {
+	opts, err := g.dryRunApprovalOptions()
+	if err != nil {
+		return err
+	}
 	if !store.Exists(g.home) {
+		if g.routing = opts.Routing; g.routing == nil {
+			g.routing = approval.DefaultRouting()
+		}
 		return g.openRegistryFile() // a registry file still applies
 	}
 	st, err := store.Open(g.home, &store.Options{ReadOnly: true, Timeout: g.opts.StoreTimeout})
@@ -193,17 +212,6 @@ func (g *Guard) openReadOnly() error {
 	g.st = st
 	if err := g.openRegistry(); err != nil {
 		return err
-	}
-	cfg := g.config.Approval
-	if g.opts.Approval != nil {
-		cfg = *g.opts.Approval
-	}
-	opts, hooks, err := cfg.Options(g.home, nil)
-	if err != nil {
-		return fmt.Errorf("cavra: approval configuration: %w", err)
-	}
-	for _, h := range hooks { // a dry run notifies nobody
-		h.Close(context.Background())
 	}
 	v, err := st.Shared("approval", func(db *bolt.DB) (io.Closer, error) { return approval.Open(db, opts) })
 	if err != nil {
@@ -218,6 +226,24 @@ func (g *Guard) openReadOnly() error {
 	}
 	g.log = lv.(*evidence.Log)
 	return nil
+}
+
+// dryRunApprovalOptions are the approval options of config.yaml (or
+// Options.Approval) for a Guard that only checks: routing and verifiers,
+// without webhooks — a dry run notifies nobody.
+func (g *Guard) dryRunApprovalOptions() (*approval.Options, error) {
+	cfg := g.config.Approval
+	if g.opts.Approval != nil {
+		cfg = *g.opts.Approval
+	}
+	opts, hooks, err := cfg.Options(g.home, nil)
+	if err != nil {
+		return nil, fmt.Errorf("cavra: approval configuration: %w", err)
+	}
+	for _, h := range hooks {
+		h.Close(context.Background())
+	}
+	return opts, nil
 }
 
 // openRegistryFile opens a registry file named by the options or

@@ -160,6 +160,18 @@ func TestReadOnlyGuard(t *testing.T) {
 	if d, err := g.Evaluate(ctx, a); !errors.Is(err, cavra.ErrReadOnly) || d.Decision != cavra.Block {
 		t.Errorf("read-only Evaluate: %s, %v", d.Decision, err)
 	}
+	// Without state there is no request to name, but routing still says
+	// where Evaluate would send one.
+	iam := cavra.Action{Type: cavra.WriteFile, Target: "iam/admin-role.tf", Agent: cavra.Agent{ID: "bot"}}
+	bank, err := cavra.Open(ctx, cavra.Options{Home: empty, ReadOnly: true, Dir: "/project", Packs: []string{"cavra-banking-baseline"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := bank.Check(ctx, iam)
+	bank.Close()
+	if err != nil || c.Decision != cavra.RequireApproval || c.ApproverGroup != "IAM" {
+		t.Errorf("read-only Check of an IAM write without state: %s, group %q (%v), want require_approval for IAM", c.Decision, c.ApproverGroup, err)
+	}
 	if err := g.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +193,7 @@ func TestReadOnlyGuard(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ro.Close()
-	c, err := ro.Check(ctx, act)
+	c, err = ro.Check(ctx, act)
 	if err != nil || c.Decision != cavra.RequireApproval || c.ApprovalID != d.ApprovalID {
 		t.Errorf("read-only Check: %s %q (%v), want the pending %q", c.Decision, c.ApprovalID, err, d.ApprovalID)
 	}
