@@ -307,7 +307,7 @@ Exit status: 0 verified, 1 not verified, 2 usage error.`,
 					return fmt.Errorf("NOT VERIFIED: %s: %w", argv[0], err)
 				}
 				if asJSON {
-					return printJSON(c.OutOrStdout(), rep)
+					return writeJSON(c.OutOrStdout(), rep)
 				}
 				fmt.Fprintf(c.OutOrStdout(), "verified: %d records of log %s, included in its checkpoint of size %d (root %s) signed by %s at %s\n",
 					len(rep.Records), rep.LogID, rep.Size, rep.RootHash[:16], rep.KeyID, rep.Time.Format(time.RFC3339))
@@ -326,7 +326,7 @@ Exit status: 0 verified, 1 not verified, 2 usage error.`,
 				return fmt.Errorf("NOT VERIFIED: %w", err)
 			}
 			if asJSON {
-				return printJSON(c.OutOrStdout(), rep)
+				return writeJSON(c.OutOrStdout(), rep)
 			}
 			fmt.Fprintf(c.OutOrStdout(), "verified: log %s, %d records (%d checked, %d pruned), %d checkpoints",
 				rep.LogID, rep.Size, rep.Checked, rep.Pruned, rep.Checkpoints)
@@ -676,11 +676,4 @@ func newEvidenceCompactCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&home, "home", "", "state directory")
 	return c
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }

@@ -106,7 +106,7 @@ func newKeysListCmd() *cobra.Command {
 				return noKeys(ring, err)
 			}
 			if asJSON {
-				return printJSON(c.OutOrStdout(), list)
+				return writeJSON(c.OutOrStdout(), list)
 			}
 			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KID\tALG\tSTATUS")
