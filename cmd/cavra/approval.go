@@ -126,6 +126,9 @@ func (f *approvalFlags) credential(g *cavra.Guard, verb approval.Verb, subject s
 	return nil, usageErr("say who you are: --token JWT (or --token-file), or --local for the local key")
 }
 
+// requestStates are the values of approval list --state.
+var requestStates = []approval.State{approval.Pending, approval.Approved, approval.Denied, approval.Expired, approval.BreakGlass}
+
 func newApprovalListCmd() *cobra.Command {
 	var af approvalFlags
 	var state, group, agent string
@@ -135,11 +138,14 @@ func newApprovalListCmd() *cobra.Command {
 		Short: "List approval requests, newest first",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			want := approval.State(state)
+			if err := oneOf("--state", want, requestStates...); err != nil {
+				return err
+			}
 			// Listing changes nothing: a request past its expiry shows as
 			// expired; the next Guard to open records the expiry.
 			var reqs []approval.Request
 			now := time.Now()
-			want := approval.State(state)
 			f := approval.Filter{Group: group, Agent: agent}
 			if want != approval.Pending && want != approval.Expired {
 				f.State = want
@@ -315,6 +321,9 @@ critical evidence record and notified.`,
 		RunE: func(c *cobra.Command, argv []string) error {
 			if strings.TrimSpace(reason) == "" {
 				return usageErr("break-glass needs --reason")
+			}
+			if err := oneOf("--scope", approval.Scope(scope), approval.ScopeAction, approval.ScopeAgent); err != nil {
+				return err
 			}
 			g, err := af.open(c)
 			if err != nil {

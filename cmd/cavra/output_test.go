@@ -193,3 +193,46 @@ func TestOutputTextUnchanged(t *testing.T) {
 		t.Errorf("routes -o text: %d %q", code, out)
 	}
 }
+
+// TestEnumFlagsAreUsageErrors: a value outside an enum-valued flag's set is
+// a usage error (exit 2) naming the allowed values, before anything is
+// opened or changed.
+func TestEnumFlagsAreUsageErrors(t *testing.T) {
+	home := t.TempDir()
+	h := "--home=" + home
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"approval", "list", "--state", "weird"}, "pending, approved, denied, expired or break_glass"},
+		{[]string{"approval", "break-glass", "--agent", "a", "--scope", "session", "--reason", "r", "--local"}, "want action or agent"},
+		{[]string{"registry", "agent-register", "bot", "--profile", "nosuch"}, "aws-q-developer, claude-code, codex, cursor, gemini-cli or github-copilot"},
+		{[]string{"registry", "agent-register", "bot", "--status", "paused"}, "want active, disabled or retired"},
+		{[]string{"registry", "agent-list", "--status", "paused"}, "want active, disabled or retired"},
+		{[]string{"registry", "mcp-register", "fs", "--trust-tier", "bogus"}, "want trusted, approved, experimental, blocked or unknown"},
+		{[]string{"registry", "mcp-register", "fs", "--approval-state", "maybe"}, "want approved, pending, denied or not_required"},
+		{[]string{"registry", "mcp-list", "--trust-tier", "bogus"}, "want trusted, approved, experimental, blocked or unknown"},
+		{[]string{"registry", "mcp-list", "--approval-state", "maybe"}, "want approved, pending, denied or not_required"},
+		{[]string{"registry", "mcp-classifications", "--capability", "teleport"}, "want cloud, database, filesystem, network, repository, saas or shell"},
+		{[]string{"evidence", "export", "--format", "xml"}, "want jsonl or ocsf"},
+		{[]string{"evidence", "list", "--kind", "gossip"}, "unknown record kind"},
+		{[]string{"evidence", "list", "--outcome", "maybe"}, "--outcome"},
+		{[]string{"evidence", "list", "--severity", "dire"}, "--severity"},
+		{[]string{"evidence", "list", "--action-type", "teleport"}, "unknown action type"},
+		{[]string{"evidence", "prune", "--legal-hold", "maybe"}, "want on or off"},
+		{[]string{"keys", "generate", "--alg", "RS256"}, "want EdDSA (Ed25519) or ES256 (P-256)"},
+		{[]string{"keys", "rotate", "--alg", "RS256"}, "want EdDSA (Ed25519) or ES256 (P-256)"},
+	} {
+		args := tc.args
+		if args[1] != "mcp-classifications" {
+			args = append(args, h)
+		}
+		code, out, errs := cli(t, args...)
+		if code != exitUsage || !strings.Contains(errs, tc.says) || out != "" {
+			t.Errorf("%v: exit %d, want 2 saying %q\nstdout: %s\nstderr: %s", tc.args, code, tc.says, out, errs)
+		}
+	}
+	if entries, _ := os.ReadDir(home); len(entries) != 0 {
+		t.Errorf("usage errors changed the state directory: %v", entries)
+	}
+}

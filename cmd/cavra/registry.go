@@ -27,6 +27,31 @@ func newRegistryCmd() *cobra.Command {
 	return c
 }
 
+// The values of the registry's enum-valued flags.
+var (
+	agentStatuses        = []registry.Status{registry.Active, registry.Disabled, registry.Retired}
+	trustTiers           = []registry.TrustTier{registry.Trusted, registry.Approved, registry.Experimental, registry.Blocked, registry.Unknown}
+	serverApprovalStates = []registry.ApprovalState{registry.StateApproved, registry.StatePending, registry.StateDenied, registry.StateNotRequired}
+)
+
+// profileIDs are the ids of the predefined profiles, sorted.
+func profileIDs() []string {
+	var ids []string
+	for _, p := range registry.Profiles() {
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+// capabilityNames are the MCP capability classes, sorted.
+func capabilityNames() []string {
+	var names []string
+	for _, cl := range registry.Classifications() {
+		names = append(names, cl.Capability)
+	}
+	return names
+}
+
 // registryFlags locate the state directory and name who makes a change.
 type registryFlags struct {
 	home string
@@ -92,6 +117,12 @@ func newAgentRegisterCmd() *cobra.Command {
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			a.ID, a.Status = argv[0], registry.Status(status)
+			if err := oneOf("--profile", a.Profile, profileIDs()...); err != nil {
+				return err
+			}
+			if err := oneOf("--status", a.Status, agentStatuses...); err != nil {
+				return err
+			}
 			return rf.change(c, func(g *cavra.Guard) error {
 				ch, err := g.RegisterAgent(c.Context(), a, rf.by)
 				if err != nil {
@@ -139,6 +170,9 @@ func newAgentListCmd() *cobra.Command {
 		Short: "List registered agents",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := oneOf("--status", registry.Status(status), agentStatuses...); err != nil {
+				return err
+			}
 			r, note, err := rf.read()
 			if err != nil {
 				return err
@@ -246,6 +280,12 @@ func newMCPRegisterCmd() *cobra.Command {
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			s.ID, s.TrustTier, s.ApprovalState = argv[0], registry.TrustTier(tier), registry.ApprovalState(state)
+			if err := oneOf("--trust-tier", s.TrustTier, trustTiers...); err != nil {
+				return err
+			}
+			if err := oneOf("--approval-state", s.ApprovalState, serverApprovalStates...); err != nil {
+				return err
+			}
 			return rf.change(c, func(g *cavra.Guard) error {
 				ch, err := g.RegisterServer(c.Context(), s, rf.by)
 				if err != nil {
@@ -282,6 +322,12 @@ func newMCPListCmd() *cobra.Command {
 		Short: "List registered MCP servers",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := oneOf("--trust-tier", registry.TrustTier(tier), trustTiers...); err != nil {
+				return err
+			}
+			if err := oneOf("--approval-state", registry.ApprovalState(state), serverApprovalStates...); err != nil {
+				return err
+			}
 			r, note, err := rf.read()
 			if err != nil {
 				return err
@@ -451,7 +497,7 @@ func newMCPClassificationsCmd() *cobra.Command {
 			if capability != "" {
 				cl, ok := registry.ClassifyCapability(capability)
 				if !ok {
-					return fmt.Errorf("unknown capability %q", capability)
+					return oneOf("--capability", capability, capabilityNames()...)
 				}
 				if asJSON {
 					return writeJSON(c.OutOrStdout(), cl)
