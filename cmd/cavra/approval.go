@@ -218,7 +218,7 @@ func newApprovalShowCmd() *cobra.Command {
 		},
 	}
 	af.register(c, false)
-	documentOutputFlag(c, &asJSON, "the approval.Request with its history (the default)")
+	documentOutputFlag(c, &asJSON, "the approval.Request with its history")
 	return c
 }
 
@@ -410,7 +410,7 @@ func newApprovalRoutesCmd() *cobra.Command {
 		},
 	}
 	af.register(c, false)
-	documentOutputFlag(c, &asJSON, "the approval.Routing, as a routing file has it (the default)")
+	documentOutputFlag(c, &asJSON, "the approval.Routing, as a routing file has it")
 	return c
 }
 

@@ -145,7 +145,7 @@ func newAgentRegisterCmd() *cobra.Command {
 	fl.StringArrayVar(&a.Scopes, "scope", nil, "scope (repeatable)")
 	fl.StringArrayVar(&a.AllowedTools, "tool", nil, "allowed tool or glob, e.g. Bash or mcp__github__* (repeatable; none = any)")
 	fl.StringArrayVar(&a.AllowedRepositories, "repository", nil, "allowed repository or glob, e.g. acme/* (repeatable; none = any)")
-	documentOutputFlag(c, &asJSON, "the agent's registry.Agent record after the change (the default)")
+	documentOutputFlag(c, &asJSON, "the agent's registry.Agent record after the change")
 	return c
 }
 
@@ -309,7 +309,7 @@ func newMCPRegisterCmd() *cobra.Command {
 	fl.StringVar(&s.Owner, "owner", "", "owner")
 	fl.StringArrayVar(&s.Capabilities, "capability", nil, "capability (repeatable; see mcp-classifications)")
 	fl.StringArrayVar(&s.AllowedTools, "tool", nil, "allowed tool or glob (repeatable; none = any)")
-	documentOutputFlag(c, &asJSON, "the server's registry.Server record after the change (the default)")
+	documentOutputFlag(c, &asJSON, "the server's registry.Server record after the change")
 	return c
 }
 
@@ -418,7 +418,7 @@ func newMCPCheckCmd() *cobra.Command {
 	c.Flags().StringVar(&call.Hash, "hash", "", "the tool's current definition hash (sha256:…), to check its pin")
 	c.Flags().StringVar(&file, "registry", "", "use this registry file instead of the state directory")
 	c.Flags().BoolVar(&allowUnknown, "allow-unknown-servers", false, "unregistered servers require approval instead of being blocked")
-	documentOutputFlag(c, &asJSON, `{"match": the decision.Match, "server": what CEL rules see as server} (the default)`)
+	documentOutputFlag(c, &asJSON, `{"match": the decision.Match, "server": what CEL rules see as server}`)
 	return c
 }
 
@@ -481,7 +481,7 @@ func newMCPPinCmd() *cobra.Command {
 	}
 	rf.register(c, true)
 	c.Flags().StringVar(&toolsFile, "tools", "", "a tools/list result as JSON")
-	documentOutputFlag(c, &asJSON, `the pins, {"TOOL": {"hash", "pinned_at", "pinned_by"}} (the default)`)
+	documentOutputFlag(c, &asJSON, `the pins, {"TOOL": {"hash", "pinned_at", "pinned_by"}}`)
 	return c
 }
 
@@ -516,7 +516,7 @@ func newMCPClassificationsCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&capability, "capability", "", "only this capability")
-	documentOutputFlag(c, &asJSON, "a list of registry.Classification, or one with --capability (the default)")
+	documentOutputFlag(c, &asJSON, "a list of registry.Classification, or one with --capability")
 	return c
 }
 
