@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,6 +126,9 @@ func (f *approvalFlags) credential(g *cavra.Guard, verb approval.Verb, subject s
 	return nil, usageErr("say who you are: --token JWT (or --token-file), or --local for the local key")
 }
 
+// requestStates are the values of approval list --state.
+var requestStates = []approval.State{approval.Pending, approval.Approved, approval.Denied, approval.Expired, approval.BreakGlass}
+
 func newApprovalListCmd() *cobra.Command {
 	var af approvalFlags
 	var state, group, agent string
@@ -134,11 +138,14 @@ func newApprovalListCmd() *cobra.Command {
 		Short: "List approval requests, newest first",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			want := approval.State(state)
+			if err := oneOf("--state", want, requestStates...); err != nil {
+				return err
+			}
 			// Listing changes nothing: a request past its expiry shows as
 			// expired; the next Guard to open records the expiry.
 			var reqs []approval.Request
 			now := time.Now()
-			want := approval.State(state)
 			f := approval.Filter{Group: group, Agent: agent}
 			if want != approval.Pending && want != approval.Expired {
 				f.State = want
@@ -185,6 +192,7 @@ func newApprovalListCmd() *cobra.Command {
 
 func newApprovalShowCmd() *cobra.Command {
 	var af approvalFlags
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show an approval request with its history",
@@ -203,16 +211,62 @@ func newApprovalShowCmd() *cobra.Command {
 				return fmt.Errorf("no approval request %s: %s", argv[0], noState)
 			}
 			r.State = effective(r, time.Now())
-			return writeJSON(c.OutOrStdout(), r)
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), r)
+			}
+			return printRequest(c.OutOrStdout(), r)
 		},
 	}
 	af.register(c, false)
+	documentOutputFlag(c, &asJSON, "the approval.Request with its history")
 	return c
+}
+
+// printRequest is the text form of approval show: the request, then its
+// history, oldest first.
+func printRequest(w io.Writer, r approval.Request) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("approval", r.ID)
+	row("state", string(r.State))
+	row("summary", r.Summary)
+	row("group", r.Group)
+	row("votes", fmt.Sprintf("%d/%d", len(r.Approvals), r.Quorum))
+	row("agent", r.RequestedBy.Agent)
+	row("session", r.RequestedBy.Session)
+	row("decision", r.DecisionID)
+	row("rules", strings.Join(r.RuleIDs, ", "))
+	row("created", r.Created.Local().Format(time.DateTime))
+	row("expires", r.Expires.Local().Format(time.DateTime))
+	if r.DecidedBy != nil {
+		row("decided by", r.DecidedBy.Subject+" ("+r.DecidedBy.Issuer+")")
+	}
+	row("grant", r.GrantID)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.History) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "history:")
+	for _, ev := range r.History {
+		who := ""
+		if ev.Actor != nil {
+			who = ev.Actor.Subject + " (" + ev.Actor.Issuer + ")"
+		}
+		fmt.Fprintf(w, "  %s  %s  %s  %s%s\n", ev.Time.Local().Format(time.DateTime), ev.Type, who, ev.Reason, errSuffix(ev.Error))
+	}
+	return nil
 }
 
 func newApprovalDecideCmd(verb approval.Verb) *cobra.Command {
 	var af approvalFlags
 	var reason string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   string(verb) + " ID",
 		Short: fmt.Sprintf("%s an approval request as a verified approver", strings.ToUpper(string(verb[:1]))+string(verb[1:])),
@@ -238,12 +292,16 @@ func newApprovalDecideCmd(verb approval.Verb) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), r)
+			}
 			fmt.Fprintf(c.OutOrStdout(), "%s: %s (%d/%d approvals)\n", r.ID, r.State, len(r.Approvals), r.Quorum)
 			return nil
 		},
 	}
 	af.register(c, true)
 	c.Flags().StringVar(&reason, "reason", "", "why (required)")
+	outputFlag(c, &asJSON, "the approval.Request after the vote")
 	return c
 }
 
@@ -251,6 +309,7 @@ func newApprovalBreakGlassCmd() *cobra.Command {
 	var af approvalFlags
 	var reason, scope, agent string
 	var duration time.Duration
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "break-glass [APPROVAL_ID] --reason R",
 		Short: "Grant an action (or, with --scope agent, an agent for a time box) without the usual approval",
@@ -262,6 +321,9 @@ critical evidence record and notified.`,
 		RunE: func(c *cobra.Command, argv []string) error {
 			if strings.TrimSpace(reason) == "" {
 				return usageErr("break-glass needs --reason")
+			}
+			if err := oneOf("--scope", approval.Scope(scope), approval.ScopeAction, approval.ScopeAgent); err != nil {
+				return err
 			}
 			g, err := af.open(c)
 			if err != nil {
@@ -299,6 +361,9 @@ critical evidence record and notified.`,
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), r)
+			}
 			fmt.Fprintf(c.OutOrStdout(), "%s: break_glass granted until %s\n", r.ID, r.Expires.Local().Format(time.DateTime))
 			return nil
 		},
@@ -308,11 +373,13 @@ critical evidence record and notified.`,
 	c.Flags().StringVar(&scope, "scope", "", "action (default) or agent")
 	c.Flags().StringVar(&agent, "agent", "", "the agent, for --scope agent")
 	c.Flags().DurationVar(&duration, "duration", 0, "time box (default 1h; the configured maximum applies)")
+	outputFlag(c, &asJSON, "the break_glass approval.Request")
 	return c
 }
 
 func newApprovalRoutesCmd() *cobra.Command {
 	var af approvalFlags
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "routes",
 		Short: "Print the effective approval routing",
@@ -336,9 +403,62 @@ func newApprovalRoutesCmd() *cobra.Command {
 					return err
 				}
 			}
-			return writeJSON(c.OutOrStdout(), r)
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), r)
+			}
+			return printRoutes(c.OutOrStdout(), r)
 		},
 	}
 	af.register(c, false)
+	documentOutputFlag(c, &asJSON, "the approval.Routing, as a routing file has it")
 	return c
+}
+
+// printRoutes is the text form of approval routes: one route a line, in
+// the order they are tried, then the group used when none matches.
+func printRoutes(w io.Writer, r *approval.Routing) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROUTE\tWHEN\tGROUP\tQUORUM")
+	for i, rt := range r.Routes {
+		name := rt.Name
+		if name == "" {
+			name = fmt.Sprintf("#%d", i+1)
+		}
+		quorum := rt.Quorum
+		if quorum == 0 {
+			quorum = 1
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", name, routeConditions(rt), rt.ApproverGroup, quorum)
+	}
+	fmt.Fprintf(tw, "(none matches)\t\t%s\t1\n", r.DefaultGroup)
+	return tw.Flush()
+}
+
+// routeConditions spells a route's conditions as the routing file names
+// them: rule_id_prefix=filesystem.write target_contains=iam/.
+func routeConditions(rt approval.Route) string {
+	var conds []string
+	add := func(k, v string) {
+		if v != "" {
+			conds = append(conds, k+"="+v)
+		}
+	}
+	add("rule_id", rt.RuleID)
+	add("rule_id_prefix", rt.RuleIDPrefix)
+	add("action_type", string(rt.ActionType))
+	if rt.Severity != 0 {
+		add("severity", rt.Severity.String())
+	}
+	if rt.MinSeverity != 0 {
+		add("min_severity", rt.MinSeverity.String())
+	}
+	add("pack", rt.Pack)
+	add("target", rt.Target)
+	add("target_contains", rt.TargetContains)
+	add("repo", rt.Repo)
+	add("environment", rt.Environment)
+	if len(conds) == 0 {
+		return "any"
+	}
+	return strings.Join(conds, " ")
 }

@@ -118,7 +118,9 @@ func (f *actionFlags) action(typ, target string) (cavra.Action, error) {
 		if err != nil {
 			return a, usageErr("mcp_tool_call needs TARGET as SERVER:TOOL, or --server and --tool: %v", err)
 		}
-		a = n
+		if a = n; a.Tool == "" {
+			return a, usageErr("mcp_tool_call needs TARGET as SERVER:TOOL, or --server and --tool")
+		}
 	}
 	if f.argsJSON != "" {
 		if err := json.Unmarshal([]byte(f.argsJSON), &a.Args); err != nil {

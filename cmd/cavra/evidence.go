@@ -307,7 +307,7 @@ Exit status: 0 verified, 1 not verified, 2 usage error.`,
 					return fmt.Errorf("NOT VERIFIED: %s: %w", argv[0], err)
 				}
 				if asJSON {
-					return printJSON(c.OutOrStdout(), rep)
+					return writeJSON(c.OutOrStdout(), rep)
 				}
 				fmt.Fprintf(c.OutOrStdout(), "verified: %d records of log %s, included in its checkpoint of size %d (root %s) signed by %s at %s\n",
 					len(rep.Records), rep.LogID, rep.Size, rep.RootHash[:16], rep.KeyID, rep.Time.Format(time.RFC3339))
@@ -326,7 +326,7 @@ Exit status: 0 verified, 1 not verified, 2 usage error.`,
 				return fmt.Errorf("NOT VERIFIED: %w", err)
 			}
 			if asJSON {
-				return printJSON(c.OutOrStdout(), rep)
+				return writeJSON(c.OutOrStdout(), rep)
 			}
 			fmt.Fprintf(c.OutOrStdout(), "verified: log %s, %d records (%d checked, %d pruned), %d checkpoints",
 				rep.LogID, rep.Size, rep.Checked, rep.Pruned, rep.Checkpoints)
@@ -423,22 +423,25 @@ func newEvidenceListCmd() *cobra.Command {
 
 func newEvidenceShowCmd() *cobra.Command {
 	var home string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:     "show ID",
 		Short:   "Print one record: by sequence number, decision id, or evidence:// reference",
 		Example: "  cavra evidence show 42\n  cavra evidence show dec_0123456789abcdef\n  cavra evidence show evidence://log_0123456789abcdef/42",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
-			return readEvidence(home, func(l *cavra.EvidenceReader) error { return showRecord(c, l, argv[0]) })
+			return readEvidence(home, func(l *cavra.EvidenceReader) error { return showRecord(c, l, argv[0], asJSON) })
 		},
 	}
 	c.Flags().StringVar(&home, "home", "", "state directory")
+	outputFlag(c, &asJSON, "the record alone, as evidence list -o json has it")
 	return c
 }
 
-// showRecord prints one record of l and, after a decision, its approval
-// trail.
-func showRecord(c *cobra.Command, l *cavra.EvidenceReader, id string) error {
+// showRecord prints one record of l and, in text after a decision, its
+// approval trail. The JSON is the record alone: its bytes are what the
+// log hashed, so nothing is added to them.
+func showRecord(c *cobra.Command, l *cavra.EvidenceReader, id string, asJSON bool) error {
 	var r evidence.Record
 	var err error
 	switch {
@@ -466,7 +469,7 @@ func showRecord(c *cobra.Command, l *cavra.EvidenceReader, id string) error {
 		return err
 	}
 	buf.WriteByte('\n')
-	if _, err := c.OutOrStdout().Write(buf.Bytes()); err != nil {
+	if _, err := c.OutOrStdout().Write(buf.Bytes()); err != nil || asJSON {
 		return err
 	}
 	return printApprovalTrail(c, l, r)
@@ -587,8 +590,19 @@ per line, with CAVRA's own fields under "unmapped" (see docs/decisions.md).`,
 	return c
 }
 
+// pruneReport is the JSON of evidence prune: the log, then what changed —
+// the legal hold (--legal-hold) or the cut-off and what it removed
+// (--before).
+type pruneReport struct {
+	LogID     string     `json:"log_id"`
+	LegalHold *bool      `json:"legal_hold,omitempty"`
+	Before    *time.Time `json:"before,omitempty"`
+	*evidence.PruneResult
+}
+
 func newEvidencePruneCmd() *cobra.Command {
 	var home, before, hold, by, reason string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "prune --before DATE",
 		Short: "Remove old record bodies; the tree hashes and a signed checkpoint at the cut remain",
@@ -627,12 +641,18 @@ record cannot be written nothing is pruned.`,
 					if err := g.SetLegalHold(c.Context(), on, by, reason); err != nil {
 						return err
 					}
+					if asJSON {
+						return writeJSON(c.OutOrStdout(), pruneReport{LogID: g.Evidence().ID(), LegalHold: &on})
+					}
 					fmt.Fprintf(c.OutOrStdout(), "legal hold %s for log %s\n", map[bool]string{true: "on", false: "off"}[on], g.Evidence().ID())
 					return nil
 				}
 				res, err := g.PruneEvidence(c.Context(), t, by, reason)
 				if err != nil {
 					return err
+				}
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), pruneReport{LogID: g.Evidence().ID(), Before: &t, PruneResult: &res})
 				}
 				if res.Removed == 0 {
 					fmt.Fprintln(c.OutOrStdout(), "nothing to prune")
@@ -648,11 +668,21 @@ record cannot be written nothing is pruned.`,
 	c.Flags().StringVar(&by, "by", os.Getenv("USER"), "who prunes or sets the hold (recorded in evidence)")
 	c.Flags().StringVar(&reason, "reason", "", "why (recorded in evidence)")
 	c.Flags().StringVar(&home, "home", "", "state directory")
+	outputFlag(c, &asJSON, `{"log_id", "legal_hold"} or {"log_id", "before", "cut", "removed"}`)
 	return c
+}
+
+// compactReport is the JSON of evidence compact: the database file and its
+// size before and after, in bytes.
+type compactReport struct {
+	Path   string `json:"path"`
+	Before int64  `json:"before_bytes"`
+	After  int64  `json:"after_bytes"`
 }
 
 func newEvidenceCompactCmd() *cobra.Command {
 	var home string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "compact",
 		Short: "Rewrite cavra.db without its free pages (bbolt files never shrink on their own)",
@@ -670,17 +700,14 @@ func newEvidenceCompactCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), compactReport{Path: store.Path(dir), Before: before, After: after})
+			}
 			fmt.Fprintf(c.OutOrStdout(), "compacted %s: %d -> %d bytes\n", store.Path(dir), before, after)
 			return nil
 		},
 	}
 	c.Flags().StringVar(&home, "home", "", "state directory")
+	outputFlag(c, &asJSON, `{"path", "before_bytes", "after_bytes"}`)
 	return c
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }

@@ -56,8 +56,18 @@ func noKeys(ring *evidence.KeyRing, err error) error {
 	return err
 }
 
+// keyChange is the JSON of keys generate and keys rotate: the key ring's
+// directory, the key now current and, after a rotation, the key it
+// retired (absent when there was none).
+type keyChange struct {
+	Dir     string            `json:"dir"`
+	Current evidence.KeyInfo  `json:"current"`
+	Retired *evidence.KeyInfo `json:"retired,omitempty"`
+}
+
 func newKeysGenerateCmd() *cobra.Command {
 	var home, alg, kid, by string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "generate",
 		Short: "Create the evidence signing key (refuses if there is one; use rotate)",
@@ -78,6 +88,9 @@ func newKeysGenerateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), keyChange{Dir: ring.Dir(), Current: k})
+			}
 			fmt.Fprintf(c.OutOrStdout(), "generated %s key %s in %s\n", k.Algorithm, k.KeyID, ring.Dir())
 			return nil
 		},
@@ -86,6 +99,7 @@ func newKeysGenerateCmd() *cobra.Command {
 	c.Flags().StringVar(&kid, "key-id", "", "key id (default: the key's RFC 7638 thumbprint)")
 	c.Flags().StringVar(&home, "home", "", "state directory")
 	c.Flags().StringVar(&by, "by", os.Getenv("USER"), "who creates the key (recorded in evidence)")
+	outputFlag(c, &asJSON, `{"dir", "current": {"kid", "alg", "current", "private"}}`)
 	return c
 }
 
@@ -106,7 +120,7 @@ func newKeysListCmd() *cobra.Command {
 				return noKeys(ring, err)
 			}
 			if asJSON {
-				return printJSON(c.OutOrStdout(), list)
+				return writeJSON(c.OutOrStdout(), list)
 			}
 			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KID\tALG\tSTATUS")
@@ -127,6 +141,7 @@ func newKeysListCmd() *cobra.Command {
 
 func newKeysRotateCmd() *cobra.Command {
 	var home, alg, kid, by string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "rotate",
 		Short: "Make a new key current; the old one's public key stays in the trust root",
@@ -145,6 +160,17 @@ ids, who). A running Guard keeps its key until reopened.`,
 				if err != nil {
 					return err
 				}
+				if asJSON {
+					ring, err := keyRing(home)
+					if err != nil {
+						return err
+					}
+					kc := keyChange{Dir: ring.Dir(), Current: cur}
+					if old.KeyID != "" {
+						kc.Retired = &old
+					}
+					return writeJSON(c.OutOrStdout(), kc)
+				}
 				if old.KeyID != "" {
 					fmt.Fprintf(c.OutOrStdout(), "retired %s\n", old.KeyID)
 				}
@@ -157,6 +183,7 @@ ids, who). A running Guard keeps its key until reopened.`,
 	c.Flags().StringVar(&kid, "key-id", "", "key id (default: the key's RFC 7638 thumbprint)")
 	c.Flags().StringVar(&home, "home", "", "state directory")
 	c.Flags().StringVar(&by, "by", os.Getenv("USER"), "who rotates the key (recorded in evidence)")
+	outputFlag(c, &asJSON, `{"dir", "current": {"kid", "alg", ...}, "retired": {...}}`)
 	return c
 }
 

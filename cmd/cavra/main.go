@@ -52,6 +52,27 @@ func usageErr(format string, a ...any) error {
 	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
 }
 
+// oneOf checks the value of an enum-valued flag: "" (not given) or one of
+// allowed. Anything else is a usage error naming the allowed values, so a
+// typo never passes as a filter that matches nothing or fails later.
+func oneOf[T ~string](flag string, v T, allowed ...T) error {
+	if v == "" {
+		return nil
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		if v == a {
+			return nil
+		}
+		names[i] = string(a)
+	}
+	want := names[0]
+	if n := len(names); n > 1 {
+		want = strings.Join(names[:n-1], ", ") + " or " + names[n-1]
+	}
+	return usageErr("%s %q: want %s", flag, v, want)
+}
+
 // run executes the CLI and returns its exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var root *cobra.Command

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -24,6 +25,31 @@ func newRegistryCmd() *cobra.Command {
 		newProfilesCmd(), newMCPRegisterCmd(), newMCPListCmd(), newMCPCheckCmd(), newMCPPinCmd(),
 		newMCPClassificationsCmd(), newRegistryImportCmd(), newRegistryExportCmd())
 	return c
+}
+
+// The values of the registry's enum-valued flags.
+var (
+	agentStatuses        = []registry.Status{registry.Active, registry.Disabled, registry.Retired}
+	trustTiers           = []registry.TrustTier{registry.Trusted, registry.Approved, registry.Experimental, registry.Blocked, registry.Unknown}
+	serverApprovalStates = []registry.ApprovalState{registry.StateApproved, registry.StatePending, registry.StateDenied, registry.StateNotRequired}
+)
+
+// profileIDs are the ids of the predefined profiles, sorted.
+func profileIDs() []string {
+	var ids []string
+	for _, p := range registry.Profiles() {
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+// capabilityNames are the MCP capability classes, sorted.
+func capabilityNames() []string {
+	var names []string
+	for _, cl := range registry.Classifications() {
+		names = append(names, cl.Capability)
+	}
+	return names
 }
 
 // registryFlags locate the state directory and name who makes a change.
@@ -84,18 +110,25 @@ func newAgentRegisterCmd() *cobra.Command {
 	var rf registryFlags
 	var a registry.Agent
 	var status string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "agent-register ID",
 		Short: "Register (or replace) an agent identity",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			a.ID, a.Status = argv[0], registry.Status(status)
+			if err := oneOf("--profile", a.Profile, profileIDs()...); err != nil {
+				return err
+			}
+			if err := oneOf("--status", a.Status, agentStatuses...); err != nil {
+				return err
+			}
 			return rf.change(c, func(g *cavra.Guard) error {
-				if _, err := g.RegisterAgent(c.Context(), a, rf.by); err != nil {
+				ch, err := g.RegisterAgent(c.Context(), a, rf.by)
+				if err != nil {
 					return err
 				}
-				got, _ := g.Registry().Agent(a.ID)
-				return writeJSON(c.OutOrStdout(), got)
+				return printAgentChange(c, ch, asJSON, "registered")
 			})
 		},
 	}
@@ -112,7 +145,20 @@ func newAgentRegisterCmd() *cobra.Command {
 	fl.StringArrayVar(&a.Scopes, "scope", nil, "scope (repeatable)")
 	fl.StringArrayVar(&a.AllowedTools, "tool", nil, "allowed tool or glob, e.g. Bash or mcp__github__* (repeatable; none = any)")
 	fl.StringArrayVar(&a.AllowedRepositories, "repository", nil, "allowed repository or glob, e.g. acme/* (repeatable; none = any)")
+	documentOutputFlag(c, &asJSON, "the agent's registry.Agent record after the change")
 	return c
+}
+
+// printAgentChange prints the agent a registry change left: its record as
+// JSON, or a line saying what happened to it.
+func printAgentChange(c *cobra.Command, ch registry.Change, asJSON bool, did string) error {
+	a, _ := ch.After.(registry.Agent)
+	if asJSON {
+		return writeJSON(c.OutOrStdout(), a)
+	}
+	_, err := fmt.Fprintf(c.OutOrStdout(), "%s agent %s: %s, profile %s, risk %s, tools %s, repositories %s\n", did, a.ID, a.Status,
+		orDash(a.Profile), a.RiskTier, listOrAny(a.AllowedTools), listOrAny(a.AllowedRepositories))
+	return err
 }
 
 func newAgentListCmd() *cobra.Command {
@@ -124,6 +170,9 @@ func newAgentListCmd() *cobra.Command {
 		Short: "List registered agents",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := oneOf("--status", registry.Status(status), agentStatuses...); err != nil {
+				return err
+			}
 			r, note, err := rf.read()
 			if err != nil {
 				return err
@@ -170,6 +219,7 @@ func listOrAny(l []string) string {
 func newAgentStatusCmd(use string, st registry.Status) *cobra.Command {
 	var rf registryFlags
 	var reason string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   use + " ID",
 		Short: fmt.Sprintf("Set an agent's status to %s", st),
@@ -179,8 +229,12 @@ func newAgentStatusCmd(use string, st registry.Status) *cobra.Command {
 				return usageErr("%s needs --reason", use)
 			}
 			return rf.change(c, func(g *cavra.Guard) error {
-				if _, err := g.SetAgentStatus(c.Context(), argv[0], st, reason, rf.by); err != nil {
+				ch, err := g.SetAgentStatus(c.Context(), argv[0], st, reason, rf.by)
+				if err != nil {
 					return err
+				}
+				if asJSON {
+					return printAgentChange(c, ch, true, "")
 				}
 				fmt.Fprintf(c.OutOrStdout(), "agent %s is %s\n", argv[0], st)
 				return nil
@@ -189,6 +243,7 @@ func newAgentStatusCmd(use string, st registry.Status) *cobra.Command {
 	}
 	rf.register(c, true)
 	c.Flags().StringVar(&reason, "reason", "", "why (required to disable or retire)")
+	outputFlag(c, &asJSON, "the agent's registry.Agent record after the change")
 	return c
 }
 
@@ -218,18 +273,31 @@ func newMCPRegisterCmd() *cobra.Command {
 	var rf registryFlags
 	var s registry.Server
 	var tier, state string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "mcp-register ID",
 		Short: "Register (or replace) an MCP server's trust record",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			s.ID, s.TrustTier, s.ApprovalState = argv[0], registry.TrustTier(tier), registry.ApprovalState(state)
+			if err := oneOf("--trust-tier", s.TrustTier, trustTiers...); err != nil {
+				return err
+			}
+			if err := oneOf("--approval-state", s.ApprovalState, serverApprovalStates...); err != nil {
+				return err
+			}
 			return rf.change(c, func(g *cavra.Guard) error {
-				if _, err := g.RegisterServer(c.Context(), s, rf.by); err != nil {
+				ch, err := g.RegisterServer(c.Context(), s, rf.by)
+				if err != nil {
 					return err
 				}
-				got, _ := g.Registry().Server(s.ID)
-				return writeJSON(c.OutOrStdout(), got)
+				srv, _ := ch.After.(registry.Server)
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), srv)
+				}
+				_, err = fmt.Fprintf(c.OutOrStdout(), "registered MCP server %s: trust tier %s, approval %s, capabilities %s, tools %s\n",
+					srv.ID, srv.TrustTier, srv.ApprovalState, listOrAny(srv.Capabilities), listOrAny(srv.AllowedTools))
+				return err
 			})
 		},
 	}
@@ -241,6 +309,7 @@ func newMCPRegisterCmd() *cobra.Command {
 	fl.StringVar(&s.Owner, "owner", "", "owner")
 	fl.StringArrayVar(&s.Capabilities, "capability", nil, "capability (repeatable; see mcp-classifications)")
 	fl.StringArrayVar(&s.AllowedTools, "tool", nil, "allowed tool or glob (repeatable; none = any)")
+	documentOutputFlag(c, &asJSON, "the server's registry.Server record after the change")
 	return c
 }
 
@@ -253,6 +322,12 @@ func newMCPListCmd() *cobra.Command {
 		Short: "List registered MCP servers",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := oneOf("--trust-tier", registry.TrustTier(tier), trustTiers...); err != nil {
+				return err
+			}
+			if err := oneOf("--approval-state", registry.ApprovalState(state), serverApprovalStates...); err != nil {
+				return err
+			}
 			r, note, err := rf.read()
 			if err != nil {
 				return err
@@ -304,7 +379,7 @@ func newMCPCheckCmd() *cobra.Command {
 	var rf registryFlags
 	var call registry.Call
 	var file string
-	var allowUnknown bool
+	var allowUnknown, asJSON bool
 	c := &cobra.Command{
 		Use:   "mcp-check SERVER TOOL",
 		Short: "Print the registry's decision for an MCP tool call (exit 0 allow, 3 require_approval, 4 block)",
@@ -313,8 +388,13 @@ func newMCPCheckCmd() *cobra.Command {
 			call.Server, call.Tool = argv[0], argv[1]
 			check := func(r *registry.Registry) error {
 				m := r.CheckServer(call, registry.Policy{AllowUnknownServers: allowUnknown})
-				out := map[string]any{"match": m, "server": r.ServerFacts(call)}
-				if err := writeJSON(c.OutOrStdout(), out); err != nil {
+				var err error
+				if asJSON {
+					err = writeJSON(c.OutOrStdout(), map[string]any{"match": m, "server": r.ServerFacts(call)})
+				} else {
+					_, err = fmt.Fprintf(c.OutOrStdout(), "%s: %s [%s, %s]\n", m.Decision, m.Reason, m.RuleID, m.Severity)
+				}
+				if err != nil {
 					return err
 				}
 				return outcomeExit(m.Decision)
@@ -338,6 +418,7 @@ func newMCPCheckCmd() *cobra.Command {
 	c.Flags().StringVar(&call.Hash, "hash", "", "the tool's current definition hash (sha256:…), to check its pin")
 	c.Flags().StringVar(&file, "registry", "", "use this registry file instead of the state directory")
 	c.Flags().BoolVar(&allowUnknown, "allow-unknown-servers", false, "unregistered servers require approval instead of being blocked")
+	documentOutputFlag(c, &asJSON, `{"match": the decision.Match, "server": what CEL rules see as server}`)
 	return c
 }
 
@@ -363,6 +444,7 @@ func readTools(path string) ([]registry.Tool, error) {
 func newMCPPinCmd() *cobra.Command {
 	var rf registryFlags
 	var toolsFile string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "mcp-pin SERVER --tools tools.json",
 		Short: "Pin a server's tool definitions (from a tools/list result) as the approved ones",
@@ -380,39 +462,77 @@ func newMCPPinCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return writeJSON(c.OutOrStdout(), ch.After)
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), ch.After)
+				}
+				pins, _ := ch.After.(map[string]registry.Pin)
+				names := make([]string, 0, len(pins))
+				for name := range pins {
+					names = append(names, name)
+				}
+				sort.Strings(names)
+				fmt.Fprintf(c.OutOrStdout(), "pinned %d tools of %s\n", len(pins), argv[0])
+				for _, name := range names {
+					fmt.Fprintf(c.OutOrStdout(), "  %s  %s\n", name, pins[name].Hash)
+				}
+				return nil
 			})
 		},
 	}
 	rf.register(c, true)
 	c.Flags().StringVar(&toolsFile, "tools", "", "a tools/list result as JSON")
+	documentOutputFlag(c, &asJSON, `the pins, {"TOOL": {"hash", "pinned_at", "pinned_by"}}`)
 	return c
 }
 
 func newMCPClassificationsCmd() *cobra.Command {
 	var capability string
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "mcp-classifications",
 		Short: "Print the MCP capability classes",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			list := registry.Classifications()
 			if capability != "" {
 				cl, ok := registry.ClassifyCapability(capability)
 				if !ok {
-					return fmt.Errorf("unknown capability %q", capability)
+					return oneOf("--capability", capability, capabilityNames()...)
 				}
-				return writeJSON(c.OutOrStdout(), cl)
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), cl)
+				}
+				list = []registry.Classification{cl}
 			}
-			return writeJSON(c.OutOrStdout(), registry.Classifications())
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), list)
+			}
+			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CAPABILITY\tCATEGORY\tRISK\tDEFAULT\tAPPROVAL REQUIRED FOR")
+			for _, cl := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cl.Capability, cl.Category, cl.RiskTier, cl.DefaultDecision, strings.Join(cl.ApprovalRequiredFor, ","))
+			}
+			return tw.Flush()
 		},
 	}
 	c.Flags().StringVar(&capability, "capability", "", "only this capability")
+	documentOutputFlag(c, &asJSON, "a list of registry.Classification, or one with --capability")
 	return c
+}
+
+// importReport is the JSON of registry import: the document, the kind of
+// change recorded (import, or import.replace with --replace) and how many
+// records it brought.
+type importReport struct {
+	Source  string `json:"source"`
+	Kind    string `json:"kind"`
+	Agents  int    `json:"agents"`
+	Servers int    `json:"mcp_servers"`
 }
 
 func newRegistryImportCmd() *cobra.Command {
 	var rf registryFlags
-	var replace bool
+	var replace, asJSON bool
 	c := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Import an original CAVRA registry document ({\"agents\": [...], \"mcp_servers\": [...]}) in one transaction",
@@ -427,7 +547,8 @@ func newRegistryImportCmd() *cobra.Command {
 				return fmt.Errorf("%s: %w", argv[0], err)
 			}
 			return rf.change(c, func(g *cavra.Guard) error {
-				if _, err := g.ImportRegistry(c.Context(), f, replace, argv[0], rf.by); err != nil {
+				ch, err := g.ImportRegistry(c.Context(), f, replace, argv[0], rf.by)
+				if err != nil {
 					if errors.Is(err, cavra.ErrRegistryFile) {
 						return err
 					}
@@ -436,6 +557,9 @@ func newRegistryImportCmd() *cobra.Command {
 					}
 					return fmt.Errorf("%s: %w (nothing was imported)", argv[0], err)
 				}
+				if asJSON {
+					return writeJSON(c.OutOrStdout(), importReport{Source: argv[0], Kind: ch.Kind, Agents: len(f.Agents), Servers: len(f.Servers)})
+				}
 				fmt.Fprintf(c.OutOrStdout(), "imported %d agents and %d MCP servers\n", len(f.Agents), len(f.Servers))
 				return nil
 			})
@@ -443,6 +567,7 @@ func newRegistryImportCmd() *cobra.Command {
 	}
 	rf.register(c, true)
 	c.Flags().BoolVar(&replace, "replace", false, "replace the whole registry instead of adding to it")
+	outputFlag(c, &asJSON, `{"source", "kind", "agents", "mcp_servers"}`)
 	return c
 }
 
