@@ -14,14 +14,15 @@ import (
 )
 
 // SnapshotFormat names the layout of a compiled policy snapshot.
-const SnapshotFormat = "cavra.policy-snapshot.v4"
+const SnapshotFormat = "cavra.policy-snapshot.v5"
 
 // A snapshot is the format line, then three length-prefixed (uvarint)
-// sections: the rules (the Set's name, then each rule's origin, action
-// types, fact gate and checked CEL expression as protobuf), the canonical
-// document byte for byte (it is the policy's digest), and the document again
-// in a binary form that decodes without reflection (snapshot_codec.go).
-// Loading it is most of what a hook process pays for its policy.
+// sections: the rules (the Set's name and policy digest, then each rule's
+// origin, action types, fact gate and checked CEL expression as protobuf),
+// the canonical document byte for byte (what the digest covers), and the
+// document again in a binary form that decodes without reflection
+// (snapshot_codec.go). Loading it is most of what a hook process pays for
+// its policy.
 type snapshotRule struct {
 	ID      string
 	File    string
@@ -70,15 +71,19 @@ func (s *Set) Snapshot() ([]byte, error) {
 		rules = append(rules, sr)
 	}
 	w := wbuf(SnapshotFormat + "\n")
-	w.bytes(encodeRules(s.name, rules))
+	w.bytes(encodeRules(s.name, s.digest, rules))
 	w.bytes(s.doc)
 	w.bytes(encodeDoc(&cd))
 	return w, nil
 }
 
 // LoadSnapshot rebuilds a Set from Snapshot's bytes. Each rule's program is
-// built when an action of its type first needs it. The snapshot must come
-// from a trusted place (the state directory): it is the policy.
+// built when an action of its type first needs it. It refuses a snapshot
+// whose document does not hash to the policy digest it names. That the
+// other sections match the document (the binary copy, the rules' checked
+// expressions and fact gates) it cannot check without the work the snapshot
+// saves, so the snapshot must come from a trusted place or be authenticated
+// by the caller (the Guard's cache puts a MAC on it): it is the policy.
 func LoadSnapshot(data []byte) (*Set, error) {
 	// Rules need the CEL environment when they first run; build it on
 	// another core meanwhile.
@@ -98,7 +103,7 @@ func LoadSnapshot(data []byte) (*Set, error) {
 	if len(doc) == 0 {
 		return nil, errors.New("policy: snapshot: no document")
 	}
-	name, snapRules, err := decodeRules(head)
+	name, digest, snapRules, err := decodeRules(head)
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +123,9 @@ func LoadSnapshot(data []byte) (*Set, error) {
 	s, err := buildSet(name, doc, cd, origins, rules)
 	if err != nil {
 		return nil, err
+	}
+	if s.digest != digest {
+		return nil, fmt.Errorf("policy: snapshot: the document's digest is %s, the snapshot says %s", s.digest, digest)
 	}
 	for _, r := range s.rules {
 		if r.lazy == nil {

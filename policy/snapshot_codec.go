@@ -227,11 +227,12 @@ func decodeDoc(b []byte) (*compiledDoc, error) {
 	return cd, r.err
 }
 
-// encodeRules writes the Set's name and the snapshot's rule headers and
-// expressions.
-func encodeRules(name string, rules []snapshotRule) []byte {
+// encodeRules writes the Set's name and digest and the snapshot's rule
+// headers and expressions.
+func encodeRules(name, digest string, rules []snapshotRule) []byte {
 	var w wbuf
 	w.str(name)
+	w.str(digest)
 	w.uint(len(rules))
 	for _, r := range rules {
 		w.str(r.ID)
@@ -244,9 +245,9 @@ func encodeRules(name string, rules []snapshotRule) []byte {
 	return w
 }
 
-func decodeRules(b []byte) (name string, rules []snapshotRule, err error) {
+func decodeRules(b []byte) (name, digest string, rules []snapshotRule, err error) {
 	r := &rbuf{b: b}
-	name = r.str()
+	name, digest = r.str(), r.str()
 	for range r.uint() {
 		sr := snapshotRule{ID: r.str(), File: r.str(), Pack: r.str(), Types: r.strs()}
 		sr.Gate = r.gate(0)
@@ -256,7 +257,7 @@ func decodeRules(b []byte) (name string, rules []snapshotRule, err error) {
 	if r.err == nil && len(r.b) != 0 {
 		r.err = errCorrupt
 	}
-	return name, rules, r.err
+	return name, digest, rules, r.err
 }
 
 // gate writes a fact gate: 0 for none, else 1 and its parts.

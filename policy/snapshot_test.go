@@ -1,9 +1,11 @@
 package policy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/cavra-dev/cavra/decision"
@@ -31,6 +33,30 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	for _, bad := range [][]byte{nil, []byte(`{}`), []byte(`{"format":"x"}`), b[:len(b)/2]} {
 		if _, err := LoadSnapshot(bad); err == nil {
 			t.Errorf("LoadSnapshot accepted %q", bad)
+		}
+	}
+}
+
+// TestSnapshotDigest: a snapshot whose document does not hash to the
+// policy digest it names is refused, whichever of the two was changed.
+func TestSnapshotDigest(t *testing.T) {
+	t.Parallel()
+	set, b, _ := defaultSnapshot(t)
+	at := func(sub []byte) int {
+		i := bytes.Index(b, sub)
+		if i < 0 {
+			t.Fatalf("%.40q is not in the snapshot", sub)
+		}
+		return i
+	}
+	digest := at([]byte(set.Digest()))
+	doc := at(set.doc)
+	pattern := doc + bytes.Index(set.doc, []byte("terraform apply*-auto-approve*"))
+	for name, i := range map[string]int{"digest": digest + len("sha256:"), "document": pattern + 3} {
+		bad := bytes.Clone(b)
+		bad[i] ^= 1
+		if _, err := LoadSnapshot(bad); err == nil || !strings.Contains(err.Error(), "digest") {
+			t.Errorf("a snapshot with its %s changed: %v, want a digest mismatch", name, err)
 		}
 	}
 }
