@@ -29,8 +29,9 @@
 //	evaluate.go         Set.Evaluate, Set.Explain, modes
 //	paths.go, glob.go   path resolution, glob dialect
 //	cmdindex.go         index of command list entries
-//	snapshot.go,        Set.Snapshot, LoadSnapshot
-//	snapshot_codec.go
+//	snapshot.go,        Set.Snapshot, LoadSnapshot; the rules' codec and
+//	snapshot_codec.go,  the compiled document's reader
+//	snapshot_doc.go
 //	shell/              shell analysis (its own package)
 //	pack.go                                                             Pack, Parse, schema validation; the format's
 //	                                                                    types (Entry, Rule, …) both layers use

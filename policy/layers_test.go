@@ -31,6 +31,7 @@ var fileLayers = map[string]string{
 	"prefilter.go":      decisionLayer,
 	"snapshot.go":       decisionLayer,
 	"snapshot_codec.go": decisionLayer,
+	"snapshot_doc.go":   decisionLayer,
 	"compile.go":        mixedLayer,
 	"pack.go":           authoringLayer,
 	"load.go":           authoringLayer,

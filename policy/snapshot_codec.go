@@ -3,7 +3,6 @@ package policy
 import (
 	"encoding/binary"
 	"errors"
-	"sort"
 )
 
 // The snapshot's binary sections: length-prefixed strings and lists, no
@@ -111,120 +110,6 @@ func (r *rbuf) boolPtr() *bool {
 	}
 	r.err = errCorrupt
 	return nil
-}
-
-func (w *wbuf) entries(l []Entry) {
-	w.count(len(l), l == nil)
-	for _, e := range l {
-		w.str(e.Pattern)
-		w.str(e.Severity)
-		w.str(e.Reason)
-		w.str(e.ApproverGroup)
-	}
-}
-
-func (r *rbuf) entries() []Entry {
-	n, isNil := r.count()
-	if isNil {
-		return nil
-	}
-	l := make([]Entry, 0, min(n, len(r.b)))
-	for range n {
-		l = append(l, Entry{Pattern: r.str(), Severity: r.str(), Reason: r.str(), ApproverGroup: r.str()})
-	}
-	return l
-}
-
-// encodeDoc writes what compileDoc reads of a compiled document.
-func encodeDoc(cd *compiledDoc) []byte {
-	var w wbuf
-	w.str(cd.Format)
-	w.count(len(cd.Packs), cd.Packs == nil)
-	for _, p := range cd.Packs {
-		w.str(p.ID)
-		w.str(p.Version)
-		w.str(p.Title)
-	}
-	w.str(cd.Mode)
-	w.entries(cd.Filesystem.BlockRead)
-	w.entries(cd.Filesystem.BlockWrite)
-	w.entries(cd.Filesystem.RequireApprovalWrite)
-	w.entries(cd.Commands.Block)
-	w.entries(cd.Commands.RequireApproval)
-	w.entries(cd.Commands.Allow)
-	w.str(cd.Commands.Default)
-	w.strs(cd.Git.ProtectedBranches)
-	w.boolPtr(cd.Git.BlockDirectPush)
-	w.boolPtr(cd.Git.BlockForcePush)
-	w.boolPtr(cd.MCP.BlockUnknown)
-	w.strs(cd.MCP.Allowed)
-	w.strs(cd.MCP.Blocked)
-	keys := make([]string, 0, len(cd.Defaults))
-	for k := range cd.Defaults {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	w.count(len(keys), cd.Defaults == nil)
-	for _, k := range keys {
-		w.str(k)
-		w.str(cd.Defaults[k])
-	}
-	w.count(len(cd.Rules), cd.Rules == nil)
-	for _, r := range cd.Rules {
-		w.str(r.ID)
-		w.str(r.Description)
-		w.str(r.When)
-		w.str(r.Decision)
-		w.str(r.Severity)
-		w.str(r.Reason)
-		w.str(r.ApproverGroup)
-		w.strs(r.Controls)
-	}
-	return w
-}
-
-// decodeDoc reads encodeDoc's bytes.
-func decodeDoc(b []byte) (*compiledDoc, error) {
-	r := &rbuf{b: b}
-	cd := &compiledDoc{Format: r.str()}
-	if n, isNil := r.count(); !isNil {
-		cd.Packs = make([]PackInfo, 0, min(n, len(r.b)))
-		for range n {
-			cd.Packs = append(cd.Packs, PackInfo{ID: r.str(), Version: r.str(), Title: r.str()})
-		}
-	}
-	cd.Mode = r.str()
-	cd.Filesystem.BlockRead = r.entries()
-	cd.Filesystem.BlockWrite = r.entries()
-	cd.Filesystem.RequireApprovalWrite = r.entries()
-	cd.Commands.Block = r.entries()
-	cd.Commands.RequireApproval = r.entries()
-	cd.Commands.Allow = r.entries()
-	cd.Commands.Default = r.str()
-	cd.Git.ProtectedBranches = r.strs()
-	cd.Git.BlockDirectPush = r.boolPtr()
-	cd.Git.BlockForcePush = r.boolPtr()
-	cd.MCP.BlockUnknown = r.boolPtr()
-	cd.MCP.Allowed = r.strs()
-	cd.MCP.Blocked = r.strs()
-	if n, isNil := r.count(); !isNil {
-		cd.Defaults = make(map[string]string, min(n, len(r.b)))
-		for range n {
-			k := r.str()
-			cd.Defaults[k] = r.str()
-		}
-	}
-	if n, isNil := r.count(); !isNil {
-		cd.Rules = make([]Rule, 0, min(n, len(r.b)))
-		for range n {
-			cd.Rules = append(cd.Rules, Rule{ID: r.str(), Description: r.str(), When: r.str(), Decision: r.str(),
-				Severity: r.str(), Reason: r.str(), ApproverGroup: r.str(), Controls: r.strs()})
-		}
-	}
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errCorrupt
-	}
-	return cd, r.err
 }
 
 // encodeRules writes the Set's name and digest and the snapshot's rule

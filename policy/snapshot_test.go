@@ -150,15 +150,16 @@ func TestSnapshotGates(t *testing.T) {
 	}
 }
 
-// TestSnapshotCodec checks that the snapshot's binary form of a compiled
-// document decodes to exactly what its JSON decodes to, for every bundled
-// pack, and that the codec knows every field: a field added to the
-// document's types without the codec fails here.
+// TestSnapshotCodec checks that the snapshot's reader of a compiled
+// document reads exactly what encoding/json does, without falling back to
+// it, for every bundled pack, and that the reader knows every field: a
+// field added to the document's types without the reader fails here (and
+// the rules' codec, for gates).
 func TestSnapshotCodec(t *testing.T) {
 	t.Parallel()
 	for typ, n := range map[reflect.Type]int{
-		reflect.TypeFor[compiledDoc](): 9, reflect.TypeFor[Entry](): 4, reflect.TypeFor[Rule](): 8,
-		reflect.TypeFor[PackInfo](): 3, reflect.TypeFor[Filesystem](): 3, reflect.TypeFor[Commands](): 4,
+		reflect.TypeFor[compiledDoc](): 9, reflect.TypeFor[PackInfo](): 3, reflect.TypeFor[Entry](): 4, reflect.TypeFor[Rule](): 8,
+		reflect.TypeFor[Filesystem](): 3, reflect.TypeFor[Commands](): 4,
 		reflect.TypeFor[gateSpec](): 6,
 	} {
 		if typ.NumField() != n {
@@ -178,12 +179,13 @@ func TestSnapshotCodec(t *testing.T) {
 		if err := json.Unmarshal(set.doc, &want); err != nil {
 			t.Fatal(err)
 		}
-		got, err := decodeDoc(encodeDoc(&want))
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
+		r := &docReader{b: set.doc}
+		got := r.doc()
+		if r.err != nil {
+			t.Fatalf("%s: the document's reader fell back to encoding/json at byte %d", id, r.i)
 		}
 		if !reflect.DeepEqual(got, &want) {
-			t.Errorf("%s: the binary document decodes to\n%+v\nthe JSON one to\n%+v", id, got, &want)
+			t.Errorf("%s: the document reads as\n%+v\nencoding/json reads\n%+v", id, got, &want)
 		}
 		b, err := set.Snapshot()
 		if err != nil {
@@ -197,6 +199,38 @@ func TestSnapshotCodec(t *testing.T) {
 			t.Errorf("%s: snapshot digest %s with %d rules, compiled %s with %d", id, back.Digest(), len(back.rules), set.Digest(), len(set.rules))
 		}
 	}
+}
+
+// FuzzDecodeDocument: what the document's reader reads is what
+// encoding/json reads, and it refuses what encoding/json refuses.
+func FuzzDecodeDocument(f *testing.F) {
+	lib, err := DefaultLibrary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	set, err := lib.Compile()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(set.doc)
+	for _, s := range []string{`{}`, `{"rules":null}`, `{"Format":"x"}`, `{"extra":{"a":[1,-2.5e3,true,"\u00e9\n"]},"mode":"strict"}`,
+		`{"commands":{"block":["a",{"pattern":"b\"c","severity":"high"}],"default":"block"}}`, `{"git":{"block_force_push":false}} `, `{"extra":tru}`,
+		`{"rules":[{"id":"a","WHEN":"x"}]}`, `{"packs":[{"id":"a"},null]}`, `{"mode":"a\ud83d\ude00"}`, "{\"mode\":\"\xff\"}",
+		`{"mode":"a"}x`, `{"defaults":{"read_file":"allow"},"defaults":{"write_file":"block"}}`, `{"extra":01}`, `{"extra":[[[]]],"mode":"\/"}`,
+		`[]`, `{"mcp":{"allowed_servers":["a","b"],"block_unknown_servers":true},"Mcp":{}}`, `{"format":"a\qb"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want compiledDoc
+		werr := json.Unmarshal(data, &want)
+		got, err := decodeDocument(data)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("reader: %v, encoding/json: %v", err, werr)
+		}
+		if err == nil && !reflect.DeepEqual(got, &want) {
+			t.Fatalf("reader:\n%+v\nencoding/json:\n%+v", got, &want)
+		}
+	})
 }
 
 // FuzzLoadSnapshot: a damaged snapshot file is refused (and rebuilt by the
