@@ -153,14 +153,18 @@ func (c policyCache) path(key string) string {
 func (c policyCache) keyPath() string { return filepath.Join(string(c), "snapshot.key") }
 
 // macKey returns the cache's MAC key, creating it when create is set and
-// there is none; nil when there is none or it cannot be read.
+// there is none (or a damaged one); nil when there is none or it cannot be
+// read.
 func (c policyCache) macKey(create bool) []byte {
-	if k, err := os.ReadFile(c.keyPath()); err == nil && len(k) == 32 {
+	k, err := os.ReadFile(c.keyPath())
+	switch {
+	case err == nil && len(k) == 32:
 		return k
-	} else if !create || !errors.Is(err, fs.ErrNotExist) {
+	case !create || (err != nil && !errors.Is(err, fs.ErrNotExist)):
 		return nil
 	}
-	k := make([]byte, 32)
+	damaged := err == nil
+	k = make([]byte, 32)
 	rand.Read(k)
 	tmp, err := os.CreateTemp(string(c), ".key-*.tmp")
 	if err != nil {
@@ -168,9 +172,14 @@ func (c policyCache) macKey(create bool) []byte {
 	}
 	_, werr := tmp.Write(k)
 	cerr := tmp.Close()
-	// Link, not rename: of two processes creating the key at once, the
-	// second keeps the first one's key instead of replacing it.
-	lerr := os.Link(tmp.Name(), c.keyPath())
+	var lerr error
+	if damaged {
+		lerr = os.Rename(tmp.Name(), c.keyPath())
+	} else {
+		// Link, not rename: of two processes creating the key at once,
+		// the second keeps the first one's key instead of replacing it.
+		lerr = os.Link(tmp.Name(), c.keyPath())
+	}
 	os.Remove(tmp.Name())
 	if werr != nil || cerr != nil {
 		return nil

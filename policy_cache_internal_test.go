@@ -92,7 +92,15 @@ func TestPolicyCacheTampered(t *testing.T) {
 		t.Fatal(err)
 	}
 	oc := policyCache(filepath.Join(other, policyCacheDir))
-	oc.macKey(true)
+	if err := os.WriteFile(oc.keyPath(), []byte("short"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if oc.macKey(false) != nil {
+		t.Fatal("a damaged key was used")
+	}
+	if k := oc.macKey(true); len(k) != 32 || !bytes.Equal(oc.macKey(false), k) {
+		t.Fatal("a damaged key was not replaced")
+	}
 	if oc.load(key, time.Now()) != nil {
 		t.Error("an entry verified under another directory's key")
 	}
