@@ -16,7 +16,7 @@ import (
 // case, a string with an escape — goes to encoding/json, so the result is
 // what json.Unmarshal gives either way.
 func decodeDocument(b []byte) (*compiledDoc, error) {
-	r := &docReader{b: b}
+	r := &docReader{b: b, s: string(b)}
 	cd := r.doc()
 	if r.err == nil {
 		return cd, nil
@@ -31,8 +31,11 @@ func decodeDocument(b []byte) (*compiledDoc, error) {
 var errDocShape = errors.New("not the fast reader's shape")
 
 // docReader reads the JSON the document is; the first error sticks.
+// Strings without escapes are cut from s, one copy of b, rather than
+// allocated one by one.
 type docReader struct {
 	b   []byte
+	s   string
 	i   int
 	err error
 }
@@ -91,6 +94,9 @@ func (r *docReader) str() string {
 				return r.slowStr(start-1, j+1)
 			}
 			if !esc {
+				if r.s != "" {
+					return r.s[start:j]
+				}
 				return string(s)
 			}
 			return r.unescape(s, start-1, j+1)

@@ -78,6 +78,41 @@ func BenchmarkLoadSnapshot(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeDocument reads the default policy's compiled document as
+// LoadSnapshot does; BenchmarkDecodeDocumentJSON with encoding/json, for
+// comparison (a fresh process pays encoding/json more than this shows).
+func BenchmarkDecodeDocument(b *testing.B) {
+	doc := defaultDocument(b)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeDocument(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeDocumentJSON(b *testing.B) {
+	doc := defaultDocument(b)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var cd compiledDoc
+		if err := json.Unmarshal(doc, &cd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func defaultDocument(b *testing.B) []byte {
+	lib, _ := DefaultLibrary()
+	set, err := lib.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return set.doc
+}
+
 // TestSnapshotConcurrentFirstUse decides many actions at once on a freshly
 // loaded snapshot, whose rules are built on first use; run with -race.
 func TestSnapshotConcurrentFirstUse(t *testing.T) {
@@ -179,7 +214,7 @@ func TestSnapshotCodec(t *testing.T) {
 		if err := json.Unmarshal(set.doc, &want); err != nil {
 			t.Fatal(err)
 		}
-		r := &docReader{b: set.doc}
+		r := &docReader{b: set.doc, s: string(set.doc)}
 		got := r.doc()
 		if r.err != nil {
 			t.Fatalf("%s: the document's reader fell back to encoding/json at byte %d", id, r.i)
