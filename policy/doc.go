@@ -13,8 +13,10 @@
 // pack tests through Evaluate); the decision layer never calls into the
 // authoring layer. Of the authoring files it only names the pack format's
 // data types that a compiled document is made of (Entry, Rule, Filesystem,
-// Commands) and the Error type, and it imports neither the schema
-// validator, a YAML decoder, the JOSE library nor go:embed: a process that
+// Commands) and the Error type. It imports the standard library, package
+// decision, policy/shell, cel-go and protobuf (a snapshot's checked
+// expressions) — never the schema validator, a YAML decoder, the JOSE
+// library or go:embed, which only the authoring layer uses. A process that
 // loads a snapshot and decides one action (a coding-agent hook) runs no
 // authoring code.
 //
