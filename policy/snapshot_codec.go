@@ -5,9 +5,10 @@ import (
 	"errors"
 )
 
-// The snapshot's binary sections: length-prefixed strings and lists, no
-// reflection. A process that decides one action decodes them once, and
-// encoding/json's first use of a type costs it more than the decoding.
+// The snapshot's framing and its rules section: length-prefixed strings and
+// lists, no reflection. A process that decides one action decodes them
+// once, and encoding/json's first use of a type costs it more than the
+// decoding.
 
 type wbuf []byte
 
@@ -15,8 +16,8 @@ func (w *wbuf) uint(n int)     { *w = binary.AppendUvarint(*w, uint64(n)) }
 func (w *wbuf) bytes(b []byte) { w.uint(len(b)); *w = append(*w, b...) }
 func (w *wbuf) str(s string)   { w.uint(len(s)); *w = append(*w, s...) }
 
-// Lists are written as 0 for nil, else length+1, so that a decoded
-// document is the same as the JSON one, empty lists and all.
+// Lists are written as 0 for nil, else length+1, so that nil and empty
+// lists (a gate's literals) read back as they were written.
 func (w *wbuf) count(n int, isNil bool) {
 	if isNil {
 		w.uint(0)
@@ -37,17 +38,6 @@ func (w *wbuf) strs(l []string) {
 	w.count(len(l), l == nil)
 	for _, s := range l {
 		w.str(s)
-	}
-}
-
-func (w *wbuf) boolPtr(b *bool) {
-	switch {
-	case b == nil:
-		w.uint(0)
-	case *b:
-		w.uint(2)
-	default:
-		w.uint(1)
 	}
 }
 
@@ -96,20 +86,6 @@ func (r *rbuf) strs() []string {
 		l = append(l, r.str())
 	}
 	return l
-}
-
-func (r *rbuf) boolPtr() *bool {
-	switch r.uint() {
-	case 0:
-		return nil
-	case 1:
-		return new(bool)
-	case 2:
-		t := true
-		return &t
-	}
-	r.err = errCorrupt
-	return nil
 }
 
 // encodeRules writes the Set's name and digest and the snapshot's rule
