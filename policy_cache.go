@@ -170,22 +170,26 @@ func (c policyCache) macKey(create bool) []byte {
 	if err != nil {
 		return nil
 	}
+	defer os.Remove(tmp.Name())
 	_, werr := tmp.Write(k)
-	cerr := tmp.Close()
-	var lerr error
-	if damaged {
-		lerr = os.Rename(tmp.Name(), c.keyPath())
-	} else {
-		// Link, not rename: of two processes creating the key at once,
-		// the second keeps the first one's key instead of replacing it.
-		lerr = os.Link(tmp.Name(), c.keyPath())
-	}
-	os.Remove(tmp.Name())
-	if werr != nil || cerr != nil {
+	if cerr := tmp.Close(); werr != nil || cerr != nil {
 		return nil
 	}
-	if lerr != nil {
-		return c.macKey(false)
+	if !damaged {
+		// Link, not rename: of two processes creating the key at once,
+		// the second keeps the first one's key instead of replacing it.
+		err := os.Link(tmp.Name(), c.keyPath())
+		if err == nil {
+			return k
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return c.macKey(false)
+		}
+		// No hard links here: rename, and whichever key is last wins
+		// (entries under the other are rebuilt once).
+	}
+	if os.Rename(tmp.Name(), c.keyPath()) != nil {
+		return nil
 	}
 	return k
 }
