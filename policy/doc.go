@@ -28,6 +28,7 @@
 //	celrecord.go        CEL views of facts, no reflection
 //	prefilter.go        fact gates that screen rules before CEL
 //	facts.go            facts of an action (commands, paths, git, URLs)
+//	fields.go           the fields CEL rules see, typed
 //	evaluate.go         Set.Evaluate, Set.Explain, modes
 //	paths.go, glob.go   path resolution, glob dialect
 //	cmdindex.go         index of command list entries
@@ -37,6 +38,7 @@
 //	shell/              shell analysis (its own package)
 //	pack.go                                                             Pack, Parse, schema validation; the format's
 //	                                                                    types (Entry, Rule, …) both layers use
+//	position.go                                                         CEL errors placed in the pack's YAML
 //	load.go                                                             Library, bundled packs, LoadFile, inherits
 //	diff.go                                                             Diff of compiled documents
 //	sign.go                                                             SignFile, VerifyFile (JWS)
@@ -48,6 +50,8 @@
 // a new file that is not in the table.
 //
 // The boundary is in files, not packages: compile.go still holds both
-// layers, and the whole package is linked (and its dependencies initialised)
+// layers, the decision layer places a CEL error for a pack's author with
+// position.go's helpers (TestLayers lists these crossings), and the whole
+// package is linked (and its dependencies initialised)
 // into every binary that uses either layer.
 package policy

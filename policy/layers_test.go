@@ -26,6 +26,7 @@ var fileLayers = map[string]string{
 	"cmdindex.go":       decisionLayer,
 	"evaluate.go":       decisionLayer,
 	"facts.go":          decisionLayer,
+	"fields.go":         decisionLayer,
 	"glob.go":           decisionLayer,
 	"paths.go":          decisionLayer,
 	"prefilter.go":      decisionLayer,
@@ -34,6 +35,7 @@ var fileLayers = map[string]string{
 	"snapshot_doc.go":   decisionLayer,
 	"compile.go":        mixedLayer,
 	"pack.go":           authoringLayer,
+	"position.go":       authoringLayer,
 	"load.go":           authoringLayer,
 	"diff.go":           authoringLayer,
 	"sign.go":           authoringLayer,
@@ -53,6 +55,18 @@ var mixedAuthoring = map[string]bool{
 // error type both layers report with.
 var sharedFormat = map[string]bool{
 	"Entry": true, "Rule": true, "Filesystem": true, "Commands": true, "Error": true,
+}
+
+// knownCrossings are uses of the authoring layer by the decision layer that
+// are there for now, as "declaration -> name": both place a CEL error for a
+// pack's author. buildSet compiles the rules a snapshot does not carry (and
+// every rule of Library.Compile) through compileRuleIn, which finds the
+// error in the pack's YAML text, and compileRuleAST draws a caret under the
+// expression with exprCaret. They would move to the authoring side (errors
+// placed by the caller) if the package split.
+var knownCrossings = map[string]bool{
+	"buildSet -> compileRuleIn":   true,
+	"compileRuleAST -> exprCaret": true,
 }
 
 // decisionImports are import paths (prefixes) no decision-layer file may
@@ -143,7 +157,7 @@ func TestLayers(t *testing.T) {
 				continue
 			}
 			for _, used := range namesUsed(f, d) {
-				if declLayer[used] == authoringLayer && !sharedFormat[used] {
+				if declLayer[used] == authoringLayer && !sharedFormat[used] && !knownCrossings[dn[0]+" -> "+used] {
 					t.Errorf("%s: %s (decision layer) uses %s (authoring layer)", n, dn[0], used)
 				}
 			}
