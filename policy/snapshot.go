@@ -2,7 +2,6 @@ package policy
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -14,14 +13,15 @@ import (
 )
 
 // SnapshotFormat names the layout of a compiled policy snapshot.
-const SnapshotFormat = "cavra.policy-snapshot.v4"
+const SnapshotFormat = "cavra.policy-snapshot.v5"
 
-// A snapshot is the format line, then three length-prefixed (uvarint)
-// sections: the rules (the Set's name, then each rule's origin, action
-// types, fact gate and checked CEL expression as protobuf), the canonical
-// document byte for byte (it is the policy's digest), and the document again
-// in a binary form that decodes without reflection (snapshot_codec.go).
-// Loading it is most of what a hook process pays for its policy.
+// A snapshot is the format line, then two length-prefixed (uvarint)
+// sections: the rules (the Set's name and policy digest, then each rule's
+// origin, action types, fact gate and checked CEL expression as protobuf;
+// snapshot_codec.go), and the canonical document byte for byte — what the
+// digest covers, and what the Set's matchers are built from, by a reader
+// that needs no reflection (snapshot_doc.go). Loading it is most of what a
+// hook process pays for its policy.
 type snapshotRule struct {
 	ID      string
 	File    string
@@ -47,10 +47,6 @@ func (r snapshotRule) actionTypes() []decision.ActionType {
 // type-checking CEL — what a process that opens the policy for one decision
 // (a coding-agent hook) would otherwise pay every time.
 func (s *Set) Snapshot() ([]byte, error) {
-	var cd compiledDoc
-	if err := json.Unmarshal(s.doc, &cd); err != nil {
-		return nil, fmt.Errorf("policy: snapshot: %w", err)
-	}
 	var rules []snapshotRule
 	for _, r := range s.rules {
 		b := r.lazy
@@ -70,15 +66,19 @@ func (s *Set) Snapshot() ([]byte, error) {
 		rules = append(rules, sr)
 	}
 	w := wbuf(SnapshotFormat + "\n")
-	w.bytes(encodeRules(s.name, rules))
+	w.bytes(encodeRules(s.name, s.digest, rules))
 	w.bytes(s.doc)
-	w.bytes(encodeDoc(&cd))
 	return w, nil
 }
 
 // LoadSnapshot rebuilds a Set from Snapshot's bytes. Each rule's program is
-// built when an action of its type first needs it. The snapshot must come
-// from a trusted place (the state directory): it is the policy.
+// built when an action of its type first needs it. The Set is built from
+// the document the snapshot holds, and a snapshot whose document does not
+// hash to the policy digest it names is refused. That the rules' checked
+// expressions and fact gates were made from that document it cannot check
+// without the work the snapshot saves (parsing and checking CEL), so the
+// snapshot must come from a trusted place or be authenticated by the
+// caller (the Guard's cache puts a MAC on it).
 func LoadSnapshot(data []byte) (*Set, error) {
 	// Rules need the CEL environment when they first run; build it on
 	// another core meanwhile.
@@ -88,7 +88,7 @@ func LoadSnapshot(data []byte) (*Set, error) {
 		return nil, fmt.Errorf("policy: snapshot: not a %s", SnapshotFormat)
 	}
 	r := &rbuf{b: rest}
-	head, doc, bin := r.bytes(), r.bytes(), r.bytes()
+	head, doc := r.bytes(), r.bytes()
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -98,13 +98,13 @@ func LoadSnapshot(data []byte) (*Set, error) {
 	if len(doc) == 0 {
 		return nil, errors.New("policy: snapshot: no document")
 	}
-	name, snapRules, err := decodeRules(head)
+	name, digest, snapRules, err := decodeRules(head)
 	if err != nil {
 		return nil, err
 	}
-	cd, err := decodeDoc(bin)
+	cd, err := decodeDocument(doc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("policy: snapshot: %w", err)
 	}
 	origins := make(map[string]ruleOrigin, len(snapRules))
 	rules := make(map[string]snapshotRule, len(snapRules))
@@ -118,6 +118,9 @@ func LoadSnapshot(data []byte) (*Set, error) {
 	s, err := buildSet(name, doc, cd, origins, rules)
 	if err != nil {
 		return nil, err
+	}
+	if s.digest != digest {
+		return nil, fmt.Errorf("policy: snapshot: the document's digest is %s, the snapshot says %s", s.digest, digest)
 	}
 	for _, r := range s.rules {
 		if r.lazy == nil {

@@ -1,9 +1,11 @@
 package policy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/cavra-dev/cavra/decision"
@@ -35,6 +37,30 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSnapshotDigest: a snapshot whose document does not hash to the
+// policy digest it names is refused, whichever of the two was changed.
+func TestSnapshotDigest(t *testing.T) {
+	t.Parallel()
+	set, b, _ := defaultSnapshot(t)
+	at := func(sub []byte) int {
+		i := bytes.Index(b, sub)
+		if i < 0 {
+			t.Fatalf("%.40q is not in the snapshot", sub)
+		}
+		return i
+	}
+	digest := at([]byte(set.Digest()))
+	doc := at(set.doc)
+	pattern := doc + bytes.Index(set.doc, []byte("terraform apply*-auto-approve*"))
+	for name, i := range map[string]int{"digest": digest + len("sha256:"), "document": pattern + 3} {
+		bad := bytes.Clone(b)
+		bad[i] ^= 1
+		if _, err := LoadSnapshot(bad); err == nil || !strings.Contains(err.Error(), "digest") {
+			t.Errorf("a snapshot with its %s changed: %v, want a digest mismatch", name, err)
+		}
+	}
+}
+
 // BenchmarkLoadSnapshot is what a process pays to load the default policy
 // from the state directory's snapshot instead of compiling it.
 func BenchmarkLoadSnapshot(b *testing.B) {
@@ -50,6 +76,41 @@ func BenchmarkLoadSnapshot(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDecodeDocument reads the default policy's compiled document as
+// LoadSnapshot does; BenchmarkDecodeDocumentJSON with encoding/json, for
+// comparison (a fresh process pays encoding/json more than this shows).
+func BenchmarkDecodeDocument(b *testing.B) {
+	doc := defaultDocument(b)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeDocument(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeDocumentJSON(b *testing.B) {
+	doc := defaultDocument(b)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var cd compiledDoc
+		if err := json.Unmarshal(doc, &cd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func defaultDocument(b *testing.B) []byte {
+	lib, _ := DefaultLibrary()
+	set, err := lib.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return set.doc
 }
 
 // TestSnapshotConcurrentFirstUse decides many actions at once on a freshly
@@ -124,15 +185,16 @@ func TestSnapshotGates(t *testing.T) {
 	}
 }
 
-// TestSnapshotCodec checks that the snapshot's binary form of a compiled
-// document decodes to exactly what its JSON decodes to, for every bundled
-// pack, and that the codec knows every field: a field added to the
-// document's types without the codec fails here.
+// TestSnapshotCodec checks that the snapshot's reader of a compiled
+// document reads exactly what encoding/json does, without falling back to
+// it, for every bundled pack, and that the reader knows every field: a
+// field added to the document's types without the reader fails here (and
+// the rules' codec, for gates).
 func TestSnapshotCodec(t *testing.T) {
 	t.Parallel()
 	for typ, n := range map[reflect.Type]int{
-		reflect.TypeFor[compiledDoc](): 9, reflect.TypeFor[Entry](): 4, reflect.TypeFor[Rule](): 8,
-		reflect.TypeFor[PackInfo](): 3, reflect.TypeFor[Filesystem](): 3, reflect.TypeFor[Commands](): 4,
+		reflect.TypeFor[compiledDoc](): 9, reflect.TypeFor[PackInfo](): 3, reflect.TypeFor[Entry](): 4, reflect.TypeFor[Rule](): 8,
+		reflect.TypeFor[Filesystem](): 3, reflect.TypeFor[Commands](): 4,
 		reflect.TypeFor[gateSpec](): 6,
 	} {
 		if typ.NumField() != n {
@@ -152,12 +214,13 @@ func TestSnapshotCodec(t *testing.T) {
 		if err := json.Unmarshal(set.doc, &want); err != nil {
 			t.Fatal(err)
 		}
-		got, err := decodeDoc(encodeDoc(&want))
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
+		r := &docReader{b: set.doc, s: string(set.doc)}
+		got := r.doc()
+		if r.err != nil {
+			t.Fatalf("%s: the document's reader fell back to encoding/json at byte %d", id, r.i)
 		}
 		if !reflect.DeepEqual(got, &want) {
-			t.Errorf("%s: the binary document decodes to\n%+v\nthe JSON one to\n%+v", id, got, &want)
+			t.Errorf("%s: the document reads as\n%+v\nencoding/json reads\n%+v", id, got, &want)
 		}
 		b, err := set.Snapshot()
 		if err != nil {
@@ -171,6 +234,38 @@ func TestSnapshotCodec(t *testing.T) {
 			t.Errorf("%s: snapshot digest %s with %d rules, compiled %s with %d", id, back.Digest(), len(back.rules), set.Digest(), len(set.rules))
 		}
 	}
+}
+
+// FuzzDecodeDocument: what the document's reader reads is what
+// encoding/json reads, and it refuses what encoding/json refuses.
+func FuzzDecodeDocument(f *testing.F) {
+	lib, err := DefaultLibrary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	set, err := lib.Compile()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(set.doc)
+	for _, s := range []string{`{}`, `{"rules":null}`, `{"Format":"x"}`, `{"extra":{"a":[1,-2.5e3,true,"\u00e9\n"]},"mode":"strict"}`,
+		`{"commands":{"block":["a",{"pattern":"b\"c","severity":"high"}],"default":"block"}}`, `{"git":{"block_force_push":false}} `, `{"extra":tru}`,
+		`{"rules":[{"id":"a","WHEN":"x"}]}`, `{"packs":[{"id":"a"},null]}`, `{"mode":"a\ud83d\ude00"}`, "{\"mode\":\"\xff\"}",
+		`{"mode":"a"}x`, `{"defaults":{"read_file":"allow"},"defaults":{"write_file":"block"}}`, `{"extra":01}`, `{"extra":[[[]]],"mode":"\/"}`,
+		`[]`, `{"mcp":{"allowed_servers":["a","b"],"block_unknown_servers":true},"Mcp":{}}`, `{"format":"a\qb"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want compiledDoc
+		werr := json.Unmarshal(data, &want)
+		got, err := decodeDocument(data)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("reader: %v, encoding/json: %v", err, werr)
+		}
+		if err == nil && !reflect.DeepEqual(got, &want) {
+			t.Fatalf("reader:\n%+v\nencoding/json:\n%+v", got, &want)
+		}
+	})
 }
 
 // FuzzLoadSnapshot: a damaged snapshot file is refused (and rebuilt by the
