@@ -20,6 +20,21 @@
 // Decisions are data; Go errors report machinery failures, and even then the
 // returned decision is a block (fail closed).
 //
+// Every decision walks one pipeline: the action is normalized once
+// (Action.Normalize: an MCP call's server and tool however they were spelled),
+// then the registry, the policy, the mode and the approval store decide, and
+// Evaluate records the decision before returning it. Check walks the same
+// pipeline and changes nothing — no record, no approval request, no grant
+// used — so a dry run (`cavra policy explain`, `cavra evaluate --dry-run`,
+// CAVRA's MCP server) says what Evaluate would say now. A Guard opened with
+// Options.ReadOnly only checks, and creates nothing in its state directory.
+//
+// Every change of state is a Guard method that records itself as evidence:
+// Approve, Deny, BreakGlass and SweepApprovals; RegisterAgent,
+// SetAgentStatus, RegisterServer, PinTools and ImportRegistry;
+// PruneEvidence and SetLegalHold; RotateEvidenceKey. Approvals() and
+// Evidence() only read, and no method returns a private key.
+//
 // # Caveats
 //
 // CAVRA decides about the action it is shown. It does not sandbox the agent:
