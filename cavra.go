@@ -593,6 +593,7 @@ func failed(a Action, reason string) Decision {
 		RuleID: "guard.error", Decision: Block, Severity: High, Reason: reason,
 		Matches:      []Match{{RuleID: "guard.error", Decision: Block, Severity: High, Reason: reason}},
 		EvidenceRefs: []string{}, Mode: Enforce,
+		SubagentID: a.Context[decision.ContextSubagentID], SubagentType: a.Context[decision.ContextSubagentType],
 	}
 	stamp(&d)
 	return d

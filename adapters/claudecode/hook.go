@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/evidence"
 )
 
@@ -84,8 +85,8 @@ type Env struct {
 	// ("claude-code", "codex", …). It never comes from the payload, so a
 	// subagent, or a payload naming another agent, cannot act under another
 	// registry record.
-	Agent string
-	Attended   string // CLAUDE_CODE_SESSION_ATTENDED ("0" in headless -p runs)
+	Agent    string
+	Attended string // CLAUDE_CODE_SESSION_ATTENDED ("0" in headless -p runs)
 	// ExplicitAllow makes an allow print permissionDecision "allow" (which
 	// skips Claude Code's prompt); by default an allow prints nothing and
 	// Claude Code's own permission rules still apply.
@@ -123,8 +124,8 @@ func (p Payload) Action(env Env) cavra.Action {
 	set("tool_use_id", p.ToolUseID)
 	set("prompt_id", p.PromptID)
 	set("permission_mode", p.PermissionMode)
-	set("subagent_id", p.AgentID)
-	set("subagent_type", p.AgentType)
+	set(decision.ContextSubagentID, p.AgentID)
+	set(decision.ContextSubagentType, p.AgentType)
 	return a
 }
 
