@@ -116,7 +116,12 @@ func newHookClaudeCodeCmd() *cobra.Command {
 permissionDecision (deny for block; ask, or deny with the approval id when
 nobody is at the keyboard, for require_approval; nothing for allow). Anything
 that keeps it from deciding exits 2 with the reason on stderr, which Claude
-Code treats as a block — never 1, which Claude Code treats as "proceed".`,
+Code treats as a block — never 1, which Claude Code treats as "proceed".
+
+Its state (config.yaml with the packs and mode, the evidence database, the
+keys) is the directory --home names, which cavra init pins; nothing found from
+the working directory counts. Every call, a subagent's too, is decided under
+the registry id --agent (default claude-code), never one the payload names.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			env := claudecode.EnvFromOS()

@@ -205,3 +205,25 @@ func TestInitMigratesOlderInstall(t *testing.T) {
 		t.Fatalf("doctor after the move:\n%s", out)
 	}
 }
+
+// A first install in a project whose .cavra/ holds state from commands run
+// there (no hooks used it) pins the default directory, and says how to
+// carry that state over.
+func TestInitFreshOverProjectState(t *testing.T) {
+	testHome(t)
+	t.Setenv("CAVRA_HOME", "")
+	proj := t.TempDir()
+	legacy := filepath.Join(proj, ".cavra")
+	cli(t, "evaluate", "read_file", ".env", "--home", legacy)
+	code, out, errs := cli(t, "init", "claude-code", "--dir", proj, "--no-mcp")
+	state, _ := defaultStateDir(proj, false)
+	if code != 0 || !strings.Contains(out, legacy+" holds state from commands run in the project, which these hooks do not use") || !strings.Contains(out, "--move-state") {
+		t.Fatalf("init: %d\n%s\n%s", code, out, errs)
+	}
+	if got := readTestFile(t, filepath.Join(proj, ".claude", "settings.json")); strings.Count(got, "--home "+state) != 2 {
+		t.Fatalf("hooks:\n%s", got)
+	}
+	if _, err := os.Stat(filepath.Join(legacy, "cavra.db")); err != nil {
+		t.Fatalf("the project's database was touched: %v", err)
+	}
+}

@@ -25,9 +25,9 @@ var shared = []string{cavra.ConfigFile, "policies", "installed.json"}
 //
 //   - --home, when given;
 //   - else the directory an earlier install pinned (a reinstall keeps it);
-//   - else, when the project's .cavra/ holds an older install's state (its
-//     cavra.db), that directory, where the state stays — unless
-//     --move-state, which moves it to the default;
+//   - else, when the hooks are an older install's (no --home) and the
+//     project's .cavra/ holds state (its cavra.db), that directory, where
+//     the state stays — unless --move-state, which moves it to the default;
 //   - else the default under the user's state home.
 //
 // It says which, and what to run to move state that stays in the project.
@@ -42,11 +42,12 @@ func (r *initRun) pin(agent claudecode.Agent, old []byte) error {
 			r.legacy = legacy
 		}
 	}
-	pinned := ""
+	pinned, unpinned := "", false
 	for _, c := range claudecode.AgentHookCommands(agent, old) {
-		if h := claudecode.HookFlag(c, "--home"); h != "" {
+		if h := claudecode.HookFlag(c, "--home"); h == "" {
+			unpinned = true
+		} else if pinned == "" {
 			pinned = h
-			break
 		}
 	}
 	switch {
@@ -57,12 +58,16 @@ func (r *initRun) pin(agent claudecode.Agent, old []byte) error {
 	case pinned != "" && !(f.moveState && r.legacy != "" && pinned == r.legacy):
 		r.home = pinned
 		r.say("the hooks keep the state directory they pinned: %s", r.home)
-	case r.legacy != "" && !f.moveState:
+	case r.legacy != "" && !f.moveState && unpinned:
+		// An older install's hooks used this state: it stays theirs.
 		r.home = r.legacy
 		r.say("CAVRA's state stays where it was, in %s: inside the project, where the agent's own tools can reach it.", r.home)
 		r.say("to move it out of the workspace, run: cavra init %s --move-state (it moves the database and keys to %s)", agent, def)
 	default:
 		r.home = def
+		if r.legacy != "" && !f.moveState {
+			r.say("%s holds state from commands run in the project, which these hooks do not use; to carry it into %s, run: cavra init %s --move-state", r.legacy, def, agent)
+		}
 	}
 	if f.command != "" && claudecode.HookFlag(f.command, "--home") == "" {
 		fmt.Fprintf(r.errw, "warning: the hook command given with --command pins no state directory (--home): the hook finds its state as installs before pinning did (cavra doctor warns); CAVRA's configuration goes to %s\n", r.home)
