@@ -227,3 +227,30 @@ func TestInitFreshOverProjectState(t *testing.T) {
 		t.Fatalf("the project's database was touched: %v", err)
 	}
 }
+
+// A project's own .cavra/config.yaml is copied into a new state directory
+// (a project with its own pack keeps it), and init says what will decide:
+// a mode that lets blocked calls through is a warning, not a silent choice.
+// --dry-run creates no state directory.
+func TestInitCopiesProjectConfig(t *testing.T) {
+	testHome(t)
+	t.Setenv("CAVRA_HOME", "")
+	proj := t.TempDir()
+	writeTestFile(t, filepath.Join(proj, ".cavra", "config.yaml"), "mode: audit_only\n")
+	state, _ := defaultStateDir(proj, false)
+	if code, out, _ := cli(t, "init", "claude-code", "--dir", proj, "--no-mcp", "--dry-run"); code != 0 || !strings.Contains(out, "would pin the state directory "+state) {
+		t.Fatalf("--dry-run: %s", out)
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Fatalf("--dry-run created the state directory: %v", err)
+	}
+	code, out, errs := cli(t, "init", "claude-code", "--dir", proj, "--no-mcp")
+	if code != 0 || !strings.Contains(out, "copied .cavra/config.yaml") || !strings.Contains(out, "in mode audit_only") || !strings.Contains(errs, "sets mode audit_only") {
+		t.Fatalf("init: %d\n%s\n%s", code, out, errs)
+	}
+	// From now on the project's copy is for review: changing it changes nothing.
+	writeTestFile(t, filepath.Join(proj, ".cavra", "config.yaml"), "mode: enforce\n")
+	if code, out, _ := cli(t, "init", "claude-code", "--dir", proj, "--no-mcp"); code != 0 || !strings.Contains(out, "exists; left as it is") || !strings.Contains(out, "in mode audit_only") {
+		t.Fatalf("reinstall: %s", out)
+	}
+}

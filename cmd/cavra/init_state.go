@@ -128,7 +128,28 @@ func (r *initRun) prepareState() error {
 				strings.Join(copied, " and "), project, r.home)
 		}
 	}
-	return writeProjectConfig(r.event, r.home, f.packs)
+	if err := writeProjectConfig(r.event, r.home, f.packs); err != nil {
+		return err
+	}
+	// Say what will decide, since a copied or kept configuration may not be
+	// what the person expects (a mode someone set in the project, say).
+	cfg, err := cavra.LoadConfig(r.home)
+	if err != nil {
+		return err
+	}
+	mode, packs := string(cfg.Mode), cfg.Packs
+	if mode == "" {
+		mode = "the packs' (enforce unless they say otherwise)"
+	}
+	if len(packs) == 0 {
+		packs = []string{"cavra-ai-agent-baseline"}
+	}
+	r.say("the hooks decide with %s in mode %s (%s)", strings.Join(packs, ", "), mode, filepath.Join(r.home, cavra.ConfigFile))
+	switch cfg.Mode {
+	case cavra.AuditOnly, cavra.BreakGlass:
+		fmt.Fprintf(r.errw, "warning: %s sets mode %s: the hooks let through what the policy blocks\n", filepath.Join(r.home, cavra.ConfigFile), cfg.Mode)
+	}
+	return nil
 }
 
 // stateEntries lists what --move-state moves out of dir: every entry but
