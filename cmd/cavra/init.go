@@ -91,7 +91,7 @@ func (f *initFlags) register(c *cobra.Command, agent claudecode.Agent, userFile 
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the changes as a diff instead of writing them")
 	fl.BoolVar(&f.uninstall, "uninstall", false, "remove exactly what cavra init added")
 	fl.StringArrayVar(&f.packs, "policy-pack", nil, "packs for the state directory's config.yaml (default cavra-ai-agent-baseline)")
-	fl.StringVar(&f.command, "command", "", `hook command to write (default: this binary's absolute path + " hook `+string(agent)+`")`)
+	fl.StringVar(&f.command, "command", "", `hook command to write (default: this binary's absolute path + " hook `+string(agent)+` --home DIR")`)
 	fl.StringVar(&f.dir, "dir", ".", "project directory")
 	fl.StringVar(&f.home, "home", "", "the state directory to pin in the hook command (default: $XDG_STATE_HOME/cavra/<project-id>, else ~/.local/state/cavra/<project-id>; with --user .../cavra/user; a reinstall keeps the one pinned before)")
 	fl.StringVar(&f.agent, "agent", "", "the registry id the hook decides calls under, subagents' included (default "+string(agent)+")")
