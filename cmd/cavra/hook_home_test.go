@@ -118,8 +118,11 @@ func TestHookIgnoresPlantedConfig(t *testing.T) {
 // subagent's own id is kept in the evidence.
 func TestHookSubagentIdentity(t *testing.T) {
 	proj, state, hook := installedHook(t)
-	cli(t, "registry", "agent-register", "claude-code", "--profile", "claude-code", "--home", state, "--by", "alice")
-	if code, out, errs := cli(t, "registry", "agent-disable", "claude-code", "--home", state, "--reason", "kill switch", "--by", "alice"); code != 0 {
+	// A person's commands run in the project reach the hooks' pinned state
+	// without --home.
+	t.Chdir(proj)
+	cli(t, "registry", "agent-register", "claude-code", "--profile", "claude-code", "--by", "alice")
+	if code, out, errs := cli(t, "registry", "agent-disable", "claude-code", "--reason", "kill switch", "--by", "alice"); code != 0 {
 		t.Fatalf("agent-disable: %d %s %s", code, out, errs)
 	}
 	for _, who := range []string{
@@ -131,6 +134,9 @@ func TestHookSubagentIdentity(t *testing.T) {
 		if code, out, errs := runIn(p, hook...); code != 0 || !strings.Contains(out, `"permissionDecision":"deny"`) || !strings.Contains(out, "registry.agent.disabled") {
 			t.Fatalf("subagent %s of a disabled agent: exit %d\n%s\n%s", who, code, out, errs)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(proj, ".cavra", "cavra.db")); !os.IsNotExist(err) {
+		t.Fatalf("the registry change went to a database in the project: %v", err)
 	}
 	code, out, _ := cli(t, "evidence", "list", "--home", state, "--agent", "claude-code", "-o", "json")
 	if code != 0 || !strings.Contains(out, `"subagent_id":"sub-7f3"`) || !strings.Contains(out, `"subagent_type":"general-purpose"`) {

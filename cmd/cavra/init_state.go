@@ -111,7 +111,11 @@ func (r *initRun) prepareState() error {
 	} else {
 		r.say("CAVRA's state (configuration, evidence, keys) for these hooks: %s", r.home)
 	}
-	r.say("commands you run yourself (cavra approval, registry, evidence) reach it with --home %s, or CAVRA_HOME=%s", shellQuote(r.home), shellQuote(r.home))
+	if def, err := cavra.ProjectStateDir(f.dir); f.user || err != nil || def != r.home {
+		r.say("commands you run yourself (cavra approval, registry, evidence) reach it with --home %s, or CAVRA_HOME=%s", shellQuote(r.home), shellQuote(r.home))
+	} else {
+		r.say("commands you run yourself in the project (cavra approval, registry, evidence) find it; elsewhere, pass --home %s", shellQuote(r.home))
+	}
 	if r.move {
 		if err := moveState(r.legacy, r.home, r.say); err != nil {
 			return err

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cavra-dev/cavra"
 )
 
 // Where a hook's state lives. `cavra init` pins an absolute state directory
@@ -16,56 +15,24 @@ import (
 // directory and never looks for state or configuration from its working
 // directory (see "State outside the workspace" in docs/decisions.md).
 
-// userStateHome is $XDG_STATE_HOME/cavra, else ~/.local/state/cavra.
-func userStateHome() (string, error) {
-	if x := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(x) {
-		return filepath.Join(x, "cavra"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("the user's state home: %w", err)
-	}
-	return filepath.Join(home, ".local", "state", "cavra"), nil
-}
-
-// projectID names a project's state directory: its directory's name, made
-// safe for a path, and a short hash of its absolute path (symbolic links
-// resolved), so two checkouts named alike get different directories and the
-// same project always the same one.
-func projectID(project string) string {
-	abs := absPath(project)
-	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = r
-	}
-	sum := sha256.Sum256([]byte(abs))
-	name := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '-'
-	}, filepath.Base(abs))
-	name = strings.Trim(name, "-.")
-	if len(name) > 40 {
-		name = name[:40]
-	}
-	if name == "" {
-		name = "project"
-	}
-	return name + "-" + hex.EncodeToString(sum[:])[:10]
-}
-
 // defaultStateDir is the state directory init pins for a project install
-// (user false) or a user install.
+// (cavra.ProjectStateDir) or, with user, a user install: one for every
+// project, since the command cannot name one.
 func defaultStateDir(project string, user bool) (string, error) {
-	base, err := userStateHome()
+	if !user {
+		return cavra.ProjectStateDir(project)
+	}
+	base, err := cavra.UserStateHome()
 	if err != nil {
 		return "", err
 	}
-	if user {
-		return filepath.Join(base, "user"), nil
-	}
-	return filepath.Join(base, projectID(project)), nil
+	return filepath.Join(base, "user"), nil
+}
+
+// projectID is the last element of a project's default state directory.
+func projectID(project string) string {
+	d, _ := cavra.ProjectStateDir(project)
+	return filepath.Base(d)
 }
 
 // inside reports whether path is dir or below it (symbolic links resolved
