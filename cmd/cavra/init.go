@@ -625,8 +625,9 @@ func (r *doctorReport) warn(bad bool, format string, a ...any) {
 // a command pins none (an install from before pinning: the hook then finds
 // its state as such installs did) or pins one inside the project, where
 // the agent's own tools reach it. It returns the directory the hook uses
-// (for the policy check): the first pinned, else what an unpinned hook run
-// from the project would use.
+// (for the policy check): the first pinned, else CAVRA_HOME, else what
+// init would pin when nothing is installed, else what an unpinned hook run
+// from the project uses.
 func (r *doctorReport) stateDir(agent claudecode.Agent, project string, cmds []string) string {
 	home, seen := "", map[string]bool{}
 	for _, c := range cmds {
@@ -654,13 +655,17 @@ func (r *doctorReport) stateDir(agent claudecode.Agent, project string, cmds []s
 			home = absPath(h)
 		}
 	}
-	if home == "" {
-		if env := os.Getenv("CAVRA_HOME"); env != "" {
-			return absPath(env)
+	switch {
+	case home != "":
+		return home
+	case os.Getenv("CAVRA_HOME") != "":
+		return absPath(os.Getenv("CAVRA_HOME"))
+	case len(cmds) == 0: // nothing installed: what init would pin
+		if d, err := cavra.ProjectStateDir(project); err == nil {
+			return d
 		}
-		return projectStateDir(absPath(project))
 	}
-	return home
+	return projectStateDir(absPath(project))
 }
 
 // finish prints the JSON report, and fails when a check did; hint says
