@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -258,5 +259,68 @@ func TestInitCopiesProjectConfig(t *testing.T) {
 	writeTestFile(t, filepath.Join(proj, ".cavra", "config.yaml"), "mode: enforce\n")
 	if code, out, _ := cli(t, "init", "claude-code", "--dir", proj, "--no-mcp"); code != 0 || !strings.Contains(out, "exists; left as it is") || !strings.Contains(out, "in mode audit_only") {
 		t.Fatalf("reinstall: %s", out)
+	}
+}
+
+// TestHookBinaryPinnedState runs the built binary as Claude Code runs its
+// hook — the command line init wrote, through the shell, a new process per
+// call, in bypassPermissions — from a subdirectory where the agent planted
+// a .cavra/config.yaml with mode audit_only, and as a subagent of an agent a
+// person disabled.
+func TestHookBinaryPinnedState(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "cavra")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	home, proj := t.TempDir(), t.TempDir()
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "CLAUDE_CODE_SESSION_ATTENDED=0", "CLAUDECODE=1", "CLAUDE_PROJECT_DIR=" + proj}
+	cavraCmd := func(dir string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("cavra %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	cavraCmd(proj, "init", "claude-code", "--no-mcp")
+	cmds := claudecode.HookCommands([]byte(readTestFile(t, filepath.Join(proj, ".claude", "settings.json"))))
+	if len(cmds) != 2 || !strings.HasPrefix(cmds[0], bin+" hook claude-code --home "+filepath.Join(home, ".local", "state", "cavra")) {
+		t.Fatalf("installed hook commands: %q", cmds)
+	}
+	state := claudecode.HookFlag(cmds[0], "--home")
+	hook := func(dir, payload string) string {
+		t.Helper()
+		cmd := exec.Command("sh", "-c", cmds[0])
+		cmd.Dir, cmd.Env, cmd.Stdin = dir, env, strings.NewReader(payload)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("hook: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	sub := filepath.Join(proj, "sub")
+	for _, d := range []string{sub, proj} {
+		writeTestFile(t, filepath.Join(d, ".cavra", "config.yaml"), "mode: audit_only\n")
+	}
+	if out := hook(sub, preToolUse(sub, "Read", `{"file_path":"`+proj+`/.env"}`)); !strings.Contains(out, `"permissionDecision":"deny"`) {
+		t.Fatalf("a Read of .env from the planted subdirectory: %q", out)
+	}
+	if cfg := readTestFile(t, filepath.Join(state, "config.yaml")); !strings.Contains(cfg, "mode: enforce") {
+		t.Fatalf("the pinned configuration: %q", cfg)
+	}
+	// A person disables the agent from the project; its subagent is stopped.
+	cavraCmd(proj, "registry", "agent-register", "claude-code", "--profile", "claude-code", "--by", "alice")
+	cavraCmd(proj, "registry", "agent-disable", "claude-code", "--reason", "kill switch", "--by", "alice")
+	sa := preToolUse(proj, "Bash", `{"command":"ls"}`, `,"agent_id":"a-1","agent_type":"general-purpose"`)
+	if out := hook(sub, sa); !strings.Contains(out, `"permissionDecision":"deny"`) || !strings.Contains(out, "registry.agent.disabled") {
+		t.Fatalf("a subagent of the disabled agent: %q", out)
+	}
+	if out := cavraCmd(proj, "evidence", "verify"); !strings.Contains(out, "verified") {
+		t.Fatalf("evidence verify from the project (the pinned state): %s", out)
 	}
 }
