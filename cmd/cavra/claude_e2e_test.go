@@ -306,9 +306,8 @@ func TestClaudeCodeEndToEnd(t *testing.T) {
 		t.Errorf("run 2: the secret from .env reached the model")
 	}
 
-	// A person approves, from the project without --home (the command finds
-	// the state init pinned for it); the same scripted call then runs.
-	out = runCavra(t, bin, proj, env, "approval", "approve", approvalID[1],
+	// A person approves; the same scripted call then runs.
+	out = runCavra(t, bin, proj, env, "approval", "approve", approvalID[1], "--home", stateDir,
 		"--local", "--actor", "tester", "--reason", "e2e")
 	t.Logf("cavra approval approve: %s", strings.TrimSpace(out))
 	fake2, res2 := runClaude("run 3", "bypassPermissions", []fakeStep{bash(idRetry, "make deploy"), {Text: "done"}})
