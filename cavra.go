@@ -108,9 +108,10 @@ type Options struct {
 	// both, break_glass blocks every action.
 	BreakGlassActor  string
 	BreakGlassReason string
-	// Home is the state directory. "" means CAVRA_HOME, else the nearest
-	// ".cavra" directory walking up from the working directory, else
-	// "./.cavra" (created on first write).
+	// Home is the state directory. "" means StateDir's choice: CAVRA_HOME,
+	// else walking up from the working directory the state directory `cavra
+	// init` pinned for a project (ProjectStateDir) or a ".cavra" directory,
+	// else "./.cavra" (created on first write).
 	Home string
 	// Dir is the working directory that relative paths in actions are
 	// resolved against when an action's context has no "cwd". "" means the
@@ -593,6 +594,7 @@ func failed(a Action, reason string) Decision {
 		RuleID: "guard.error", Decision: Block, Severity: High, Reason: reason,
 		Matches:      []Match{{RuleID: "guard.error", Decision: Block, Severity: High, Reason: reason}},
 		EvidenceRefs: []string{}, Mode: Enforce,
+		SubagentID: a.Context[decision.ContextSubagentID], SubagentType: a.Context[decision.ContextSubagentType],
 	}
 	stamp(&d)
 	return d

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -168,6 +169,25 @@ func TestStateDirDiscovery(t *testing.T) {
 	want, _ := filepath.EvalSymlinks(filepath.Join(root, ".cavra"))
 	if g, _ := filepath.EvalSymlinks(got); g != want {
 		t.Fatalf("StateDir = %s, want %s", got, want)
+	}
+	// The state directory init pins for a project (under the user's state
+	// home) is found first, from anywhere below the project.
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	pinned, err := cavra.ProjectStateDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(filepath.Base(pinned), filepath.Base(root)+"-") {
+		t.Fatalf("ProjectStateDir(%s) = %s: want the project's name in it", root, pinned)
+	}
+	if err := os.MkdirAll(pinned, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := cavra.StateDir(""); got != pinned {
+		t.Fatalf("StateDir = %s, want the pinned %s", got, pinned)
+	}
+	if other, _ := cavra.ProjectStateDir(filepath.Join(t.TempDir(), filepath.Base(root))); other == pinned {
+		t.Fatal("two projects of the same name share a state directory")
 	}
 	t.Setenv("CAVRA_HOME", "/elsewhere")
 	if got, _ := cavra.StateDir(""); got != "/elsewhere" {

@@ -2,12 +2,15 @@ package cavra
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -64,9 +67,12 @@ func LoadConfig(home string) (Config, error) {
 }
 
 // StateDir resolves the state directory: explicit if given, else
-// CAVRA_HOME, else the nearest ".cavra" directory found walking up from the
-// working directory (as git finds .git), else "./.cavra". It does not create
-// the directory.
+// CAVRA_HOME, else, walking up from the working directory (as git finds
+// .git), the first directory that has either the state directory `cavra init`
+// pinned for it under the user's state home (ProjectStateDir; a project's
+// own commands thus reach its hooks' state) or a ".cavra" directory, else
+// "./.cavra". It does not create the directory. Hooks installed by `cavra
+// init` never get here: they are given their directory.
 func StateDir(explicit string) (string, error) {
 	if explicit != "" {
 		return filepath.Abs(explicit)
@@ -78,7 +84,17 @@ func StateDir(explicit string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("cavra: working directory: %w", err)
 	}
-	for dir := wd; ; {
+	base, baseErr := UserStateHome()
+	resolved := wd
+	if r, err := filepath.EvalSymlinks(wd); err == nil {
+		resolved = r
+	}
+	for dir, rdir := wd, resolved; ; {
+		if baseErr == nil {
+			if st, err := os.Stat(filepath.Join(base, projectID(rdir))); err == nil && st.IsDir() {
+				return filepath.Join(base, projectID(rdir)), nil
+			}
+		}
 		cand := filepath.Join(dir, ".cavra")
 		if st, err := os.Stat(cand); err == nil && st.IsDir() {
 			return cand, nil
@@ -87,9 +103,63 @@ func StateDir(explicit string) (string, error) {
 		if parent == dir {
 			break
 		}
-		dir = parent
+		dir, rdir = parent, filepath.Dir(rdir)
 	}
 	return filepath.Join(wd, ".cavra"), nil
+}
+
+// UserStateHome is where state directories live by default, outside any
+// project: $XDG_STATE_HOME/cavra, else ~/.local/state/cavra.
+func UserStateHome() (string, error) {
+	if x := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(x) {
+		return filepath.Join(x, "cavra"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cavra: the user's state home: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "cavra"), nil
+}
+
+// ProjectStateDir is the state directory `cavra init` pins by default for
+// the project directory project: UserStateHome()/<project-id>, where the id
+// is the directory's name (made safe for a path) and ten hex digits of the
+// SHA-256 of its absolute path with symbolic links resolved, so two
+// checkouts named alike get different directories and the same checkout
+// always its own.
+func ProjectStateDir(project string) (string, error) {
+	base, err := UserStateHome()
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(project)
+	if err != nil {
+		return "", fmt.Errorf("cavra: %w", err)
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = r
+	}
+	return filepath.Join(base, projectID(abs)), nil
+}
+
+// projectID names the state directory of the project at the absolute,
+// resolved path abs.
+func projectID(abs string) string {
+	sum := sha256.Sum256([]byte(abs))
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '-'
+	}, filepath.Base(abs))
+	if name = strings.Trim(name, "-."); len(name) > 40 {
+		name = name[:40]
+	}
+	if name == "" {
+		name = "project"
+	}
+	return name + "-" + hex.EncodeToString(sum[:])[:10]
 }
 
 func filepathSplitList(s string) []string {

@@ -108,6 +108,7 @@ func (g *Guard) decide(ctx context.Context, a Action, explain bool) (d Decision,
 	if id := a.Context["tool_use_id"]; id != "" {
 		d.CorrelationID = id
 	}
+	d.SubagentID, d.SubagentType = a.Context[decision.ContextSubagentID], a.Context[decision.ContextSubagentType]
 	return d, facts, a
 }
 

@@ -57,6 +57,11 @@ const (
 	ContextBranch      = "branch"
 	ContextEnvironment = "environment"
 	ContextHome        = "home" // home directory used to expand "~" (defaults to the process's)
+	// ContextSubagentID and ContextSubagentType name the subagent that asked
+	// (a Claude Code Task-tool subagent): it acts under its parent's Agent,
+	// and the decision records which subagent it was.
+	ContextSubagentID   = "subagent_id"
+	ContextSubagentType = "subagent_type"
 )
 
 // Action is what an agent wants to do. It is plain data: adapters build it
@@ -108,6 +113,8 @@ type Decision struct {
 	EvidenceRefs       []string     `json:"evidence_refs"`
 	Timestamp          time.Time    `json:"timestamp"`
 	CorrelationID      string       `json:"correlation_id"`
+	SubagentID         string       `json:"subagent_id,omitempty"`   // the subagent that asked, acting as AgentID (ContextSubagentID)
+	SubagentType       string       `json:"subagent_type,omitempty"` // its type (ContextSubagentType)
 	Mode               Mode         `json:"mode"`
 	BaseDecision       *Outcome     `json:"base_decision,omitempty"` // set when a mode changed the decision
 	Attestation        *Attestation `json:"attestation,omitempty"`   // set under break_glass

@@ -41,6 +41,8 @@ type decisionJSON struct {
 	RuleID             string              `json:"rule_id"`
 	SessionID          string              `json:"session_id"`
 	Severity           decision.Severity   `json:"severity"`
+	SubagentID         string              `json:"subagent_id,omitempty"`
+	SubagentType       string              `json:"subagent_type,omitempty"`
 	Target             string              `json:"target"`
 	Timestamp          time.Time           `json:"timestamp"`
 }
@@ -97,7 +99,7 @@ func canonicalDecision(d *decision.Decision) ([]byte, error) {
 		CorrelationID: d.CorrelationID, Decision: d.Decision, DecisionID: d.DecisionID, EvidenceRefs: d.EvidenceRefs,
 		Mode: d.Mode, PolicyDigest: d.PolicyDigest, PolicyPack: d.PolicyPack, Reason: d.Reason,
 		RequestedOperation: d.RequestedOperation, RuleID: d.RuleID, SessionID: d.SessionID, Severity: d.Severity,
-		Target: d.Target, Timestamp: d.Timestamp,
+		SubagentID: d.SubagentID, SubagentType: d.SubagentType, Target: d.Target, Timestamp: d.Timestamp,
 	}
 	if d.Attestation != nil {
 		m.Attestation = &attestationJSON{Actor: d.Attestation.Actor, Reason: d.Attestation.Reason}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/evidence"
 )
 
@@ -79,7 +80,13 @@ func Decode(r io.Reader) (Payload, error) {
 // Env is what the hook process knows beyond its payload.
 type Env struct {
 	ProjectDir string // CLAUDE_PROJECT_DIR
-	Attended   string // CLAUDE_CODE_SESSION_ATTENDED ("0" in headless -p runs)
+	// Agent is the registry id the calls are decided under: the one the
+	// install pinned (cavra hook … --agent), "" for the agent's own name
+	// ("claude-code", "codex", …). It never comes from the payload, so a
+	// subagent, or a payload naming another agent, cannot act under another
+	// registry record.
+	Agent    string
+	Attended string // CLAUDE_CODE_SESSION_ATTENDED ("0" in headless -p runs)
 	// ExplicitAllow makes an allow print permissionDecision "allow" (which
 	// skips Claude Code's prompt); by default an allow prints nothing and
 	// Claude Code's own permission rules still apply.
@@ -92,20 +99,19 @@ func EnvFromOS() Env {
 }
 
 // Action maps the payload to the action CAVRA decides about: the tool call
-// (see Action), the agent (the subagent's type or id, else "claude-code"),
-// the session, and context cwd, project_root, tool_use_id, prompt_id and
-// permission_mode. The project root is CLAUDE_PROJECT_DIR, else the git root
-// of cwd, else cwd.
+// (see Action), the agent (env.Agent, else "claude-code", of type
+// "claude-code"), the session, and context cwd, project_root, tool_use_id,
+// prompt_id and permission_mode. The project root is CLAUDE_PROJECT_DIR, else
+// the git root of cwd, else cwd.
+//
+// A subagent (a Task-tool subagent: the payload carries agent_id and
+// agent_type) acts under its parent's registry record and session: the
+// agent id is the install's, whatever the payload says, so disabling the
+// agent stops its subagents too. The subagent's own id and type are kept in
+// the context (subagent_id, subagent_type), and so in the evidence.
 func (p Payload) Action(env Env) cavra.Action {
 	a := Action(ToolCall{ToolName: p.ToolName, ToolInput: p.ToolInput, Cwd: p.Cwd})
-	agent := "claude-code"
-	switch {
-	case p.AgentType != "":
-		agent = p.AgentType
-	case p.AgentID != "":
-		agent = p.AgentID
-	}
-	a.Agent = cavra.Agent{ID: agent, Type: "claude-code", Session: p.SessionID}
+	a.Agent = cavra.Agent{ID: env.agentID(ClaudeCode), Type: string(ClaudeCode), Session: p.SessionID}
 	if a.Context == nil {
 		a.Context = map[string]string{}
 	}
@@ -118,8 +124,18 @@ func (p Payload) Action(env Env) cavra.Action {
 	set("tool_use_id", p.ToolUseID)
 	set("prompt_id", p.PromptID)
 	set("permission_mode", p.PermissionMode)
-	set("subagent_id", p.AgentID)
+	set(decision.ContextSubagentID, p.AgentID)
+	set(decision.ContextSubagentType, p.AgentType)
 	return a
+}
+
+// agentID is the registry id calls are decided under: env.Agent, else the
+// agent's own name.
+func (env Env) agentID(agent Agent) string {
+	if env.Agent != "" {
+		return env.Agent
+	}
+	return string(agent)
 }
 
 func projectRoot(projectDir, cwd string) string {

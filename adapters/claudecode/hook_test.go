@@ -66,8 +66,15 @@ func TestPayloadAction(t *testing.T) {
 		}
 	}
 	sub := decode(t, `{"hook_event_name":"PreToolUse","tool_name":"Read","tool_input":{"file_path":"/p/.env"},"cwd":"/p","agent_id":"a-7","agent_type":"code-reviewer","session_id":"s"}`)
-	if a := sub.Action(Env{}); a.Agent.ID != "code-reviewer" || a.Context["subagent_id"] != "a-7" || a.Type != cavra.ReadFile {
+	// A subagent acts under its parent's registry record and session; its
+	// own id and type are kept in the context.
+	if a := sub.Action(Env{}); a.Agent.ID != "claude-code" || a.Agent.Session != "s" || a.Context["subagent_id"] != "a-7" ||
+		a.Context["subagent_type"] != "code-reviewer" || a.Type != cavra.ReadFile {
 		t.Fatalf("subagent action: %+v", a)
+	}
+	// The id is the install's: a payload naming an agent does not change it.
+	if a := sub.Action(Env{Agent: "ci-bot"}); a.Agent.ID != "ci-bot" || a.Agent.Type != "claude-code" {
+		t.Fatalf("subagent action under --agent ci-bot: %+v", a)
 	}
 	mcp := decode(t, `{"hook_event_name":"PreToolUse","tool_name":"mcp__github__create_issue","tool_input":{"title":"x"},"cwd":"/p"}`)
 	if a := mcp.Action(Env{}); a.Type != cavra.MCPToolCall || a.Server != "github" || a.Tool != "create_issue" {

@@ -35,16 +35,28 @@ func (e *MCPConflictError) Error() string {
 	return fmt.Sprintf("mcpServers.%s already exists and is not CAVRA's MCP server (%s); left as it is", MCPServerName, e.Existing)
 }
 
+// MCPServeArgs are the arguments of CAVRA's MCP server entry for the state
+// directory home: MCPArgs, then "--home" home (none when home is "").
+func MCPServeArgs(home string) []string {
+	if home == "" {
+		return append([]string(nil), MCPArgs...)
+	}
+	return append(append([]string(nil), MCPArgs...), "--home", home)
+}
+
 // IsOurMCPEntry reports whether an mcpServers entry is one InstallMCP wrote:
-// the arguments "mcp serve" and a command that is self (the binary
-// installing, whatever its name) or a program named cavra at any path (the
-// binary moved, or was written as "cavra").
+// the arguments "mcp serve" (and a "--home DIR" after them) and a command
+// that is self (the binary installing, whatever its name) or a program named
+// cavra at any path (the binary moved, or was written as "cavra").
 func IsOurMCPEntry(raw json.RawMessage, self string) bool {
 	var e struct {
 		Command string   `json:"command"`
 		Args    []string `json:"args"`
 	}
-	if json.Unmarshal(raw, &e) != nil || !slices.Equal(e.Args, MCPArgs) {
+	if json.Unmarshal(raw, &e) != nil || len(e.Args) < len(MCPArgs) || !slices.Equal(e.Args[:len(MCPArgs)], MCPArgs) {
+		return false
+	}
+	if rest := e.Args[len(MCPArgs):]; len(rest) != 0 && (len(rest) != 2 || rest[0] != "--home") {
 		return false
 	}
 	if self != "" && e.Command == self {
@@ -55,26 +67,44 @@ func IsOurMCPEntry(raw json.RawMessage, self string) bool {
 }
 
 // InstallMCP returns data (the bytes of a .mcp.json; empty for none) with
-// mcpServers.cavra = {"command": command, "args": ["mcp", "serve"]}. Every
-// other server and key is kept as it was. An entry of ours already there
-// (under any path) is left unchanged. A different mcpServers.cavra is an
-// *MCPConflictError, unless force, which replaces it.
-func InstallMCP(data []byte, command string, force bool) ([]byte, bool, error) {
+// mcpServers.cavra = {"command": command, "args": args} (MCPServeArgs).
+// Every other server and key is kept as it was. An entry of ours already
+// there (under any path) keeps its command; its arguments become args (an
+// older install gets the state directory pinned). A different
+// mcpServers.cavra is an *MCPConflictError, unless force, which replaces it.
+func InstallMCP(data []byte, command string, args []string, force bool) ([]byte, bool, error) {
 	doc, servers, err := parseMCP(data)
 	if err != nil {
 		return nil, false, err
 	}
+	var entry []byte
 	if raw, ok := servers.get(MCPServerName); ok {
-		if IsOurMCPEntry(raw, command) {
-			return data, false, nil
-		}
-		if !force {
+		switch {
+		case IsOurMCPEntry(raw, command):
+			obj, err := parseObject(raw)
+			if err != nil {
+				return nil, false, err
+			}
+			var have []string
+			if v, ok := obj.get("args"); ok && json.Unmarshal(v, &have) == nil && slices.Equal(have, args) {
+				return data, false, nil
+			}
+			b, err := marshal(args)
+			if err != nil {
+				return nil, false, err
+			}
+			obj.set("args", b)
+			if entry, err = obj.MarshalJSON(); err != nil {
+				return nil, false, err
+			}
+		case !force:
 			return nil, false, &MCPConflictError{Existing: compactOrRaw(raw)}
 		}
 	}
-	entry, err := marshal(mcpEntry{Command: command, Args: MCPArgs})
-	if err != nil {
-		return nil, false, err
+	if entry == nil {
+		if entry, err = marshal(mcpEntry{Command: command, Args: args}); err != nil {
+			return nil, false, err
+		}
 	}
 	servers.set(MCPServerName, entry)
 	b, err := servers.MarshalJSON()

@@ -44,7 +44,7 @@ func TestMCPJSON(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			out, changed, err := InstallMCP([]byte(c.in), bin, c.force)
+			out, changed, err := InstallMCP([]byte(c.in), bin, MCPArgs, c.force)
 			var conflict *MCPConflictError
 			switch {
 			case c.wantErr == "conflict":
@@ -75,7 +75,7 @@ func TestMCPJSON(t *testing.T) {
 					t.Errorf("%s lost:\n%s", k, out)
 				}
 			}
-			again, changed2, err := InstallMCP(out, bin, c.force)
+			again, changed2, err := InstallMCP(out, bin, MCPArgs, c.force)
 			if err != nil || changed2 || string(again) != string(out) {
 				t.Fatalf("second install changed the file: %v %v", changed2, err)
 			}
@@ -127,11 +127,11 @@ func TestIsOurMCPEntry(t *testing.T) {
 	if !IsOurMCPEntry(raw, "/opt/bin/cavra-1.2") || IsOurMCPEntry(raw, "/usr/bin/cavra") {
 		t.Error("an entry naming the installing binary by another name is not recognised as ours, or another binary's is")
 	}
-	out, _, err := InstallMCP(nil, "/opt/bin/cavra-1.2", false)
+	out, _, err := InstallMCP(nil, "/opt/bin/cavra-1.2", MCPArgs, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, changed, err := InstallMCP(out, "/opt/bin/cavra-1.2", false); err != nil || changed || string(again) != string(out) {
+	if again, changed, err := InstallMCP(out, "/opt/bin/cavra-1.2", MCPArgs, false); err != nil || changed || string(again) != string(out) {
 		t.Errorf("a second install by a binary not named cavra: changed %v, %v", changed, err)
 	}
 	if _, removed, err := UninstallMCP(out, "/opt/bin/cavra-1.2"); err != nil || !removed {
@@ -159,7 +159,7 @@ func FuzzMCPJSON(f *testing.F) {
 	f.Add([]byte(`{"a":{"b":[1,2,{"c":null}]},"a":2}`), false)
 	f.Fuzz(func(t *testing.T, data []byte, force bool) {
 		const bin = "/opt/cavra"
-		out, changed, err := InstallMCP(data, bin, force)
+		out, changed, err := InstallMCP(data, bin, MCPArgs, force)
 		if err != nil {
 			var conflict *MCPConflictError
 			if errors.As(err, &conflict) && force {

@@ -265,7 +265,8 @@ func (o OtherPayload) Action(env Env) cavra.Action {
 		a.Args = nil // never the content
 	}
 	session := firstString(o.p.SessionID, o.p.ConversationID)
-	a.Agent = cavra.Agent{ID: string(o.Agent), Type: string(o.Agent), Session: session}
+	// The registry id is the install's (env.Agent), never the payload's.
+	a.Agent = cavra.Agent{ID: env.agentID(o.Agent), Type: string(o.Agent), Session: session}
 	if a.Context == nil {
 		a.Context = map[string]string{}
 	}

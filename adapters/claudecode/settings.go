@@ -127,6 +127,21 @@ func installHooks(f hookFormat, data []byte, command string) ([]byte, bool, erro
 			}
 		}
 		if hasOurs(f, entries) {
+			// An install of ours with another command (an older one without
+			// --home, another binary) gets this one: re-running init is how
+			// an install migrates.
+			next, replaced, err := withCommand(f.agent, entries, command)
+			if err != nil {
+				return nil, false, err
+			}
+			if replaced {
+				raw, err := marshal(next)
+				if err != nil {
+					return nil, false, err
+				}
+				hooks.set(event, raw)
+				changed = true
+			}
 			continue
 		}
 		h := f.handler(command, event)
@@ -152,6 +167,72 @@ func installHooks(f hookFormat, data []byte, command string) ([]byte, bool, erro
 	}
 	out, err := renderHooksFile(doc, hooks)
 	return out, true, err
+}
+
+// withCommand sets the command of every handler of ours in an event's
+// entries (handlers, or matcher groups of handlers) to command, keeping
+// every other field and entry as it was.
+func withCommand(agent Agent, entries []json.RawMessage, command string) ([]json.RawMessage, bool, error) {
+	cmd, err := marshal(command)
+	if err != nil {
+		return nil, false, err
+	}
+	setHandler := func(raw json.RawMessage) (json.RawMessage, bool) {
+		obj, err := parseObject(raw)
+		if err != nil {
+			return raw, false
+		}
+		var c string
+		if v, ok := obj.get("command"); !ok || json.Unmarshal(v, &c) != nil || !isOurs(c, agent) || c == command {
+			return raw, false
+		}
+		obj.set("command", cmd)
+		out, err := obj.MarshalJSON()
+		if err != nil {
+			return raw, false
+		}
+		return out, true
+	}
+	out := make([]json.RawMessage, len(entries))
+	changed := false
+	for i, e := range entries {
+		out[i] = e
+		if !bytes.HasPrefix(bytes.TrimSpace(e), []byte("{")) {
+			continue
+		}
+		if next, ok := setHandler(e); ok {
+			out[i], changed = next, true
+			continue
+		}
+		obj, err := parseObject(e)
+		if err != nil {
+			continue
+		}
+		raw, ok := obj.get("hooks")
+		var hs []json.RawMessage
+		if !ok || json.Unmarshal(raw, &hs) != nil {
+			continue
+		}
+		touched := false
+		for j, h := range hs {
+			if next, ok := setHandler(h); ok {
+				hs[j], touched = next, true
+			}
+		}
+		if !touched {
+			continue
+		}
+		b, err := marshal(hs)
+		if err != nil {
+			return nil, false, err
+		}
+		obj.set("hooks", b)
+		if out[i], err = obj.MarshalJSON(); err != nil {
+			return nil, false, err
+		}
+		changed = true
+	}
+	return out, changed, nil
 }
 
 func uninstallHooks(f hookFormat, data []byte) ([]byte, bool, error) {
@@ -406,4 +487,70 @@ func WriteSettings(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// HookFlag returns the value of flag (e.g. "--home") in a hook command
+// line, as `--home DIR` or `--home=DIR`, reading the words as a POSIX shell
+// would split them (quotes and backslashes); "" when it is not there.
+func HookFlag(command, flag string) string {
+	words := shellWords(command)
+	for i, w := range words {
+		if v, ok := strings.CutPrefix(w, flag+"="); ok {
+			return v
+		}
+		if w == flag && i+1 < len(words) {
+			return words[i+1]
+		}
+	}
+	return ""
+}
+
+// shellWords splits a command line into words: single quotes keep
+// everything, double quotes keep all but a backslash before " \ $ `, a
+// backslash outside quotes keeps the next character. Expansions are not
+// performed (a word with $ or ~ is kept as written).
+func shellWords(s string) []string {
+	var words []string
+	var cur strings.Builder
+	in := false // inside a word
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n':
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		case c == '\'':
+			in = true
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				cur.WriteString(s[i+1:])
+				i = len(s)
+				break
+			}
+			cur.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+		case c == '"':
+			in = true
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
+					i++
+				}
+				cur.WriteByte(s[i])
+			}
+		case c == '\\' && i+1 < len(s):
+			in = true
+			i++
+			cur.WriteByte(s[i])
+		default:
+			in = true
+			cur.WriteByte(c)
+		}
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words
 }

@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var listTools, asJSON bool
 	fs := flag.NewFlagSet("cavra-mcp-server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.Home, "home", "", "state directory (default: CAVRA_HOME, else the nearest .cavra/, else ./.cavra)")
+	fs.StringVar(&o.Home, "home", "", "state directory (default: CAVRA_HOME, else walking up: the one cavra init pinned for the project, or the nearest .cavra/; else ./.cavra)")
 	fs.Var(&packs, "policy-pack", "policy pack: a bundled id, an id in a policy directory, or a path (repeatable; default: config.yaml's)")
 	fs.Var(&dirs, "policy-dir", "directory of packs laid out as <dir>/<id>/policy.yaml (repeatable; also CAVRA_POLICY_DIR)")
 	fs.StringVar(&mode, "mode", "", "policy mode for the checks: enforce, audit_only or strict (default: config.yaml's)")

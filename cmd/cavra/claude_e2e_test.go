@@ -77,8 +77,9 @@ func repoRoot() (string, error) {
 	}
 }
 
-// e2eEnv is a clean environment: no CAVRA_HOME or CAVRA_POLICY_DIR (the hook
-// must find the project's .cavra), and a throwaway HOME and TMPDIR.
+// e2eEnv is a clean environment: no CAVRA_HOME, CAVRA_POLICY_DIR or
+// XDG_STATE_HOME (the hook must use the state directory init pinned under
+// ~/.local/state), and a throwaway HOME and TMPDIR.
 func e2eEnv(home, tmp string, extra ...string) []string {
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + tmp, "LANG=C.UTF-8"}
 	return append(env, extra...)
@@ -155,14 +156,20 @@ func TestClaudeCodeEndToEnd(t *testing.T) {
 	writeFile(t, marker, "still here\n")
 	env := e2eEnv(home, tmp)
 
-	hookCmd := bin + " hook claude-code"
-	out := runCavra(t, bin, proj, env, "init", "claude-code", "--dir", proj, "--command", hookCmd)
+	// init pins the state directory, outside the project, in the hook
+	// command; a .cavra/config.yaml planted in the project afterwards with
+	// mode audit_only would let every call below through if the hook read it.
+	out := runCavra(t, bin, proj, env, "init", "claude-code", "--dir", proj)
 	t.Logf("cavra init claude-code:\n%s", out)
 	settings, err := os.ReadFile(filepath.Join(proj, ".claude", "settings.json"))
-	if err != nil || !strings.Contains(string(settings), hookCmd) {
-		t.Fatalf("settings.json after init: %v\n%s", err, settings)
+	stateDir := filepath.Join(home, ".local", "state", "cavra", projectID(proj))
+	if hookCmd := bin + " hook claude-code --home " + stateDir; err != nil || !strings.Contains(string(settings), hookCmd) {
+		t.Fatalf("settings.json after init: %v; want the hook command %q\n%s", err, hookCmd, settings)
 	}
-	stateDir := filepath.Join(proj, ".cavra")
+	if st, err := os.Stat(stateDir); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("the pinned state directory: %v %v", st, err)
+	}
+	writeFile(t, filepath.Join(proj, ".cavra", "config.yaml"), "mode: audit_only\n")
 
 	runClaude := func(name, mode string, script []fakeStep) (*fakeModel, claudeResult) {
 		t.Helper()

@@ -151,15 +151,21 @@ func TestPolicyVerifyDefaultKeys(t *testing.T) {
 
 func TestInitGitignore(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := cli(t, "init", "codex", "--dir", dir)
-	if code != 0 || !strings.Contains(out, "/.cavra/*") || !strings.Contains(out, "--gitignore") {
+	// State pinned outside the project: nothing of it can be committed.
+	if code, out, errs := cli(t, "init", "codex", "--dir", dir, "--home", t.TempDir()); code != 0 || strings.Contains(out, "gitignore") {
+		t.Fatalf("init codex with the state outside: exit %d\n%s\n%s", code, out, errs)
+	}
+	// State pinned in the project (by choice): the hint, and a warning.
+	in := "--home=" + filepath.Join(dir, ".cavra")
+	code, out, errs := cli(t, "init", "codex", "--dir", dir, in)
+	if code != 0 || !strings.Contains(out, "/.cavra/*") || !strings.Contains(out, "--gitignore") || !strings.Contains(errs, "inside the project") {
 		t.Fatalf("init codex: exit %d\n%s\n%s", code, out, errs)
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".gitignore")); !os.IsNotExist(err) {
 		t.Fatal("init wrote .gitignore without --gitignore")
 	}
 	writeTestFile(t, filepath.Join(dir, ".gitignore"), "bin/") // no final newline
-	if code, out, errs := cli(t, "init", "codex", "--dir", dir, "--gitignore"); code != 0 || !strings.Contains(out, "appended") {
+	if code, out, errs := cli(t, "init", "codex", "--dir", dir, "--gitignore"); code != 0 || !strings.Contains(out, "appended") || !strings.Contains(out, "keep the state directory they pinned") {
 		t.Fatalf("init --gitignore: exit %d\n%s\n%s", code, out, errs)
 	}
 	got := readTestFile(t, filepath.Join(dir, ".gitignore"))
@@ -168,7 +174,7 @@ func TestInitGitignore(t *testing.T) {
 			t.Errorf(".gitignore lacks %q:\n%s", l, got)
 		}
 	}
-	if code, out, _ := cli(t, "init", "codex", "--dir", dir, "--gitignore"); code != 0 || strings.Contains(out, "gitignore") {
+	if code, out, _ := cli(t, "init", "codex", "--dir", dir, "--gitignore", in); code != 0 || strings.Contains(out, "gitignore") {
 		t.Fatalf("second init --gitignore mentions it again:\n%s", out)
 	}
 	if again := readTestFile(t, filepath.Join(dir, ".gitignore")); again != got {
@@ -177,7 +183,7 @@ func TestInitGitignore(t *testing.T) {
 	// A project that ignores the whole directory is left alone.
 	other := t.TempDir()
 	writeTestFile(t, filepath.Join(other, ".gitignore"), ".cavra/\n")
-	if _, out, _ := cli(t, "init", "cursor", "--dir", other); strings.Contains(out, "gitignore") {
+	if _, out, _ := cli(t, "init", "cursor", "--dir", other, "--home="+filepath.Join(other, ".cavra")); strings.Contains(out, "gitignore") {
 		t.Fatalf("hint despite .cavra/ in .gitignore:\n%s", out)
 	}
 	// policy init in ./.cavra hints too; a state directory elsewhere does not.

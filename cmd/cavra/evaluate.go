@@ -28,7 +28,7 @@ func (f *policyFlags) register(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringArrayVar(&f.packs, "policy-pack", nil, "policy pack: a bundled id, an id in a policy directory, or a path (repeatable; default: config.yaml's, else cavra-ai-agent-baseline)")
 	fl.StringArrayVar(&f.dirs, "policy-dir", nil, "directory of packs laid out as <dir>/<id>/policy.yaml (repeatable; also CAVRA_POLICY_DIR)")
-	fl.StringVar(&f.home, "home", "", "state directory (default: CAVRA_HOME, else the nearest .cavra/, else ./.cavra)")
+	fl.StringVar(&f.home, "home", "", "state directory (default: CAVRA_HOME, else walking up: the one cavra init pinned for the project, or the nearest .cavra/; else ./.cavra)")
 	fl.StringVar(&f.mode, "mode", "", "policy mode: enforce, audit_only, strict or break_glass")
 	fl.StringVar(&f.bgActor, "break-glass-actor", "", "who invokes break_glass mode")
 	fl.StringVar(&f.bgWhy, "break-glass-reason", "", "why break_glass mode is invoked")

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
@@ -30,6 +32,7 @@ var otherHelp = map[claudecode.Agent]string{
 
 func newHookOtherCmd(agent claudecode.Agent) *cobra.Command {
 	var pf policyFlags
+	var agentID string
 	c := &cobra.Command{
 		Use:   string(agent),
 		Short: otherHelp[agent],
@@ -40,7 +43,9 @@ the agent treats as a block. require_approval is a deny naming the approval
 id; after "cavra approval approve", the agent's retry passes.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			res := hookOther(c, &pf, agent)
+			env := claudecode.EnvFromOS()
+			env.Agent = agentID
+			res := hookOther(c, &pf, agent, env)
 			c.OutOrStdout().Write(res.Stdout)
 			if res.Stderr != "" {
 				fmt.Fprint(c.ErrOrStderr(), res.Stderr)
@@ -51,11 +56,33 @@ id; after "cavra approval approve", the agent's retry passes.`,
 			return nil
 		},
 	}
-	pf.register(c)
+	registerHookFlags(c, &pf, &agentID, agent)
 	return c
 }
 
-func hookOther(c *cobra.Command, pf *policyFlags, agent claudecode.Agent) (res claudecode.Result) {
+// registerHookFlags adds the flags of a hook command: the policy flags, with
+// --home as the state directory init pinned, and --agent.
+func registerHookFlags(c *cobra.Command, pf *policyFlags, agentID *string, agent claudecode.Agent) {
+	pf.register(c)
+	c.Flags().Lookup("home").Usage = "the state directory (its config.yaml, database, keys) cavra init pinned; without it (an install older than pinning) " +
+		"CAVRA_HOME, else the project's .cavra/ ($CLAUDE_PROJECT_DIR), else the nearest .cavra/ — cavra doctor warns"
+	c.Flags().StringVar(agentID, "agent", "", "the registry id the calls are decided under (default "+string(agent)+"); the payload never changes it, so a subagent acts under it too")
+}
+
+// hookHome is the state directory of a hook without --home (an install
+// from before init pinned one): CAVRA_HOME, else the project's .cavra
+// (CLAUDE_PROJECT_DIR, which the agent sets for the session, not the
+// working directory the agent's commands move), else "" for the old
+// discovery from the working directory. cavra doctor warns about such an
+// install; re-running cavra init pins the directory.
+func hookHome(pf *policyFlags, env claudecode.Env) {
+	if pf.home != "" || os.Getenv("CAVRA_HOME") != "" || env.ProjectDir == "" || !filepath.IsAbs(env.ProjectDir) {
+		return
+	}
+	pf.home = filepath.Join(env.ProjectDir, ".cavra")
+}
+
+func hookOther(c *cobra.Command, pf *policyFlags, agent claudecode.Agent, env claudecode.Env) (res claudecode.Result) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = claudecode.FailOther(fmt.Sprintf("internal error: %v", r))
@@ -67,19 +94,21 @@ func hookOther(c *cobra.Command, pf *policyFlags, agent claudecode.Agent) (res c
 	}
 	var expect []cavra.Action
 	if p.Before {
-		expect = append(expect, p.Action(claudecode.EnvFromOS()))
+		expect = append(expect, p.Action(env))
 	}
+	hookHome(pf, env)
 	g, err := pf.open(c, expect...)
 	if err != nil {
 		return claudecode.FailOther(err.Error())
 	}
 	defer g.Close()
-	return claudecode.HandleOther(c.Context(), g, p, claudecode.EnvFromOS())
+	return claudecode.HandleOther(c.Context(), g, p, env)
 }
 
 func newHookClaudeCodeCmd() *cobra.Command {
 	var pf policyFlags
 	var explicitAllow bool
+	var agentID string
 	c := &cobra.Command{
 		Use:   "claude-code",
 		Short: "Claude Code PreToolUse/PostToolUse hook",
@@ -87,11 +116,17 @@ func newHookClaudeCodeCmd() *cobra.Command {
 permissionDecision (deny for block; ask, or deny with the approval id when
 nobody is at the keyboard, for require_approval; nothing for allow). Anything
 that keeps it from deciding exits 2 with the reason on stderr, which Claude
-Code treats as a block — never 1, which Claude Code treats as "proceed".`,
+Code treats as a block — never 1, which Claude Code treats as "proceed".
+
+Its state (config.yaml with the packs and mode, the evidence database, the
+keys) is the directory --home names, which cavra init pins; nothing found from
+the working directory counts. Every call, a subagent's too, is decided under
+the registry id --agent (default claude-code), never one the payload names.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			env := claudecode.EnvFromOS()
 			env.ExplicitAllow = explicitAllow
+			env.Agent = agentID
 			res := hookClaudeCode(c, &pf, env)
 			c.OutOrStdout().Write(res.Stdout)
 			if res.Stderr != "" {
@@ -103,7 +138,7 @@ Code treats as a block — never 1, which Claude Code treats as "proceed".`,
 			return nil
 		},
 	}
-	pf.register(c)
+	registerHookFlags(c, &pf, &agentID, claudecode.ClaudeCode)
 	c.Flags().BoolVar(&explicitAllow, "explicit-allow", false, `print permissionDecision "allow" for allowed calls (skips Claude Code's own prompt)`)
 	return c
 }
@@ -122,6 +157,7 @@ func hookClaudeCode(c *cobra.Command, pf *policyFlags, env claudecode.Env) (res 
 	if p.HookEventName != claudecode.PostToolUse {
 		expect = append(expect, p.Action(env))
 	}
+	hookHome(pf, env)
 	g, err := pf.open(c, expect...)
 	if err != nil {
 		return claudecode.Fail(err.Error())

@@ -40,13 +40,21 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// hookCommandLine is the hook command written for agent: override when
-// given, else this binary (see cavraBinary) + " hook <agent>".
-func hookCommandLine(override string, agent claudecode.Agent) string {
-	if override != "" {
-		return override
+// hookCommandLine is the hook command written for agent: f.command when
+// given, else this binary (see cavraBinary) + " hook <agent> --home <home>",
+// and --agent when the install names another registry id.
+func hookCommandLine(f *initFlags, agent claudecode.Agent, home string) string {
+	if f.command != "" {
+		return f.command
 	}
-	return shellQuote(cavraBinary()) + " hook " + string(agent)
+	cmd := shellQuote(cavraBinary()) + " hook " + string(agent)
+	if home != "" {
+		cmd += " --home " + shellQuote(home)
+	}
+	if f.agent != "" && f.agent != string(agent) {
+		cmd += " --agent " + shellQuote(f.agent)
+	}
+	return cmd
 }
 
 func newInitCmd() *cobra.Command {
@@ -70,8 +78,10 @@ shows a diff with --dry-run, and removes exactly what it added with
 type initFlags struct {
 	user, dryRun, uninstall bool
 	gitignore, asJSON       bool
+	moveState               bool
 	packs                   []string
 	command, dir            string
+	home, agent             string
 }
 
 func (f *initFlags) register(c *cobra.Command, agent claudecode.Agent, userFile string) {
@@ -80,9 +90,12 @@ func (f *initFlags) register(c *cobra.Command, agent claudecode.Agent, userFile 
 	fl.Bool("project", true, "install into the project's file (the default)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the changes as a diff instead of writing them")
 	fl.BoolVar(&f.uninstall, "uninstall", false, "remove exactly what cavra init added")
-	fl.StringArrayVar(&f.packs, "policy-pack", nil, "packs for .cavra/config.yaml (default cavra-ai-agent-baseline)")
-	fl.StringVar(&f.command, "command", "", `hook command to write (default: this binary's absolute path + " hook `+string(agent)+`")`)
+	fl.StringArrayVar(&f.packs, "policy-pack", nil, "packs for the state directory's config.yaml (default cavra-ai-agent-baseline)")
+	fl.StringVar(&f.command, "command", "", `hook command to write (default: this binary's absolute path + " hook `+string(agent)+` --home DIR")`)
 	fl.StringVar(&f.dir, "dir", ".", "project directory")
+	fl.StringVar(&f.home, "home", "", "the state directory to pin in the hook command (default: $XDG_STATE_HOME/cavra/<project-id>, else ~/.local/state/cavra/<project-id>; with --user .../cavra/user; a reinstall keeps the one pinned before)")
+	fl.StringVar(&f.agent, "agent", "", "the registry id the hook decides calls under, subagents' included (default "+string(agent)+")")
+	fl.BoolVar(&f.moveState, "move-state", false, "move the state of an older install (database, keys) from the project's .cavra/ into the pinned state directory")
 	fl.BoolVar(&f.gitignore, "gitignore", false, "append to the project's .gitignore the lines that keep CAVRA's state (database, private keys) out of git")
 	outputFlag(c, &f.asJSON, "print {files: [{path, change, what, diff}], notes, gitignore}")
 }
@@ -103,6 +116,10 @@ type initRun struct {
 	flags   *initFlags
 	record  *createdRecord
 	report  initReport // what -o json prints at the end
+	// home is the state directory pinned in the hook command; legacy is the
+	// project's .cavra when it holds an older install's state.
+	home, legacy string
+	move         bool // move legacy's state into home
 }
 
 // initReport is the JSON form of what an init did (or, with --dry-run,
@@ -172,11 +189,11 @@ func (r *initRun) say(format string, a ...any) {
 	fmt.Fprintln(r.w, line)
 }
 
-// finish ends an init: the .gitignore hint (or change), then with -o json
-// the whole report.
+// finish ends an init: the .gitignore hint (or change) when the state is in
+// the project, then with -o json the whole report.
 func (r *initRun) finish() error {
-	if !r.flags.uninstall && !r.flags.user {
-		if err := r.gitignore(r.flags.dir, projectStateDir(r.flags.dir)); err != nil {
+	if !r.flags.uninstall && !r.flags.user && r.home != "" {
+		if err := r.gitignore(r.flags.dir, r.home); err != nil {
 			return err
 		}
 	}
@@ -228,36 +245,29 @@ func (r *initRun) apply(changes []fileChange) error {
 	return r.record.save()
 }
 
-// projectConfig writes .cavra/config.yaml for a project install.
-func (r *initRun) projectConfig() error {
-	if r.flags.uninstall || r.flags.user {
-		return nil
-	}
-	home := filepath.Join(r.flags.dir, ".cavra")
-	if r.flags.dryRun {
-		if _, err := os.Stat(filepath.Join(home, cavra.ConfigFile)); errors.Is(err, fs.ErrNotExist) {
-			r.event(initEvent{Path: filepath.Join(home, cavra.ConfigFile), Change: "would_write", What: "CAVRA's configuration"})
-		}
-		return nil
-	}
-	return writeProjectConfig(r.event, home, r.flags.packs)
-}
-
-// hooksChange computes the change of agent's hook file at path.
-func hooksChange(agent claudecode.Agent, path string, f *initFlags) (fileChange, error) {
+// hooksChange computes the change of agent's hook file at path. It first
+// settles the state directory to pin (see pin).
+func (r *initRun) hooksChange(agent claudecode.Agent, path string) (fileChange, error) {
+	f := r.flags
 	old, err := claudecode.ReadSettings(path)
 	if err != nil {
 		return fileChange{}, err
 	}
+	if !f.uninstall {
+		if err := r.pin(agent, old); err != nil {
+			return fileChange{}, err
+		}
+	}
 	ch := fileChange{path: path, old: old, what: "CAVRA hooks",
 		emptyWithout: func(b []byte) bool { return claudecode.HooksEmpty(agent, b) }}
+	command := hookCommandLine(f, agent, r.home)
 	if f.uninstall {
 		ch.next, ch.changed, err = claudecode.UninstallHooks(agent, old)
 	} else {
-		ch.next, ch.changed, err = claudecode.InstallHooks(agent, old, hookCommandLine(f.command, agent))
+		ch.next, ch.changed, err = claudecode.InstallHooks(agent, old, command)
 	}
 	if err != nil {
-		return fileChange{}, &snippetError{path: path, err: err, agent: agent, command: hookCommandLine(f.command, agent), uninstall: f.uninstall}
+		return fileChange{}, &snippetError{path: path, err: err, agent: agent, command: command, uninstall: f.uninstall}
 	}
 	return ch, nil
 }
@@ -291,7 +301,11 @@ PreToolUse and a PostToolUse hook for every tool (matcher "*": MCP tools and
 subagents included) running "cavra hook claude-code", with a timeout and
 onFailure "block". A project install also registers CAVRA's MCP server in
 .mcp.json (mcpServers.cavra running "cavra mcp serve"; --no-mcp skips it) and
-creates .cavra/config.yaml naming the packs (when there is none). Every other
+pins the state directory: the hook command carries --home DIR, by default
+$XDG_STATE_HOME/cavra/<project-id> (else ~/.local/state/cavra/<project-id>),
+outside the project, created with mode 0700, and its config.yaml naming the
+packs and the mode (when there is none). The hook uses only that directory,
+never a .cavra/ found from its working directory. Every other
 setting, hook and server is kept; running it twice changes nothing; --dry-run
 prints the diff instead of writing; --uninstall removes exactly what it added.
 
@@ -309,7 +323,7 @@ the command to add it is printed instead.`,
 			if err != nil {
 				return err
 			}
-			settings, err := hooksChange(claudecode.ClaudeCode, claudecode.HookConfigPath(claudecode.ClaudeCode, base, f.user), &f)
+			settings, err := run.hooksChange(claudecode.ClaudeCode, claudecode.HookConfigPath(claudecode.ClaudeCode, base, f.user))
 			if err != nil {
 				return err
 			}
@@ -323,6 +337,9 @@ the command to add it is printed instead.`,
 					changes = append(changes, *ch)
 				}
 			}
+			if err := run.prepareState(); err != nil {
+				return err
+			}
 			if err := run.apply(changes); err != nil {
 				return err
 			}
@@ -335,12 +352,13 @@ the command to add it is printed instead.`,
 				if f.uninstall {
 					run.say("if you added CAVRA's MCP server for your user, remove it with: claude mcp remove --scope user %s", claudecode.MCPServerName)
 				} else {
+					args := make([]string, 0, 4)
+					for _, a := range claudecode.MCPServeArgs(run.home) {
+						args = append(args, shellQuote(a))
+					}
 					run.say("to add CAVRA's MCP server for your user too, run: claude mcp add --scope user %s -- %s %s",
-						claudecode.MCPServerName, shellQuote(cavraBinary()), strings.Join(claudecode.MCPArgs, " "))
+						claudecode.MCPServerName, shellQuote(cavraBinary()), strings.Join(args, " "))
 				}
-			}
-			if err := run.projectConfig(); err != nil {
-				return err
 			}
 			return run.finish()
 		},
@@ -368,7 +386,7 @@ func mcpChange(run *initRun, f *initFlags, force bool) (*fileChange, error) {
 			}
 		}
 	} else {
-		ch.next, ch.changed, err = claudecode.InstallMCP(old, cavraBinary(), force)
+		ch.next, ch.changed, err = claudecode.InstallMCP(old, cavraBinary(), claudecode.MCPServeArgs(run.home), force)
 	}
 	var conflict *claudecode.MCPConflictError
 	if errors.As(err, &conflict) {
@@ -558,7 +576,8 @@ type doctorReport struct {
 	checks   []doctorCheck
 }
 
-// doctorCheck is one line of a doctor report; Status is ok, fail or note.
+// doctorCheck is one line of a doctor report; Status is ok, fail, warn (a
+// risk that is not a failure) or note.
 type doctorCheck struct {
 	Status  string `json:"status"`
 	Message string `json:"message"`
@@ -570,7 +589,7 @@ func (r *doctorReport) add(status, format string, a ...any) {
 		r.checks = append(r.checks, doctorCheck{status, msg})
 		return
 	}
-	mark := map[string]string{"ok": "ok  ", "fail": "FAIL", "note": "note"}[status]
+	mark := map[string]string{"ok": "ok  ", "fail": "FAIL", "warn": "WARN", "note": "note"}[status]
 	fmt.Fprintf(r.w, "%s %s\n", mark, msg)
 }
 
@@ -590,6 +609,63 @@ func (r *doctorReport) note(ok bool, format string, a ...any) {
 		status = "note"
 	}
 	r.add(status, format, a...)
+}
+
+// warn prints a risk that is not a failure when bad, else an ok line.
+func (r *doctorReport) warn(bad bool, format string, a ...any) {
+	status := "ok"
+	if bad {
+		status = "warn"
+	}
+	r.add(status, format, a...)
+}
+
+// stateDir reports the state directory the hook commands cmds pinned
+// (--home) and the registry id they decide under (--agent), and warns when
+// a command pins none (an install from before pinning: the hook then finds
+// its state as such installs did) or pins one inside the project, where
+// the agent's own tools reach it. It returns the directory the hook uses
+// (for the policy check): the first pinned, else CAVRA_HOME, else what
+// init would pin when nothing is installed, else what an unpinned hook run
+// from the project uses.
+func (r *doctorReport) stateDir(agent claudecode.Agent, project string, cmds []string) string {
+	home, seen := "", map[string]bool{}
+	for _, c := range cmds {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		h := claudecode.HookFlag(c, "--home")
+		id := claudecode.HookFlag(c, "--agent")
+		if id == "" {
+			id = string(agent)
+		}
+		switch {
+		case h == "":
+			r.warn(true, "hook command %q pins no state directory (--home): the hook finds its state and mode as installs before pinning did, from CAVRA_HOME or the project's .cavra/, which the agent can write; run cavra init %s to pin one", c, agent)
+		case !filepath.IsAbs(h):
+			r.warn(true, "hook command %q pins a relative state directory %q, which depends on the directory the hook runs in; run cavra init %s --home ABSOLUTE-DIR", c, h, agent)
+		case inside(project, h):
+			r.warn(true, "the hooks use the state directory %s, inside the project: the agent's own tools can reach its configuration, database and keys; move it out with: cavra init %s --move-state", h, agent)
+		default:
+			r.check(true, "the hooks use the state directory %s, pinned outside the project", h)
+		}
+		r.add("ok", "the hooks decide calls under registry agent id %q (subagents included)", id)
+		if home == "" && h != "" {
+			home = absPath(h)
+		}
+	}
+	switch {
+	case home != "":
+		return home
+	case os.Getenv("CAVRA_HOME") != "":
+		return absPath(os.Getenv("CAVRA_HOME"))
+	case len(cmds) == 0: // nothing installed: what init would pin
+		if d, err := cavra.ProjectStateDir(project); err == nil {
+			return d
+		}
+	}
+	return projectStateDir(absPath(project))
 }
 
 // finish prints the JSON report, and fails when a check did; hint says
@@ -615,8 +691,8 @@ func (r *doctorReport) finish(hint string) error {
 // under a shared lock) and decides the sample action a with Guard.Check —
 // the registry, the policy config.yaml names, the mode — as a hook's
 // Evaluate would, with nothing recorded.
-func (r *doctorReport) policyCheck(ctx context.Context, dir string, a cavra.Action) (cavra.Decision, bool) {
-	g, err := cavra.Open(ctx, cavra.Options{Dir: dir, ReadOnly: true, StoreTimeout: 500 * time.Millisecond})
+func (r *doctorReport) policyCheck(ctx context.Context, dir, home string, a cavra.Action) (cavra.Decision, bool) {
+	g, err := cavra.Open(ctx, cavra.Options{Dir: dir, Home: home, ReadOnly: true, StoreTimeout: 500 * time.Millisecond})
 	switch {
 	case errors.Is(err, cavra.ErrStateInUse):
 		r.note(false, "the state directory is in use by another process (a running cavra serve or MCP proxy answers for it): %v", err)
@@ -695,6 +771,7 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 			}
 			rep.check(installed, "PreToolUse and PostToolUse hooks with matcher \"*\" run cavra")
 			rep.hookBinaries(claudecode.HookCommands(data))
+			home := rep.stateDir(claudecode.ClaudeCode, dir, claudecode.HookCommands(data))
 			mcpPath := claudecode.MCPConfigPath(dir)
 			mcpData, err := claudecode.ReadSettings(mcpPath)
 			if err != nil {
@@ -711,7 +788,7 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 			}
 			p := claudecode.Payload{HookEventName: claudecode.PreToolUse, ToolName: "Read", Cwd: dir,
 				ToolInput: map[string]any{"file_path": filepath.Join(dir, ".env")}, SessionID: "cavra-doctor"}
-			if d, ok := rep.policyCheck(context.WithoutCancel(c.Context()), dir, p.Action(claudecode.EnvFromOS())); ok {
+			if d, ok := rep.policyCheck(context.WithoutCancel(c.Context()), dir, home, p.Action(claudecode.EnvFromOS())); ok {
 				rep.check(d.Decision == cavra.Block, "a sample Read of .env is blocked (%s, %s)", d.Decision, d.RuleID)
 			}
 			return rep.finish("fix them as shown above (missing hooks: cavra init claude-code)")

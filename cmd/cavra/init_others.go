@@ -72,10 +72,12 @@ func newInitAgentCmd(agent claudecode.Agent) *cobra.Command {
 		Use:   string(agent),
 		Short: fmt.Sprintf("Install CAVRA's hooks into %s (%s)", info.name, strings.TrimPrefix(project, "./")),
 		Long: fmt.Sprintf(`Merge into %s (or %s with --user) hooks for %s
-running "cavra hook %s". Every other key and hook is kept; running it twice
+running "cavra hook %s --home DIR": the state directory is pinned, by
+default $XDG_STATE_HOME/cavra/<project-id> (else ~/.local/state/cavra/...),
+outside the project, mode 0700, with a config.yaml naming the packs (when
+there is none). Every other key and hook is kept; running it twice
 changes nothing; --dry-run prints the diff instead of writing; --uninstall
-removes exactly what it added. A project install also creates
-.cavra/config.yaml naming the packs (when there is none). A file cavra cannot
+removes exactly what it added. A file cavra cannot
 merge into (not the JSON the agent documents, or with comments) is left
 alone, and the snippet to paste is printed. See docs/agents.md.`,
 			strings.TrimPrefix(project, "./"), info.userFile, strings.Join(events, ", "), agent),
@@ -89,8 +91,11 @@ alone, and the snippet to paste is printed. See docs/agents.md.`,
 			if err != nil {
 				return err
 			}
-			ch, err := hooksChange(agent, claudecode.HookConfigPath(agent, base, f.user), &f)
+			ch, err := run.hooksChange(agent, claudecode.HookConfigPath(agent, base, f.user))
 			if err != nil {
+				return err
+			}
+			if err := run.prepareState(); err != nil {
 				return err
 			}
 			if err := run.apply([]fileChange{ch}); err != nil {
@@ -100,9 +105,6 @@ alone, and the snippet to paste is printed. See docs/agents.md.`,
 				for _, n := range info.notes {
 					run.say("note: %s", n)
 				}
-			}
-			if err := run.projectConfig(); err != nil {
-				return err
 			}
 			return run.finish()
 		},
@@ -134,7 +136,8 @@ func newDoctorAgentCmd(agent claudecode.Agent) *cobra.Command {
 			rep.settingsFile(path, data, perr, "")
 			rep.check(installed, "hooks for %s run cavra hook %s", strings.Join(claudecode.HookEvents(agent), ", "), agent)
 			rep.hookBinaries(claudecode.AgentHookCommands(agent, data))
-			rep.policyCheck(c.Context(), dir, cavra.Action{Type: cavra.ReadFile, Target: filepath.Join(dir, ".env")})
+			home := rep.stateDir(agent, dir, claudecode.AgentHookCommands(agent, data))
+			rep.policyCheck(c.Context(), dir, home, cavra.Action{Type: cavra.ReadFile, Target: filepath.Join(dir, ".env")})
 			return rep.finish("run: cavra init " + string(agent))
 		},
 	}

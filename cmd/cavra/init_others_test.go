@@ -128,12 +128,29 @@ func TestHookCommandLine(t *testing.T) {
 	t.Parallel()
 	// A go test binary is a temporary build: the command falls back to PATH.
 	for _, agent := range []string{"claude-code", "codex", "cursor", "gemini-cli"} {
-		if got := hookCommandLine("", claudecode.Agent(agent)); got != "cavra hook "+agent {
+		if got := hookCommandLine(&initFlags{}, claudecode.Agent(agent), "/s/p-1"); got != "cavra hook "+agent+" --home /s/p-1" {
 			t.Errorf("hookCommandLine(%s) = %q", agent, got)
 		}
 	}
-	if got := hookCommandLine("/x/cavra hook codex --explicit-allow", claudecode.Agent("codex")); got != "/x/cavra hook codex --explicit-allow" {
+	if got := hookCommandLine(&initFlags{agent: "ci-bot"}, claudecode.ClaudeCode, "/a b"); got != "cavra hook claude-code --home '/a b' --agent ci-bot" {
+		t.Errorf("with --agent: %q", got)
+	}
+	if got := hookCommandLine(&initFlags{agent: "codex"}, claudecode.Codex, "/s"); got != "cavra hook codex --home /s" {
+		t.Errorf("--agent naming the agent itself: %q", got)
+	}
+	if got := hookCommandLine(&initFlags{command: "/x/cavra hook codex --explicit-allow"}, claudecode.Codex, "/s"); got != "/x/cavra hook codex --explicit-allow" {
 		t.Errorf("override: %q", got)
+	}
+	for cmd, want := range map[string]string{
+		"cavra hook claude-code --home /s/p-1":                         "/s/p-1",
+		"'/a b/cavra' hook claude-code --home '/it'\\''s/x' --agent y": "/it's/x",
+		`cavra hook codex --home="/q \"r\"" --x`:                       `/q "r"`,
+		`cavra hook codex --home\ x`:                                   "",
+		"cavra hook cursor":                                            "",
+	} {
+		if got := claudecode.HookFlag(cmd, "--home"); got != want {
+			t.Errorf("HookFlag(%q, --home) = %q, want %q", cmd, got, want)
+		}
 	}
 	for in, want := range map[string]string{"/usr/bin/cavra": "/usr/bin/cavra", "/a b/cavra": "'/a b/cavra'", "/it's/cavra": `'/it'\''s/cavra'`} {
 		if got := shellQuote(in); got != want {

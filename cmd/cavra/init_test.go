@@ -64,6 +64,7 @@ func testHome(t *testing.T) string {
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 	t.Setenv("CODEX_HOME", "")
+	t.Setenv("XDG_STATE_HOME", "") // the state home is ~/.local/state
 	return home
 }
 
@@ -105,11 +106,18 @@ func TestInitClaudeCode(t *testing.T) {
 	if err := json.Unmarshal([]byte(firstMCP), &m); err != nil {
 		t.Fatal(err)
 	}
-	if c := m.MCPServers["cavra"]; c.Command != "cavra" || !reflect.DeepEqual(c.Args, []string{"mcp", "serve"}) || len(m.MCPServers) != 3 || m.Note != "kept" {
-		t.Fatalf(".mcp.json after init (a go test binary writes \"cavra\"):\n%s", firstMCP)
+	state, err := defaultStateDir(proj, false)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(proj, ".cavra", "config.yaml")); err != nil {
-		t.Fatalf("no .cavra/config.yaml: %v", err)
+	if c := m.MCPServers["cavra"]; c.Command != "cavra" || !reflect.DeepEqual(c.Args, []string{"mcp", "serve", "--home", state}) || len(m.MCPServers) != 3 || m.Note != "kept" {
+		t.Fatalf(".mcp.json after init (a go test binary writes \"cavra\"; the state directory is pinned):\n%s", firstMCP)
+	}
+	if _, err := os.Stat(filepath.Join(state, "config.yaml")); err != nil {
+		t.Fatalf("no config.yaml in the state directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(proj, ".cavra", "config.yaml")); !os.IsNotExist(err) {
+		t.Fatalf("init wrote a configuration into the project: %v", err)
 	}
 	if code, out, _ := cli(t, "init", "claude-code", d, "--command", "/opt/cavra hook claude-code"); code != 0 || strings.Count(out, "no change") != 2 {
 		t.Fatalf("second init: %s", out)
@@ -183,7 +191,8 @@ func TestInitClaudeCodeFreshProject(t *testing.T) {
 			t.Errorf("%s is still there", p)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(proj, ".cavra", "config.yaml")); err != nil {
+	state, _ := defaultStateDir(proj, false)
+	if _, err := os.Stat(filepath.Join(state, "config.yaml")); err != nil {
 		t.Errorf("uninstall removed the configuration: %v", err)
 	}
 	// A file the user created, emptied by the uninstall, stays.

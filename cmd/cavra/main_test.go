@@ -26,6 +26,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("CAVRA_HOME", home)
+	// cavra init pins state under the user's state home: never the real one.
+	os.Setenv("XDG_STATE_HOME", filepath.Join(home, "xdg-state"))
 	os.Unsetenv("CAVRA_POLICY_DIR")
 	code := m.Run()
 	os.RemoveAll(home)

@@ -51,7 +51,7 @@ database is opened read-only, only during a call that needs it.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&o.Home, "home", "", "state directory (default: CAVRA_HOME, else the nearest .cavra/, else ./.cavra)")
+	fl.StringVar(&o.Home, "home", "", "state directory (default: CAVRA_HOME, else walking up: the one cavra init pinned for the project, or the nearest .cavra/; else ./.cavra)")
 	fl.StringArrayVar(&o.Packs, "policy-pack", nil, "policy pack: a bundled id, an id in a policy directory, or a path (repeatable; default: config.yaml's, else cavra-ai-agent-baseline)")
 	fl.StringArrayVar(&o.PolicyDirs, "policy-dir", nil, "directory of packs laid out as <dir>/<id>/policy.yaml (repeatable; also CAVRA_POLICY_DIR)")
 	fl.StringVar(&mode, "mode", "", "policy mode for the checks: enforce, audit_only or strict (default: config.yaml's)")

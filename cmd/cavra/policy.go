@@ -52,7 +52,7 @@ type libFlags struct {
 
 func (f *libFlags) register(c *cobra.Command) {
 	c.Flags().StringArrayVar(&f.dirs, "policy-dir", nil, "directory of packs laid out as <dir>/<id>/policy.yaml (repeatable; also CAVRA_POLICY_DIR)")
-	c.Flags().StringVar(&f.home, "home", "", "state directory (default: CAVRA_HOME, else the nearest .cavra/, else ./.cavra)")
+	c.Flags().StringVar(&f.home, "home", "", "state directory (default: CAVRA_HOME, else walking up: the one cavra init pinned for the project, or the nearest .cavra/; else ./.cavra)")
 }
 
 func (f *libFlags) library() (*policy.Library, error) { return library(f.home, f.dirs) }

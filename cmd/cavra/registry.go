@@ -59,7 +59,7 @@ type registryFlags struct {
 }
 
 func (f *registryFlags) register(c *cobra.Command, changes bool) {
-	c.Flags().StringVar(&f.home, "home", "", "state directory (default: CAVRA_HOME, else the nearest .cavra/, else ./.cavra)")
+	c.Flags().StringVar(&f.home, "home", "", "state directory (default: CAVRA_HOME, else walking up: the one cavra init pinned for the project, or the nearest .cavra/; else ./.cavra)")
 	if changes {
 		c.Flags().StringVar(&f.by, "by", os.Getenv("USER"), "who makes the change (recorded in evidence)")
 	}
