@@ -146,12 +146,17 @@ func (g *Guard) refuseSelf(a Action, facts policy.Facts, d *Decision) {
 	if len(ms) == 0 {
 		return
 	}
+	d.Matches = append(d.Matches, ms...)
+	if d.Decision == Block && d.BaseDecision == nil && d.Attestation == nil {
+		// The policy blocks it already: its rule stays the one reported.
+		d.Severity = Critical
+		return
+	}
 	top := ms[0]
 	reason := top.Reason
 	if d.Mode != "" && d.Mode != Enforce {
 		reason += fmt.Sprintf(" (the %s mode does not override it)", d.Mode)
 	}
-	d.Matches = append(d.Matches, ms...)
 	d.Decision, d.RuleID, d.Severity, d.Reason = Block, top.RuleID, Critical, reason
 	d.ApproverGroup, d.BaseDecision, d.Attestation = "", nil, nil
 }

@@ -28,6 +28,7 @@ var readOnlyCLI = map[string][]string{
 	"approval":   {"list", "show", "routes"},
 	"registry":   {"agent-list", "mcp-list", "mcp-check", "export", "profiles", "mcp-classifications"},
 	"keys":       {"list", "export-trust-root"},
+	"mcp":        {}, // `mcp serve` runs a server on the state: refused
 }
 
 // controlGroups are the top-level subcommands of the cavra CLI. A command
@@ -161,7 +162,7 @@ func classifyCLI(args []string) cliVerdict {
 
 // knownCLI are the top-level commands of the CLI that are not read-only
 // as a whole (init, hook and evaluate are judged above).
-var knownCLI = map[string]bool{"mcp": true, "serve": true, "init": true, "hook": true}
+var knownCLI = map[string]bool{"serve": true, "init": true, "hook": true}
 
 // knownChildren are the control-plane subcommands not in
 // distinctivePairs. Every subcommand of the CLI is either read-only
