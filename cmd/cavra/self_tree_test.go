@@ -19,7 +19,7 @@ var readOnlyCommands = map[string]bool{
 	"policy describe": true, "policy compile": true, "policy diff": true, "policy verify": true,
 	"evidence": true, "evidence verify": true, "evidence list": true, "evidence show": true, "evidence export": true,
 	"evidence bundle": true,
-	"approval": true, "approval list": true, "approval show": true, "approval routes": true,
+	"approval":        true, "approval list": true, "approval show": true, "approval routes": true,
 	"registry": true, "registry agent-list": true, "registry mcp-list": true, "registry mcp-check": true,
 	"registry export": true, "registry profiles": true, "registry mcp-classifications": true,
 	"keys": true, "keys list": true, "keys export-trust-root": true,
