@@ -101,15 +101,14 @@ func (g *Guard) selfEnvFor(a Action) *selfEnv {
 		}
 	}
 	add := func(p string) {
-		if p == "" || p == "/" {
-			return
-		}
-		s.stateRoots = append(s.stateRoots, lowerSegs(p))
-		if k := kernelPath(p); k != p {
-			s.stateRoots = append(s.stateRoots, lowerSegs(k))
+		if p != "" && p != "/" {
+			s.stateRoots = append(s.stateRoots, lowerSegs(p))
 		}
 	}
 	add(state)
+	if k := resolvedState(state); k != state {
+		add(k)
+	}
 	stateHome, configHome := os.Getenv("XDG_STATE_HOME"), os.Getenv("XDG_CONFIG_HOME")
 	if s.home != "" {
 		add(s.home + "/.local/state/cavra")
@@ -209,8 +208,64 @@ func (g *Guard) selfMatches(a Action, f policy.Facts) []Match {
 		}
 	case ExecuteCommand:
 		g.selfCommands(a, f, env, add, judge)
+	case MCPToolCall:
+		if op, ok := mcpPathOp(a); ok {
+			for _, p := range mcpPaths(a.Args) {
+				judge(p, op, "mcp")
+			}
+		}
 	}
 	return ms
+}
+
+// mcpPathOp says what an MCP tool does to the paths in its arguments, by
+// its name (a filesystem server's write_file, move_file, read_file…);
+// false for CAVRA's own read-only tools and for names that say nothing.
+func mcpPathOp(a Action) (pathOp, bool) {
+	if OwnMCPVerdict(a.Server, a.Tool) != nil {
+		return 0, false
+	}
+	t := strings.ToLower(a.Tool)
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(t, w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("delete", "remove", "unlink", "rmdir", "trash"):
+		return opDelete, true
+	case has("write", "edit", "create", "move", "rename", "put", "upload", "append", "patch", "mkdir", "copy", "save", "replace", "chmod", "link"):
+		return opWrite, true
+	case has("read", "get", "cat", "view", "open", "download", "search", "grep", "head", "tail", "file"):
+		return opRead, true
+	}
+	return 0, false
+}
+
+// mcpPathKeys are the argument names MCP tools give paths.
+var mcpPathKeys = []string{"path", "file_path", "filepath", "filename", "file", "source", "destination", "dest", "target", "paths", "src", "dst"}
+
+// mcpPaths returns the path arguments of an MCP call.
+func mcpPaths(args map[string]any) []string {
+	var out []string
+	for _, k := range mcpPathKeys {
+		switch v := args[k].(type) {
+		case string:
+			if strings.TrimSpace(v) != "" {
+				out = append(out, v)
+			}
+		case []any:
+			for _, x := range v {
+				if s, ok := x.(string); ok && strings.TrimSpace(s) != "" {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func opVerb(op pathOp) string {
@@ -251,6 +306,16 @@ func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add 
 			add("cavra.self.control_plane", fmt.Sprintf("%s is handed a control-plane cavra command to run; an agent may not.", c.Name))
 		}
 		tool := c.Name
+		for _, arg := range c.Args {
+			// A control socket in the state directory is the control plane.
+			if i := strings.Index(arg, ".sock"); i > 0 {
+				p := arg
+				if j := strings.LastIndexAny(p[:i], ":="); j >= 0 {
+					p = p[j+1:]
+				}
+				judge(dirJoin(c.Dir, p), opWrite, tool)
+			}
+		}
 		for _, p := range outputFlags(c) {
 			judge(dirJoin(c.Dir, p), opWrite, tool)
 		}
@@ -555,6 +620,9 @@ func isScript(p string) bool {
 // protectedMention finds CAVRA's files named in program text.
 var protectedMention = regexp.MustCompile(`(?i)\.cavra\b|cavra\.db|\.private\.jwk|\.claude/settings|\.claude\.json|\.mcp\.json|\.codex/|\.cursor/(hooks|mcp)\.json|\.gemini/settings|CAVRA_HOME`)
 
+// cavraAssign sets CAVRA's configuration in the environment.
+var cavraAssign = regexp.MustCompile(`\bCAVRA_[A-Z_]+=`)
+
 // changeWords are what a script does to a file it changes.
 var changeWords = regexp.MustCompile(`(?i)>|\b(rm|mv|cp|ln|tee|sed\s+-i|truncate|chmod|unlink|shred|dd)\b|\.write|writeFile|open\([^)]*['"][wa]|os\.remove|rmtree|unlink`)
 
@@ -564,7 +632,7 @@ func scriptTouchesCAVRA(text string, s *selfEnv) bool {
 	if text == "" {
 		return false
 	}
-	if controlText.MatchString(text) {
+	if controlText.MatchString(text) || cavraAssign.MatchString(text) {
 		return true
 	}
 	mention := protectedMention.MatchString(text)
@@ -637,4 +705,22 @@ func (s *selfEnv) inProject(p string) bool {
 	}
 	_, ok := segsWithin(lowerSegs(s.root), lowerSegs(s.normalize(p)))
 	return ok
+}
+
+// resolvedStates caches the state directories as the kernel resolves
+// them, once each exists (until then the path as given is all there is).
+var resolvedStates sync.Map
+
+func resolvedState(p string) string {
+	if p == "" {
+		return ""
+	}
+	if k, ok := resolvedStates.Load(p); ok {
+		return k.(string)
+	}
+	k := kernelPath(p)
+	if _, err := os.Stat(filepath.FromSlash(p)); err == nil {
+		resolvedStates.Store(p, k)
+	}
+	return k
 }

@@ -242,6 +242,16 @@ func TestSelfPaths(t *testing.T) {
 		{"a script that uninstalls", "Write", map[string]any{"file_path": "{{project}}/tools/fix.sh", "content": "#!/bin/sh\ncavra init claude-code --uninstall\n"}, "cavra.self.script"},
 		{"a script that rewrites settings", "Write", map[string]any{"file_path": "{{project}}/scripts/setup.py", "content": "open('.claude/settings.json','w').write('{}')\n"}, "cavra.self.script"},
 
+		bash("cd then write", "cd .claude && echo '{}' > settings.json", set),
+		bash("inline code deletes the state", `python3 -c "import shutil; shutil.rmtree('{{state}}')"`, sw),
+		bash("a hard link to settings", "ln .claude/settings.json s.json", set),
+		bash("copy a directory over .claude", "cp -r /tmp/evil/.claude .", set),
+		bash("the control socket", "curl --unix-socket {{state}}/control.sock http://cavra/approve", sw),
+		{"an MCP filesystem write", "mcp__fs__write_file", map[string]any{"path": "{{project}}/.claude/settings.json", "content": "{}"}, set},
+		{"an MCP filesystem read of a key", "mcp__fs__read_file", map[string]any{"path": "{{state}}/keys/evidence/k1.private.jwk"}, kr},
+		{"a planted direnv file", "Write", map[string]any{"file_path": "{{project}}/.envrc", "content": "export CAVRA_HOME=/tmp/fresh\n"}, "cavra.self.script"},
+
+		{"CAVRA's own MCP check of a settings write", "mcp__cavra__check_file_write", map[string]any{"path": "{{project}}/.claude/settings.json"}, ""},
 		file("public key", "Read", "{{state}}/keys/evidence/k1.public.jwk", ""),
 		file("state config read", "Read", "{{state}}/config.yaml", ""),
 		file("settings read", "Read", "{{project}}/.claude/settings.json", ""),
