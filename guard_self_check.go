@@ -1,6 +1,8 @@
 package cavra
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path"
@@ -280,11 +282,14 @@ func opVerb(op pathOp) string {
 
 // selfCommands judges the commands of a command line.
 func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add func(rule, reason string), judge func(string, pathOp, string)) {
-	opaque := false
+	opaque, dynamic := false, false
 	for i := range f.Commands {
 		c := &f.Commands[i]
 		if c.Opaque != "" || c.InterpreterCode != "" {
 			opaque = true
+		}
+		if c.Dynamic {
+			dynamic = true
 		}
 		if args, ok := cliArgs(c, env); ok {
 			v := classifyCLI(args)
@@ -375,8 +380,12 @@ func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add 
 			env().judgeGit(c, add, judge)
 		}
 	}
-	if opaque && controlText.MatchString(a.Target) {
-		add("cavra.self.control_plane", "Code the analysis cannot see runs a control-plane cavra command; an agent may not.")
+	if opaque || dynamic {
+		if controlText.MatchString(a.Target) {
+			add("cavra.self.control_plane", "Code the analysis cannot see runs a control-plane cavra command; an agent may not.")
+		} else if decodesToControl(a.Target) {
+			add("cavra.self.control_plane", "The line decodes and runs a control-plane cavra command (base64, hex, escapes, reversed or rot13 text); an agent may not.")
+		}
 	}
 }
 
@@ -723,4 +732,64 @@ func resolvedState(p string) string {
 		resolvedStates.Store(p, k)
 	}
 	return k
+}
+
+var (
+	base64Token = regexp.MustCompile(`[A-Za-z0-9+/_-]{12,}={0,2}`)
+	hexToken    = regexp.MustCompile(`(?i)(?:[0-9a-f]{2}){8,}|(?:\\x[0-9a-f]{2}){4,}`)
+	escapeSeq   = regexp.MustCompile(`\\(?:x[0-9a-fA-F]{2}|[0-7]{3})`)
+)
+
+// decodesToControl reports whether a line that computes what it runs
+// holds, encoded, a control-plane cavra command: base64 or hex text,
+// printf escapes, reversed or rot13 text.
+func decodesToControl(line string) bool {
+	if len(line) > 64<<10 {
+		return false
+	}
+	try := func(s string) bool { return controlText.MatchString(s) }
+	for _, tok := range base64Token.FindAllString(line, 16) {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			if b, err := enc.DecodeString(tok); err == nil && try(string(b)) {
+				return true
+			}
+		}
+	}
+	for _, tok := range hexToken.FindAllString(line, 16) {
+		if b, err := hex.DecodeString(strings.ReplaceAll(strings.ToLower(tok), "\\x", "")); err == nil && try(string(b)) {
+			return true
+		}
+	}
+	unescaped := escapeSeq.ReplaceAllStringFunc(line, func(e string) string {
+		var n uint64
+		if e[1] == 'x' {
+			b, _ := hex.DecodeString(e[2:])
+			return string(b)
+		}
+		for _, d := range e[1:] {
+			n = n*8 + uint64(d-'0')
+		}
+		return string(rune(n))
+	})
+	if unescaped != line && try(unescaped) {
+		return true
+	}
+	r := []rune(line)
+	for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+		r[i], r[j] = r[j], r[i]
+	}
+	if try(string(r)) {
+		return true
+	}
+	return try(strings.Map(rot13, line))
+}
+
+func rot13(r rune) rune {
+	switch {
+	case r >= 'a' && r <= 'z':
+		return 'a' + (r-'a'+13)%26
+	case r >= 'A' && r <= 'Z':
+		return 'A' + (r-'A'+13)%26
+	}
+	return r
 }

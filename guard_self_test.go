@@ -1,6 +1,7 @@
 package cavra_test
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,6 +154,11 @@ func TestSelfControlPlaneCLI(t *testing.T) {
 		bash("inline code", `python3 -c 'import subprocess; subprocess.run(["cavra", "approval", "approve", "apr_1"])'`, cp),
 		bash("npm exec -c", "npm exec -c 'cavra registry agent-enable claude-code'", cp),
 		bash("a package script", "npm pkg set scripts.fix='cavra init claude-code --uninstall' && npm run fix", cp),
+		bash("base64 to a shell", "echo "+b64("cavra approval approve apr_1 --local")+" | base64 -d | sh", cp),
+		bash("base64 in eval", `eval "$(echo `+b64("cavra keys rotate")+` | base64 --decode)"`, cp),
+		bash("hex escapes", `eval "$(printf '\x63\x61\x76\x72\x61 approval approve apr_1')"`, cp),
+		bash("reversed", `eval "$(echo 1_rpa evorppa lavorppa arvac | rev)"`, cp),
+		bash("a name from pieces", `c=ca; ${c}vra approval approve apr_1`, cp),
 		bash("init reinstall", "cavra init claude-code --force --command true", cp),
 		bash("policy sign", "cavra policy sign pack.yaml", cp),
 		bash("hook by hand", "echo '{}' | cavra hook claude-code", "cavra.self.hook"),
@@ -287,3 +293,5 @@ func TestSelfEveryMode(t *testing.T) {
 		}
 	}
 }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
