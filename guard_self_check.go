@@ -1,9 +1,11 @@
 package cavra
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -378,6 +380,11 @@ func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add 
 		}
 		if c.Git != nil {
 			env().judgeGit(c, add, judge)
+		}
+		for _, p := range scriptsRun(c) {
+			if text := readScript(env().normalize(dirJoin(c.Dir, p))); scriptTouchesCAVRA(text, env()) {
+				add("cavra.self.script", fmt.Sprintf("Runs %s, a script that changes CAVRA; an agent may not.", p))
+			}
 		}
 	}
 	if opaque || dynamic {
@@ -792,4 +799,56 @@ func rot13(r rune) rune {
 		return 'A' + (r-'A'+13)%26
 	}
 	return r
+}
+
+// interpreters run the file named by their first operand.
+var interpreters = map[string]bool{
+	"sh": true, "bash": true, "zsh": true, "dash": true, "ksh": true, "fish": true, "python": true, "python3": true,
+	"node": true, "perl": true, "ruby": true, "php": true, "deno": true, "bun": true, "tsx": true, "ts-node": true,
+	"source": true, ".": true,
+}
+
+// scriptsRun returns the files a command runs as a script: an
+// interpreter's first operand, a sourced file, a script read on standard
+// input.
+func scriptsRun(c *policy.CommandFacts) []string {
+	var out []string
+	if interpreters[c.Name] {
+		for _, a := range c.Args {
+			if a == "-c" || a == "-e" || a == "-m" {
+				break // inline code or a module: not a file
+			}
+			if !strings.HasPrefix(a, "-") {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	if c.Opaque == "script from stdin" || c.Opaque == "source" {
+		out = append(out, c.Reads...)
+	}
+	if c.Path != "" && !interpreters[c.Name] {
+		out = append(out, c.Path) // ./fix.sh
+	}
+	return out
+}
+
+// readScript returns the start of a script file (64 KiB at most); "" when
+// it cannot be read, is not a regular file, or is a binary.
+func readScript(p string) string {
+	f, err := os.Open(filepath.FromSlash(p))
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	buf := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, buf)
+	buf = buf[:n]
+	if bytes.IndexByte(buf, 0) >= 0 {
+		return "" // a program, not a script
+	}
+	return string(buf)
 }

@@ -197,6 +197,18 @@ func TestSelfPaths(t *testing.T) {
 	mustLink(".claude", f.project+"/q")
 	mustLink(f.state+"/keys/evidence/k1.private.jwk", f.project+"/src/k.txt")
 	mustLink("src/../../..", f.project+"/up")
+	for name, text := range map[string]string{
+		"tools/fix.sh":   "#!/bin/sh\ncavra init claude-code --uninstall\n",
+		"tools/reset.py": "import shutil\nshutil.rmtree('.cavra')\n",
+		"tools/build.sh": "#!/bin/sh\ngo build ./...\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(f.project, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(f.project, name), []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	sw, set, kr := "cavra.self.state_write", "cavra.self.settings_write", "cavra.self.key_read"
 	cases := []selfCase{
 		file("state config", "Write", "{{state}}/config.yaml", sw),
@@ -258,6 +270,11 @@ func TestSelfPaths(t *testing.T) {
 		{"a planted direnv file", "Write", map[string]any{"file_path": "{{project}}/.envrc", "content": "export CAVRA_HOME=/tmp/fresh\n"}, "cavra.self.script"},
 
 		{"CAVRA's own MCP check of a settings write", "mcp__cavra__check_file_write", map[string]any{"path": "{{project}}/.claude/settings.json"}, ""},
+		bash("a script on disk run by a shell", "bash tools/fix.sh", "cavra.self.script"),
+		bash("a script on disk run by its path", "./tools/fix.sh", "cavra.self.script"),
+		bash("a script on disk fed on stdin", "sh < tools/fix.sh", "cavra.self.script"),
+		bash("a script on disk run by python", "python3 tools/reset.py", "cavra.self.script"),
+		bash("a build script on disk", "bash tools/build.sh", ""),
 		file("public key", "Read", "{{state}}/keys/evidence/k1.public.jwk", ""),
 		file("state config read", "Read", "{{state}}/config.yaml", ""),
 		file("settings read", "Read", "{{project}}/.claude/settings.json", ""),
