@@ -51,6 +51,7 @@ type selfVar struct{ name, value string }
 type selfEnv struct {
 	stateRoots [][]string // lower-case segments of the state directories
 	anchors    [][]string // the project root and the home directory: deleting them deletes settings
+	configured [][]string // files and directories CAVRA's configuration loads
 	hook       string
 	hookInfo   os.FileInfo
 	root, cwd  string
@@ -130,6 +131,11 @@ func (g *Guard) selfEnvFor(a Action) *selfEnv {
 	}
 	if p := clean(configHome); p != "" {
 		add(p + "/cavra")
+	}
+	for _, p := range g.configuredFiles() {
+		if p = clean(filepath.ToSlash(p)); p != "" && p != "/" {
+			s.configured = append(s.configured, lowerSegs(p))
+		}
 	}
 	for _, p := range []string{s.root, s.home} {
 		if p != "" && p != "/" {
@@ -851,4 +857,58 @@ func readScript(p string) string {
 		return "" // a program, not a script
 	}
 	return string(buf)
+}
+
+// configuredFiles are the files and directories the Guard's configuration
+// loads, absolute: pack files and directories, the registry file, the
+// approvers' keys, RBAC and routing. Changing them changes what CAVRA
+// decides or who may approve.
+func (g *Guard) configuredFiles() []string {
+	var out []string
+	abs := func(base, p string) {
+		switch {
+		case p == "" || strings.HasPrefix(p, "https://") || strings.HasPrefix(p, "http://"):
+			return
+		case !filepath.IsAbs(p) && base != "":
+			p = filepath.Join(base, p)
+		case !filepath.IsAbs(p):
+			a, err := filepath.Abs(p)
+			if err != nil {
+				return
+			}
+			p = a
+		}
+		out = append(out, p)
+	}
+	abs("", g.opts.RegistryFile)
+	abs(g.home, g.config.Registry.File)
+	for _, d := range g.config.PolicyDirs {
+		abs(g.home, d)
+	}
+	for _, d := range g.opts.PolicyDirs {
+		abs("", d)
+	}
+	for _, d := range filepath.SplitList(os.Getenv("CAVRA_POLICY_DIR")) {
+		abs("", d)
+	}
+	packs := g.opts.Packs
+	if len(packs) == 0 {
+		packs = g.config.Packs
+	}
+	for _, p := range packs {
+		if strings.ContainsAny(p, "/\\") || strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".json") {
+			abs("", p)
+		}
+	}
+	ac := g.config.Approval
+	if g.opts.Approval != nil {
+		ac = *g.opts.Approval
+	}
+	if ac.OIDC != nil {
+		abs(g.home, ac.OIDC.JWKS)
+	}
+	abs(g.home, ac.RBACFile)
+	abs(g.home, ac.RoutingFile)
+	abs(g.home, ac.LocalKeys)
+	return out
 }

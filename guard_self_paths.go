@@ -274,6 +274,11 @@ func (s *selfEnv) verdictFor(p string, op pathOp, tool string) (rule, why string
 	if s.hook != "" && strings.EqualFold(p, s.hook) {
 		return "cavra.self.hook_binary", "changes the hook binary"
 	}
+	for _, c := range s.configured {
+		if _, ok := segsWithin(c, segs); ok {
+			return "cavra.self.config_write", "changes a file CAVRA's configuration loads: a pack, the registry, the approvers' keys, RBAC or routing"
+		}
+	}
 	if settingsWrite(segs) {
 		return "cavra.self.settings_write", "changes an agent's hook or MCP settings"
 	}

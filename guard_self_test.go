@@ -312,3 +312,20 @@ func TestSelfEveryMode(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TestSelfConfiguredFiles checks that the files CAVRA's configuration
+// loads from outside the state directory — here a policy directory in the
+// project — are CAVRA's too: rewriting a pack the hook loads would change
+// every later decision.
+func TestSelfConfiguredFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "policies")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f := newSelfFixture(t, cavra.Options{PolicyDirs: []string{dir}})
+	f.run(t, []selfCase{
+		file("a pack in a configured policy directory", "Write", dir+"/cavra-project/policy.yaml", "cavra.self.config_write"),
+		bash("the policy directory removed", "rm -rf "+dir, "cavra.self.config_write"),
+		file("reading a pack", "Read", dir+"/cavra-project/policy.yaml", ""),
+	})
+}
