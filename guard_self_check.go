@@ -314,7 +314,8 @@ func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add 
 			slicesAny(c.Args, func(s string) bool { return strings.HasPrefix(strings.TrimLeft(s, "-x "), "CAVRA_") }) {
 			add("cavra.self.mode", "Sets CAVRA's configuration (CAVRA_*) in the agent's shell; an agent may not.")
 		}
-		if !dataCommands[c.Name] && !isCavraName(c.Name) && slicesAny(c.Args, controlText.MatchString) {
+		if !dataCommands[c.Name] && !isCavraName(c.Name) && (slicesAny(c.Args, controlText.MatchString) || controlText.MatchString(strings.Join(c.Args, " "))) ||
+			c.Name == "git" && slicesAny(gitConfigValues(c.Args), controlText.MatchString) {
 			// npm exec -c '…', npm pkg set scripts.x='…', a script in an argument.
 			add("cavra.self.control_plane", fmt.Sprintf("%s is handed a control-plane cavra command to run; an agent may not.", c.Name))
 		}
@@ -910,5 +911,20 @@ func (g *Guard) configuredFiles() []string {
 	abs(g.home, ac.RBACFile)
 	abs(g.home, ac.RoutingFile)
 	abs(g.home, ac.LocalKeys)
+	return out
+}
+
+// gitConfigValues returns the values of git's -c options: an alias with !,
+// a pager, an editor or an ssh command run what they say.
+func gitConfigValues(args []string) []string {
+	var out []string
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "-c" {
+			if _, v, ok := strings.Cut(args[i+1], "="); ok {
+				out = append(out, v)
+			}
+			i++
+		}
+	}
 	return out
 }

@@ -238,7 +238,7 @@ func distinctive(args []string) bool {
 // controlText finds a control-plane cavra command in program text that a
 // command line hands to an interpreter, or that is written to a script:
 // `os.system("cavra approval approve …")`, `["cavra", "keys", "rotate"]`.
-var controlText = regexp.MustCompile(`(?i)cavra(?:\.exe)?["',\s\]\[]+(?:(?:--?[a-z-]+(?:[= ]\S+)?)["',\s\]\[]+)*` +
+var controlText = regexp.MustCompile(`(?i)cavra(?:\.exe)?["',\s\]\[+()]+(?:(?:--?[a-z-]+(?:[= ]\S+)?)["',\s\]\[+()]+)*` +
 	`(?:approval["',\s]+(?:approve|deny|break-glass|enroll)|evidence["',\s]+(?:prune|compact|witness)|` +
 	`keys["',\s]+(?:generate|rotate)|registry["',\s]+(?:agent-(?:register|enable|disable|retire|suspend)|mcp-(?:register|pin|approve|block)|import)|` +
 	`policy["',\s]+(?:sign|keygen|init)|init["',\s]+(?:claude-code|codex|cursor|gemini-cli)|hook["',\s]+(?:claude-code|codex|cursor|gemini-cli)|init\b)`)

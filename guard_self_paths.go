@@ -279,7 +279,7 @@ func (s *selfEnv) verdictFor(p string, op pathOp, tool string) (rule, why string
 			return "cavra.self.config_write", "changes a file CAVRA's configuration loads: a pack, the registry, the approvers' keys, RBAC or routing"
 		}
 	}
-	if settingsWrite(segs) {
+	if settingsWrite(segs) && !(tool == "mkdir" && settingsDirs[segs[len(segs)-1]]) {
 		return "cavra.self.settings_write", "changes an agent's hook or MCP settings"
 	}
 	if op == opDelete {
