@@ -299,8 +299,10 @@ func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add 
 		if c.Dynamic {
 			dynamic = true
 		}
+		readOnlyCLI := false
 		if args, ok := cliArgs(c, env); ok {
 			v := classifyCLI(args)
+			readOnlyCLI = !v.control
 			if v.control {
 				add(v.rule, fmt.Sprintf("Runs `cavra %s`, which changes CAVRA itself; an agent may not (a person runs it in their own terminal).", v.what))
 			} else if v.out != "" {
@@ -353,7 +355,9 @@ func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add 
 			}
 		}
 		for _, p := range c.Reads {
-			judge(p, opRead, tool)
+			if !readOnlyCLI { // the CLI reads its own state (--home DIR) and prints nothing private
+				judge(p, opRead, tool)
+			}
 		}
 		for _, p := range c.Writes {
 			judge(p, opWrite, tool)

@@ -329,3 +329,14 @@ func TestSelfConfiguredFiles(t *testing.T) {
 		file("reading a pack", "Read", dir+"/cavra-project/policy.yaml", ""),
 	})
 }
+
+// TestSelfReadOnlyCLIOnState checks that the read-only CLI may be pointed
+// at the state directory: it reads it itself and prints nothing private.
+func TestSelfReadOnlyCLIOnState(t *testing.T) {
+	f := newSelfFixture(t, cavra.Options{})
+	f.run(t, []selfCase{
+		bash("evidence verify of the state", "cavra evidence verify --home {{state}}", ""),
+		bash("approval list of the state", "cavra approval list --home={{state}}", ""),
+		bash("a control command on the state", "cavra keys rotate --home {{state}}", "cavra.self.control_plane"),
+	})
+}
