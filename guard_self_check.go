@@ -382,6 +382,10 @@ func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add 
 				}
 			}
 		}
+		if c.Name == "go" && len(c.Args) > 1 && c.Args[0] == "install" &&
+			slicesAny(c.Args[1:], func(p string) bool { return goRunCavra.MatchString(strings.ToLower(p)) }) {
+			add("cavra.self.hook_binary", "`go install` of cavra replaces the installed cavra binary, which the hooks run; an agent may not.")
+		}
 		if c.Name == "ln" || (c.Name == "cp" && slicesAny(c.Args, isLinkFlag)) {
 			for _, t := range linkTargets(c) {
 				if rule, why := env().judgeLinkTarget(t); rule != "" {

@@ -251,6 +251,7 @@ func TestSelfPaths(t *testing.T) {
 		bash("relative symlink resolved from its directory", "ln -s ../../.claude src/lib/c", set),
 		bash("chmod the hook", "chmod -x {{hook}}", "cavra.self.hook_binary"),
 		bash("rebuild over the hook", "go build -o {{hook}} ./cmd/cavra", "cavra.self.hook_binary"),
+		bash("reinstall the CLI", "go install github.com/cavra-dev/cavra/cmd/cavra@v0.0.1", "cavra.self.hook_binary"),
 		bash("remove the hook's directory", "rm -rf {{hookdir}}", "cavra.self.hook_binary"),
 		bash("stash the untracked controls", "git stash -u", sw),
 		bash("clean ignored files", "git clean -fdx", set),
