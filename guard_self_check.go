@@ -622,7 +622,7 @@ func (s *selfEnv) stateInProject() bool {
 var scriptExt = map[string]bool{
 	".sh": true, ".bash": true, ".zsh": true, ".ksh": true, ".fish": true, ".py": true, ".rb": true, ".pl": true,
 	".js": true, ".mjs": true, ".cjs": true, ".ts": true, ".php": true, ".lua": true, ".ps1": true, ".bat": true,
-	".cmd": true, ".mk": true, ".go": false,
+	".cmd": true, ".mk": true,
 }
 
 // isScript reports whether a file runs as a program: by extension, by
