@@ -134,9 +134,11 @@ func (g *Guard) applyApprovals(ctx context.Context, a Action, d *Decision) ([]ap
 	return evs, nil
 }
 
+// hasRegistryBlock reports whether d holds a block that no approval lifts:
+// the kill switch, or the refusal of CAVRA's own control plane.
 func hasRegistryBlock(d *Decision) bool {
 	for _, m := range d.Matches {
-		if m.Decision == Block && (m.RuleID == "registry.agent.disabled" || m.RuleID == "registry.agent.unregistered") {
+		if m.Decision == Block && (m.RuleID == "registry.agent.disabled" || m.RuleID == "registry.agent.unregistered") || isSelfBlock(m) {
 			return true
 		}
 	}

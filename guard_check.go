@@ -92,12 +92,13 @@ func (g *Guard) decide(ctx context.Context, a Action, explain bool) (d Decision,
 		Dir:              g.opts.Dir,
 	}
 	g.registryOptions(a, &opts)
+	// Explain costs what Evaluate does; the facts are for refuseSelf.
+	x := act.set.Explain(ctx, a, opts)
+	d = x.Decision
 	if explain {
-		x := act.set.Explain(ctx, a, opts)
-		d, facts = x.Decision, x.Facts
-	} else {
-		d = act.set.Evaluate(ctx, a, opts)
+		facts = x.Facts
 	}
+	g.refuseSelf(a, x.Facts, &d)
 	stamp(&d)
 	// The digest links the decision to approvals and to the outcome an
 	// adapter reports; an adapter's call id (Claude Code's tool_use_id) is

@@ -84,6 +84,11 @@ func TestDoorsDecideAlike(t *testing.T) {
 					t.Fatalf("%s: Evaluate: %v", c, err)
 				}
 				want := outcome(d.Decision.String(), d.RuleID)
+				if strings.HasPrefix(d.RuleID, "cavra.self.") {
+					// The policy alone does not know CAVRA's own files: the
+					// Guard refuses its control plane on top of it.
+					delete(got, "snapshot")
+				}
 				var bad []string
 				for door, o := range got {
 					if o != want {
