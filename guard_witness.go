@@ -54,7 +54,7 @@ func witnessFor(home string, cfg Config, explicit string) (string, error) {
 // fails its witness check: nothing is decided, and nothing is recorded, on
 // a history that cannot be confirmed.
 func rollbackDetected(a Action, err error) Decision {
-	d := failed(a, "the evidence log was rolled back, replaced or emptied, so every action is blocked until a person examines it and resets its witness (cavra evidence witness reset): "+
+	d := failed(a, "the evidence log was rolled back, replaced or emptied, so every action is blocked until a person examines it and resets its witness: "+
 		strings.TrimPrefix(err.Error(), "evidence: "))
 	d.RuleID, d.Severity = RuleRollbackDetected, Critical
 	d.Matches[0].RuleID, d.Matches[0].Severity = RuleRollbackDetected, Critical
