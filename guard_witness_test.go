@@ -193,13 +193,28 @@ func TestGuardWitnessDefault(t *testing.T) {
 	}
 
 	// Options.Witness wins over both.
+	home2, _ := witnessedHome(t)
 	explicit := filepath.Join(t.TempDir(), "opt.json")
-	g, err = cavra.Open(context.Background(), cavra.Options{Home: home, Dir: "/project", Witness: explicit})
+	g, err = cavra.Open(context.Background(), cavra.Options{Home: home2, Dir: "/project", Witness: explicit})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if g.Witness() != explicit {
 		t.Errorf("witness %q, want %q", g.Witness(), explicit)
+	}
+	g.Close()
+
+	// Once witnessed, a log whose witness is moved (here by configuration)
+	// blocks until a person resets it there.
+	moved := filepath.Join(t.TempDir(), "moved.json")
+	g, err = cavra.Open(context.Background(), cavra.Options{Home: home, Dir: "/project", Witness: moved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := g.Evaluate(context.Background(), cavra.Action{Type: cavra.ReadFile, Target: "README.md"})
+	wantRollback(t, d, err, moved)
+	if !strings.Contains(d.Reason, "witnessed at "+conf) {
+		t.Errorf("moved witness: %q", d.Reason)
 	}
 	g.Close()
 }

@@ -52,6 +52,7 @@ var (
 	metaFirst     = []byte("first") // first seq whose body is kept (after pruning)
 	metaLegalHold = []byte("legal_hold")
 	metaIndexed   = []byte("indexed") // last seq whose index entries are written
+	metaWitnessed = []byte("witnessed") // the witness file last written for this log
 )
 
 // indexEvery is how many committed records wait before their index entries
@@ -145,6 +146,8 @@ type Log struct {
 	lastAt  time.Time
 	indexed int64
 	pending []indexKey // index keys of records after indexed, seq included
+
+	witnessed string // metaWitnessed: set once a witness was written for this log
 }
 
 type op struct {
@@ -301,6 +304,7 @@ func (l *Log) loadMeta(tx *bolt.Tx) error {
 		}
 	}
 	l.indexed = getBE64(m.Get(metaIndexed))
+	l.witnessed = string(m.Get(metaWitnessed))
 	return nil
 }
 
@@ -605,7 +609,7 @@ func (l *Log) commit(batch []*op) {
 			// the database; a failure is reported like a checkpoint's and
 			// the next checkpoint writes it again.
 			if l.opts.Witness != "" {
-				cpErr = WriteWitness(l.opts.Witness, l.witnessOf(cp))
+				cpErr = l.writeWitness(cp)
 			}
 		}
 		if cpErr != nil || wroteCP {

@@ -231,11 +231,18 @@ func (l *Log) checkWitness(tx *bolt.Tx, trust *jose.JSONWebKeySet, created bool)
 func (l *Log) checkWitnessFile(tx *bolt.Tx, trust *jose.JSONWebKeySet, created bool) (*Witness, error) {
 	path := l.opts.Witness
 	w, err := ReadWitness(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
 	fail := func(wp *Witness, format string, a ...any) (*Witness, error) {
 		return wp, &WitnessError{Path: path, Witness: wp, Err: fmt.Errorf(format, a...)}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		switch was := string(tx.Bucket(bktMeta).Get(metaWitnessed)); was {
+		case "":
+			return nil, nil
+		case path:
+			return fail(nil, "is missing, but this log was witnessed there: the witness was deleted or moved")
+		default:
+			return fail(nil, "is missing, but this log was witnessed at %s: the witness was deleted, or moved (by configuration or environment)", was)
+		}
 	}
 	if err != nil {
 		return fail(nil, "cannot be read: %v", err)
@@ -301,16 +308,17 @@ func MissingLogError(path, db string) error {
 func (l *Log) openWitness(created bool) error {
 	var newest *SignedCheckpoint
 	err := l.view(func(tx *bolt.Tx) error {
-		if _, err := os.Stat(l.opts.Witness); errors.Is(err, fs.ErrNotExist) {
-			if _, v := tx.Bucket(bktCheckpoints).Cursor().Last(); v != nil {
-				var sc SignedCheckpoint
-				if json.Unmarshal(v, &sc) == nil {
-					newest = &sc
-				}
-			}
+		w, err := l.checkWitnessFile(tx, nil, created)
+		if w != nil || err != nil {
+			l.rollback = err
 			return nil
 		}
-		l.rollback = l.checkWitness(tx, nil, created)
+		if _, v := tx.Bucket(bktCheckpoints).Cursor().Last(); v != nil {
+			var sc SignedCheckpoint
+			if json.Unmarshal(v, &sc) == nil {
+				newest = &sc
+			}
+		}
 		return nil
 	})
 	if err != nil || newest == nil || newest.Checkpoint.LogID != l.id {
@@ -323,9 +331,30 @@ func (l *Log) openWitness(created bool) error {
 	if _, err := newest.Verify(trust); err != nil {
 		return nil // not witnessed; Verify reports the checkpoint
 	}
-	if err := WriteWitness(l.opts.Witness, l.witnessOf(*newest)); err != nil {
+	if err := l.writeWitness(*newest); err != nil {
 		l.cpErr = err
 	}
+	return nil
+}
+
+// writeWitness replaces the witness file with sc and, the first time, notes
+// in the log that it is witnessed there: from then on a missing witness is
+// a failure, not a log that never had one. The note is written after the
+// file, so a failed write never leaves a log that wants a witness it lacks.
+func (l *Log) writeWitness(sc SignedCheckpoint) error {
+	if err := WriteWitness(l.opts.Witness, l.witnessOf(sc)); err != nil {
+		return err
+	}
+	if l.witnessed == l.opts.Witness {
+		return nil
+	}
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bktMeta).Put(metaWitnessed, []byte(l.opts.Witness))
+	})
+	if err != nil {
+		return fmt.Errorf("evidence: note the witness: %w", err)
+	}
+	l.witnessed = l.opts.Witness
 	return nil
 }
 

@@ -248,6 +248,7 @@ func TestWitnessFork(t *testing.T) {
 		b := newWitnessed(t)
 		copyFile(t, a.db(), b.db())
 		copyDir(t, filepath.Join(a.dir, "keys"), filepath.Join(b.dir, "keys"))
+		copyFile(t, a.witness, b.witness) // a copy of the whole state
 		l := b.open(t)
 		// Records of its own, so that the branches differ.
 		for i := range extra {
@@ -317,6 +318,34 @@ func TestWitnessReset(t *testing.T) {
 	w.grow(t, 1)
 	if l := w.open(t); l.Rollback() != nil {
 		t.Errorf("reopened after reset: %v", l.Rollback())
+	}
+}
+
+// TestWitnessMissing: once a log was witnessed, a missing witness is a
+// failure (deleted, or moved by configuration), not a log that never had
+// one.
+func TestWitnessMissing(t *testing.T) {
+	t.Parallel()
+	w := newWitnessed(t)
+	w.grow(t, 2)
+	os.Remove(w.witness)
+	l := w.open(t)
+	if err := l.Rollback(); !errors.Is(err, evidence.ErrRollback) || !strings.Contains(err.Error(), "is missing, but this log was witnessed there") {
+		t.Errorf("deleted witness: %v", err)
+	}
+	l.close()
+	moved := filepath.Join(t.TempDir(), "moved.json")
+	l = openLog(t, w.dir, evidence.Options{Witness: moved})
+	if err := l.Rollback(); !errors.Is(err, evidence.ErrRollback) || !strings.Contains(err.Error(), "witnessed at "+w.witness) {
+		t.Errorf("moved witness: %v", err)
+	}
+	// The reset moves it deliberately.
+	if _, _, err := l.ResetWitness(context.Background(), evidence.Entry{Kind: evidence.KindWitnessReset, Data: "moved"}); err != nil {
+		t.Fatal(err)
+	}
+	l.close()
+	if l := openLog(t, w.dir, evidence.Options{Witness: moved}); l.Rollback() != nil {
+		t.Errorf("after moving it by a reset: %v", l.Rollback())
 	}
 }
 
