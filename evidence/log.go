@@ -51,7 +51,7 @@ var (
 	metaHead      = []byte("head")
 	metaFirst     = []byte("first") // first seq whose body is kept (after pruning)
 	metaLegalHold = []byte("legal_hold")
-	metaIndexed   = []byte("indexed") // last seq whose index entries are written
+	metaIndexed   = []byte("indexed")   // last seq whose index entries are written
 	metaWitnessed = []byte("witnessed") // the witness file last written for this log
 )
 
