@@ -161,7 +161,10 @@ type Options struct {
 	// resets the witness (ResetWitness). "" means config.yaml's
 	// evidence.witness, else evidence.DefaultWitnessPath(state directory),
 	// in the user's state home; with no state home (neither XDG_STATE_HOME
-	// nor HOME set) the log keeps no witness.
+	// nor HOME set) the log keeps no witness. Readers (OpenState, the
+	// command line) find it by config.yaml or the default, so prefer
+	// config.yaml for a witness they should see. One witness per state
+	// directory.
 	Witness string
 }
 
