@@ -250,7 +250,7 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 // indexes an unindexed tail (after a crash). It reports whether it made a
 // new log.
 func (l *Log) create(db *bolt.DB) (created bool, err error) {
-	return created, db.Update(func(tx *bolt.Tx) error {
+	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -276,6 +276,7 @@ func (l *Log) create(db *bolt.DB) (created bool, err error) {
 		}
 		return l.catchUpIndex(tx)
 	})
+	return created, err
 }
 
 func (l *Log) loadMeta(tx *bolt.Tx) error {
