@@ -118,8 +118,15 @@ func VerifyWitness(w Witness, trust *jose.JSONWebKeySet) (tlog.Hash, error) {
 }
 
 // ReadWitness reads and parses the witness file at path. A missing file is
-// an error wrapping fs.ErrNotExist.
+// an error wrapping fs.ErrNotExist; anything but a regular file is refused
+// (a FIFO planted there would otherwise hang every process that opens the
+// log).
 func ReadWitness(path string) (Witness, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return Witness{}, err
+	} else if !fi.Mode().IsRegular() {
+		return Witness{}, fmt.Errorf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return Witness{}, err
