@@ -191,7 +191,7 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 				return err
 			}
 			if opts.Witness != "" {
-				l.rollback = l.checkWitness(tx, nil, false)
+				_, l.rollback = l.checkWitness(tx, nil, false, false)
 			}
 			return nil
 		})

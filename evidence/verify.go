@@ -158,7 +158,7 @@ func (l *Log) Verify(ctx context.Context, trust *jose.JSONWebKeySet) (*Report, e
 			return err
 		}
 		rep.Witness = l.opts.Witness
-		w, werr := l.checkWitnessFile(tx, trust, false)
+		w, werr := l.checkWitness(tx, trust, false, true)
 		if werr == nil && w != nil {
 			rep.WitnessSize = w.Checkpoint.Size
 		}

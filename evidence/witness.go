@@ -223,19 +223,22 @@ func resolvePrefix(path string) (string, error) {
 	}
 }
 
-// checkWitness compares the log with its witness file: the witness must
-// verify against trust, name this log, and be a tree head that the log's
-// current tree extends (a consistency proof from the stored hashes).
-// created says the log was made by this Open, in an empty database. No
-// witness file is not a failure: there is nothing to compare yet.
-func (l *Log) checkWitness(tx *bolt.Tx, trust *jose.JSONWebKeySet, created bool) error {
-	_, err := l.checkWitnessFile(tx, trust, created)
-	return err
-}
-
-// checkWitnessFile is checkWitness that also returns the witness read (nil
-// when there is none).
-func (l *Log) checkWitnessFile(tx *bolt.Tx, trust *jose.JSONWebKeySet, created bool) (*Witness, error) {
+// checkWitness compares the log with its witness file and returns the
+// witness (nil when there is none): the witness must verify against trust,
+// name this log, and be a tree head that the log's current tree extends (a
+// consistency proof from the stored hashes). created says the log was made
+// by this Open, in an empty database. No witness file is not a failure
+// unless the log was witnessed before.
+//
+// Unless always is set (Verify sets it), a witness identical to the
+// checkpoint the database stores at its size is not verified again: it was
+// written from that checkpoint, and verifying it costs a hook process more
+// than the rest of the check (reading the trust root, a first Ed25519
+// verification). Its size and root are still proven against the database's
+// own tree, so what goes unchecked is only a signature over a tree head the
+// database holds; putting back a genuine old witness with its database,
+// which no signature can tell, does more. Verify checks every signature.
+func (l *Log) checkWitness(tx *bolt.Tx, trust *jose.JSONWebKeySet, created, always bool) (*Witness, error) {
 	path := l.opts.Witness
 	w, err := ReadWitness(path)
 	fail := func(wp *Witness, format string, a ...any) (*Witness, error) {
@@ -254,17 +257,21 @@ func (l *Log) checkWitnessFile(tx *bolt.Tx, trust *jose.JSONWebKeySet, created b
 	if err != nil {
 		return fail(nil, "cannot be read: %v", err)
 	}
-	if trust == nil {
-		if l.opts.Keys == nil {
-			return fail(&w, "cannot be checked: no trust root")
+	var root tlog.Hash
+	if !always && l.storesCheckpoint(tx, w) {
+		root, _ = parseHash(w.Checkpoint.RootHash) // ParseWitness checked it
+	} else {
+		if trust == nil {
+			if l.opts.Keys == nil {
+				return fail(&w, "cannot be checked: no trust root")
+			}
+			if trust, err = l.opts.Keys.TrustRoot(); err != nil {
+				return fail(&w, "cannot be checked against the log's trust root: %v", err)
+			}
 		}
-		if trust, err = l.opts.Keys.TrustRoot(); err != nil {
-			return fail(&w, "cannot be checked against the log's trust root: %v", err)
+		if root, err = VerifyWitness(w, trust); err != nil {
+			return fail(&w, "does not verify against the log's trust root (forged, or the keys were replaced): %v", err)
 		}
-	}
-	root, err := VerifyWitness(w, trust)
-	if err != nil {
-		return fail(&w, "does not verify against the log's trust root (forged, or the keys were replaced): %v", err)
 	}
 	c := w.Checkpoint
 	at := c.Time.UTC().Format(time.RFC3339)
@@ -293,6 +300,22 @@ func (l *Log) checkWitnessFile(tx *bolt.Tx, trust *jose.JSONWebKeySet, created b
 	return &w, nil
 }
 
+// storesCheckpoint reports whether the database holds exactly the witnessed
+// checkpoint, signature included, at its size.
+func (l *Log) storesCheckpoint(tx *bolt.Tx, w Witness) bool {
+	v := tx.Bucket(bktCheckpoints).Get(be64(w.Checkpoint.Size))
+	if v == nil {
+		return false
+	}
+	var sc SignedCheckpoint
+	if json.Unmarshal(v, &sc) != nil {
+		return false
+	}
+	a, b := sc.Checkpoint, w.Checkpoint
+	return sc.KeyID == w.KeyID && sc.Signature == w.Signature && a.LogID == b.LogID && a.Size == b.Size &&
+		a.RootHash == b.RootHash && a.Time.Equal(b.Time)
+}
+
 // MissingLogError is the witness failure for a state directory whose
 // database is missing, or holds no evidence log, while the witness at path
 // records one: a database that was deleted or emptied is not a new log. It
@@ -315,7 +338,7 @@ func MissingLogError(path, db string) error {
 func (l *Log) openWitness(created bool) error {
 	var newest *SignedCheckpoint
 	err := l.view(func(tx *bolt.Tx) error {
-		w, err := l.checkWitnessFile(tx, nil, created)
+		w, err := l.checkWitness(tx, nil, created, false)
 		if w != nil || err != nil {
 			l.rollback = err
 			return nil

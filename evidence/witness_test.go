@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/cavra-dev/cavra/evidence"
 	"github.com/cavra-dev/cavra/internal/store"
 )
@@ -447,5 +449,31 @@ func TestParseWitnessRejects(t *testing.T) {
 		if _, err := evidence.ParseWitness(data); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// TestWitnessForgedWithDatabase: a forged witness put in the database too,
+// as its stored checkpoint, skips the signature check at open but not the
+// consistency proof against the database's own tree; verify checks the
+// signature as well.
+func TestWitnessForgedWithDatabase(t *testing.T) {
+	t.Parallel()
+	w := newWitnessed(t)
+	w.grow(t, 3)
+	wt := readWitness(t, w.witness)
+	wt.Checkpoint.RootHash = strings.Repeat("ab", 32)
+	if err := os.WriteFile(w.witness, marshalWitness(t, wt), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withDB(t, w.dir, func(tx *bolt.Tx) error {
+		b, _ := json.Marshal(wt.Signed())
+		return tx.Bucket([]byte("evidence.checkpoints")).Put(be(3), b)
+	})
+	l := w.open(t)
+	if err := l.Rollback(); !errors.Is(err, evidence.ErrRollback) || !strings.Contains(err.Error(), "a different history") {
+		t.Errorf("open: %v", err)
+	}
+	if _, err := l.Verify(context.Background(), nil); !errors.Is(err, evidence.ErrRollback) || !errors.Is(err, evidence.ErrBadSignature) || !strings.Contains(err.Error(), w.witness) {
+		t.Errorf("verify: %v", err)
 	}
 }
