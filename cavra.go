@@ -155,6 +155,18 @@ type Options struct {
 	// Approval, when set, replaces config.yaml's approval section (OIDC
 	// issuer, RBAC, routing, local keys, break-glass, webhooks).
 	Approval *approval.Config
+	// Witness is the file, outside the state directory, that keeps the
+	// evidence log's last signed tree head, so that a database that was
+	// emptied, deleted, replaced or rolled back is detected: the Guard then
+	// blocks every action with rule evidence.rollback_detected until a person
+	// resets the witness (ResetWitness). "" means config.yaml's
+	// evidence.witness, else evidence.DefaultWitnessPath(state directory),
+	// in the user's state home; with no state home (neither XDG_STATE_HOME
+	// nor HOME set) the log keeps no witness. Readers (OpenState, the
+	// command line) find it by config.yaml or the default, so prefer
+	// config.yaml for a witness they should see. One witness per state
+	// directory.
+	Witness string
 }
 
 // ErrStateInUse means another process holds the state directory's database.
@@ -276,6 +288,11 @@ func (g *Guard) openEvidence() error {
 	if err != nil {
 		return fmt.Errorf("cavra: %w", err)
 	}
+	witness, err := witnessFor(g.home, g.config, g.opts.Witness)
+	if err != nil {
+		st.Close()
+		return err
+	}
 	v, err := st.Shared("evidence", func(db *bolt.DB) (io.Closer, error) {
 		return evidence.Open(db, evidence.Options{
 			Keys:               evidence.NewKeyRing(filepath.Join(g.home, evidence.KeyDir)),
@@ -283,6 +300,7 @@ func (g *Guard) openEvidence() error {
 			CheckpointEvery:    g.opts.CheckpointEvery,
 			CheckpointInterval: g.opts.CheckpointInterval,
 			LazyClose:          g.opts.ShortLived,
+			Witness:            witness,
 		})
 	})
 	if err != nil {
@@ -420,8 +438,12 @@ func (g *Guard) install(ctx context.Context, set *policy.Set, mode Mode, cache f
 	if g.closed.Load() {
 		return ErrClosed
 	}
-	if err := g.recordPolicy(ctx, set, mode); err != nil {
-		return fmt.Errorf("cavra: record policy change: %w", err)
+	// A log that failed its witness records nothing; the Guard opens to
+	// block every action with a reason (see Evaluate).
+	if g.log.Rollback() == nil {
+		if err := g.recordPolicy(ctx, set, mode); err != nil {
+			return fmt.Errorf("cavra: record policy change: %w", err)
+		}
 	}
 	g.active.Store(&active{set: set, mode: mode})
 	if cache != nil {
@@ -502,6 +524,9 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 	if g.opts.ReadOnly {
 		return failed(a, "the guard is read-only: it checks actions but records no decision"), ErrReadOnly
 	}
+	if rerr := g.log.Rollback(); rerr != nil {
+		return rollbackDetected(a, rerr), fmt.Errorf("cavra: evaluate: %w", rerr)
+	}
 	d, _, a = g.decide(ctx, a, false)
 	events, aerr := g.applyApprovals(ctx, a, &d)
 	if aerr != nil {
@@ -577,7 +602,7 @@ func (g *Guard) Close() error {
 		return g.st.Close()
 	}
 	var cerr error
-	if !g.opts.ShortLived { // a short-lived Guard's log signs when a checkpoint is due
+	if !g.opts.ShortLived && g.log.Rollback() == nil { // a short-lived Guard's log signs when a checkpoint is due
 		_, cerr = g.log.Checkpoint(context.Background())
 		if errors.Is(cerr, evidence.ErrClosed) {
 			cerr = nil

@@ -33,6 +33,16 @@ type Config struct {
 	// Approval configures approvers (OIDC issuer, RBAC, routing, local keys,
 	// break-glass, webhooks); relative paths are against the state directory.
 	Approval approval.Config `yaml:"approval"`
+	// Evidence configures the evidence log.
+	Evidence EvidenceConfig `yaml:"evidence"`
+}
+
+// EvidenceConfig is config.yaml's evidence section.
+type EvidenceConfig struct {
+	// Witness is the witness file of the log's last signed tree head (see
+	// Options.Witness); relative to the state directory, though it belongs
+	// outside it. "" means the default in the user's state home.
+	Witness string `yaml:"witness"`
 }
 
 // LoadConfig reads home/config.yaml. A missing file is an empty Config; a
@@ -54,6 +64,9 @@ func LoadConfig(home string) (Config, error) {
 	}
 	if _, err := decision.ParseMode(string(c.Mode)); err != nil {
 		return c, fmt.Errorf("cavra: %s: %w", file, err)
+	}
+	if c.Evidence.Witness != "" && !filepath.IsAbs(c.Evidence.Witness) {
+		c.Evidence.Witness = filepath.Join(home, c.Evidence.Witness)
 	}
 	if c.Registry.File != "" && !filepath.IsAbs(c.Registry.File) {
 		c.Registry.File = filepath.Join(home, c.Registry.File)

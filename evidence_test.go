@@ -25,7 +25,15 @@ func TestMain(m *testing.M) {
 		crashChild(home)
 		return
 	}
-	os.Exit(m.Run())
+	// Witnesses go to a state home of the tests' own, never the user's.
+	state, err := os.MkdirTemp("", "cavra-state")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", state)
+	code := m.Run()
+	os.RemoveAll(state)
+	os.Exit(code)
 }
 
 // crashChild evaluates actions from several goroutines forever, printing

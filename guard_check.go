@@ -284,6 +284,8 @@ func (g *Guard) writable() error {
 		return ErrClosed
 	case g.opts.ReadOnly:
 		return ErrReadOnly
+	case g.log != nil && g.log.Rollback() != nil:
+		return fmt.Errorf("cavra: %w", g.log.Rollback())
 	}
 	return nil
 }

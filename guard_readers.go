@@ -103,7 +103,17 @@ func (r *EvidenceReader) LatestCheckpoint() (evidence.SignedCheckpoint, error) {
 	return r.l.LatestCheckpoint()
 }
 
-// Verify checks the whole log against trust (nil: the log's own key ring).
+// Rollback returns the witness failure found when the log was opened (an
+// error wrapping evidence.ErrRollback and naming the witness), or nil.
+func (r *EvidenceReader) Rollback() error {
+	if r.l == nil {
+		return ErrNoState
+	}
+	return r.l.Rollback()
+}
+
+// Verify checks the whole log against trust (nil: the log's own key ring),
+// and against its witness.
 func (r *EvidenceReader) Verify(ctx context.Context, trust *jose.JSONWebKeySet) (*evidence.Report, error) {
 	if r.l == nil {
 		return nil, ErrNoState

@@ -3,6 +3,8 @@ package cavra
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -23,27 +25,42 @@ var ErrNoState = errors.New("cavra: no state database yet")
 // open the directory, so open it for one lookup and close it at once. In one
 // process it shares the database with the Guards there.
 type State struct {
-	home string
-	st   *store.Store
+	home    string
+	witness string
+	st      *store.Store
 }
 
 // OpenState opens the database of the state directory home ("" finds it as
 // Open does) read-only. It waits at most timeout (0 means 2 seconds) for
 // another process that holds the database, then fails with an error
-// wrapping ErrStateInUse; a directory without a database gives ErrNoState.
+// wrapping ErrStateInUse; a directory without a database gives ErrNoState,
+// unless the evidence log's witness (WitnessPath) records a log there: then
+// the database was deleted or emptied, and the error wraps
+// evidence.ErrRollback and names the witness.
 func OpenState(home string, timeout time.Duration) (*State, error) {
 	home, err := StateDir(home)
 	if err != nil {
 		return nil, err
 	}
-	if !store.Exists(home) {
-		return nil, fmt.Errorf("%w in %s", ErrNoState, home)
+	witness, err := WitnessPath(home)
+	if err != nil {
+		return nil, err
+	}
+	if info, err := os.Stat(store.Path(home)); err != nil || info.Size() == 0 {
+		if witness != "" {
+			if err := evidence.MissingLogError(witness, store.Path(home)); err != nil {
+				return nil, fmt.Errorf("cavra: %w", err)
+			}
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w in %s", ErrNoState, home)
+		}
 	}
 	st, err := store.Open(home, &store.Options{ReadOnly: true, Timeout: timeout})
 	if err != nil {
 		return nil, fmt.Errorf("cavra: %w", err)
 	}
-	return &State{home: home, st: st}, nil
+	return &State{home: home, witness: witness, st: st}, nil
 }
 
 // Home returns the state directory.
@@ -59,10 +76,11 @@ func (s *State) Approvals() (ApprovalReader, error) {
 }
 
 // Evidence returns the evidence log, opened read-only: it can be queried,
-// verified and exported; it records nothing. A database without a log
-// gives an error wrapping evidence.ErrNoLog.
+// verified (against its witness too) and exported; it records nothing. A
+// database without a log gives an error wrapping evidence.ErrNoLog, or
+// evidence.ErrRollback when its witness records one.
 func (s *State) Evidence() (*EvidenceReader, error) {
-	l, err := evidence.Open(s.st.DB(), evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(s.home, evidence.KeyDir)), ReadOnly: true})
+	l, err := evidence.Open(s.st.DB(), evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(s.home, evidence.KeyDir)), ReadOnly: true, Witness: s.witness})
 	if err != nil {
 		return nil, err
 	}

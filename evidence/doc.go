@@ -11,7 +11,10 @@
 // record also carries its predecessor's leaf hash ("prev"). Checkpoints
 // {log_id, size, root_hash, time} are signed as detached JWS (Ed25519 by
 // default, ES256 supported) by the KeyRing in the state directory, every
-// CheckpointEvery records, every CheckpointInterval, and on Close.
+// CheckpointEvery records, every CheckpointInterval, and on Close. Each
+// signed checkpoint also replaces the log's witness file, kept outside the
+// database (Witness, DefaultWitnessPath): a log opened shorter than its
+// witness, with another history, or as another log is in the Rollback state.
 //
 // A Bundle (Log.Attest) holds selected records, an inclusion proof for each
 // and the signed checkpoint they prove against; VerifyBundle checks it
@@ -48,4 +51,11 @@
 //   - One Log per database: it numbers records in memory. Use
 //     internal/store's Shared to share one between users of a process.
 //   - bbolt files never shrink; compact them offline (cavra evidence compact).
+//   - A witness (Options.Witness) is as strong as the file it lives in: it
+//     detects a database rolled back, replaced, emptied or deleted, but not
+//     one restored together with an old copy of its witness, and records
+//     after the witnessed checkpoint can still be rolled back unnoticed.
+//     A failing log opens in its Rollback state (appends refused) rather
+//     than not at all, so that its owner can answer every request with a
+//     block; ResetWitness is the deliberate way on.
 package evidence

@@ -2,6 +2,7 @@ package evidence_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -74,4 +75,39 @@ func ExampleLog_Verify() {
 	rep, err := log.Verify(context.Background(), nil)
 	fmt.Println(rep.Size, rep.Unsigned, err)
 	// Output: 1 1 <nil>
+}
+
+// ExampleLog_Rollback keeps a witness outside the database: a database put
+// back from an older copy no longer extends it, and the log refuses to
+// record on that history.
+func ExampleLog_Rollback() {
+	dir, _ := os.MkdirTemp("", "cavra-evidence-example")
+	defer os.RemoveAll(dir)
+	path, witness := filepath.Join(dir, "cavra.db"), filepath.Join(dir, "state-home", "witness.json")
+	ring := evidence.NewKeyRing(filepath.Join(dir, evidence.KeyDir))
+	session := func(n int) (*evidence.Log, *bolt.DB) {
+		db, _ := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+		log, _ := evidence.Open(db, evidence.Options{Keys: ring, Witness: witness})
+		for range n {
+			_, _ = log.Append(context.Background(), evidence.Entry{Kind: evidence.KindPolicyChange, Data: "…"})
+		}
+		return log, db
+	}
+	closeAll := func(log *evidence.Log, db *bolt.DB) {
+		_ = log.Close() // signs a checkpoint, which replaces the witness
+		_ = db.Close()
+	}
+	closeAll(session(2))
+	old, _ := os.ReadFile(path)
+	closeAll(session(3))
+	_ = os.WriteFile(path, old, 0o600) // the older copy put back
+
+	log, db := session(0)
+	defer closeAll(log, db)
+	fmt.Println(errors.Is(log.Rollback(), evidence.ErrRollback))
+	_, err := log.Append(context.Background(), evidence.Entry{Kind: evidence.KindPolicyChange, Data: "…"})
+	fmt.Println(err != nil)
+	// Output:
+	// true
+	// true
 }

@@ -51,7 +51,8 @@ var (
 	metaHead      = []byte("head")
 	metaFirst     = []byte("first") // first seq whose body is kept (after pruning)
 	metaLegalHold = []byte("legal_hold")
-	metaIndexed   = []byte("indexed") // last seq whose index entries are written
+	metaIndexed   = []byte("indexed")   // last seq whose index entries are written
+	metaWitnessed = []byte("witnessed") // the witness file last written for this log
 )
 
 // indexEvery is how many committed records wait before their index entries
@@ -102,6 +103,13 @@ type Options struct {
 	LazyClose bool
 	// ReadOnly opens an existing log for reading and verifying only.
 	ReadOnly bool
+	// Witness is a file outside the database that keeps the newest signed
+	// checkpoint (see DefaultWitnessPath); "" keeps none. Open compares the
+	// log with it: a log that is shorter, has another history, or is another
+	// log is opened in the Rollback state, which refuses appends. Every
+	// checkpoint the log signs replaces it; an existing log opened without
+	// one witnesses its latest checkpoint at once.
+	Witness string
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -125,10 +133,11 @@ type Log struct {
 	closed bool
 	ch     chan *op
 
-	errMu sync.Mutex // guards err and cpErr; never held while waiting
-	err   error      // sticky write failure
-	cpErr error      // last checkpoint failure
-	done  chan struct{}
+	errMu    sync.Mutex // guards err, cpErr and rollback; never held while waiting
+	err      error      // sticky write failure
+	cpErr    error      // last checkpoint or witness failure
+	rollback error      // the witness check's failure (*WitnessError)
+	done     chan struct{}
 
 	// Owned by the commit loop.
 	size    int64
@@ -137,6 +146,8 @@ type Log struct {
 	lastAt  time.Time
 	indexed int64
 	pending []indexKey // index keys of records after indexed, seq included
+
+	witnessed string // metaWitnessed: set once a witness was written for this log
 }
 
 type op struct {
@@ -169,9 +180,20 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 	if opts.ReadOnly {
 		err := l.view(func(tx *bolt.Tx) error {
 			if tx.Bucket(bktMeta) == nil {
+				if opts.Witness != "" {
+					if err := MissingLogError(opts.Witness, db.Path()); err != nil {
+						return err
+					}
+				}
 				return ErrNoLog
 			}
-			return l.loadMeta(tx)
+			if err := l.loadMeta(tx); err != nil {
+				return err
+			}
+			if opts.Witness != "" {
+				_, l.rollback = l.checkWitness(tx, nil, false, false)
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -187,7 +209,7 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 	}
 	// An existing, fully indexed log opens with a read transaction: a
 	// process that records one decision must not pay for an empty commit.
-	needWrite := false
+	needWrite, created := false, false
 	err := db.View(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if tx.Bucket(b) == nil {
@@ -206,7 +228,10 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 		return nil
 	})
 	if err == nil && needWrite {
-		err = l.create(db)
+		created, err = l.create(db)
+	}
+	if err == nil && opts.Witness != "" {
+		err = l.openWitness(created)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("evidence: open log: %w", err)
@@ -222,9 +247,10 @@ func Open(db *bolt.DB, opts Options) (*Log, error) {
 }
 
 // create makes the log's buckets and metadata when they are missing, and
-// indexes an unindexed tail (after a crash).
-func (l *Log) create(db *bolt.DB) error {
-	return db.Update(func(tx *bolt.Tx) error {
+// indexes an unindexed tail (after a crash). It reports whether it made a
+// new log.
+func (l *Log) create(db *bolt.DB) (created bool, err error) {
+	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -232,6 +258,7 @@ func (l *Log) create(db *bolt.DB) error {
 		}
 		m := tx.Bucket(bktMeta)
 		if m.Get(metaLogID) == nil {
+			created = true
 			var r [8]byte
 			_, _ = rand.Read(r[:])
 			if err := m.Put(metaLogID, []byte("log_"+hex.EncodeToString(r[:]))); err != nil {
@@ -249,6 +276,7 @@ func (l *Log) create(db *bolt.DB) error {
 		}
 		return l.catchUpIndex(tx)
 	})
+	return created, err
 }
 
 func (l *Log) loadMeta(tx *bolt.Tx) error {
@@ -277,6 +305,7 @@ func (l *Log) loadMeta(tx *bolt.Tx) error {
 		}
 	}
 	l.indexed = getBE64(m.Get(metaIndexed))
+	l.witnessed = string(m.Get(metaWitnessed))
 	return nil
 }
 
@@ -344,6 +373,10 @@ func (l *Log) Append(ctx context.Context, e Entry) (Ref, error) {
 func (l *Log) enqueue(ctx context.Context, o *op) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.enqueueLocked(ctx, o)
+}
+
+func (l *Log) enqueueLocked(ctx context.Context, o *op) error {
 	if l.closed {
 		return ErrClosed
 	}
@@ -420,10 +453,15 @@ func (l *Log) Close() error {
 	return errors.Join(l.err, l.cpErr)
 }
 
+// writeErr is the sticky write failure, or the witness failure: either
+// refuses appends and checkpoints.
 func (l *Log) writeErr() error {
 	l.errMu.Lock()
 	defer l.errMu.Unlock()
-	return l.err
+	if l.err != nil {
+		return l.err
+	}
+	return l.rollback
 }
 
 func (l *Log) loop() {
@@ -465,7 +503,7 @@ func (l *Log) loop() {
 			}
 			l.commit(batch)
 		case <-tick:
-			if l.size > l.lastCP && l.opts.Now().Sub(l.lastAt) >= l.opts.CheckpointInterval {
+			if l.Rollback() == nil && l.size > l.lastCP && l.opts.Now().Sub(l.lastAt) >= l.opts.CheckpointInterval {
 				l.commit([]*op{{checkpoint: true}})
 			}
 		}
@@ -476,6 +514,9 @@ func (l *Log) loop() {
 // since the last checkpoint — with LazyClose only when a checkpoint is due —
 // and otherwise writes what index entries are pending.
 func (l *Log) closeCheckpoint() {
+	if l.Rollback() != nil {
+		return // a rolled-back history is neither signed nor witnessed
+	}
 	due := l.size > l.lastCP
 	if due && l.opts.LazyClose {
 		due = l.size-l.lastCP >= int64(l.opts.CheckpointEvery) ||
@@ -495,6 +536,7 @@ func (l *Log) commit(batch []*op) {
 	err := l.writeErr()
 	size, head, lastCP, indexed, pending := l.size, l.head, l.lastCP, l.indexed, l.pending
 	var cpErr error
+	var cp SignedCheckpoint
 	wroteCP := false
 	if err == nil {
 		err = l.db.Update(func(tx *bolt.Tx) error {
@@ -545,10 +587,10 @@ func (l *Log) commit(batch []*op) {
 				}
 			}
 			if size > lastCP && (force || size-lastCP >= int64(l.opts.CheckpointEvery)) {
-				if err := l.writeCheckpoint(tx, size); err != nil {
+				if sc, err := l.writeCheckpoint(tx, size); err != nil {
 					cpErr = err // the records still count; the checkpoint is retried later
 				} else {
-					lastCP, wroteCP = size, true
+					lastCP, wroteCP, cp = size, true, sc
 				}
 			}
 			return nil
@@ -564,6 +606,12 @@ func (l *Log) commit(batch []*op) {
 		l.size, l.head, l.lastCP, l.indexed, l.pending = size, head, lastCP, indexed, pending
 		if wroteCP {
 			l.lastAt = l.opts.Now()
+			// Witnessed once committed, so the witness never runs ahead of
+			// the database; a failure is reported like a checkpoint's and
+			// the next checkpoint writes it again.
+			if l.opts.Witness != "" {
+				cpErr = l.writeWitness(cp)
+			}
 		}
 		if cpErr != nil || wroteCP {
 			l.errMu.Lock()
@@ -583,28 +631,28 @@ func (l *Log) commit(batch []*op) {
 	}
 }
 
-func (l *Log) writeCheckpoint(tx *bolt.Tx, size int64) error {
+func (l *Log) writeCheckpoint(tx *bolt.Tx, size int64) (SignedCheckpoint, error) {
 	key, err := l.opts.Keys.Signer()
 	if err != nil {
-		return err
+		return SignedCheckpoint{}, err
 	}
 	return l.putCheckpoint(tx, size, key)
 }
 
-func (l *Log) putCheckpoint(tx *bolt.Tx, size int64, key jose.JSONWebKey) error {
+func (l *Log) putCheckpoint(tx *bolt.Tx, size int64, key jose.JSONWebKey) (SignedCheckpoint, error) {
 	root, err := tlog.TreeHash(size, hashReader{tx.Bucket(bktHashes)})
 	if err != nil {
-		return err
+		return SignedCheckpoint{}, err
 	}
 	sc, err := signCheckpoint(Checkpoint{LogID: l.id, Size: size, RootHash: hashHex(root), Time: l.opts.Now().UTC()}, key)
 	if err != nil {
-		return err
+		return SignedCheckpoint{}, err
 	}
 	b, err := canonjson.Marshal(sc)
 	if err != nil {
-		return err
+		return SignedCheckpoint{}, err
 	}
-	return tx.Bucket(bktCheckpoints).Put(be64(size), b)
+	return sc, tx.Bucket(bktCheckpoints).Put(be64(size), b)
 }
 
 // writer appends records inside one write transaction.

@@ -129,7 +129,8 @@ func (l *Log) checkpointAt(tx *bolt.Tx, size int64, key jose.JSONWebKey) error {
 	if tx.Bucket(bktCheckpoints).Get(be64(size)) != nil {
 		return nil
 	}
-	return l.putCheckpoint(tx, size, key)
+	_, err := l.putCheckpoint(tx, size, key)
+	return err
 }
 
 // indexKeysOf derives a stored record's index keys, as prepare made them.

@@ -31,11 +31,12 @@ const (
 	KindRegistryChange Kind = "registry_change" // an agent or MCP server record changed: who, what, when
 	KindRetention      Kind = "retention"       // records were pruned, or legal hold was turned on or off
 	KindKeyChange      Kind = "key_change"      // a signing key was created or rotated (public facts only)
+	KindWitnessReset   Kind = "witness_reset"   // a person started the log's witness anew: what it recorded, who, why
 )
 
 // Kinds lists every record kind.
 var Kinds = []Kind{KindDecision, KindApproval, KindGrantUse, KindOutcome, KindPolicyChange, KindBreakGlass, KindRegistryChange,
-	KindRetention, KindKeyChange}
+	KindRetention, KindKeyChange, KindWitnessReset}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {

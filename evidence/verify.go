@@ -22,6 +22,8 @@ type Report struct {
 	Pruned      int64  `json:"records_pruned"`  // bodies removed by retention; their hashes remain
 	Checkpoints int    `json:"checkpoints"`
 	Unsigned    int64  `json:"records_after_last_checkpoint"` // verified, but not yet under a signature
+	Witness     string `json:"witness,omitempty"`             // the witness file the log was compared with
+	WitnessSize int64  `json:"witness_size,omitempty"`        // the size it records (0: no witness yet)
 }
 
 // VerifyError names the first bad sequence number a verification found.
@@ -136,7 +138,9 @@ func fastHeader(raw []byte) (rawHeader, bool) {
 // the hash chain, every stored tree hash (recomputed from the leaves), every
 // checkpoint's signature and root, consistency between consecutive
 // checkpoints, and the log head. It returns a *VerifyError naming the first
-// bad sequence number. trust nil means the log's own key ring.
+// bad sequence number. With a witness file (Options.Witness), the log must
+// also extend the tree head it records; a failure there wraps ErrRollback
+// and names the file. trust nil means the log's own key ring.
 func (l *Log) Verify(ctx context.Context, trust *jose.JSONWebKeySet) (*Report, error) {
 	if trust == nil {
 		if l.opts.Keys == nil {
@@ -148,7 +152,18 @@ func (l *Log) Verify(ctx context.Context, trust *jose.JSONWebKeySet) (*Report, e
 		}
 	}
 	rep := &Report{LogID: l.id}
-	err := l.view(func(tx *bolt.Tx) error { return l.verifyTx(ctx, tx, trust, rep) })
+	err := l.view(func(tx *bolt.Tx) error {
+		err := l.verifyTx(ctx, tx, trust, rep)
+		if l.opts.Witness == "" || ctx.Err() != nil {
+			return err
+		}
+		rep.Witness = l.opts.Witness
+		w, werr := l.checkWitness(tx, trust, false, true)
+		if werr == nil && w != nil {
+			rep.WitnessSize = w.Checkpoint.Size
+		}
+		return errors.Join(werr, err)
+	})
 	return rep, err
 }
 

@@ -417,7 +417,15 @@ func TestMain(m *testing.M) {
 		g.Close()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	// Witnesses go to a state home of the tests' own, never the user's.
+	state, err := os.MkdirTemp("", "cavra-state")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", state)
+	code := m.Run()
+	os.RemoveAll(state)
+	os.Exit(code)
 }
 
 func helper(t *testing.T, mode, h string) *exec.Cmd {

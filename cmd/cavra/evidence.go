@@ -34,7 +34,7 @@ as a Merkle tree with signed checkpoints. Bundles verify offline with the
 trust root (cavra keys export-trust-root).`,
 	}
 	c.AddCommand(newEvidenceBundleCmd(), newEvidenceVerifyCmd(), newEvidenceListCmd(), newEvidenceShowCmd(),
-		newEvidenceExportCmd(), newEvidencePruneCmd(), newEvidenceCompactCmd())
+		newEvidenceExportCmd(), newEvidencePruneCmd(), newEvidenceCompactCmd(), newEvidenceWitnessCmd())
 	return c
 }
 
@@ -65,12 +65,22 @@ func openBundleLog(home string) (*bundleLog, error) {
 	if !store.Exists(dir) {
 		return nil, noLog(dir)
 	}
+	witness, err := cavra.WitnessPath(dir)
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(dir, nil)
 	if err != nil {
 		return nil, err
 	}
-	l, err := evidence.Open(st.DB(), evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(dir, evidence.KeyDir))})
+	l, err := evidence.Open(st.DB(), evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(dir, evidence.KeyDir)), Witness: witness})
+	if err == nil {
+		err = l.Rollback() // a bundle signs a checkpoint: never of a history that fails its witness
+	}
 	if err != nil {
+		if l != nil {
+			l.Close()
+		}
 		st.Close()
 		return nil, err
 	}
@@ -143,7 +153,7 @@ func (f *queryFlags) register(c *cobra.Command, all bool) {
 		fl.StringVar(&f.outcome, "outcome", "", "only this decision: allow, require_approval or block")
 		fl.StringVar(&f.severity, "severity", "", "only this severity: low, medium, high or critical")
 		fl.StringVar(&f.actionType, "action-type", "", "only this action type")
-		fl.StringVar(&f.kind, "kind", "", "only this record kind: decision, approval_event, grant_use, action_outcome, policy_change, break_glass, registry_change, retention, key_change")
+		fl.StringVar(&f.kind, "kind", "", "only this record kind: decision, approval_event, grant_use, action_outcome, policy_change, break_glass, registry_change, retention, key_change, witness_reset")
 		fl.IntVar(&f.limit, "limit", 0, "at most this many records (0: all)")
 	}
 }
@@ -279,7 +289,10 @@ inclusion proof and the chain between adjacent records.
 Without BUNDLE, verify the whole log in the state directory: every record
 against its hash, the hash chain, every tree hash, every checkpoint's
 signature and root, and the consistency between checkpoints. The first bad
-sequence number is named.
+sequence number is named. The log must also extend the signed tree head its
+witness recorded (outside the state directory: see cavra evidence witness);
+a log that was rolled back, replaced, emptied or deleted fails, naming the
+witness file.
 
 Exit status: 0 verified, 1 not verified, 2 usage error.`,
 		Example: `  cavra keys export-trust-root --out keys.jwks
@@ -323,6 +336,9 @@ Exit status: 0 verified, 1 not verified, 2 usage error.`,
 				if errors.Is(err, errNoEvidence) {
 					return err
 				}
+				if errors.Is(err, evidence.ErrRollback) {
+					return fmt.Errorf("NOT VERIFIED: %w\n(once a person has examined it: cavra evidence witness reset --reason ...)", err)
+				}
 				return fmt.Errorf("NOT VERIFIED: %w", err)
 			}
 			if asJSON {
@@ -332,6 +348,12 @@ Exit status: 0 verified, 1 not verified, 2 usage error.`,
 				rep.LogID, rep.Size, rep.Checked, rep.Pruned, rep.Checkpoints)
 			if rep.Unsigned > 0 {
 				fmt.Fprintf(c.OutOrStdout(), "; the last %d records are not yet under a signed checkpoint", rep.Unsigned)
+			}
+			switch {
+			case rep.WitnessSize > 0:
+				fmt.Fprintf(c.OutOrStdout(), "; extends its witness %s (%d records)", rep.Witness, rep.WitnessSize)
+			case rep.Witness != "":
+				fmt.Fprintf(c.OutOrStdout(), "; no witness yet at %s", rep.Witness)
 			}
 			fmt.Fprintln(c.OutOrStdout())
 			return nil
@@ -709,5 +731,157 @@ func newEvidenceCompactCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&home, "home", "", "state directory")
 	outputFlag(c, &asJSON, `{"path", "before_bytes", "after_bytes"}`)
+	return c
+}
+
+func newEvidenceWitnessCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "witness",
+		Short: "Show or reset the witness of the log's last signed tree head",
+		Long: `The witness is a file outside the state directory, by default
+$XDG_STATE_HOME/cavra/witness/<hash of the state directory>.json (else
+~/.local/state/...), or config.yaml's evidence.witness. It holds the newest
+signed checkpoint, and is replaced whenever one is signed. A log that is
+shorter than it, has another history, or is another log (a database that was
+rolled back, replaced, emptied or deleted) blocks every action with rule
+evidence.rollback_detected, and cavra evidence verify fails naming it.
+
+Only a person resets it, after looking at what happened: reset records what
+the witness held and why it is reset, and the witness starts anew from the
+log as it is.`,
+	}
+	c.AddCommand(newEvidenceWitnessShowCmd(), newEvidenceWitnessResetCmd())
+	return c
+}
+
+// witnessReport is the JSON of evidence witness show.
+type witnessReport struct {
+	Path    string            `json:"path"`
+	Witness *evidence.Witness `json:"witness,omitempty"` // nil: none yet
+	OK      bool              `json:"ok"`                // the log extends it
+	Problem string            `json:"problem,omitempty"`
+}
+
+func newEvidenceWitnessShowCmd() *cobra.Command {
+	var home string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "show",
+		Short: "Print the witness file and whether the log extends it",
+		Long:  "Print where the witness is, what it records, and whether the log extends it. Exit status: 0 it does (or there is no witness yet), 1 it does not.",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			dir, err := cavra.StateDir(home)
+			if err != nil {
+				return err
+			}
+			path, err := cavra.WitnessPath(dir)
+			if err != nil {
+				return err
+			}
+			if path == "" {
+				return errors.New("no witness: neither XDG_STATE_HOME nor HOME is set, and config.yaml names none")
+			}
+			rep := witnessReport{Path: path, OK: true}
+			if w, err := evidence.ReadWitness(path); err == nil {
+				rep.Witness = &w
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				rep.OK, rep.Problem = false, err.Error()
+			}
+			if rep.OK {
+				err := readEvidence(dir, func(l *cavra.EvidenceReader) error { return l.Rollback() })
+				if err != nil && (rep.Witness != nil || !errors.Is(err, errNoEvidence)) {
+					rep.OK, rep.Problem = false, err.Error()
+				}
+			}
+			if asJSON {
+				if err := writeJSON(c.OutOrStdout(), rep); err != nil {
+					return err
+				}
+			} else {
+				out := c.OutOrStdout()
+				fmt.Fprintf(out, "witness: %s\n", path)
+				if w := rep.Witness; w != nil {
+					fmt.Fprintf(out, "records: log %s, %d records, root %s, signed by %s at %s\n",
+						w.Checkpoint.LogID, w.Checkpoint.Size, w.Checkpoint.RootHash[:16], w.KeyID, w.Checkpoint.Time.Format(time.RFC3339))
+				} else if rep.Problem == "" {
+					fmt.Fprintln(out, "records: nothing yet (it is written with the next signed checkpoint)")
+				}
+				if rep.OK {
+					fmt.Fprintln(out, "the log extends it")
+				}
+			}
+			if !rep.OK {
+				return &exitError{code: exitFailure, err: fmt.Errorf("NOT VERIFIED: %s", rep.Problem)}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&home, "home", "", "state directory")
+	outputFlag(c, &asJSON, `{"path", "witness": {"format", "state_dir", "checkpoint", "kid", "signature"}, "ok", "problem"}`)
+	return c
+}
+
+func newEvidenceWitnessResetCmd() *cobra.Command {
+	var home, by, reason string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "reset --reason TEXT",
+		Short: "Start the witness anew from the log as it is (for a person, after a rollback was detected)",
+		Long: `Reset the witness after evidence.rollback_detected, once a person has looked
+at what happened (a restored backup, a database deleted by mistake, or an
+attack). It appends a witness_reset record to the log as it is now — what
+the old witness recorded, why the log did not match it, --by and --reason —
+moves the old witness file aside (PATH.replaced-<unix time>), then signs and
+witnesses the log, and decisions are recorded again. With no database, it
+starts a new log. The history the old witness vouched for is not brought
+back: keep the old witness and any copy of the database you have.
+
+Agents are refused this command, like every command that changes CAVRA.`,
+		Example: `  cavra evidence witness reset --reason "restored the 2026-11-30 backup"`,
+		Args:    args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if strings.TrimSpace(reason) == "" {
+				return usageErr("--reason is required: it is recorded in evidence")
+			}
+			if strings.TrimSpace(by) == "" {
+				return usageErr("--by is required (default $USER): it is recorded in evidence")
+			}
+			dir, err := cavra.StateDir(home)
+			if err != nil {
+				return err
+			}
+			g, err := cavra.Open(c.Context(), cavra.Options{Home: dir})
+			if err != nil {
+				return err
+			}
+			defer g.Close()
+			rec, err := g.ResetWitness(c.Context(), by, reason)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), rec)
+			}
+			out := c.OutOrStdout()
+			if p := rec.Previous; p != nil {
+				fmt.Fprintf(out, "reset the witness %s: it recorded log %s at %d records (%s)\n",
+					rec.Witness, p.Checkpoint.LogID, p.Checkpoint.Size, p.Checkpoint.Time.Format(time.RFC3339))
+			} else {
+				fmt.Fprintf(out, "reset the witness %s (it held nothing readable)\n", rec.Witness)
+			}
+			if rec.Problem != "" {
+				fmt.Fprintf(out, "problem: %s\n", rec.Problem)
+			}
+			if info, err := g.Evidence().Info(); err == nil {
+				fmt.Fprintf(out, "it now witnesses log %s at %d records; the reset is recorded there\n", info.LogID, info.LastCheckpt)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", "why (required; recorded in evidence)")
+	c.Flags().StringVar(&by, "by", os.Getenv("USER"), "who resets it (recorded in evidence)")
+	c.Flags().StringVar(&home, "home", "", "state directory")
+	outputFlag(c, &asJSON, `{"witness", "previous": {"checkpoint", "kid", "signature"}, "problem", "by", "reason"}`)
 	return c
 }

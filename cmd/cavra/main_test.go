@@ -29,8 +29,16 @@ func TestMain(m *testing.M) {
 	// cavra init pins state under the user's state home: never the real one.
 	os.Setenv("XDG_STATE_HOME", filepath.Join(home, "xdg-state"))
 	os.Unsetenv("CAVRA_POLICY_DIR")
+	// Evidence witnesses go to a state home of the tests' own, never the
+	// user's.
+	state, err := os.MkdirTemp("", "cavra-state")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", state)
 	code := m.Run()
 	os.RemoveAll(home)
+	os.RemoveAll(state)
 	os.Exit(code)
 }
 
