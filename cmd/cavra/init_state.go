@@ -12,6 +12,7 @@ import (
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/adapters/claudecode"
+	"github.com/cavra-dev/cavra/evidence"
 	"github.com/cavra-dev/cavra/internal/store"
 )
 
@@ -179,6 +180,19 @@ func moveState(from, to string, say func(string, ...any)) error {
 			return fmt.Errorf("--move-state: %s already has %s; nothing was moved (move the state by hand, or pin another directory with --home)", to, n)
 		}
 	}
+	// The log's witness is kept per state directory: it moves with the
+	// database, or the moved log would block as rolled back.
+	oldWitness, _ := evidence.DefaultWitnessPath(from)
+	newWitness, _ := evidence.DefaultWitnessPath(to)
+	if oldWitness != "" && newWitness != "" && oldWitness != newWitness {
+		if _, err := os.Lstat(oldWitness); err == nil {
+			if _, err := os.Lstat(newWitness); err == nil {
+				return fmt.Errorf("--move-state: %s already has a witness (%s); nothing was moved", to, newWitness)
+			}
+		} else {
+			oldWitness = ""
+		}
+	}
 	var moved []string
 	for _, n := range names {
 		if err := os.Rename(filepath.Join(from, n), filepath.Join(to, n)); err != nil {
@@ -195,6 +209,13 @@ func moveState(from, to string, say func(string, ...any)) error {
 	}
 	if len(moved) > 0 {
 		say("moved %s from %s to %s", strings.Join(moved, ", "), from, to)
+	}
+	if oldWitness != "" && newWitness != "" && oldWitness != newWitness {
+		if err := os.Rename(oldWitness, newWitness); err != nil {
+			return fmt.Errorf("--move-state: the database moved but its witness did not (%w); move it with: mv %s %s",
+				err, shellQuote(oldWitness), shellQuote(newWitness))
+		}
+		say("moved the evidence witness from %s to %s", oldWitness, newWitness)
 	}
 	return nil
 }
