@@ -213,7 +213,7 @@ func approvalText(d cavra.Decision) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CAVRA requires a person's approval before this runs: %s (rule %s%s).", d.Reason, d.RuleID, groupText(d.ApproverGroup))
 	if d.ApprovalID != "" {
-		fmt.Fprintf(&b, " Stop here and report to the user that a person must approve request %s; once they have, the same call will pass. Do not try to approve it yourself and do not work around it.", d.ApprovalID)
+		fmt.Fprintf(&b, " Approval %s is pending. Stop here and report to the user that a person must approve request %s; once they have, the same call will pass. Do not try to approve it yourself and do not work around it.", d.ApprovalID, d.ApprovalID)
 	} else {
 		b.WriteString(" Nobody is at the keyboard to approve it now; tell the user what you wanted to run and why, and do not work around it.")
 	}

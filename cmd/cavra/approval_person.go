@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -99,6 +100,7 @@ func (f *approvalFlags) personCheck(c *cobra.Command, g *cavra.Guard, verb appro
 
 func newApprovalEnrollCmd() *cobra.Command {
 	var af approvalFlags
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "enroll",
 		Short: "Set the approver passphrase that local approvals are typed with",
@@ -159,10 +161,19 @@ Enrolling is refused from inside a coding agent.`,
 			if err := approval.WritePassphrase(path, h); err != nil {
 				return err
 			}
+			if asJSON {
+				return writeJSON(c.OutOrStdout(), struct {
+					Path    string             `json:"path"`
+					KDF     string             `json:"kdf"`
+					Params  approval.KDFParams `json:"params"`
+					Created string             `json:"created"`
+				}{path, h.KDF, h.Params, h.Created.Format(time.RFC3339)})
+			}
 			fmt.Fprintf(c.OutOrStdout(), "enrolled the approver passphrase (an argon2id hash in %s)\n", path)
 			return nil
 		},
 	}
 	af.register(c, false)
+	outputFlag(c, &asJSON, "where the hash is kept and its parameters")
 	return c
 }
