@@ -188,12 +188,26 @@ func ReadPassphrase(path string) (PassphraseHash, error) {
 	if err != nil {
 		return PassphraseHash{}, fmt.Errorf("approval: passphrase: %w", err)
 	}
-	var h PassphraseHash
-	if err := strictJSON(data, &h); err != nil {
+	h, err := ParsePassphrase(data)
+	if err != nil {
 		return PassphraseHash{}, fmt.Errorf("approval: passphrase %s: %w", path, err)
 	}
+	return h, nil
+}
+
+// ParsePassphrase parses a stored passphrase hash strictly (unknown fields,
+// trailing data, a kdf other than argon2id and parameters outside the
+// accepted range are errors).
+func ParsePassphrase(data []byte) (PassphraseHash, error) {
+	var h PassphraseHash
+	if len(data) > maxPassFile {
+		return h, fmt.Errorf("larger than %d bytes", maxPassFile)
+	}
+	if err := strictJSON(data, &h); err != nil {
+		return PassphraseHash{}, err
+	}
 	if err := h.check(); err != nil {
-		return PassphraseHash{}, fmt.Errorf("approval: passphrase %s: %w", path, err)
+		return PassphraseHash{}, err
 	}
 	return h, nil
 }
