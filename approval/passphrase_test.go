@@ -76,8 +76,10 @@ func TestPassphraseRefusals(t *testing.T) {
 		return b
 	}
 	for name, data := range map[string][]byte{
-		"weakened":  edit(func(m map[string]any) { m["params"] = map[string]any{"time": 1, "memory_kib": 8, "threads": 1} }),
-		"costly":    edit(func(m map[string]any) { m["params"] = map[string]any{"time": 1000, "memory_kib": 1 << 30, "threads": 1} }),
+		"weakened": edit(func(m map[string]any) { m["params"] = map[string]any{"time": 1, "memory_kib": 8, "threads": 1} }),
+		"costly": edit(func(m map[string]any) {
+			m["params"] = map[string]any{"time": 1000, "memory_kib": 1 << 30, "threads": 1}
+		}),
 		"other kdf": edit(func(m map[string]any) { m["kdf"] = "sha256" }),
 		"no salt":   edit(func(m map[string]any) { delete(m, "salt") }),
 		"unknown":   edit(func(m map[string]any) { m["passphrase"] = "x" }),
