@@ -14,10 +14,16 @@ import (
 // Nothing in the store changes.
 func (s *Store) Refused(ctx context.Context, verb Verb, id, claimedActor, reason string, cause error) Event {
 	r := Request{ID: id}
-	if strings.HasPrefix(id, "apr_") {
+	switch {
+	case strings.HasPrefix(id, "apr_"):
 		r = s.requestOrID(ctx, id)
+	case strings.HasPrefix(id, "agent:"): // break-glass for an agent
+		r = Request{RequestedBy: Requester{Agent: strings.TrimPrefix(id, "agent:")}}
 	}
 	ev := rejected(&r, verb, nil, strings.TrimSpace(reason), cause, s.now())
+	if ev.Agent == "" {
+		ev.Agent = r.RequestedBy.Agent
+	}
 	if a := strings.TrimSpace(claimedActor); a != "" {
 		ev.Error += fmt.Sprintf(" (claimed actor %q)", a)
 	}

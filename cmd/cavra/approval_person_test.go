@@ -193,6 +193,15 @@ func TestPersonApprovesThroughPTY(t *testing.T) {
 		}
 	}
 
+	// Break-glass from inside an agent: refused and recorded too.
+	if out, code := runPTY(t, bin, append(env, "GEMINI_CLI=1"), nil, "approval", "break-glass", "--agent", "claude-code", "--scope", "agent",
+		"--reason", "incident", "--local", "--actor", "alice", "--home", home); code != exitFailure || !strings.Contains(out, "gemini-cli") {
+		t.Fatalf("break-glass with GEMINI_CLI=1: exit %d\n%s", code, out)
+	}
+	if r := rejections(t, home); len(r) != len(want)+1 || !strings.Contains(r[len(want)], "break_glass refused") {
+		t.Fatalf("rejections after break-glass: %q", r)
+	}
+
 	// Changing the passphrase asks for the current one.
 	if out, code := runPTY(t, bin, env, []string{"Current approver passphrase", "wrong wrong wrong"}, "approval", "enroll", "--home", home); code != exitFailure || !strings.Contains(out, "does not match") {
 		t.Fatalf("re-enroll with a wrong current passphrase: exit %d\n%s", code, out)
