@@ -47,7 +47,7 @@ var (
 	ErrFromAgent = errors.New("approvals are refused from inside a coding agent's process tree; a person approves from their own terminal")
 	// ErrNoTerminal refuses a local approval whose passphrase could not be
 	// read from a controlling terminal (a pipe, no terminal at all).
-	ErrNoTerminal     = errors.New("a local approval needs the approver passphrase typed on a terminal")
+	ErrNoTerminal     = errors.New("the approver passphrase is read only from a terminal, never from arguments, the environment or a pipe")
 	ErrReasonRequired = errors.New("a reason is required")
 
 	ErrNotFound         = errors.New("approval: no such request")

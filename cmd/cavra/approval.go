@@ -20,7 +20,7 @@ import (
 func newApprovalCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "approval",
-		Short: "List, approve, deny and break glass on approval requests",
+		Short: "Enroll the approver passphrase; list, approve, deny and break glass on approval requests",
 	}
 	c.AddCommand(newApprovalEnrollCmd(), newApprovalListCmd(), newApprovalShowCmd(), newApprovalDecideCmd(approval.VerbApprove),
 		newApprovalDecideCmd(approval.VerbDeny), newApprovalBreakGlassCmd(), newApprovalRoutesCmd())
@@ -42,7 +42,7 @@ func (f *approvalFlags) register(c *cobra.Command, credentials bool) {
 	fl := c.Flags()
 	fl.StringVar(&f.token, "token", "", "the approver's OIDC ID token (JWT)")
 	fl.StringVar(&f.tokenFile, "token-file", "", "read the ID token from this file")
-	fl.BoolVar(&f.local, "local", false, "approve as the local approver: asks for the passphrase set with `cavra approval enroll` on the terminal (no identity provider)")
+	fl.BoolVar(&f.local, "local", false, "approve as the local approver: asks on the terminal for the passphrase set with 'cavra approval enroll' (no identity provider)")
 	fl.StringVar(&f.actor, "actor", os.Getenv("USER"), "who approves, for --local")
 	fl.StringVar(&f.issuer, "issuer", "", "OIDC issuer (overrides config.yaml's approval.oidc)")
 	fl.StringVar(&f.audience, "audience", "", "OIDC audience")

@@ -100,7 +100,7 @@ func TestPersonApprovesThroughPTY(t *testing.T) {
 	}
 
 	r := rejections(t, home)
-	want := []string{"needs the approver passphrase typed on a terminal", "CLAUDECODE=1", "ancestor process", "passphrase does not match"}
+	want := []string{"read only from a terminal", "CLAUDECODE=1", "ancestor process", "passphrase does not match"}
 	if len(r) != len(want) {
 		t.Fatalf("rejections: %q", r)
 	}
