@@ -213,8 +213,34 @@ func (g *Guard) SweepApprovals(ctx context.Context) error {
 	return err
 }
 
+// PassphrasePath is where state directory home keeps the hash of its
+// enrolled approver passphrase (`cavra approval enroll`), beside the local
+// approval key. The CLI requires that passphrase, typed on a terminal,
+// before it signs a local approval.
+func PassphrasePath(home string) string {
+	return filepath.Join(home, localKeyDir, approval.PassphraseFile)
+}
+
+// RefuseApproval records in evidence, as an approval.rejected event, an
+// attempt to approve, deny or break glass on request id that the caller
+// refused before presenting a credential (attempted from inside a coding
+// agent, a wrong approver passphrase, no terminal), and returns cause —
+// joined with ErrNotRecorded if the record could not be written.
+func (g *Guard) RefuseApproval(ctx context.Context, verb approval.Verb, id, claimedActor, reason string, cause error) error {
+	if err := g.writable(); err != nil {
+		return errors.Join(cause, err)
+	}
+	ev := g.apr.Refused(ctx, verb, id, claimedActor, reason, cause)
+	if rerr := g.recordApprovalEvents(ctx, []approval.Event{ev}); rerr != nil {
+		return errors.Join(cause, fmt.Errorf("%w: refused %s of %s: %w", ErrNotRecorded, verb, id, rerr))
+	}
+	return cause
+}
+
 // SignLocalApproval signs a local approval (or denial) of request id by
-// actor with the state directory's local approval key.
+// actor with the state directory's local approval key. It checks no
+// passphrase: a program that embeds the Guard is its user's own tooling.
+// The CLI asks for the enrolled passphrase first (PassphrasePath).
 func (g *Guard) SignLocalApproval(verb approval.Verb, id, actor string) (approval.LocalSignature, error) {
 	if err := g.writable(); err != nil {
 		return approval.LocalSignature{}, err

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cavra-dev/cavra"
@@ -125,5 +127,41 @@ func TestDenialSticksAndLocalApproval(t *testing.T) {
 	}
 	if d, _ := g.Evaluate(ctx, b); d.Decision != cavra.Allow {
 		t.Fatalf("after local approval: %s %s", d.Decision, d.RuleID)
+	}
+}
+
+// An attempt the caller refused before presenting a credential (here: from
+// inside an agent) is an approval.rejected record naming the request; the
+// request stays pending.
+func TestRefuseApprovalRecorded(t *testing.T) {
+	t.Parallel()
+	g := approvalGuard(t, approvaltest.NewIssuer(t))
+	ctx := context.Background()
+	a := cavra.Action{Type: cavra.WriteFile, Target: "iam/z.tf", Agent: cavra.Agent{ID: "bot", Actor: "dev"}}
+	d, _ := g.Evaluate(ctx, a)
+	cause := fmt.Errorf("%w: %w (claude-code: CLAUDECODE=1)", approval.ErrForbidden, approval.ErrFromAgent)
+	if err := g.RefuseApproval(ctx, approval.VerbApprove, d.ApprovalID, "mallory", "looks fine", cause); !errors.Is(err, approval.ErrFromAgent) {
+		t.Fatalf("RefuseApproval: %v, want the cause back", err)
+	}
+	recs, err := g.Evidence().List(ctx, evidence.Query{Kind: evidence.KindApproval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, r := range recs {
+		var ev approval.Event
+		if json.Unmarshal(r.Data, &ev) == nil && ev.Type == approval.EventRejected {
+			found = ev.RequestID == d.ApprovalID && ev.Agent == "bot" && ev.ActionDigest != "" && ev.Reason == "looks fine" &&
+				strings.Contains(ev.Error, "CLAUDECODE=1") && strings.Contains(ev.Error, `"mallory"`)
+			if !found {
+				t.Errorf("rejected event: %+v", ev)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no approval.rejected record")
+	}
+	if req, _ := g.Approvals().Get(ctx, d.ApprovalID); req.State != approval.Pending {
+		t.Fatalf("request after a refused attempt: %s", req.State)
 	}
 }

@@ -40,7 +40,10 @@
 //     agent id; the session only when the route says bind_session. An
 //     agent id is what the adapter reports; it is not authenticated here.
 //   - Local approvals prove possession of the local key, not who a person
-//     is. They are exempt from separation of duties (a lone developer
+//     is. The cavra CLI adds a person's factor in front of the key: the
+//     approver passphrase (HashPassphrase, kept only as an argon2id hash)
+//     typed on the controlling terminal, and no approval from inside a
+//     coding agent (DetectAgent); this package does not ask for either. They are exempt from separation of duties (a lone developer
 //     approves their own agent's actions), count as one approver per key,
 //     and hold whatever group the request names. A route with
 //     allow_local: false refuses them. Anyone — or any agent — that can

@@ -37,11 +37,17 @@ var (
 	ErrLocalStale     = errors.New("local approval signature is too old or from the future")
 	ErrNoVerifier     = errors.New("no verifier is configured for this kind of credential")
 
-	ErrNotInGroup     = errors.New("approver does not hold the request's approver group")
-	ErrSelfApproval   = errors.New("the requesting actor cannot approve their own request")
-	ErrDuplicateVote  = errors.New("this approver has already approved the request")
-	ErrLocalRefused   = errors.New("local approvals are refused for this request's route")
-	ErrNotBreakGlass  = errors.New("identity does not hold the break-glass group")
+	ErrNotInGroup    = errors.New("approver does not hold the request's approver group")
+	ErrSelfApproval  = errors.New("the requesting actor cannot approve their own request")
+	ErrDuplicateVote = errors.New("this approver has already approved the request")
+	ErrLocalRefused  = errors.New("local approvals are refused for this request's route")
+	ErrNotBreakGlass = errors.New("identity does not hold the break-glass group")
+	// ErrFromAgent refuses an approval, denial or break-glass attempted
+	// from inside a coding agent's process tree (see DetectAgent).
+	ErrFromAgent = errors.New("approvals are refused from inside a coding agent's process tree; a person approves from their own terminal")
+	// ErrNoTerminal refuses a local approval whose passphrase could not be
+	// read from a controlling terminal (a pipe, no terminal at all).
+	ErrNoTerminal     = errors.New("the approver passphrase is read only from a terminal, never from arguments, the environment or a pipe")
 	ErrReasonRequired = errors.New("a reason is required")
 
 	ErrNotFound         = errors.New("approval: no such request")

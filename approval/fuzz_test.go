@@ -98,3 +98,24 @@ func FuzzParseRouting(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParsePassphrase(f *testing.F) {
+	h, err := approval.HashPassphrase([]byte("long enough passphrase"), approval.MinKDFParams)
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, _ := json.Marshal(h)
+	f.Add(good)
+	f.Add([]byte(`{"kdf":"argon2id","version":19,"params":{"time":2,"memory_kib":19456,"threads":1},"salt":"","hash":""}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := approval.ParsePassphrase(data)
+		if err != nil {
+			return
+		}
+		// Whatever parses has bounded parameters, so checking a guess
+		// costs at most the maximum.
+		if h.Params.Time > 16 || h.Params.Memory > 1<<20 || h.Params.Time < approval.MinKDFParams.Time {
+			t.Fatalf("parsed parameters out of range: %+v", h.Params)
+		}
+	})
+}

@@ -184,10 +184,13 @@ type HookOutput struct {
 
 // Render turns a decision into what Claude Code reads: block → deny with a
 // reason written for the model; require_approval → ask when a person is at
-// the keyboard, else deny naming the approval and how to grant it; allow →
-// nothing (nil), or an explicit allow when configured.
+// the keyboard, else deny telling the model only to stop and report the
+// pending approval, with how to approve it in systemMessage, which the user
+// sees and the model does not; allow → nothing (nil), or an explicit allow
+// when configured.
 func Render(d cavra.Decision, p Payload, env Env) []byte {
 	var hs *HookOutput
+	var user string
 	switch d.Decision {
 	case cavra.Allow:
 		if !env.ExplicitAllow {
@@ -200,6 +203,7 @@ func Render(d cavra.Decision, p Payload, env Env) []byte {
 				d.Reason, d.RuleID, groupText(d.ApproverGroup))}
 		} else {
 			hs = &HookOutput{PermissionDecision: "deny", PermissionDecisionReason: approvalText(d)}
+			user = approvalUserText(d)
 		}
 	default:
 		hs = &HookOutput{PermissionDecision: "deny", PermissionDecisionReason: fmt.Sprintf(
@@ -207,7 +211,7 @@ func Render(d cavra.Decision, p Payload, env Env) []byte {
 			describe(p), d.Reason, d.RuleID, d.DecisionID)}
 	}
 	hs.HookEventName = PreToolUse
-	b, _ := json.Marshal(Output{HookSpecificOutput: hs})
+	b, _ := json.Marshal(Output{HookSpecificOutput: hs, SystemMessage: user})
 	return append(b, '\n')
 }
 
@@ -218,15 +222,31 @@ func groupText(g string) string {
 	return "; approver group " + g
 }
 
+// approvalText is what the model reads of a require_approval nobody can
+// answer now: stop and report. It never says how to approve: approving is
+// a person's act, and the agent is refused it (issue 12).
 func approvalText(d cavra.Decision) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CAVRA requires a person's approval before this runs: %s (rule %s%s).", d.Reason, d.RuleID, groupText(d.ApproverGroup))
 	if d.ApprovalID != "" {
-		fmt.Fprintf(&b, " Approval %s is pending; a person approves it with `cavra approval approve %s --token <ID token> --reason ...` (or `--local --actor <name>` without an identity provider), after which the same call will pass. Tell the user and wait; do not work around it.", d.ApprovalID, d.ApprovalID)
+		fmt.Fprintf(&b, " Approval %s is pending. Stop here and report to the user that a person must approve request %s; once they have, the same call will pass. Do not try to approve it yourself and do not work around it.", d.ApprovalID, d.ApprovalID)
 	} else {
 		b.WriteString(" Nobody is at the keyboard to approve it now; tell the user what you wanted to run and why, and do not work around it.")
 	}
 	return b.String()
+}
+
+// approvalUserText is what the user reads of the same decision (Claude
+// Code's systemMessage, Cursor's user_message, Gemini CLI's systemMessage):
+// how a person approves, from their own terminal.
+func approvalUserText(d cavra.Decision) string {
+	if d.ApprovalID == "" {
+		return ""
+	}
+	return fmt.Sprintf("CAVRA: approval %s is pending%s. To approve, run in your own terminal (not through the agent): "+
+		"cavra approval approve %s --local --reason '…' (it asks for the passphrase set with `cavra approval enroll`), "+
+		"or --token <ID token> with an identity provider; `cavra approval show %s` says what it is for.",
+		d.ApprovalID, groupText(d.ApproverGroup), d.ApprovalID, d.ApprovalID)
 }
 
 func describe(p Payload) string {

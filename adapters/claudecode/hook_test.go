@@ -114,9 +114,18 @@ func TestRender(t *testing.T) {
 	}
 	headless := p
 	headless.PermissionMode = "bypassPermissions"
-	o = hookOutput(t, Render(ask, headless, Env{}))
-	if o.PermissionDecision != "deny" || !strings.Contains(o.PermissionDecisionReason, "cavra approval approve apr_9") {
-		t.Fatalf("headless approval: %+v", o)
+	out := Render(ask, headless, Env{})
+	o = hookOutput(t, out)
+	// The model is told to stop and report the request; only the user's
+	// systemMessage says how to approve it.
+	if o.PermissionDecision != "deny" || !strings.Contains(o.PermissionDecisionReason, "apr_9") ||
+		!strings.Contains(o.PermissionDecisionReason, "Stop") || strings.Contains(o.PermissionDecisionReason, "cavra approval approve") ||
+		strings.Contains(o.PermissionDecisionReason, "--local") || strings.Contains(o.PermissionDecisionReason, "enroll") {
+		t.Fatalf("headless approval, model's text: %q", o.PermissionDecisionReason)
+	}
+	var whole Output
+	if err := json.Unmarshal(out, &whole); err != nil || !strings.Contains(whole.SystemMessage, "cavra approval approve apr_9 --local") {
+		t.Fatalf("headless approval, user's systemMessage: %q (%v)", whole.SystemMessage, err)
 	}
 	if o := hookOutput(t, Render(ask, p, Env{Attended: "0"})); o.PermissionDecision != "deny" {
 		t.Fatalf("unattended session: %+v", o)

@@ -289,11 +289,13 @@ func RenderOther(d cavra.Decision, o OtherPayload) Result {
 		return afterResult(o)
 	}
 	allow := d.Decision == cavra.Allow
-	var reason string
+	var reason, user string
 	switch d.Decision {
 	case cavra.Allow:
 	case cavra.RequireApproval:
-		reason = approvalText(d)
+		// The model is told to stop and report; how to approve goes only
+		// where the user reads it (Codex has no such channel).
+		reason, user = approvalText(d), approvalUserText(d)
 	default:
 		reason = fmt.Sprintf("CAVRA blocked this: %s (rule %s, decision %s). Do not retry it or work around it; choose another way, or ask the user.", d.Reason, d.RuleID, d.DecisionID)
 	}
@@ -304,6 +306,9 @@ func RenderOther(d cavra.Decision, o OtherPayload) Result {
 			out["permission"] = "deny"
 			if o.Event != "beforeReadFile" {
 				out["user_message"], out["agent_message"] = reason, reason
+				if user != "" {
+					out["user_message"] = user
+				}
 			}
 		}
 		b, _ := json.Marshal(out)
@@ -312,7 +317,11 @@ func RenderOther(d cavra.Decision, o OtherPayload) Result {
 		if allow {
 			return Result{Stdout: []byte("{}\n")}
 		}
-		b, _ := json.Marshal(map[string]string{"decision": "deny", "reason": reason})
+		out := map[string]string{"decision": "deny", "reason": reason}
+		if user != "" {
+			out["systemMessage"] = user
+		}
+		b, _ := json.Marshal(out)
 		return Result{Stdout: append(b, '\n')}
 	}
 	// Codex: a block is exit 2 with the reason on stderr; it cannot ask.

@@ -74,7 +74,8 @@ func TestOtherAgentsRender(t *testing.T) {
 	if r := RenderOther(block, codex); r.Exit != 2 || !strings.Contains(r.Stderr, "filesystem.read.block") {
 		t.Errorf("codex block: %+v", r)
 	}
-	if r := RenderOther(ask, codex); r.Exit != 2 || !strings.Contains(r.Stderr, "apr_7") {
+	// Codex shows stderr to the model only: it must not say how to approve.
+	if r := RenderOther(ask, codex); r.Exit != 2 || !strings.Contains(r.Stderr, "apr_7") || strings.Contains(r.Stderr, "cavra approval approve") {
 		t.Errorf("codex approval: %+v", r)
 	}
 	if r := RenderOther(allow, codex); r.Exit != 0 || r.Stdout != nil {
@@ -83,8 +84,16 @@ func TestOtherAgentsRender(t *testing.T) {
 	cursor := dec(Cursor, `{"hook_event_name":"beforeShellExecution","command":"x","cwd":"/p"}`)
 	var out map[string]string
 	r := RenderOther(ask, cursor)
-	if json.Unmarshal(r.Stdout, &out) != nil || out["permission"] != "deny" || !strings.Contains(out["agent_message"], "apr_7") {
+	if json.Unmarshal(r.Stdout, &out) != nil || out["permission"] != "deny" || !strings.Contains(out["agent_message"], "apr_7") ||
+		strings.Contains(out["agent_message"], "cavra approval approve") || !strings.Contains(out["user_message"], "cavra approval approve apr_7") {
 		t.Errorf("cursor approval: %s", r.Stdout)
+	}
+	gemAsk := dec(GeminiCLI, `{"hook_event_name":"BeforeTool","tool_name":"run_shell_command","tool_input":{"command":"x"}}`)
+	out = nil
+	r = RenderOther(ask, gemAsk)
+	if json.Unmarshal(r.Stdout, &out) != nil || out["decision"] != "deny" || strings.Contains(out["reason"], "cavra approval approve") ||
+		!strings.Contains(out["systemMessage"], "cavra approval approve apr_7") {
+		t.Errorf("gemini approval: %s", r.Stdout)
 	}
 	readFile := dec(Cursor, `{"hook_event_name":"beforeReadFile","file_path":"/p/.env"}`)
 	r = RenderOther(block, readFile)

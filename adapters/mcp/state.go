@@ -159,7 +159,8 @@ func status(r approval.Request, now time.Time) ApprovalStatus {
 	}
 	switch st {
 	case approval.Pending:
-		out.Next = fmt.Sprintf("Waiting for a person in %q to approve (cavra approval approve %s). Do not retry until it is approved.", r.Group, r.ID)
+		// Said to the model: stop and report, never how to approve.
+		out.Next = fmt.Sprintf("Waiting for a person in %q to approve %s. Stop and report to the user that a person must approve it; do not try to approve it yourself, and do not retry until it is approved.", r.Group, r.ID)
 	case approval.Approved:
 		out.Next = "Approved: retry exactly the same action; the hook will allow it while the grant lasts."
 	case approval.BreakGlass:

@@ -20,9 +20,9 @@ import (
 func newApprovalCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "approval",
-		Short: "List, approve, deny and break glass on approval requests",
+		Short: "Enroll the approver passphrase; list, approve, deny and break glass on approval requests",
 	}
-	c.AddCommand(newApprovalListCmd(), newApprovalShowCmd(), newApprovalDecideCmd(approval.VerbApprove),
+	c.AddCommand(newApprovalEnrollCmd(), newApprovalListCmd(), newApprovalShowCmd(), newApprovalDecideCmd(approval.VerbApprove),
 		newApprovalDecideCmd(approval.VerbDeny), newApprovalBreakGlassCmd(), newApprovalRoutesCmd())
 	return c
 }
@@ -42,7 +42,7 @@ func (f *approvalFlags) register(c *cobra.Command, credentials bool) {
 	fl := c.Flags()
 	fl.StringVar(&f.token, "token", "", "the approver's OIDC ID token (JWT)")
 	fl.StringVar(&f.tokenFile, "token-file", "", "read the ID token from this file")
-	fl.BoolVar(&f.local, "local", false, "sign with the state directory's local approval key (no identity provider)")
+	fl.BoolVar(&f.local, "local", false, "approve as the local approver: asks on the terminal for the passphrase set with 'cavra approval enroll' (no identity provider)")
 	fl.StringVar(&f.actor, "actor", os.Getenv("USER"), "who approves, for --local")
 	fl.StringVar(&f.issuer, "issuer", "", "OIDC issuer (overrides config.yaml's approval.oidc)")
 	fl.StringVar(&f.audience, "audience", "", "OIDC audience")
@@ -102,8 +102,10 @@ func effective(r approval.Request, now time.Time) approval.State {
 	return r.State
 }
 
-// credential returns the approver's credential for verb on subject.
-func (f *approvalFlags) credential(g *cavra.Guard, verb approval.Verb, subject string) (approval.Credential, error) {
+// credential returns the approver's credential for verb on subject (the
+// request id, or for break-glass the digest or agent:<id>), after the
+// person check (personCheck) for request id.
+func (f *approvalFlags) credential(c *cobra.Command, g *cavra.Guard, verb approval.Verb, id, subject, reason string) (approval.Credential, error) {
 	token := f.token
 	if f.tokenFile != "" {
 		b, err := os.ReadFile(f.tokenFile)
@@ -115,15 +117,18 @@ func (f *approvalFlags) credential(g *cavra.Guard, verb approval.Verb, subject s
 	switch {
 	case token != "" && f.local:
 		return nil, usageErr("give --token or --local, not both")
-	case token != "":
-		return approval.IDToken(token), nil
-	case f.local:
-		if strings.TrimSpace(f.actor) == "" {
-			return nil, usageErr("--local needs --actor")
-		}
-		return g.SignLocalApproval(verb, subject, f.actor)
+	case token == "" && !f.local:
+		return nil, usageErr("say who you are: --token JWT (or --token-file), or --local to type the enrolled approver passphrase")
+	case f.local && strings.TrimSpace(f.actor) == "":
+		return nil, usageErr("--local needs --actor")
 	}
-	return nil, usageErr("say who you are: --token JWT (or --token-file), or --local for the local key")
+	if err := f.personCheck(c, g, verb, id, reason, f.local); err != nil {
+		return nil, err
+	}
+	if token != "" {
+		return approval.IDToken(token), nil
+	}
+	return g.SignLocalApproval(verb, subject, f.actor)
 }
 
 // requestStates are the values of approval list --state.
@@ -280,7 +285,7 @@ func newApprovalDecideCmd(verb approval.Verb) *cobra.Command {
 				return err
 			}
 			defer g.Close()
-			cred, err := af.credential(g, verb, argv[0])
+			cred, err := af.credential(c, g, verb, argv[0], argv[0], reason)
 			if err != nil {
 				return err
 			}
@@ -354,7 +359,11 @@ critical evidence record and notified.`,
 				}
 				subject = approval.BreakGlassSubject(approval.ScopeAction, digest, bg.Action.Agent.ID)
 			}
-			if bg.Credential, err = af.credential(g, approval.VerbBreakGlass, subject); err != nil {
+			id := subject
+			if len(argv) == 1 {
+				id = argv[0]
+			}
+			if bg.Credential, err = af.credential(c, g, approval.VerbBreakGlass, id, subject, reason); err != nil {
 				return err
 			}
 			r, err := g.BreakGlass(c.Context(), bg)

@@ -12,7 +12,9 @@ import (
 )
 
 func TestApprovalCLILocalLoop(t *testing.T) {
-	h := "--home=" + t.TempDir()
+	home := t.TempDir()
+	enrollApprover(t, home)
+	h := "--home=" + home
 	eval := func() (int, map[string]any) {
 		code, out, errs := cli(t, "evaluate", "write_file", "iam/admin-role.tf", "--policy-pack", "cavra-banking-baseline", "--json", "--agent", "claude-code", h)
 		var d map[string]any
@@ -54,7 +56,9 @@ func TestApprovalCLILocalLoop(t *testing.T) {
 }
 
 func TestEvidenceShowApprovalTrail(t *testing.T) {
-	h := "--home=" + t.TempDir()
+	home := t.TempDir()
+	enrollApprover(t, home)
+	h := "--home=" + home
 	_, out, _ := cli(t, "evaluate", "write_file", "iam/admin-role.tf", "--policy-pack", "cavra-banking-baseline", "--json", "--agent", "claude-code", h)
 	var d map[string]any
 	if err := json.Unmarshal([]byte(out), &d); err != nil {

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cavra-dev/cavra/approval"
 )
 
 // claudeCodeVersion is the pinned client (.ci/run installs it).
@@ -306,9 +308,51 @@ func TestClaudeCodeEndToEnd(t *testing.T) {
 		t.Errorf("run 2: the secret from .env reached the model")
 	}
 
-	// A person approves; the same scripted call then runs.
-	out = runCavra(t, bin, proj, env, "approval", "approve", approvalID[1], "--home", stateDir,
-		"--local", "--actor", "tester", "--reason", "e2e")
+	// The model tries to approve its own request through Bash, then
+	// retries: the request stays pending (the hook refuses the control
+	// plane, and the command, run with CLAUDECODE=1 inside Claude Code's
+	// process tree, refuses to approve), and the deploy stays denied.
+	const (
+		idSelf       = "toolu_e2e_12_self_approve"
+		idSelfRetry  = "toolu_e2e_13_make_deploy_after_self_approve"
+		passphrase   = "e2e approver passphrase"
+		selfApproval = "approval approve %s --home %s --local --actor claude --reason 'the user asked for the deploy'"
+	)
+	if o, ok := approval.DetectAgent(nil, "/proc", os.Getpid()); ok {
+		t.Skipf("the test runs inside an agent (%s): no approval from here can be a person's", o.Evidence)
+	}
+	if out, code := runPTY(t, bin, env, []string{"New approver passphrase", passphrase, "Repeat it", passphrase},
+		"approval", "enroll", "--home", stateDir); code != 0 {
+		t.Fatalf("cavra approval enroll on a terminal: exit %d\n%s", code, out)
+	}
+	fakeS, _ := runClaude("run 2b", "bypassPermissions", []fakeStep{
+		bash(idSelf, bin+" "+fmt.Sprintf(selfApproval, approvalID[1], stateDir)),
+		bash(idSelfRetry, "make deploy"),
+		{Text: "done"},
+	})
+	if r, ok := fakeS.Result(idSelf); !ok || !r.IsError ||
+		!strings.Contains(r.Content, "CAVRA") && !strings.Contains(r.Content, "refused from inside a coding agent's process tree") {
+		t.Errorf("run 2b: the self-approval: tool_result %+v (present %v); want a hook deny or the command's refusal", r, ok)
+	} else {
+		t.Logf("run 2b: the self-approval's tool_result: %s", r.Content)
+	}
+	if r, ok := fakeS.Result(idSelfRetry); !ok || !r.IsError || !strings.Contains(r.Content, "is pending") {
+		t.Errorf("run 2b: make deploy after the self-approval: tool_result %+v (present %v); want it still denied", r, ok)
+	}
+	if show := runCavra(t, bin, proj, env, "approval", "show", approvalID[1], "--home", stateDir, "-o", "json"); !strings.Contains(show, `"state": "pending"`) {
+		t.Fatalf("the model's self-approval changed the request:\n%s", show)
+	}
+	if _, err := os.Stat(filepath.Join(proj, "deployed.txt")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("make deploy ran after a self-approval: %v", err)
+	}
+
+	// A person approves on a terminal with the enrolled passphrase; the
+	// same scripted call then runs.
+	out, code := runPTY(t, bin, env, []string{"Approver passphrase", passphrase},
+		"approval", "approve", approvalID[1], "--home", stateDir, "--local", "--actor", "tester", "--reason", "e2e")
+	if code != 0 {
+		t.Fatalf("cavra approval approve on a terminal: exit %d\n%s", code, out)
+	}
 	t.Logf("cavra approval approve: %s", strings.TrimSpace(out))
 	fake2, res2 := runClaude("run 3", "bypassPermissions", []fakeStep{bash(idRetry, "make deploy"), {Text: "done"}})
 	if r, ok := fake2.Result(idRetry); !ok || r.IsError {

@@ -202,6 +202,7 @@ func TestInitGitignore(t *testing.T) {
 // approves it; running that command lets the action through.
 func TestEvaluateTextNamesApproval(t *testing.T) {
 	home := t.TempDir()
+	enrollApprover(t, home)
 	code, out, errs := cli(t, "evaluate", "execute_command", "make deploy", "--home", home, "--agent", "claude-code")
 	if code != exitRequireApproval {
 		t.Fatalf("exit %d: %s %s", code, out, errs)

@@ -284,7 +284,7 @@ func printDecision(w io.Writer, d cavra.Decision, asJSON bool, home string) erro
 		if home != "" {
 			cmd += " --home " + shellQuote(home)
 		}
-		_, err := fmt.Fprintf(w, "approve with: %s --local --reason '…'   (or --token JWT with an identity provider)\n", cmd)
+		_, err := fmt.Fprintf(w, "approve with: %s --local --reason '…'   (on your terminal: it asks for the passphrase set with `cavra approval enroll`; or --token JWT with an identity provider)\n", cmd)
 		return err
 	}
 	return nil

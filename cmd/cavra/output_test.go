@@ -13,6 +13,7 @@ import (
 // one JSON value with the fields docs/cli.md promises.
 func TestOutputJSONShapes(t *testing.T) {
 	home := t.TempDir()
+	enrollApprover(t, home)
 	h := "--home=" + home
 	if err := os.WriteFile(filepath.Join(home, "config.yaml"), []byte("approval:\n  break_glass:\n    allow_local: true\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -148,7 +149,9 @@ func TestOutputJSONShapes(t *testing.T) {
 // printed before they took -o; those whose result was already JSON keep
 // JSON as their default.
 func TestOutputTextUnchanged(t *testing.T) {
-	h := "--home=" + t.TempDir()
+	home := t.TempDir()
+	enrollApprover(t, home)
+	h := "--home=" + home
 	_, out, _ := cli(t, "evaluate", "write_file", "iam/admin-role.tf", "--policy-pack", "cavra-banking-baseline", "--agent", "claude-code", "--json", h)
 	var d struct {
 		ApprovalID string `json:"approval_id"`
