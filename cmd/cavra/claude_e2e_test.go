@@ -310,8 +310,9 @@ func TestClaudeCodeEndToEnd(t *testing.T) {
 
 	// The model tries to approve its own request through Bash, then
 	// retries: the request stays pending (the hook refuses the control
-	// plane, and the command, run with CLAUDECODE=1 inside Claude Code's
-	// process tree, refuses to approve), and the deploy stays denied.
+	// plane; were it let through, the command, run with CLAUDECODE=1 inside
+	// Claude Code's process tree, would refuse to approve), and the deploy
+	// stays denied.
 	const (
 		idSelf       = "toolu_e2e_12_self_approve"
 		idSelfRetry  = "toolu_e2e_13_make_deploy_after_self_approve"
@@ -330,9 +331,10 @@ func TestClaudeCodeEndToEnd(t *testing.T) {
 		bash(idSelfRetry, "make deploy"),
 		{Text: "done"},
 	})
-	if r, ok := fakeS.Result(idSelf); !ok || !r.IsError ||
-		!strings.Contains(r.Content, "CAVRA") && !strings.Contains(r.Content, "refused from inside a coding agent's process tree") {
-		t.Errorf("run 2b: the self-approval: tool_result %+v (present %v); want a hook deny or the command's refusal", r, ok)
+	// The hook denies it (cavra.self.control_plane) before the command
+	// could refuse itself.
+	if r, ok := fakeS.Result(idSelf); !ok || !r.IsError || !strings.Contains(r.Content, "cavra.self.control_plane") {
+		t.Errorf("run 2b: the self-approval: tool_result %+v (present %v); want the hook's cavra.self.control_plane deny", r, ok)
 	} else {
 		t.Logf("run 2b: the self-approval's tool_result: %s", r.Content)
 	}
