@@ -31,6 +31,10 @@ var readOnlyCLI = map[string][]string{
 	"mcp":        {}, // `mcp serve` runs a server on the state: refused
 }
 
+// readOnlyDeepCLI are read-only subcommands a level further down, in
+// groups that are otherwise refused.
+var readOnlyDeepCLI = map[string]bool{"evidence witness show": true}
+
 // controlGroups are the top-level subcommands of the cavra CLI. A command
 // whose name is only known at run time (`$c approval approve`) and whose
 // first argument is one of them is taken to run the CLI.
@@ -148,6 +152,9 @@ func classifyCLI(args []string) cliVerdict {
 		if words[1] == c {
 			return cliVerdict{what: what, out: out}
 		}
+	}
+	if len(words) > 2 && readOnlyDeepCLI[top+" "+words[1]+" "+words[2]] {
+		return cliVerdict{what: what, out: out}
 	}
 	for _, c := range distinctivePairs[top] {
 		if words[1] == c {
