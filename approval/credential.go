@@ -32,6 +32,11 @@ const (
 	VerbApprove    Verb = "approve"
 	VerbDeny       Verb = "deny"
 	VerbBreakGlass Verb = "break_glass"
+	// VerbPrune and VerbLiftHold are the retention changes a person makes:
+	// pruning evidence and lifting a legal hold. No signature is made for
+	// them; they name refused attempts.
+	VerbPrune    Verb = "prune_evidence"
+	VerbLiftHold Verb = "lift_legal_hold"
 )
 
 // LocalTyp is the JWS typ of a local approval signature; a signature made

@@ -71,11 +71,19 @@ func agentRefusal(o approval.AgentOrigin) error {
 // break-glass attempted from inside an agent, and for a local credential
 // one whose enrolled passphrase is not typed correctly on the terminal.
 func (f *approvalFlags) personCheck(c *cobra.Command, g *cavra.Guard, verb approval.Verb, id, reason string, local bool) error {
-	refuse := func(err error) error { return g.RefuseApproval(c.Context(), verb, id, f.actor, reason, err) }
+	return personPresent(c, g, verb, id, f.actor, reason, local)
+}
+
+// personPresent is personCheck for any change a person must make: verb on
+// subject by actor. With passphrase false only the agent check applies (an
+// OIDC token proves the person instead).
+func personPresent(c *cobra.Command, g *cavra.Guard, verb approval.Verb, subject, actor, reason string, passphrase bool) error {
+	id := subject
+	refuse := func(err error) error { return g.RefuseApproval(c.Context(), verb, id, actor, reason, err) }
 	if o, ok := insideAgent(); ok {
 		return refuse(agentRefusal(o))
 	}
-	if !local {
+	if !passphrase {
 		return nil
 	}
 	h, err := approval.ReadPassphrase(cavra.PassphrasePath(g.Home()))

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/evidence"
 	"github.com/cavra-dev/cavra/internal/keys"
@@ -633,7 +634,9 @@ a signed checkpoint is written at the cut, so the rest of the log, and every
 bundle made before, still verifies.
 
 --legal-hold on puts the log under legal hold: nothing is pruned until
---legal-hold off. Every prune and every change of the hold is recorded as a
+--legal-hold off. Pruning and lifting the hold are a person's: the approver
+passphrase (cavra approval enroll) is typed on the terminal, and nothing is
+pruned from inside a coding agent. Every prune and every change of the hold is recorded as a
 retention record (who, why, the cut-off) first or right after; when that
 record cannot be written nothing is pruned.`,
 		Example: "  cavra evidence prune --before 2026-01-01\n  cavra evidence prune --legal-hold on",
@@ -659,6 +662,18 @@ record cannot be written nothing is pruned.`,
 				return usageErr("--legal-hold %q: want on or off", hold)
 			}
 			return withGuard(c, home, func(g *cavra.Guard) error {
+				// Pruning and lifting a legal hold are a person's: the
+				// enrolled approver passphrase on the terminal, never from
+				// inside an agent; refusals are recorded.
+				if hold == "" || !on {
+					verb := approval.VerbPrune
+					if hold != "" {
+						verb = approval.VerbLiftHold
+					}
+					if err := personPresent(c, g, verb, g.Evidence().ID(), by, reason, true); err != nil {
+						return err
+					}
+				}
 				if hold != "" {
 					if err := g.SetLegalHold(c.Context(), on, by, reason); err != nil {
 						return err

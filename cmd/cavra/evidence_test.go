@@ -102,7 +102,11 @@ func TestEvidenceWalk(t *testing.T) {
 	if code, _, _ := cli(t, "keys", "generate", h); code != exitFailure {
 		t.Fatalf("generate over an existing key: %d", code)
 	}
-	// Retention.
+	// Retention: pruning and lifting the hold need the approver passphrase.
+	if code, _, errs := cli(t, "evidence", "prune", "--before", "0s", h); code != exitFailure || !strings.Contains(errs, "approval enroll") {
+		t.Fatalf("prune without an enrolled approver: %d %s", code, errs)
+	}
+	enrollApprover(t, strings.TrimPrefix(h, "--home="))
 	if code, out, _ := cli(t, "evidence", "prune", "--legal-hold", "on", h); code != 0 || !strings.Contains(out, "legal hold on") {
 		t.Fatalf("legal hold: %q", out)
 	}
@@ -150,6 +154,7 @@ func TestCLIChangesAreRecorded(t *testing.T) {
 	os.WriteFile(reg, []byte(`{"agents":[{"agent_id":"imported"}]}`), 0o644)
 	tools := filepath.Join(home, "tools.json")
 	os.WriteFile(tools, []byte(`{"tools":[{"name":"read_file","description":"Read","inputSchema":{"type":"object"}}]}`), 0o644)
+	enrollApprover(t, home) // lifting the legal hold is a person's
 	for _, a := range [][]string{
 		{"registry", "agent-register", "bot", "--profile", "claude-code", "--by", "ana"},
 		{"registry", "agent-disable", "bot", "--reason", "leaked token", "--by", "ana"},
