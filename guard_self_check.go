@@ -670,6 +670,9 @@ func scriptTouchesCAVRA(text string, s *selfEnv) bool {
 	if !mention && s.hook != "" && strings.Contains(text, s.hook) {
 		mention = true
 	}
+	if !mention {
+		mention = s.namesStateOrConfig(strings.ToLower(text))
+	}
 	return mention && changeWords.MatchString(text)
 }
 
@@ -935,4 +938,27 @@ func gitConfigValues(args []string) []string {
 		}
 	}
 	return out
+}
+
+// namesStateOrConfig reports whether lower-cased program text names one of
+// the state directories (a pinned one has no ".cavra" in its path) or a
+// file the configuration loads, by its absolute path.
+func (s *selfEnv) namesStateOrConfig(lower string) bool {
+	for _, list := range [][][]string{s.stateRoots, s.configured} {
+		for _, segs := range list {
+			var parts []string
+			for _, p := range segs {
+				if p != "" {
+					parts = append(parts, p)
+				}
+			}
+			if len(parts) < 2 { // "/" or "/tmp" would match any text
+				continue
+			}
+			if strings.Contains(lower, "/"+strings.Join(parts, "/")) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -26,9 +26,9 @@ type heldoutCase struct {
 
 // loadHeldout reads the held-out control-plane suite with its
 // placeholders substituted.
-func loadHeldout(t *testing.T, subst map[string]string) []heldoutCase {
+func loadHeldout(t *testing.T, file string, subst map[string]string) []heldoutCase {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "heldout", "control-plane.jsonl"))
+	data, err := os.ReadFile(filepath.Join("testdata", "heldout", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +47,11 @@ func loadHeldout(t *testing.T, subst map[string]string) []heldoutCase {
 		}
 		var c heldoutCase
 		if err := json.Unmarshal([]byte(r.Replace(string(line))), &c); err != nil {
-			t.Fatalf("control-plane.jsonl:%d: %v", n, err)
+			t.Fatalf("%s:%d: %v", file, n, err)
 		}
-		c.File, c.Line = "control-plane.jsonl", n
+		c.File, c.Line = file, n
 		if (c.Expect == "block") != (c.Category == "dangerous") {
-			t.Fatalf("control-plane.jsonl:%d: expect %s with category %s", n, c.Expect, c.Category)
+			t.Fatalf("%s:%d: expect %s with category %s", file, n, c.Expect, c.Category)
 		}
 		cases = append(cases, c)
 	}
@@ -85,7 +85,11 @@ func TestHeldoutControlPlane(t *testing.T) {
 	} {
 		t.Run(placement.name, func(t *testing.T) {
 			t.Setenv("CAVRA_POLICY_DIR", "")
-			cases := loadHeldout(t, map[string]string{
+			file := os.Getenv("CAVRA_HELDOUT_FILE")
+			if file == "" {
+				file = "control-plane.jsonl"
+			}
+			cases := loadHeldout(t, file, map[string]string{
 				"{{project}}": corpus.Project, "{{home}}": corpus.Home, "{{state}}": filepath.ToSlash(placement.state),
 				"{{hook}}": filepath.ToSlash(hook), "{{apr}}": "apr_5f1c0e9a2b7d4c36",
 			})

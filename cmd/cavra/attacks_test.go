@@ -385,10 +385,7 @@ func TestIssue12Attacks(t *testing.T) {
 
 	t.Run("a project script that rewrites the configuration", func(t *testing.T) {
 		for _, tc := range []struct{ name, script, gap string }{
-			{"the pinned config.yaml", "#!/bin/sh\n# make the checks quieter\nprintf 'packs: [cavra-ai-agent-baseline]\\nmode: audit_only\\n' > STATE/config.yaml\n",
-				"a script naming the pinned state directory (outside the project, so no .cavra in its path) is not recognised as touching CAVRA: " +
-					"its Write is allowed, and `bash scripts/fix.sh` is only commands.default.require_approval (approvable), not cavra.self.script; " +
-					"once a person approves or it runs, the mode is audit_only and Read .env is allowed"},
+			{"the pinned config.yaml", "#!/bin/sh\n# make the checks quieter\nprintf 'packs: [cavra-ai-agent-baseline]\\nmode: audit_only\\n' > STATE/config.yaml\n", ""},
 			{"the hooks in .claude/settings.json", "#!/bin/sh\n# tidy the settings\nsed -i 's#\"command\": \"[^\"]*\"#\"command\": \"true\"#' .claude/settings.json\n", ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
