@@ -322,6 +322,8 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		a.emit(ws, via, redirs, sc, OpaqueSource, false)
 	case "watch":
 		a.watch(ws, via, redirs, sc)
+	case "git":
+		a.git(ws, via, redirs, sc)
 	default:
 		if t := interpreter(name); t != nil {
 			a.interp(t, ws, via, redirs, sc)
@@ -508,6 +510,72 @@ func (a *analyzer) find(ws []word, via []string, redirs []Redirect, sc scope) {
 			a.dir = dir
 		}
 		i = j
+	}
+}
+
+// git runs the commands some of its subcommands are given: rebase's
+// -x/--exec and submodule foreach run a shell script, bisect run a
+// command with its arguments. They are analysed like sh -c's script and
+// like a wrapper's command.
+func (a *analyzer) git(ws []word, via []string, redirs []Redirect, sc scope) {
+	a.emit(ws, via, redirs, sc, "", false)
+	i := 1
+	for i < len(ws) && strings.HasPrefix(ws[i].val, "-") {
+		switch ws[i].val {
+		case "-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env":
+			i++
+		}
+		i++
+	}
+	if i >= len(ws) || !ws[i].static {
+		return
+	}
+	sub, rest := ws[i].val, ws[i+1:]
+	gvia := appendVia(via, "git "+sub)
+	inner := sc
+	inner.stdin = input{}
+	script := func(w []word) {
+		if !a.deeper(sc) {
+			return
+		}
+		if s, ok := joinStatic(w); ok {
+			if s != "" && !a.nested(s, gvia, redirs, inner, inner.stdin, false) {
+				a.emit(ws, via, redirs, sc, OpaqueInvalidScript, false)
+			}
+			return
+		}
+		a.emit(ws, via, redirs, sc, OpaqueDynamicScript, true)
+	}
+	switch sub {
+	case "rebase":
+		for j := 0; j < len(rest); j++ {
+			switch v := rest[j].val; {
+			case (v == "-x" || v == "--exec") && j+1 < len(rest):
+				script(rest[j+1 : j+2])
+				j++
+			case strings.HasPrefix(v, "--exec="):
+				script([]word{{val: strings.TrimPrefix(v, "--exec="), static: rest[j].static}})
+			case strings.HasPrefix(v, "-x") && len(v) > 2:
+				script([]word{{val: v[2:], static: rest[j].static}})
+			}
+		}
+	case "bisect":
+		if len(rest) > 1 && rest[0].static && rest[0].val == "run" && a.deeper(sc) {
+			a.resolve(rest[1:], gvia, redirs, inner)
+		}
+	case "submodule":
+		for j := 0; j < len(rest); j++ {
+			if rest[j].static && rest[j].val == "foreach" {
+				k := j + 1
+				for k < len(rest) && strings.HasPrefix(rest[k].val, "-") {
+					k++
+				}
+				if k < len(rest) {
+					script(rest[k:])
+				}
+				break
+			}
+		}
 	}
 }
 

@@ -1,0 +1,44 @@
+package shell
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestGitRunsCommands: the commands git runs for rebase -x/--exec, bisect
+// run and submodule foreach are commands of the line, seen through git.
+func TestGitRunsCommands(t *testing.T) {
+	for _, tc := range []struct {
+		line   string
+		want   []string // texts of the commands run through git
+		opaque string   // the opaque mark of the git command, if any
+	}{
+		{"git rebase -x 'rm -rf ~' HEAD~2", []string{"rm -rf ~"}, ""},
+		{"git -C repo rebase --exec='make test' main", []string{"make test"}, ""},
+		{"git rebase -x'cavra keys rotate' main", []string{"cavra keys rotate"}, ""},
+		{"git bisect run ./check.sh arg", []string{"check.sh arg"}, ""},
+		{"git submodule foreach --recursive 'git pull && rm x'", []string{"git pull", "rm x"}, ""},
+		{`git rebase -x "$CMD" main`, nil, OpaqueDynamicScript},
+		{"git rebase -i HEAD~3", nil, ""},
+		{"git log --exec=x", nil, ""}, // not rebase: an ordinary argument
+	} {
+		an, err := Analyze(tc.line, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.line, err)
+		}
+		var through []string
+		opaque := ""
+		for _, c := range an.Commands {
+			if len(c.Via) > 0 && strings.HasPrefix(c.Via[len(c.Via)-1], "git ") {
+				through = append(through, c.Text)
+			}
+			if c.Name == "git" && c.Opaque != "" {
+				opaque = c.Opaque
+			}
+		}
+		if !slices.Equal(through, tc.want) || opaque != tc.opaque {
+			t.Errorf("%s: run through git %q (opaque %q), want %q (opaque %q)", tc.line, through, opaque, tc.want, tc.opaque)
+		}
+	}
+}
