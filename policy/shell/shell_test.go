@@ -159,7 +159,6 @@ var analyzeTests = []struct {
 	}},
 	{"find delete", "find /tmp -delete", "", []Command{c("find /tmp -delete")}},
 
-
 	// Substitutions.
 	{"command substitution", "echo $(date) `whoami`", "", []Command{
 		c("echo $(date) `whoami`"), c("date", via("$()")), c("whoami", via("$()")),
