@@ -42,3 +42,33 @@ func TestGitRunsCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandVars: a command-valued variable set in front of a command is
+// the command it will run.
+func TestCommandVars(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want []string
+	}{
+		{"GIT_EXTERNAL_DIFF='rm -rf ~' git diff", []string{"rm -rf ~"}},
+		{"GIT_PAGER=cat git log", []string{"cat"}},
+		{"EDITOR='vim -u NONE' git commit", []string{"vim -u NONE"}},
+		{"FOO='rm -rf ~' git diff", nil}, // not a command-valued variable
+		{"GIT_PAGER='rm -rf ~'", nil},    // an assignment alone runs nothing
+		{`GIT_PAGER="$X" git log`, nil},  // only known at run time
+	} {
+		an, err := Analyze(tc.line, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.line, err)
+		}
+		var got []string
+		for _, c := range an.Commands {
+			if len(c.Via) > 0 && strings.HasSuffix(c.Via[len(c.Via)-1], "=") {
+				got = append(got, c.Text)
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: commands run from variables %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}

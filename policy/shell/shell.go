@@ -631,12 +631,39 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 		a.track(cmd.Assigns, sc.src)
 	} else {
 		a.resolve(ws, sc.via, redirs, sc)
+		a.commandVars(cmd.Assigns, redirs, sc)
 	}
 	for _, as := range cmd.Assigns {
 		a.substs(as, sc)
 	}
 	for _, w := range cmd.Args {
 		a.substs(w, sc)
+	}
+}
+
+// commandVars are environment variables whose value a program runs as a
+// command line (git's external diff, pagers and editors, ssh commands,
+// askpass helpers): set in front of a command, their value is code.
+var commandVars = map[string]bool{
+	"GIT_EXTERNAL_DIFF": true, "GIT_PAGER": true, "GIT_EDITOR": true, "GIT_SEQUENCE_EDITOR": true,
+	"GIT_SSH_COMMAND": true, "GIT_SSH": true, "GIT_ASKPASS": true, "SSH_ASKPASS": true, "SUDO_ASKPASS": true,
+	"PAGER": true, "MANPAGER": true, "EDITOR": true, "VISUAL": true,
+}
+
+// commandVars analyses the values of command-valued variables assigned in
+// front of a command as the commands they will run.
+func (a *analyzer) commandVars(assigns []*syntax.Assign, redirs []Redirect, sc scope) {
+	for _, as := range assigns {
+		if as.Name == nil || as.Value == nil || !commandVars[as.Name.Value] || !a.deeper(sc) {
+			continue
+		}
+		w := evalWord(as.Value, sc.src)
+		if !w.static || strings.TrimSpace(w.val) == "" {
+			continue
+		}
+		inner := sc
+		inner.stdin = input{}
+		a.nested(w.val, appendVia(sc.via, as.Name.Value+"="), redirs, inner, inner.stdin, false)
 	}
 }
 
