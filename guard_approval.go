@@ -95,30 +95,12 @@ func (g *Guard) Approvals() ApprovalReader { return ApprovalReader{s: g.apr} }
 // the pending — request, whose id the decision carries. Registry blocks (a
 // disabled agent) are never passed here: no grant overrides the kill switch.
 func (g *Guard) applyApprovals(ctx context.Context, a Action, d *Decision) ([]approval.Event, error) {
-	if g.apr == nil || d.Decision == Allow || d.Mode == AuditOnly || hasRegistryBlock(d) {
+	if !g.approvalApplies(d) {
 		return nil, nil
 	}
-	policyOutcome := d.Decision
-	v, evs, err := g.apr.Check(ctx, a, policyOutcome)
-	if err != nil {
+	v, evs, err := g.apr.Check(ctx, a, d.Decision)
+	if err != nil || applyVerdict(d, v) || d.Decision != RequireApproval {
 		return evs, err
-	}
-	switch v.Kind {
-	case approval.VerdictGranted:
-		base := policyOutcome
-		d.BaseDecision = &base
-		d.Decision, d.RuleID, d.ApprovalID = Allow, v.RuleID, v.RequestID
-		d.Reason = v.Reason
-		d.Matches = append(d.Matches, Match{RuleID: v.RuleID, Decision: Allow, Severity: d.Severity, Reason: v.Reason})
-		return evs, nil
-	case approval.VerdictDenied:
-		d.Decision, d.RuleID, d.ApprovalID = Block, v.RuleID, v.RequestID
-		d.Reason = v.Reason
-		d.Matches = append(d.Matches, Match{RuleID: v.RuleID, Decision: Block, Severity: d.Severity, Reason: v.Reason})
-		return evs, nil
-	}
-	if d.Decision != RequireApproval {
-		return evs, nil
 	}
 	req, more, err := g.apr.Submit(ctx, a, *d)
 	evs = append(evs, more...)
@@ -127,10 +109,7 @@ func (g *Guard) applyApprovals(ctx context.Context, a Action, d *Decision) ([]ap
 	}
 	// The decision names the group the request was routed to, which is who
 	// must act on it; the policy's own group stays in its rule's match.
-	d.ApprovalID = req.ID
-	d.ApproverGroup = req.Group
-	d.Matches = append(d.Matches, Match{RuleID: "approval.requested", Decision: RequireApproval, Severity: d.Severity, ApproverGroup: req.Group,
-		Reason: fmt.Sprintf("Approval %s is pending with %s (%d of %d approvals).", req.ID, req.Group, len(req.Approvals), req.Quorum)})
+	pendingMatch(d, req, true, approval.Route{})
 	return evs, nil
 }
 
