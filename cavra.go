@@ -186,12 +186,13 @@ type Guard struct {
 	log    *evidence.Log
 	digest string // policy digest last recorded as active
 
-	reg       *registry.Store    // the state database's registry (nil with a registry file)
-	regFile   *registry.Registry // a registry file given instead
-	regPolicy registry.Policy
-	apr       *approval.Store
-	routing   *approval.Routing // a read-only Guard's routing when there is no approval store
-	webhooks  []*approval.Webhook
+	reg        *registry.Store    // the state database's registry (nil with a registry file)
+	regFile    *registry.Registry // a registry file given instead
+	regPolicy  registry.Policy
+	apr        *approval.Store
+	routing    *approval.Routing // a read-only Guard's routing when there is no approval store
+	missingLog error             // a read-only Guard's: no database where a witness says there was a log
+	webhooks   []*approval.Webhook
 }
 
 // Open builds a Guard: it finds the state directory, reads its config.yaml
@@ -524,7 +525,7 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 	if g.opts.ReadOnly {
 		return failed(a, "the guard is read-only: it checks actions but records no decision"), ErrReadOnly
 	}
-	if rerr := g.log.Rollback(); rerr != nil {
+	if rerr := g.rollback(); rerr != nil {
 		return rollbackDetected(a, rerr), fmt.Errorf("cavra: evaluate: %w", rerr)
 	}
 	d, _, a = g.decide(ctx, a, false)

@@ -14,7 +14,6 @@ import (
 	"github.com/cavra-dev/cavra/evidence"
 	"github.com/cavra-dev/cavra/internal/store"
 	"github.com/cavra-dev/cavra/policy"
-	"github.com/cavra-dev/cavra/registry"
 )
 
 // ErrReadOnly is returned by a read-only Guard (Options.ReadOnly) asked to
@@ -66,6 +65,11 @@ func (g *Guard) check(ctx context.Context, a Action, explain bool) (d Decision, 
 		d = failed(a, "the guard is closed")
 		d.DecisionID = ""
 		return d, facts, ErrClosed
+	}
+	if rerr := g.rollback(); rerr != nil { // as Evaluate: nothing is decided on a history that cannot be confirmed
+		d = rollbackDetected(a, rerr)
+		d.DecisionID = ""
+		return d, facts, fmt.Errorf("cavra: check: %w", rerr)
 	}
 	d, facts, a = g.decide(ctx, a, explain)
 	d.DecisionID = ""
@@ -201,11 +205,18 @@ func (g *Guard) openReadOnly() error {
 	if err != nil {
 		return err
 	}
+	witness, err := witnessFor(g.home, g.config, g.opts.Witness)
+	if err != nil {
+		return err
+	}
 	if !store.Exists(g.home) {
 		if g.routing = opts.Routing; g.routing == nil {
 			g.routing = approval.DefaultRouting()
 		}
-		return g.openRegistryFile() // a registry file still applies
+		if witness != "" { // a database that is gone where a witness says there was one
+			g.missingLog = evidence.MissingLogError(witness, store.Path(g.home))
+		}
+		return g.openRegistry() // a registry file still applies
 	}
 	st, err := store.Open(g.home, &store.Options{ReadOnly: true, Timeout: g.opts.StoreTimeout})
 	if err != nil {
@@ -221,7 +232,7 @@ func (g *Guard) openReadOnly() error {
 	}
 	g.apr = v.(*approval.Store)
 	lv, err := st.Shared("evidence", func(db *bolt.DB) (io.Closer, error) {
-		return evidence.Open(db, evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(g.home, evidence.KeyDir)), ReadOnly: true})
+		return evidence.Open(db, evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(g.home, evidence.KeyDir)), ReadOnly: true, Witness: witness})
 	})
 	if err != nil {
 		return fmt.Errorf("cavra: evidence: %w", err)
@@ -248,24 +259,6 @@ func (g *Guard) dryRunApprovalOptions() (*approval.Options, error) {
 	return opts, nil
 }
 
-// openRegistryFile opens a registry file named by the options or
-// config.yaml, for a read-only Guard without a state database.
-func (g *Guard) openRegistryFile() error {
-	file := g.opts.RegistryFile
-	if file == "" {
-		file = g.config.Registry.File
-	}
-	if file == "" {
-		return g.registryPolicy()
-	}
-	r, err := registry.LoadFile(file)
-	if err != nil {
-		return fmt.Errorf("cavra: %w", err)
-	}
-	g.regFile = r
-	return g.registryPolicy()
-}
-
 // Mode returns the mode decisions are made in: the configured one, else
 // the policy's own.
 func (g *Guard) Mode() Mode {
@@ -284,8 +277,22 @@ func (g *Guard) writable() error {
 		return ErrClosed
 	case g.opts.ReadOnly:
 		return ErrReadOnly
-	case g.log != nil && g.log.Rollback() != nil:
-		return fmt.Errorf("cavra: %w", g.log.Rollback())
+	}
+	if err := g.rollback(); err != nil {
+		return fmt.Errorf("cavra: %w", err)
+	}
+	return nil
+}
+
+// rollback is the witness check's failure: the log does not extend its
+// witness, or (for a read-only Guard) the database a witness vouches for
+// is gone. nil when the history is confirmed or no witness is kept.
+func (g *Guard) rollback() error {
+	if g.missingLog != nil {
+		return g.missingLog
+	}
+	if g.log != nil {
+		return g.log.Rollback()
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func (g *Guard) openRegistry() error {
 			return fmt.Errorf("cavra: %w", err)
 		}
 		g.regFile = r
-	} else {
+	} else if g.st != nil { // a read-only Guard without a state database has an empty registry
 		v, err := g.st.Shared("registry", func(db *bolt.DB) (io.Closer, error) { return registry.OpenStore(db) })
 		if err != nil {
 			return fmt.Errorf("cavra: %w", err)
