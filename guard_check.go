@@ -205,16 +205,9 @@ func (g *Guard) openReadOnly() error {
 	if err != nil {
 		return err
 	}
-	witness, err := witnessFor(g.home, g.config, g.opts.Witness)
-	if err != nil {
-		return err
-	}
 	if !store.Exists(g.home) {
 		if g.routing = opts.Routing; g.routing == nil {
 			g.routing = approval.DefaultRouting()
-		}
-		if witness != "" { // a database that is gone where a witness says there was one
-			g.missingLog = evidence.MissingLogError(witness, store.Path(g.home))
 		}
 		return g.openRegistry() // a registry file still applies
 	}
@@ -232,7 +225,7 @@ func (g *Guard) openReadOnly() error {
 	}
 	g.apr = v.(*approval.Store)
 	lv, err := st.Shared("evidence", func(db *bolt.DB) (io.Closer, error) {
-		return evidence.Open(db, evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(g.home, evidence.KeyDir)), ReadOnly: true, Witness: witness})
+		return evidence.Open(db, evidence.Options{Keys: evidence.NewKeyRing(filepath.Join(g.home, evidence.KeyDir)), ReadOnly: true})
 	})
 	if err != nil {
 		return fmt.Errorf("cavra: evidence: %w", err)
@@ -285,12 +278,10 @@ func (g *Guard) writable() error {
 }
 
 // rollback is the witness check's failure: the log does not extend its
-// witness, or (for a read-only Guard) the database a witness vouches for
-// is gone. nil when the history is confirmed or no witness is kept.
+// witness. nil when the history is confirmed or no witness is kept. A
+// read-only Guard does not check the witness (its location depends on the
+// environment of the process that wrote it; `cavra evidence verify` does).
 func (g *Guard) rollback() error {
-	if g.missingLog != nil {
-		return g.missingLog
-	}
 	if g.log != nil {
 		return g.log.Rollback()
 	}

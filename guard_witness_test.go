@@ -66,14 +66,13 @@ func TestGuardRollback(t *testing.T) {
 	}
 	os.WriteFile(db, old, 0o600)
 	before, _ := os.ReadFile(db)
-	// A dry run says what Evaluate will: read-only as the MCP server and
-	// explain open it, and on a Guard that writes.
-	ro, err := cavra.Open(context.Background(), cavra.Options{Home: home, Dir: "/project", ReadOnly: true})
+	// Check says what Evaluate will.
+	cg, err := cavra.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := ro.Check(context.Background(), cavra.Action{Type: cavra.ReadFile, Target: "README.md"})
-	ro.Close()
+	c, err := cg.Check(context.Background(), cavra.Action{Type: cavra.ReadFile, Target: "README.md"})
+	cg.Close()
 	wantRollback(t, c, err, witness)
 	d, err := decideOnce(t, opts, "README.md")
 	wantRollback(t, d, err, witness)
@@ -156,15 +155,6 @@ func TestGuardMissingDatabase(t *testing.T) {
 			// Read first: no database is not "nothing decided here".
 			if _, err := cavra.OpenState(home, 0); !errors.Is(err, evidence.ErrRollback) || errors.Is(err, cavra.ErrNoState) || !strings.Contains(err.Error(), witness) {
 				t.Errorf("OpenState: %v", err)
-			}
-			if name == "deleted" { // a read-only Check on the missing database blocks as Evaluate does
-				ro, err := cavra.Open(context.Background(), cavra.Options{Home: home, Dir: "/project", ReadOnly: true})
-				if err != nil {
-					t.Fatal(err)
-				}
-				c, err := ro.Check(context.Background(), cavra.Action{Type: cavra.ReadFile, Target: "README.md"})
-				ro.Close()
-				wantRollback(t, c, err, witness)
 			}
 			d, err := decideOnce(t, opts, "README.md")
 			wantRollback(t, d, err, witness)

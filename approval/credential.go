@@ -32,11 +32,13 @@ const (
 	VerbApprove    Verb = "approve"
 	VerbDeny       Verb = "deny"
 	VerbBreakGlass Verb = "break_glass"
-	// VerbPrune and VerbLiftHold are the retention changes a person makes:
-	// pruning evidence and lifting a legal hold. No signature is made for
+	// VerbPrune, VerbLiftHold and VerbResetWitness are the changes of the
+	// evidence a person makes: pruning, lifting a legal hold, resetting the
+	// witness after a rollback. No signature is made for
 	// them; they name refused attempts.
-	VerbPrune    Verb = "prune_evidence"
-	VerbLiftHold Verb = "lift_legal_hold"
+	VerbPrune        Verb = "prune_evidence"
+	VerbLiftHold     Verb = "lift_legal_hold"
+	VerbResetWitness Verb = "reset_witness"
 )
 
 // LocalTyp is the JWS typ of a local approval signature; a signature made

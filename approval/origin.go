@@ -59,7 +59,9 @@ const maxAncestors = 64
 func DetectAgent(getenv func(string) string, procRoot string, pid int) (AgentOrigin, bool) {
 	if getenv != nil {
 		for _, m := range agentMarkers {
-			if v := getenv(m.name); v != "" && v != "0" && !strings.EqualFold(v, "false") {
+			// Set at all is enough: an agent that sets CLAUDECODE=0 in front
+			// of a command is still the agent.
+			if v := getenv(m.name); v != "" {
 				return AgentOrigin{Agent: m.agent, Evidence: m.name + "=" + v}, true
 			}
 		}

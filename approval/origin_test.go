@@ -67,7 +67,7 @@ func TestDetectAgent(t *testing.T) {
 		{name: "Codex sandbox", getenv: env("CODEX_SANDBOX", "seatbelt"), agent: "codex"},
 		{name: "Codex network-disabled sandbox", getenv: env("CODEX_SANDBOX_NETWORK_DISABLED", "1"), agent: "codex"},
 		{name: "Cursor's marker", getenv: env("CURSOR_AGENT", "1"), agent: "cursor"},
-		{name: "a marker set to 0", getenv: env("CLAUDECODE", "0"), undetected: true},
+		{name: "a marker set to 0 is still the agent (it could set it so)", getenv: env("CLAUDECODE", "0"), agent: "claude-code"},
 		{name: "native claude binary", proc: tree(proc{comm: "claude", argv: []string{"/home/u/.local/bin/claude"}}), agent: "claude-code", evidence: "ancestor process 80: claude"},
 		{name: "node running claude-code", proc: tree(proc{comm: "node", argv: []string{"node", "/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js", "-p"}}), agent: "claude-code"},
 		{name: "node running gemini", proc: tree(proc{comm: "node", argv: []string{"/usr/bin/node", "/usr/local/bin/gemini"}}), agent: "gemini-cli"},

@@ -104,7 +104,7 @@ func effective(r approval.Request, now time.Time) approval.State {
 
 // credential returns the approver's credential for verb on subject (the
 // request id, or for break-glass the digest or agent:<id>), after the
-// person check (personCheck) for request id.
+// person check (personPresent) for request id.
 func (f *approvalFlags) credential(c *cobra.Command, g *cavra.Guard, verb approval.Verb, id, subject, reason string) (approval.Credential, error) {
 	token := f.token
 	if f.tokenFile != "" {
@@ -122,7 +122,7 @@ func (f *approvalFlags) credential(c *cobra.Command, g *cavra.Guard, verb approv
 	case f.local && strings.TrimSpace(f.actor) == "":
 		return nil, usageErr("--local needs --actor")
 	}
-	if err := f.personCheck(c, g, verb, id, reason, f.local); err != nil {
+	if err := personPresent(c, g, verb, id, f.actor, reason, f.local); err != nil {
 		return nil, err
 	}
 	if token != "" {

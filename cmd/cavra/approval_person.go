@@ -67,18 +67,12 @@ func agentRefusal(o approval.AgentOrigin) error {
 	return fmt.Errorf("%w: %w (%s: %s)", approval.ErrForbidden, approval.ErrFromAgent, o.Agent, o.Evidence)
 }
 
-// personCheck refuses — and records in evidence — an approval, denial or
-// break-glass attempted from inside an agent, and for a local credential
-// one whose enrolled passphrase is not typed correctly on the terminal.
-func (f *approvalFlags) personCheck(c *cobra.Command, g *cavra.Guard, verb approval.Verb, id, reason string, local bool) error {
-	return personPresent(c, g, verb, id, f.actor, reason, local)
-}
-
-// personPresent is personCheck for any change a person must make: verb on
-// subject by actor. With passphrase false only the agent check applies (an
-// OIDC token proves the person instead).
-func personPresent(c *cobra.Command, g *cavra.Guard, verb approval.Verb, subject, actor, reason string, passphrase bool) error {
-	id := subject
+// personPresent refuses — and records in evidence — a change a person
+// must make (verb on id by actor) attempted from inside an agent, and with
+// passphrase one whose enrolled passphrase is not typed correctly on the
+// terminal. Without passphrase only the agent check applies (an OIDC token
+// proves the person instead).
+func personPresent(c *cobra.Command, g *cavra.Guard, verb approval.Verb, id, actor, reason string, passphrase bool) error {
 	refuse := func(err error) error { return g.RefuseApproval(c.Context(), verb, id, actor, reason, err) }
 	if o, ok := insideAgent(); ok {
 		return refuse(agentRefusal(o))

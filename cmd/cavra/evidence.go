@@ -852,7 +852,8 @@ witnesses the log, and decisions are recorded again. With no database, it
 starts a new log. The history the old witness vouched for is not brought
 back: keep the old witness and any copy of the database you have.
 
-Agents are refused this command, like every command that changes CAVRA.`,
+Nothing is reset from inside a coding agent (the attempt is refused and
+recorded), and the hooks refuse the command to agents.`,
 		Example: `  cavra evidence witness reset --reason "restored the 2026-11-30 backup"`,
 		Args:    args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -871,6 +872,10 @@ Agents are refused this command, like every command that changes CAVRA.`,
 				return err
 			}
 			defer g.Close()
+			// Never from inside an agent (refused and recorded).
+			if err := personPresent(c, g, approval.VerbResetWitness, g.Evidence().ID(), by, reason, false); err != nil {
+				return err
+			}
 			rec, err := g.ResetWitness(c.Context(), by, reason)
 			if err != nil {
 				return err
