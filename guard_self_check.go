@@ -355,8 +355,14 @@ func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add 
 			}
 		}
 		for _, p := range c.Reads {
-			if !readOnlyCLI { // the CLI reads its own state (--home DIR) and prints nothing private
-				judge(p, opRead, tool)
+			if readOnlyCLI { // the CLI reads its own state (--home DIR) and prints nothing private
+				continue
+			}
+			judge(p, opRead, tool)
+			// A path only known at run time (`F=…/x.private.jwk; cat $F`,
+			// `cat $(echo …)`): judged by what the line names.
+			if strings.ContainsAny(p, "$`") && scriptNamesCAVRA(a.Target, env()) {
+				add("cavra.self.key_read", fmt.Sprintf("Reads %s, a path known only at run time, on a line that names CAVRA's private files.", p))
 			}
 		}
 		for _, p := range c.Writes {
@@ -666,14 +672,17 @@ func scriptTouchesCAVRA(text string, s *selfEnv) bool {
 	if controlText.MatchString(text) || cavraAssign.MatchString(text) {
 		return true
 	}
-	mention := protectedMention.MatchString(text)
-	if !mention && s.hook != "" && strings.Contains(text, s.hook) {
-		mention = true
+	return scriptNamesCAVRA(text, s) && changeWords.MatchString(text)
+}
+
+// scriptNamesCAVRA reports whether program text names CAVRA's files: its
+// state, keys and database, the agents' settings, the hook binary, the
+// pinned state directory or a configured file by path.
+func scriptNamesCAVRA(text string, s *selfEnv) bool {
+	if protectedMention.MatchString(text) || (s.hook != "" && strings.Contains(text, s.hook)) {
+		return true
 	}
-	if !mention {
-		mention = s.namesStateOrConfig(strings.ToLower(text))
-	}
-	return mention && changeWords.MatchString(text)
+	return s.namesStateOrConfig(strings.ToLower(text))
 }
 
 // writtenText is the text a Write, Edit or MultiEdit call puts in a file.

@@ -269,6 +269,16 @@ func (s *selfEnv) verdictFor(p string, op pathOp, tool string) (rule, why string
 		}
 	}
 	if op == opRead {
+		// A reader over a directory above a state directory (grep -r, tar,
+		// cp -r of the state home) reads the keys inside; the project's own
+		// tree is left to the rules above (an in-project state is named).
+		if !listingTools[tool] && tool != "ln" && !s.inProject(p) { // a link is judged by its target (judgeLinkTarget)
+			for _, r := range s.stateRoots {
+				if _, ok := segsWithin(segs, r); ok {
+					return "cavra.self.key_read", "reads a directory that holds CAVRA's private state and keys"
+				}
+			}
+		}
 		return "", ""
 	}
 	if s.hook != "" && strings.EqualFold(p, s.hook) {
