@@ -342,8 +342,9 @@ func (s *selfEnv) normalize(p string) string {
 	p = strings.ReplaceAll(strings.TrimSpace(p), "\\", "/")
 	for _, v := range s.vars {
 		for _, form := range []string{"$" + v.name, "${" + v.name + "}"} {
-			if i := strings.Index(p, form); i >= 0 && (len(p) == i+len(form) || p[i+len(form)] == '/') {
-				p = v.value + p[i+len(form):]
+			// The shell splices the value where the variable stands.
+			if i := strings.Index(p, form); i >= 0 && v.value != "" && (len(p) == i+len(form) || p[i+len(form)] == '/') {
+				p = p[:i] + v.value + p[i+len(form):]
 			}
 		}
 	}

@@ -124,8 +124,12 @@ func (g *Guard) storeCachedPolicy(key string, set *policy.Set) {
 // were changed after this code wrote them — its document kept, so that the
 // policy digest still reads the same, and a rule's expression, a fact gate
 // or a matcher changed — does not verify and is compiled again instead.
-// It cannot stop whoever can read the state directory's keys (they can sign
-// evidence too), only edits by those who cannot.
+// It catches a damaged or half-edited entry and an edit by whoever cannot
+// write the cache directory; whoever can write it can also replace the key
+// beside it and re-MAC an entry. Against the agent that is the
+// self-protection's job: writes into the state directory are refused
+// (cavra.self.state_write). Deriving the key from the evidence signing key
+// would tie the two, at the cost of reading that key in every hook process.
 //
 // Writers write a temporary file and rename it into place, so a reader
 // sees a whole entry or none; a reader tolerates an entry removed under it

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -442,8 +443,8 @@ func TestParseWitnessRejects(t *testing.T) {
 		"short root":      edit(sc.Checkpoint.RootHash, sc.Checkpoint.RootHash[:10]),
 		"no kid":          edit(`"kid":"`+sc.KeyID+`"`, `"kid":""`),
 		"attached JWS":    edit(sc.Signature, strings.Replace(sc.Signature, "..", ".eyJ9.", 1)),
-		"no time":         edit(`"time":"`, `"time_":"`),
-		"huge":            []byte(`{"format":"` + strings.Repeat("x", 70<<10) + `"}`),
+		"no time":         edit(`"time":"`+sc.Checkpoint.Time.Format(time.RFC3339Nano)+`"`, `"time":"0001-01-01T00:00:00Z"`),
+		"huge":            append(append([]byte(nil), good...), strings.Repeat(" ", 70<<10)...), // valid, only too large
 		"string for size": edit(`"size":1`, `"size":"1"`),
 	} {
 		if _, err := evidence.ParseWitness(data); err == nil {
