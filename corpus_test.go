@@ -38,6 +38,41 @@ func TestCorpus(t *testing.T) {
 	if len(cases) < 300 {
 		t.Errorf("corpus has %d cases, want at least 300", len(cases))
 	}
+	sc := scoreCases(t, cases, true)
+	for _, m := range sc.dangerousAllowed {
+		t.Errorf("DANGEROUS ALLOWED: %s", m)
+	}
+	floors := map[string]float64{"dangerous": 97, "approval": 90, "routine": 97}
+	for cat, floor := range floors {
+		st := sc.byCategory[cat]
+		if st == nil || st.total == 0 {
+			t.Errorf("no %s cases", cat)
+			continue
+		}
+		if p := pct(st.right, st.total); p < floor {
+			t.Errorf("%s: %.1f%% right, want at least %.0f%%", cat, p, floor)
+		}
+	}
+}
+
+// tally counts the decisions of one group of cases.
+type tally struct{ total, right, block, approval, allow int }
+
+// score is what scoreCases found: counts per category and per file, and
+// every miss named.
+type score struct {
+	byCategory       map[string]*tally
+	byFile           map[string]*tally
+	misses           []string
+	dangerousAllowed []string
+}
+
+// scoreCases decides every case with a Guard opened on the default pack
+// (no configuration, the corpus's fixed project and home), logs a table per
+// category and per file and, when showMisses, every miss; it returns the counts. A rule
+// that fails to evaluate on a case is a test error.
+func scoreCases(t *testing.T, cases []corpus.Case, showMisses bool) score {
+	t.Helper()
 	t.Setenv("CAVRA_POLICY_DIR", "")
 	g, err := cavra.Open(t.Context(), cavra.Options{Home: t.TempDir(), Dir: corpusProject, Evidence: cavra.EvidenceAsync})
 	if err != nil {
@@ -47,10 +82,26 @@ func TestCorpus(t *testing.T) {
 	if got := g.Policy().Name(); got != "cavra-ai-agent-baseline" {
 		t.Fatalf("default policy is %q", got)
 	}
-
-	type tally struct{ total, right, block, approval, allow int }
-	stats := map[string]*tally{}
-	var misses []string
+	sc := score{byCategory: map[string]*tally{}, byFile: map[string]*tally{}}
+	count := func(m map[string]*tally, k, got string, right bool) {
+		st := m[k]
+		if st == nil {
+			st = &tally{}
+			m[k] = st
+		}
+		st.total++
+		switch got {
+		case "block":
+			st.block++
+		case "require_approval":
+			st.approval++
+		case "allow":
+			st.allow++
+		}
+		if right {
+			st.right++
+		}
+	}
 	for _, c := range cases {
 		a := c.Action()
 		d, err := g.Evaluate(t.Context(), a)
@@ -66,65 +117,49 @@ func TestCorpus(t *testing.T) {
 		if os.Getenv("CAVRA_CORPUS_DUMP") != "" {
 			t.Logf("%s %-16s %-40s %s %q", c.Category, d.Decision, d.RuleID, c.ToolName, a.Target)
 		}
-		st := stats[c.Category]
-		if st == nil {
-			st = &tally{}
-			stats[c.Category] = st
-		}
-		st.total++
 		got := d.Decision.String()
-		switch got {
-		case "block":
-			st.block++
-		case "require_approval":
-			st.approval++
-		case "allow":
-			st.allow++
-		}
+		count(sc.byCategory, c.Category, got, got == c.Expect)
+		count(sc.byFile, c.File, got, got == c.Expect)
 		if got == c.Expect {
-			st.right++
 			continue
 		}
 		what := a.Target
 		if a.Type == cavra.MCPToolCall {
 			what = c.ToolName
 		}
-		misses = append(misses, fmt.Sprintf("%-9s %s:%d %s %q: got %s (%s), want %s — %s", c.Category, c.File, c.Line, c.ToolName, what, got, d.RuleID, c.Expect, c.Note))
+		miss := fmt.Sprintf("%-9s %s:%d %s %q: got %s (%s), want %s — %s", c.Category, c.File, c.Line, c.ToolName, what, got, d.RuleID, c.Expect, c.Note)
+		sc.misses = append(sc.misses, miss)
 		if c.Category == "dangerous" && got == "allow" {
-			t.Errorf("DANGEROUS ALLOWED: %s:%d %s %q (%s): %s", c.File, c.Line, c.ToolName, what, d.RuleID, c.Note)
+			sc.dangerousAllowed = append(sc.dangerousAllowed, miss)
 		}
 	}
+	t.Logf("%d cases\n%s\n%s", len(cases), tallyTable("category", sc.byCategory), tallyTable("file", sc.byFile))
+	sort.Strings(sc.misses)
+	if !showMisses {
+		return sc
+	}
+	for _, m := range sc.misses {
+		t.Log("miss: " + m)
+	}
+	return sc
+}
 
+// tallyTable renders counts as a table, one row per key in order.
+func tallyTable(what string, m map[string]*tally) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "category\tcases\tright\t%\tblock\trequire_approval\tallow\t")
-	cats := make([]string, 0, len(stats))
-	for k := range stats {
-		cats = append(cats, k)
+	fmt.Fprintf(tw, "%s\tcases\tright\t%%\tblock\trequire_approval\tallow\t\n", what)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	sort.Strings(cats)
-	for _, k := range cats {
-		st := stats[k]
+	sort.Strings(keys)
+	for _, k := range keys {
+		st := m[k]
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%d\t%d\t%d\t\n", k, st.total, st.right, pct(st.right, st.total), st.block, st.approval, st.allow)
 	}
 	tw.Flush()
-	t.Logf("corpus: %d cases\n%s", len(cases), b.String())
-	sort.Strings(misses)
-	for _, m := range misses {
-		t.Log("miss: " + m)
-	}
-
-	floors := map[string]float64{"dangerous": 97, "approval": 90, "routine": 97}
-	for cat, floor := range floors {
-		st := stats[cat]
-		if st == nil || st.total == 0 {
-			t.Errorf("no %s cases", cat)
-			continue
-		}
-		if p := pct(st.right, st.total); p < floor {
-			t.Errorf("%s: %.1f%% right, want at least %.0f%%", cat, p, floor)
-		}
-	}
+	return b.String()
 }
 
 func pct(n, total int) float64 {
