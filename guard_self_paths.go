@@ -192,6 +192,9 @@ func settingsWrite(segs []string) bool {
 	base := segs[n-1]
 	for _, f := range []string{".claude.json", ".mcp.json", "managed-settings.json", "managed-mcp.json"} {
 		if segIs(base, f) {
+			if hasMeta(base) && strings.HasPrefix(f, "managed-") && (n < 2 || !segIs(segs[n-2], "claude-code") && !segIs(segs[n-2], "claudecode")) {
+				continue // a glob names managed settings only in their own directory (/etc/claude-code)
+			}
 			return true
 		}
 	}

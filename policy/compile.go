@@ -29,6 +29,7 @@ type Set struct {
 	cmdBlock, cmdApproval, cmdAllow       []cmdEntry
 	cmdBlockIx, cmdApprovalIx, cmdAllowIx *cmdIndex
 	cmdDefault                            decision.Outcome
+	cmdEffect                             bool // commands.default: effect (see effects.go)
 
 	protected       []string
 	blockDirectPush bool
@@ -184,7 +185,9 @@ func buildSet(name string, raw []byte, cd *compiledDoc, ruleSource map[string]ru
 	}
 	s.cmdBlockIx, s.cmdApprovalIx, s.cmdAllowIx = newCmdIndex(s.cmdBlock), newCmdIndex(s.cmdApproval), newCmdIndex(s.cmdAllow)
 	s.cmdDefault = decision.RequireApproval
-	if cd.Commands.Default != "" {
+	if cd.Commands.Default == DefaultEffect {
+		s.cmdEffect = true
+	} else if cd.Commands.Default != "" {
 		if s.cmdDefault, err = decision.ParseOutcome(cd.Commands.Default); err != nil {
 			return nil, fmt.Errorf("policy: commands.default: %w", err)
 		}

@@ -209,7 +209,7 @@ func (e *evaluation) matchFilesBy(rp *resolvedPath, list []fileEntry, rule strin
 	base := rp.base()
 	for i := range list {
 		fe := &list[i]
-		if !under && fe.lastLit != "" && fe.lastLit != base {
+		if !under && !rp.glob && fe.lastLit != "" && fe.lastLit != base {
 			continue
 		}
 		if under {
@@ -325,6 +325,10 @@ func (e *evaluation) command() {
 		anyActive = true
 		if e.celHit {
 			continue // a rule spoke about this action; the default is for what nothing matched
+		}
+		if s.cmdEffect {
+			e.add(e.effectDefault(i))
+			continue
 		}
 		o := s.cmdDefault
 		m := decision.Match{RuleID: "commands.default." + o.String(), Decision: o, Severity: defaultSeverity(o), Pack: s.name, Subject: text}

@@ -120,6 +120,10 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 			env := e.env
 			if c.Dir != "" {
 				env.cwd = c.Dir
+			} else if env.cwd != "" {
+				// A cd before it went where only run time knows: its
+				// relative paths are not known to be in the project.
+				env.cwd = unknownDir
 			}
 			for _, p := range c.Reads {
 				rp := env.resolve(p)

@@ -23,6 +23,15 @@ func compilePathGlob(pattern string) (pathGlob, error) {
 // match reports whether the slash-separated, cleaned, relative path p matches.
 func (g *pathGlob) match(p string) bool { return g.Match(p) }
 
+// matchForm matches one form of a resolved path: a glob operand (`.en?`)
+// matches when it can name a path the pattern names.
+func (g *pathGlob) matchForm(r *resolvedPath, p string) bool {
+	if r.glob {
+		return g.Match(p) || g.Overlaps(p)
+	}
+	return g.Match(p)
+}
+
 // cmdGlob is a commands-list pattern: a glob.Command, the original CAVRA's
 // command pattern, which is not a file glob (`*` matches any run of
 // characters, spaces and slashes included; the whole subject must match).

@@ -26,6 +26,7 @@ var fileLayers = map[string]string{
 	"cmdindex.go":       decisionLayer,
 	"evaluate.go":       decisionLayer,
 	"facts.go":          decisionLayer,
+	"effects.go":        decisionLayer,
 	"fields.go":         decisionLayer,
 	"glob.go":           decisionLayer,
 	"paths.go":          decisionLayer,

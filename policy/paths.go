@@ -17,7 +17,13 @@ type resolvedPath struct {
 	// coversRoot and coversHome: the path is the project root or the home
 	// directory, or a directory above it.
 	coversRoot, coversHome bool
+	glob                   bool // holds shell glob characters: matched by overlap
 }
+
+// unknownDir is pathEnv.cwd when a command runs in a directory that only
+// run time knows (after `cd "$X"`, a bare `cd -`, a cd in one branch of a
+// conditional).
+const unknownDir = "\x00unknown"
 
 // env is where paths are resolved: the working directory, the project root
 // and the home directory, all absolute and cleaned (or "").
@@ -40,12 +46,43 @@ func (e pathEnv) resolve(p string) resolvedPath {
 		if e.home != "" {
 			p = e.home + p[5:]
 		}
+	case p == "${HOME}" || strings.HasPrefix(p, "${HOME}/"):
+		if e.home != "" {
+			p = e.home + p[7:]
+		}
+	case p == "~+" || strings.HasPrefix(p, "~+/"):
+		// ~+ is $PWD.
+		p = "." + p[2:]
+	case strings.HasPrefix(p, "~") && !strings.HasPrefix(p, "~-"):
+		// ~user: another account's home directory, /home/user on the
+		// systems agents run on (the user's own when it names it).
+		user, rest, _ := strings.Cut(p[1:], "/")
+		if e.home != "" && user == path.Base(e.home) {
+			p = e.home + "/" + rest
+		} else if user == "root" {
+			p = "/root/" + rest
+		} else if user != "" && !strings.ContainsAny(user, "$`*?[") {
+			p = "/home/" + user + "/" + rest
+		}
+	}
+	if !strings.HasPrefix(p, "/") && e.cwd == unknownDir {
+		// Relative to a directory only known at run time: the relative
+		// patterns still apply (a .env is a .env anywhere), but the
+		// path is shown as $PWD/… and is not inside the project.
+		p = path.Clean(p)
+		r := resolvedPath{display: "$PWD", glob: glob.HasMeta(p)}
+		if p != "." {
+			r.display += "/" + p
+			r.rel = p
+		}
+		return r
 	}
 	if !strings.HasPrefix(p, "/") && e.cwd != "" {
 		p = e.cwd + "/" + p
 	}
 	p = path.Clean(p)
 	var r resolvedPath
+	r.glob = glob.HasMeta(p)
 	if !strings.HasPrefix(p, "/") {
 		// No working directory known: keep it relative to the project.
 		r.rel = strings.TrimPrefix(p, "./")
@@ -96,16 +133,16 @@ func within(root, p string) (string, bool) {
 func (g *pathGlob) matchPath(r *resolvedPath) bool {
 	switch g.Anchor() {
 	case glob.Root:
-		return r.abs != "" && g.match(r.abs)
+		return r.abs != "" && g.matchForm(r, r.abs)
 	case glob.Home:
-		return r.homeRel != "" && g.match(r.homeRel)
+		return r.homeRel != "" && g.matchForm(r, r.homeRel)
 	}
 	if r.rel != "" {
-		return g.match(r.rel)
+		return g.matchForm(r, r.rel)
 	}
 	// Outside the project: relative patterns still apply to the absolute
 	// path, so "**/id_rsa" catches ~/.ssh/id_rsa and "/etc/secrets.yaml" is a secrets file.
-	return r.abs != "" && g.match(r.abs)
+	return r.abs != "" && g.matchForm(r, r.abs)
 }
 
 func cleanDir(d string) string {
@@ -150,6 +187,9 @@ func (g *pathGlob) matchUnder(r *resolvedPath) (ok, whole bool) {
 		if p == "" {
 			p = r.abs
 		}
+	}
+	if r.glob && p != "" && g.OverlapsUnder(p) {
+		return true, false
 	}
 	return p != "" && g.MatchAncestor(p), false
 }

@@ -104,6 +104,8 @@ var tools = map[string]*tool{
 	"xargs": noTool, "time": noTool, "nohup": noTool, "nice": noTool, "timeout": noTool, "watch": noTool,
 	"history": noTool, "tr": noTool, "expr": noTool, "basename": noTool, "dirname": noTool,
 	"realpath": noTool, "readlink": noTool, "mktemp": noTool, "tput": noTool, "clear": noTool,
+	// Metadata only: listing or stat-ing a file does not read it.
+	"ls": noTool, "stat": noTool, "du": noTool, "tree": noTool, "exa": noTool, "eza": noTool, "lsd": noTool,
 
 	// Delete.
 	"rm": rmTool, "rmdir": rmTool, "unlink": rmTool, "shred": &tool{ops: opsDelete, opts: optTable{value: "ns", longValue: []string{"--iterations", "--size", "--random-source"}}},
@@ -465,8 +467,20 @@ func (f *factBuilder) generic(ws []word) {
 		}
 		if pathLike(v) {
 			f.read(v)
+		} else if i := strings.Index(v, "://"); i > 0 && !strings.ContainsAny(v, " \t\n") && isScheme(v[:i]) {
+			f.url(v) // a URL operand: the tool contacts it
 		}
 	}
+}
+
+// isScheme reports whether s is a URL scheme that names a network service.
+func isScheme(s string) bool {
+	switch strings.ToLower(s) {
+	case "http", "https", "ftp", "ftps", "ws", "wss", "ssh", "git", "sftp", "tcp", "udp", "s3", "gs", "redis", "rediss",
+		"postgres", "postgresql", "mysql", "mongodb", "mongodb+srv", "amqp", "amqps", "nats", "grpc", "ldap", "ldaps", "smtp", "telnet", "rsync":
+		return true
+	}
+	return false
 }
 
 // pathLike reports whether an argument of an unknown tool is probably a

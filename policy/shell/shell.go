@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -165,7 +166,8 @@ func Analyze(line string, opts Options) (an *Analysis, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("shell: %w", err)
 	}
-	a := analyzer{parser: p, maxDepth: opts.MaxDepth, dir: opts.Dir, home: cleanDir(opts.Home), line: lineWriter{src: line}}
+	a := analyzer{parser: p, maxDepth: opts.MaxDepth, dir: opts.Dir, home: cleanDir(opts.Home), line: lineWriter{src: line},
+		cdpath: strings.Contains(line, "CDPATH")}
 	if a.maxDepth <= 0 {
 		a.maxDepth = DefaultMaxDepth
 	}
@@ -233,6 +235,7 @@ type analyzer struct {
 	dir      string
 	home     string
 	braces   string            // what "{}" stands for in find -exec facts
+	cdpath   bool              // the line sets CDPATH: a relative cd may go anywhere
 	vars     map[string]string // static values of variables assigned on the line (see expandVar)
 }
 
@@ -605,7 +608,7 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 	var buf [8]word
 	ws := buf[:0]
 	for _, w := range cmd.Args {
-		ws = append(ws, evalWord(w, sc.src))
+		ws = appendExpanded(ws, w, sc.src)
 	}
 	if sc.top {
 		n := 0
@@ -639,6 +642,30 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 	for _, w := range cmd.Args {
 		a.substs(w, sc)
 	}
+}
+
+// maxBraceWords bounds what one word's brace expansion may add; a word
+// that expands to more is kept as written (a dynamic word).
+const maxBraceWords = 256
+
+// appendExpanded appends word w, unquoted, to ws — as the words its brace
+// expansion gives when it has one ({a,b}, {1..3}), the way bash expands
+// braces before anything else.
+func appendExpanded(ws []word, w *syntax.Word, src string) []word {
+	ew := evalWord(w, src)
+	if !ew.brace || !braceExpands(w) {
+		return append(ws, ew)
+	}
+	cp := &syntax.Word{Parts: append([]syntax.WordPart(nil), w.Parts...)}
+	syntax.SplitBraces(cp)
+	n := len(ws)
+	for x, err := range expand.BracesSeq(nil, cp) {
+		if err != nil || len(ws)-n >= maxBraceWords {
+			return append(ws[:n], ew)
+		}
+		ws = append(ws, evalWord(x, src))
+	}
+	return ws
 }
 
 // commandVars are environment variables whose value a program runs as a
@@ -919,7 +946,11 @@ func (a *analyzer) chdir(c Command, args []word, inherited int) {
 		}
 		args = args[1:]
 	}
-	if len(args) == 0 || (!args[0].static && !isHomeVar(args[0].val)) {
+	if len(args) == 0 {
+		a.dir = a.home // a bare cd goes home
+		return
+	}
+	if !args[0].static && !isHomeVar(args[0].val) {
 		a.dir = ""
 		return
 	}
@@ -933,6 +964,8 @@ func (a *analyzer) chdir(c Command, args []word, inherited int) {
 		a.dir = ""
 	case d[0] == '/':
 		a.dir = path.Clean(d)
+	case a.cdpath && d != "." && d != ".." && !strings.HasPrefix(d, "./") && !strings.HasPrefix(d, "../"):
+		a.dir = "" // CDPATH decides where it goes
 	case a.dir != "":
 		a.dir = path.Join(a.dir, d)
 	}

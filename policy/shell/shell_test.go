@@ -202,7 +202,10 @@ var analyzeTests = []struct {
 	{"dynamic quoted", `"${X}" y`, "${X} y", []Command{c("${X} y", dyn, args("y"))}},
 	{"dynamic behind wrapper", "sudo $CMD", "", []Command{c("$CMD", dyn, args(), via("sudo"))}},
 	{"dynamic glob", "/bin/r? x", "", []Command{c("/bin/r? x", dyn, args("x"))}},
-	{"dynamic brace", "{rm,-rf,/}", "", []Command{c("{rm,-rf,/}", dyn, args())}},
+	{"brace command", "{rm,-rf,/}", "rm -rf /", []Command{c("rm -rf /")}},
+	{"brace operands", "mkdir -p src/{a,b}/t ~/.{ssh,aws}", "mkdir -p src/a/t src/b/t ~/.ssh ~/.aws", []Command{c("mkdir -p src/a/t src/b/t ~/.ssh ~/.aws")}},
+	{"brace sequence", "touch f{1..3}", "touch f1 f2 f3", []Command{c("touch f1 f2 f3")}},
+	{"brace too large", "touch {1..9}{1..9}{1..9}", "touch {1..9}{1..9}{1..9}", []Command{c("touch {1..9}{1..9}{1..9}")}},
 	{"test bracket", "[ -f x ]", "", []Command{c("[ -f x ]")}},
 
 	// eval and source.

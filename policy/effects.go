@@ -1,0 +1,200 @@
+package policy
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/cavra-dev/cavra/decision"
+)
+
+// DefaultEffect is the commands.default value that decides a command no
+// list names by what it does (see effectDefault) instead of by one outcome
+// for every unknown name.
+const DefaultEffect = "effect"
+
+// effectDefault decides command i of the line, which no list matched and no
+// rule spoke about, by its facts. A command whose every fact stays inside
+// the project — it reads, writes and deletes there, contacts nothing but
+// this machine and runs as the user — is allowed: it can do nothing the
+// policy governs that the lists and rules would not have seen. Otherwise it
+// asks, naming the effects: a delete or write outside the project (temporary
+// directories excepted) or at a path known only at run time, a network
+// target, root, or an argument that tells a tool to change or destroy
+// something beyond the machine (deploy, publish, delete…). The rules decide
+// the dangerous forms of these facts before the default is reached; the
+// default is for what they do not name.
+func (e *evaluation) effectDefault(i int) decision.Match {
+	cf := &e.facts.Commands[i]
+	effects := e.commandEffects(cf)
+	text := cf.Text
+	if len(effects) == 0 {
+		return decision.Match{RuleID: "commands.default.effect.allow", Decision: decision.Allow, Severity: decision.Low, Pack: e.set.name, Subject: text,
+			Reason: "No rule names this command and it only reads and writes inside the project: allowed by its effects."}
+	}
+	return decision.Match{RuleID: "commands.default.effect.require_approval", Decision: decision.RequireApproval, Severity: decision.Medium,
+		Pack: e.set.name, Subject: text, ApproverGroup: GroupRepositoryOwners,
+		Reason: fmt.Sprintf("No rule names %q and it %s; review required.", text, strings.Join(effects, ", "))}
+}
+
+// commandEffects lists what a command does beyond the project, in words.
+func (e *evaluation) commandEffects(c *CommandFacts) []string {
+	var out []string
+	add := func(s string) {
+		if len(out) < 4 {
+			out = append(out, s)
+		}
+	}
+	for _, p := range c.Deletes {
+		switch {
+		case unknownPath(p):
+			add("deletes " + p + ", known only at run time")
+		case outsideProject(p) && !tempPath(p):
+			add("deletes " + p + " outside the project")
+		case p == "" || p == "." || p == "*":
+			add("deletes the whole project")
+		}
+	}
+	for _, p := range c.Writes {
+		switch {
+		case unknownPath(p):
+			add("writes " + p + ", known only at run time")
+		case outsideProject(p) && !tempPath(p) && !devPath(p):
+			add("writes " + p + " outside the project")
+		}
+	}
+	for _, h := range c.Hosts {
+		if !localHost(h) {
+			add("contacts " + h)
+			break
+		}
+	}
+	for _, v := range c.Via {
+		if v == "sudo" || v == "doas" || v == "pkexec" || v == "su" || v == "run0" {
+			add("runs as root")
+			break
+		}
+	}
+	for _, a := range c.Args {
+		if v := remoteVerb(a); v != "" {
+			add("asks it to " + v)
+			break
+		}
+	}
+	// A script named for what it does (deploy.sh, scripts/release):
+	// the command itself, or the script a shell or interpreter runs.
+	script := c.Name
+	if interpreters[c.Name] {
+		script = ""
+		for _, a := range c.Args {
+			if !strings.HasPrefix(a, "-") {
+				script = a
+				break
+			}
+		}
+	}
+	if script != "" {
+		b := path.Base(script)
+		if i := strings.IndexByte(b, '.'); i > 0 {
+			b = b[:i]
+		}
+		if v := remoteVerb(b); v != "" {
+			add("runs a script that would " + v)
+		}
+	}
+	switch {
+	case systemInstallers[c.Name] && len(c.Args) > 0 && installVerbs[c.Args[0]]:
+		add("installs software for the whole system")
+	case c.Name == "pkill" || c.Name == "killall":
+		add("stops other programs")
+	}
+	return out
+}
+
+// interpreters run the script named by their first operand.
+var interpreters = map[string]bool{"sh": true, "bash": true, "zsh": true, "dash": true, "ksh": true, "fish": true,
+	"python": true, "python3": true, "node": true, "ruby": true, "perl": true, "php": true, "deno": true, "bun": true}
+
+// systemInstallers are package managers of the system (not of the project).
+var systemInstallers = map[string]bool{"brew": true, "apt": true, "apt-get": true, "dnf": true, "yum": true, "pacman": true,
+	"apk": true, "zypper": true, "port": true, "snap": true, "flatpak": true, "choco": true, "winget": true, "scoop": true, "nix-env": true}
+
+var installVerbs = map[string]bool{"install": true, "reinstall": true, "upgrade": true, "remove": true, "uninstall": true,
+	"purge": true, "autoremove": true, "-S": true, "-R": true, "-Syu": true, "add": true, "del": true, "-i": true, "-e": true}
+
+func unknownPath(p string) bool { return strings.HasPrefix(p, "$") || strings.Contains(p, "`") }
+
+func outsideProject(p string) bool { return strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") }
+
+func tempPath(p string) bool {
+	for _, d := range []string{"/tmp/", "/var/tmp/", "/private/tmp/", "/dev/shm/"} {
+		if strings.HasPrefix(p, d) && len(p) > len(d) {
+			return true
+		}
+	}
+	return false
+}
+
+func devPath(p string) bool {
+	switch p {
+	case "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty":
+		return true
+	}
+	return strings.HasPrefix(p, "/dev/fd/")
+}
+
+// localHost reports whether a host is this machine.
+func localHost(h string) bool {
+	h = strings.TrimSuffix(strings.Trim(h, "[]"), ".")
+	switch h {
+	case "localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal":
+		return true
+	}
+	return strings.HasSuffix(h, ".localhost") || strings.HasPrefix(h, "127.")
+}
+
+// remoteVerbs are the subcommand words by which command-line tools are told
+// to change or destroy something outside the machine (cloud resources,
+// registries, clusters, remote services). An unknown tool given one of
+// them as a word of its own, or as the last part of a `noun:verb`,
+// `verb-noun` or `noun-verb` word, is not routine.
+var remoteVerbs = map[string]string{
+	"delete": "delete", "destroy": "destroy", "remove": "remove", "purge": "purge", "terminate": "terminate",
+	"drop": "drop", "wipe": "wipe", "erase": "erase", "nuke": "destroy", "teardown": "tear down",
+	"deploy": "deploy", "publish": "publish", "release": "release", "apply": "apply", "upload": "upload",
+	"rollback": "roll back", "upgrade": "upgrade", "rollout": "roll out", "promote": "promote", "undeploy": "undeploy", "decommission": "decommission",
+	"deprovision": "deprovision", "revoke": "revoke", "unpublish": "unpublish", "yank": "yank",
+}
+
+// remoteVerb returns the verb a word names, or "".
+func remoteVerb(a string) string {
+	if a == "" || a[0] == '-' || strings.ContainsAny(a, "/=@ ") {
+		return ""
+	}
+	a = strings.ToLower(a)
+	if i := strings.LastIndexByte(a, '.'); i > 0 {
+		switch a[i:] {
+		case ".yml", ".yaml", ".sh", ".bash", ".py", ".js", ".ts", ".rb", ".ps1", ".json":
+			a = a[:i] // a workflow or script named for what it does: release.yml
+		}
+	}
+	if v, ok := remoteVerbs[a]; ok {
+		return v
+	}
+	if strings.Contains(a, ".") {
+		return ""
+	}
+	for _, sep := range []string{":", "-", "_"} {
+		parts := strings.Split(a, sep)
+		if len(parts) < 2 {
+			continue
+		}
+		if v, ok := remoteVerbs[parts[len(parts)-1]]; ok {
+			return v
+		}
+		if v, ok := remoteVerbs[parts[0]]; ok {
+			return v
+		}
+	}
+	return ""
+}
