@@ -242,6 +242,7 @@ var commandTable = newTable("cavra.Command",
 	strsField("urls", "URLs it contacts", func(c *CommandFacts) []string { return c.URLs }),
 	strsField("hosts", "hosts it contacts", func(c *CommandFacts) []string { return c.Hosts }),
 	strField("interpreter_code", "code given to an interpreter inline (python -c …)", func(c *CommandFacts) string { return c.InterpreterCode }),
+	strsField("secret_vars", "secret-holding environment variables it is given ($GITHUB_TOKEN in its arguments, printenv NAME)", secretVars),
 )
 
 // gitTable: one git invocation, an element of action.git.

@@ -40,7 +40,7 @@ func TestFieldTablesCoverTheFacts(t *testing.T) {
 		derived []string // table fields that are not a field of the facts
 		hidden  []string // facts fields rules do not see, and why
 	}{
-		{"command", jsonFields(CommandFacts{}), commandTable.keys, []string{"argv", "flags"},
+		{"command", jsonFields(CommandFacts{}), commandTable.keys, []string{"argv", "flags", "secret_vars"},
 			[]string{"git"}}, // a command's git facts are action.git
 		{"git", jsonFields(GitFacts{}), gitTable.keys, nil, nil},
 		{"action", jsonFields(Facts{}), actionTable.keys, []string{"type", "target", "operation", "tool", "server", "args"}, nil},
