@@ -227,13 +227,17 @@ func (h Host) String() string {
 			escapeTo(&b, z)
 		}
 		b.WriteByte(']')
-	case h.Addr.Is4():
-		b.WriteString(h.Addr.String())
 	case strings.Contains(h.Port, ":"):
 		// Only a bracketed host can have a colon in its port.
 		b.WriteByte('[')
-		escapeTo(&b, h.Name)
+		if h.Addr.Is4() {
+			b.WriteString(h.Addr.String())
+		} else {
+			escapeTo(&b, h.Name)
+		}
 		b.WriteByte(']')
+	case h.Addr.Is4():
+		b.WriteString(h.Addr.String())
 	default:
 		escapeTo(&b, h.Name)
 	}

@@ -111,7 +111,7 @@ func TestHostStringRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{
 		"example.com:80", "0xa9fea9fe", "[fe80::1%25eth0]:80", "a%2fb%40c%3ad", "[x]:1:2",
-		"%25", "[::ffff:1.2.3.4]", "[2001:db8::1]:443", "ex ample", "%5b::1%5d",
+		"%25", "[::ffff:1.2.3.4]", "[2001:db8::1]:443", "ex ample", "%5b::1%5d", "[0]::", "0:00 #",
 	} {
 		h := ParseHost(in)
 		if back := ParseHost(h.String()); back != h && !(h.Addr.IsValid() && back.Addr == h.Addr && back.Port == h.Port) {
