@@ -66,6 +66,12 @@ func factSpecOf(e ast.Expr) *gateSpec {
 		switch call.FunctionName() {
 		case operators.LogicalAnd, operators.LogicalOr:
 			return logicalSpec(call.FunctionName(), args, func(a ast.Expr) *gateSpec { return factSpecOf(a) })
+		case operators.Greater:
+			if x, ok := sizeAboveZero(call); ok {
+				if f := actionField(x); f != "commands" && f != "git" && factList(f) != nil {
+					return &gateSpec{Op: "nonempty", Field: f}
+				}
+			}
 		}
 	case ast.ComprehensionKind:
 		rng, v, pred, ok := existsParts(e)
@@ -98,6 +104,29 @@ func factSpecOf(e ast.Expr) *gateSpec {
 		}
 	}
 	return nil
+}
+
+// sizeAboveZero returns x of `size(x) > 0` (or `x.size() > 0`): a list
+// with an element, which is what an exists over it needs too.
+func sizeAboveZero(gt ast.CallExpr) (ast.Expr, bool) {
+	args := gt.Args()
+	if len(args) != 2 || args[0].Kind() != ast.CallKind || args[1].Kind() != ast.LiteralKind {
+		return nil, false
+	}
+	if n, ok := args[1].AsLiteral().(types.Int); !ok || n != 0 {
+		return nil, false
+	}
+	sz := args[0].AsCall()
+	if sz.FunctionName() != "size" {
+		return nil, false
+	}
+	if sz.IsMemberFunction() && len(sz.Args()) == 0 {
+		return sz.Target(), true
+	}
+	if !sz.IsMemberFunction() && len(sz.Args()) == 1 {
+		return sz.Args()[0], true
+	}
+	return nil, false
 }
 
 // combine builds g's "and" or "or" of the gates its parts build.
@@ -357,6 +386,12 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 		switch call.FunctionName() {
 		case operators.LogicalAnd, operators.LogicalOr:
 			return logicalSpec(call.FunctionName(), args, func(a ast.Expr) *gateSpec { return cmdSpecOf(a, v) })
+		case operators.Greater:
+			if x, ok := sizeAboveZero(call); ok {
+				if f := fieldOf(x, v); isCmdList(f) {
+					return &gateSpec{Op: "list", Field: f}
+				}
+			}
 		case operators.Equals, operators.In:
 			if len(args) != 2 {
 				return nil

@@ -30,6 +30,9 @@ rules:
   - {id: r.home, decision: block, when: 'action.paths.exists(p, p == context.home || p == "/")'}
   - {id: r.nokey, decision: block, when: 'action.paths.exists(p, p == context.nosuchkey)'}
   - {id: r.cre, decision: block, when: 'action.commands.exists(c, (c.deletes + c.writes).exists(p, p.matches(r"tfstate$") && c.name != "git"))'}
+  - {id: r.size, decision: block, when: 'action.commands.exists(c, size(c.hosts) > 0 && c.name != "git")'}
+  - {id: r.sizem, decision: block, when: 'action.commands.exists(c, c.deletes.size() > 0)'}
+  - {id: r.asize, decision: block, when: 'size(action.urls) > 0 && action.type == "execute_command"'}
 `)
 	ungated := *set
 	ungated.rules = nil
@@ -60,7 +63,7 @@ rules:
 	for _, r := range set.rules {
 		skip := r.gate != nil && !r.gate(&f)
 		wantSkip := !slices.Contains([]string{"r.err2"}, r.ID) // r.err2 may error for any command
-		if r.ID == "r.dyn" || r.ID == "r.prefix" || r.ID == "r.re" || r.ID == "r.cre" {
+		if r.ID == "r.dyn" || r.ID == "r.prefix" || r.ID == "r.re" || r.ID == "r.cre" || r.ID == "r.size" || r.ID == "r.sizem" || r.ID == "r.asize" {
 			wantSkip = true
 		}
 		if skip != wantSkip {
