@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/internal/netaddr"
 )
 
 // DefaultEffect is the commands.default value that decides a command no
@@ -143,14 +144,10 @@ func devPath(p string) bool {
 	return strings.HasPrefix(p, "/dev/fd/")
 }
 
-// localHost reports whether a host is this machine.
+// localHost reports whether a host is this machine, in any spelling of a
+// loopback address (127.1, 0x7f000001, [::1], localhost.).
 func localHost(h string) bool {
-	h = strings.TrimSuffix(strings.Trim(h, "[]"), ".")
-	switch h {
-	case "localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal":
-		return true
-	}
-	return strings.HasSuffix(h, ".localhost") || strings.HasPrefix(h, "127.")
+	return h == "host.docker.internal" || netaddr.Classify(netaddr.ParseHost(h)).Has(netaddr.Loopback)
 }
 
 // remoteVerbs are the subcommand words by which command-line tools are told

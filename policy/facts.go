@@ -53,6 +53,10 @@ type CommandFacts struct {
 	Hosts           []string  `json:"hosts,omitempty"`
 	InterpreterCode string    `json:"interpreter_code,omitempty"`
 	Git             *GitFacts `json:"git,omitempty"`
+
+	// secretVars caches secretVars(c): rules read it once per rule.
+	secretVars     []string
+	secretVarsDone bool
 }
 
 // GitFacts is one git invocation.

@@ -8,6 +8,14 @@ import "strings"
 // named as operands. What the command does with them (prints, sends)
 // is for the rules.
 func secretVars(c *CommandFacts) []string {
+	if c.secretVarsDone {
+		return c.secretVars
+	}
+	c.secretVars, c.secretVarsDone = findSecretVars(c), true
+	return c.secretVars
+}
+
+func findSecretVars(c *CommandFacts) []string {
 	var out []string
 	for _, a := range c.Args {
 		if c.Name == "printenv" && !strings.HasPrefix(a, "-") && secretEnvName(a) {

@@ -608,7 +608,12 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 	var buf [8]word
 	ws := buf[:0]
 	for _, w := range cmd.Args {
-		ws = appendExpanded(ws, w, sc.src)
+		ew := evalWord(w, sc.src)
+		if ew.brace && braceExpands(w) {
+			ws = append(ws, expandBraces(w, ew, sc.src)...)
+			continue
+		}
+		ws = append(ws, ew)
 	}
 	if sc.top {
 		n := 0
@@ -648,24 +653,20 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 // that expands to more is kept as written (a dynamic word).
 const maxBraceWords = 256
 
-// appendExpanded appends word w, unquoted, to ws — as the words its brace
-// expansion gives when it has one ({a,b}, {1..3}), the way bash expands
-// braces before anything else.
-func appendExpanded(ws []word, w *syntax.Word, src string) []word {
-	ew := evalWord(w, src)
-	if !ew.brace || !braceExpands(w) {
-		return append(ws, ew)
-	}
+// expandBraces returns the words a brace expansion of w gives ({a,b},
+// {1..3}), the way bash expands braces before anything else; ew, w
+// unquoted, when the expansion would be larger than maxBraceWords.
+func expandBraces(w *syntax.Word, ew word, src string) []word {
 	cp := &syntax.Word{Parts: append([]syntax.WordPart(nil), w.Parts...)}
 	syntax.SplitBraces(cp)
-	n := len(ws)
+	var out []word
 	for x, err := range expand.BracesSeq(nil, cp) {
-		if err != nil || len(ws)-n >= maxBraceWords {
-			return append(ws[:n], ew)
+		if err != nil || len(out) >= maxBraceWords {
+			return []word{ew}
 		}
-		ws = append(ws, evalWord(x, src))
+		out = append(out, evalWord(x, src))
 	}
-	return ws
+	return out
 }
 
 // commandVars are environment variables whose value a program runs as a
