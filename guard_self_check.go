@@ -291,6 +291,7 @@ func opVerb(op pathOp) string {
 // selfCommands judges the commands of a command line.
 func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add func(rule, reason string), judge func(string, pathOp, string)) {
 	opaque, dynamic := false, false
+	written := map[string]bool{} // files earlier commands of the line write
 	for i := range f.Commands {
 		c := &f.Commands[i]
 		if c.Opaque != "" || c.InterpreterCode != "" {
@@ -405,7 +406,14 @@ func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add 
 		for _, p := range scriptsRun(c) {
 			if text := readScript(env().normalize(dirJoin(c.Dir, p))); scriptTouchesCAVRA(text, env()) {
 				add("cavra.self.script", fmt.Sprintf("Runs %s, a script that changes CAVRA; an agent may not.", p))
+			} else if written[p] && scriptTouchesCAVRA(a.Target, env()) {
+				// printf '…cavra approval approve…' > /tmp/mk && make -f /tmp/mk:
+				// the file does not exist yet; what the line writes into it does.
+				add("cavra.self.script", fmt.Sprintf("Runs %s, which this line writes with text that changes CAVRA; an agent may not.", p))
 			}
+		}
+		for _, p := range c.Writes {
+			written[p] = true
 		}
 	}
 	if opaque || dynamic {
@@ -427,6 +435,9 @@ func cliArgs(c *policy.CommandFacts, env func() *selfEnv) ([]string, bool) {
 	}
 	if c.Name == "go" {
 		return goRunArgs(c)
+	}
+	if args, ok := containerCavraArgs(c); ok {
+		return args, true
 	}
 	if c.Path != "" {
 		s := env()
@@ -857,6 +868,20 @@ func scriptsRun(c *policy.CommandFacts) []string {
 	if c.Path != "" && !interpreters[c.Name] {
 		out = append(out, c.Path) // ./fix.sh
 	}
+	switch c.Name {
+	case "make", "gmake", "just", "task":
+		// The build file it runs: make -f FILE, --file=FILE, --makefile=FILE, just --justfile FILE, task -t FILE.
+		for i, a := range c.Args {
+			switch {
+			case (a == "-f" || a == "--file" || a == "--makefile" || a == "--justfile" || a == "-t" || a == "--taskfile") && i+1 < len(c.Args):
+				out = append(out, c.Args[i+1])
+			case strings.HasPrefix(a, "--file=") || strings.HasPrefix(a, "--makefile=") || strings.HasPrefix(a, "--justfile=") || strings.HasPrefix(a, "--taskfile="):
+				out = append(out, a[strings.IndexByte(a, '=')+1:])
+			case len(a) > 2 && strings.HasPrefix(a, "-f") && c.Name != "task":
+				out = append(out, a[2:])
+			}
+		}
+	}
 	return out
 }
 
@@ -970,4 +995,67 @@ func (s *selfEnv) namesStateOrConfig(lower string) bool {
 		}
 	}
 	return false
+}
+
+// containerValueOpts are the options of `docker run` (and podman's, nerdctl's)
+// that take a separate value.
+var containerValueOpts = map[string]bool{"-v": true, "--volume": true, "-w": true, "--workdir": true, "-e": true, "--env": true,
+	"--env-file": true, "--name": true, "--network": true, "--net": true, "-p": true, "--publish": true, "-u": true, "--user": true,
+	"--entrypoint": true, "--mount": true, "-l": true, "--label": true, "--platform": true, "--pull": true, "--add-host": true,
+	"--cpus": true, "-m": true, "--memory": true, "-h": true, "--hostname": true, "--device": true, "--cap-add": true,
+	"--cap-drop": true, "--security-opt": true, "--restart": true, "--ulimit": true, "--tmpfs": true, "--gpus": true,
+	"--ipc": true, "--pid": true, "--log-driver": true, "--log-opt": true, "--dns": true, "--runtime": true, "-a": true,
+	"--attach": true, "--cidfile": true, "--expose": true, "--group-add": true, "--link": true, "--shm-size": true,
+	"--stop-signal": true, "--stop-timeout": true, "--userns": true, "--uts": true, "--volumes-from": true}
+
+// containerCavraArgs returns the cavra CLI arguments of a container run
+// whose image or entrypoint is cavra (docker run -v $PWD:$PWD cavra:latest
+// approval approve …): the container sees the project and runs the CLI.
+func containerCavraArgs(c *policy.CommandFacts) ([]string, bool) {
+	switch c.Name {
+	case "docker", "podman", "nerdctl", "finch":
+	default:
+		return nil, false
+	}
+	args := c.Args
+	if len(args) > 1 && args[0] == "container" {
+		args = args[1:]
+	}
+	if len(args) == 0 || (args[0] != "run" && args[0] != "exec" && args[0] != "create") {
+		return nil, false
+	}
+	entry := false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			name, val, hasVal := strings.Cut(a, "=")
+			if name == "--entrypoint" {
+				if !hasVal && i+1 < len(args) {
+					val = args[i+1]
+				}
+				entry = isCavraName(path.Base(val))
+			}
+			if containerValueOpts[name] && !hasVal {
+				i++
+			}
+			continue
+		}
+		if args[0] == "exec" { // docker exec CONTAINER cavra …
+			if i+1 < len(args) && isCavraName(path.Base(args[i+1])) {
+				return args[i+2:], true
+			}
+			return nil, false
+		}
+		image := a
+		if j := strings.LastIndexByte(image, '/'); j >= 0 {
+			image = image[j+1:]
+		}
+		image, _, _ = strings.Cut(image, "@")
+		image, _, _ = strings.Cut(image, ":")
+		if entry || isCavraName(image) {
+			return args[i+1:], true
+		}
+		return nil, false
+	}
+	return nil, false
 }

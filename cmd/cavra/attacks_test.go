@@ -243,7 +243,7 @@ func TestIssue12Attacks(t *testing.T) {
 		a := newAttackProject(t, bin)
 		d, rule, reason := a.bash("make deploy")
 		id := regexp.MustCompile(`apr_[0-9a-f]+`).FindString(reason)
-		if d != "deny" || rule != "commands.default.require_approval" || id == "" {
+		if d != "deny" || rule != "commands.default.effect.require_approval" || id == "" {
 			t.Fatalf("make deploy: %q %q, want a pending approval: %s", d, rule, reason)
 		}
 		for _, cavra := range []string{"cavra", bin} {
@@ -253,7 +253,7 @@ func TestIssue12Attacks(t *testing.T) {
 				a.run(approve)
 			}
 		}
-		if d, rule, reason := a.bash("make deploy"); d != "deny" || rule != "commands.default.require_approval" {
+		if d, rule, reason := a.bash("make deploy"); d != "deny" || rule != "commands.default.effect.require_approval" {
 			t.Errorf("make deploy retried: %q %q, want still denied pending approval: %s", d, rule, reason)
 		}
 	})

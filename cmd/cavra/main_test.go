@@ -57,7 +57,7 @@ func TestEvaluateExitCodes(t *testing.T) {
 		{[]string{"evaluate", "execute_command", "cd infra && terraform apply -auto-approve"}, exitBlock, "commands.block"},
 		{[]string{"evaluate", "execute_command", "terraform plan"}, exitAllow, "commands.allow"},
 		{[]string{"evaluate", "execute_command", `echo "terraform apply"`}, exitAllow, "commands.builtin.allow"},
-		{[]string{"evaluate", "execute_command", "make deploy"}, exitRequireApproval, "commands.default.require_approval"},
+		{[]string{"evaluate", "execute_command", "make deploy"}, exitRequireApproval, "commands.default.effect.require_approval"},
 		{[]string{"evaluate", "write_file", "iam/admin-role.tf"}, exitRequireApproval, "approver: IAM"}, // the group the request was routed to
 		{[]string{"evaluate", "git_operation", "origin/main", "--operation", "push"}, exitBlock, "git.protected_branch.block_direct_push"},
 		{[]string{"evaluate", "mcp_tool_call", "unknown-filesystem:read_file"}, exitBlock, "mcp.server.trust.block_unknown"},

@@ -128,6 +128,9 @@ func (a *analyzer) wrapper(name string, ws []word) (start int, split *word) {
 	case "xargs":
 		return xargsOpts.skip(ws, 1), nil
 	}
+	if isLoader(name) {
+		return loaderOpts.skip(ws, 1), nil
+	}
 	return -1, nil
 }
 
@@ -136,6 +139,21 @@ func isWrapper(name string) bool {
 	case "sudo", "doas", "env", "command", "builtin", "exec", "nohup", "setsid", "timeout", "time",
 		"nice", "stdbuf", "xargs":
 		return true
+	}
+	return isLoader(name)
+}
+
+// loaderOpts are the dynamic loader's options before the program it runs.
+var loaderOpts = optTable{longValue: []string{"--library-path", "--preload", "--argv0", "--audit", "--glibc-hwcaps-prepend", "--glibc-hwcaps-mask"}}
+
+// isLoader reports whether name is the dynamic loader, which runs the
+// program named by its first operand (/lib64/ld-linux-x86-64.so.2 ./bin).
+func isLoader(name string) bool {
+	switch {
+	case name == "ld.so" || name == "ld-linux.so.2":
+		return true
+	case strings.HasPrefix(name, "ld-linux") || strings.HasPrefix(name, "ld-musl-") || strings.HasPrefix(name, "ld64.so"):
+		return strings.Contains(name, ".so")
 	}
 	return false
 }
@@ -324,6 +342,8 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		a.watch(ws, via, redirs, sc)
 	case "git":
 		a.git(ws, via, redirs, sc)
+	case "make", "gmake":
+		a.make(ws, via, redirs, sc)
 	default:
 		if t := interpreter(name); t != nil {
 			a.interp(t, ws, via, redirs, sc)
@@ -757,5 +777,44 @@ func (a *analyzer) inline(ws []word, via []string, redirs []Redirect, sc scope, 
 	a.emit(ws, via, redirs, sc, OpaqueInlineCode, false)
 	if code.static && code.val != "" {
 		a.code(len(a.cmds)-1, code.val, appendVia(via, label), redirs, sc)
+	}
+}
+
+// make reports make and, for a makefile read from standard input
+// (`make -f - <<EOF`), the commands of its recipes, which make runs.
+func (a *analyzer) make(ws []word, via []string, redirs []Redirect, sc scope) {
+	stdin := false
+	for i := 1; i < len(ws); i++ {
+		v := ws[i].val
+		switch {
+		case (v == "-f" || v == "--file" || v == "--makefile") && i+1 < len(ws):
+			i++
+			stdin = stdin || ws[i].val == "-" || ws[i].val == "/dev/stdin"
+		case v == "-f-" || v == "--file=-" || v == "--makefile=-" || v == "-f/dev/stdin" || v == "--file=/dev/stdin":
+			stdin = true
+		}
+	}
+	if !stdin || !sc.stdin.fed {
+		a.emit(ws, via, redirs, sc, "", false)
+		return
+	}
+	if !sc.stdin.static {
+		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+		return
+	}
+	a.emit(ws, via, redirs, sc, "", false)
+	if *sc.stdin.read {
+		return
+	}
+	*sc.stdin.read = true
+	var recipes strings.Builder
+	for _, line := range strings.Split(sc.stdin.script, "\n") {
+		if strings.HasPrefix(line, "\t") {
+			recipes.WriteString(strings.TrimLeft(line[1:], "@-+ "))
+			recipes.WriteByte('\n')
+		}
+	}
+	if !a.nested(recipes.String(), appendVia(via, "make recipe"), redirs, sc, input{}, false) {
+		a.cmds[len(a.cmds)-1].Opaque = OpaqueInvalidScript
 	}
 }
