@@ -344,6 +344,8 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		a.git(ws, via, redirs, sc)
 	case "make", "gmake":
 		a.make(ws, via, redirs, sc)
+	case "alias":
+		a.alias(ws, via, redirs, sc)
 	default:
 		if t := interpreter(name); t != nil {
 			a.interp(t, ws, via, redirs, sc)
@@ -816,5 +818,32 @@ func (a *analyzer) make(ws []word, via []string, redirs []Redirect, sc scope) {
 	}
 	if !a.nested(recipes.String(), appendVia(via, "make recipe"), redirs, sc, input{}, false) {
 		a.cmds[len(a.cmds)-1].Opaque = OpaqueInvalidScript
+	}
+}
+
+// alias reports alias and the commands each definition's value runs, at
+// the definition, as function bodies are: a later word of the line may call
+// it (with expand_aliases, or in an interactive shell), and which one does
+// is not followed. A value only known at run time is a dynamic script.
+func (a *analyzer) alias(ws []word, via []string, redirs []Redirect, sc scope) {
+	opaque := ""
+	var values []string
+	for _, w := range ws[1:] {
+		name, value, ok := strings.Cut(w.val, "=")
+		if !ok || name == "" || strings.HasPrefix(name, "-") {
+			continue
+		}
+		if !w.static {
+			opaque = OpaqueDynamicScript
+			continue
+		}
+		values = append(values, value)
+	}
+	a.emit(ws, via, redirs, sc, opaque, false)
+	self := len(a.cmds) - 1
+	for _, v := range values {
+		if !a.nested(v, appendVia(via, "alias"), redirs, sc, sc.stdin, false) && a.err == nil {
+			a.cmds[self].Opaque = OpaqueInvalidScript
+		}
 	}
 }

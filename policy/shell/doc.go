@@ -43,8 +43,9 @@
 //
 //   - aliases, PATH lookups, shell functions or scripts defined elsewhere:
 //     "ls" is reported as ls even if an alias or a ./ls on PATH replaces it;
-//     functions defined on the same line are reported at the definition
-//     (their bodies) and at each call (by name), not linked;
+//     functions and aliases defined on the same line are reported at the
+//     definition (their bodies, the alias's value) and at each call (by
+//     name), not linked;
 //   - runtime values: variables, globs and substitutions keep their source
 //     text; `X=rm; $X -rf /` is a dynamic command — reported besides as
 //     `rm -rf /` (via "$X") when an assignment on the line gave X a static

@@ -517,6 +517,19 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 	}
 }
 
+// echoOption reports whether echo takes w as options (-n, -e, -E, -ne…).
+func echoOption(w string) bool {
+	if len(w) < 2 || w[0] != '-' {
+		return false
+	}
+	for _, c := range w[1:] {
+		if c != 'n' && c != 'e' && c != 'E' {
+			return false
+		}
+	}
+	return true
+}
+
 func isPipe(op syntax.BinCmdOperator) bool { return op == syntax.Pipe || op == syntax.PipeAll }
 
 // pipeOutput returns what a pipeline stage writes to the next one: a
@@ -529,11 +542,6 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 	if !ok || len(st.Redirs) > 0 || len(call.Args) == 0 || len(call.Args) > 64 {
 		return unknown
 	}
-	switch name := evalWord(call.Args[0], src); base(name.val) {
-	case "echo", "printf", "cat", "base64", "base32":
-	default:
-		return unknown
-	}
 	ws := make([]word, len(call.Args))
 	for i, w := range call.Args {
 		ws[i] = evalWord(w, src)
@@ -541,19 +549,35 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 			return unknown
 		}
 	}
+	// Wrappers change nothing of what is written: nohup echo …, env X=1 printf ….
+	var plain analyzer
+	for len(ws) > 0 && isWrapper(base(ws[0].val)) && base(ws[0].val) != "xargs" {
+		start, split := plain.wrapper(base(ws[0].val), ws)
+		if split != nil || start <= 0 || start >= len(ws) {
+			return unknown
+		}
+		ws = ws[start:]
+	}
+	switch base(ws[0].val) {
+	case "echo", "printf", "cat", "base64", "base32":
+	default:
+		return unknown
+	}
 	text := ""
 	switch base(ws[0].val) {
 	case "echo":
 		args := ws[1:]
 		nl := "\n"
-		for len(args) > 0 && (args[0].val == "-n" || args[0].val == "-E") {
-			if args[0].val == "-n" {
+		// Only words made of echo's option letters are options; echo
+		// prints any other word, dashes and all (`echo -rf ~ | xargs rm`).
+		for len(args) > 0 && echoOption(args[0].val) {
+			if strings.Contains(args[0].val, "e") {
+				return unknown // escapes: left unread
+			}
+			if strings.Contains(args[0].val, "n") {
 				nl = ""
 			}
 			args = args[1:]
-		}
-		if len(args) > 0 && strings.HasPrefix(args[0].val, "-") {
-			return unknown
 		}
 		var b strings.Builder
 		for i, w := range args {
