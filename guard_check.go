@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -81,6 +82,14 @@ func (g *Guard) check(ctx context.Context, a Action, explain bool) (d Decision, 
 	return d, facts, nil
 }
 
+// The filesystem probes of one decision (policy.NewFSProbe): at most
+// probeCalls system calls and probeTime of time; what a spent budget would
+// have found is not looked at (the path is still judged as written).
+const (
+	probeCalls = 512
+	probeTime  = 5 * time.Millisecond
+)
+
 // decide is the part of Evaluate and Check before approvals: it normalizes
 // the action, asks the registry and the policy, and stamps the decision. It
 // returns the normalized action, which approvals and evidence use.
@@ -94,6 +103,9 @@ func (g *Guard) decide(ctx context.Context, a Action, explain bool) (d Decision,
 		BreakGlassActor:  g.opts.BreakGlassActor,
 		BreakGlassReason: g.opts.BreakGlassReason,
 		Dir:              g.opts.Dir,
+		// Paths are judged as what they reach on disk now: links
+		// followed, globs expanded, within a budget per decision.
+		Probe: policy.NewFSProbe(probeCalls, probeTime),
 	}
 	g.registryOptions(a, &opts)
 	// Explain costs what Evaluate does; the facts are for refuseSelf.

@@ -1,6 +1,7 @@
 package cavra
 
 import (
+	"github.com/cavra-dev/cavra/internal/fsprobe"
 	"os"
 	"path"
 	"path/filepath"
@@ -15,9 +16,7 @@ import (
 // protected names compare case-insensitively (macOS and Windows
 // filesystems do). Every path is judged in both forms, as written and as
 // resolved. The probes are bounded: one lstat per path component and at
-// most maxLinks links followed; nothing walks a directory.
-
-const maxLinks = 40 // the kernel's own limit (ELOOP)
+// most fsprobe.MaxLinks links followed; nothing walks a directory.
 
 // pathOp is what an action does to a path.
 type pathOp int
@@ -44,56 +43,15 @@ var hookBinary = sync.OnceValue(func() string {
 var procPrefix = regexp.MustCompile(`^/proc/(?:self|thread-self|[0-9]+)/(root|cwd)(/|$)`)
 
 // kernelPath resolves an absolute, slash-separated path as the kernel
-// would: links followed on the longest existing prefix (relative link
-// targets against the link's directory, `..` after a link from the link's
-// target), the rest cleaned lexically.
+// would (fsprobe.Resolve: links followed on the longest existing prefix,
+// the rest cleaned lexically), one lstat per component.
 func kernelPath(p string) string {
-	parts := strings.Split(p, "/")
-	cur := "/"
-	missing := false
-	links := 0
-	for i := 0; i < len(parts); i++ {
-		seg := parts[i]
-		switch seg {
-		case "", ".":
-			continue
-		case "..":
-			cur = path.Dir(cur)
-			continue
-		}
-		next := path.Join(cur, seg)
-		if missing || hasMeta(seg) {
-			missing = true
-			cur = next
-			continue
-		}
-		fi, err := os.Lstat(filepath.FromSlash(next))
-		if err != nil {
-			missing = true
-			cur = next
-			continue
-		}
-		if fi.Mode()&os.ModeSymlink != 0 && links < maxLinks {
-			t, err := os.Readlink(filepath.FromSlash(next))
-			if err == nil {
-				links++
-				t = filepath.ToSlash(t)
-				if strings.HasPrefix(t, "/") {
-					cur = "/"
-				}
-				parts = append(strings.Split(t, "/"), parts[i+1:]...)
-				i = -1
-				continue
-			}
-		}
-		cur = next
-	}
-	return cur
+	return fsprobe.Resolve(p, true, &fsprobe.Budget{Left: 4 * (len(p) + fsprobe.MaxLinks)})
 }
 
 // hasMeta reports whether a path segment is a pattern the shell expands
 // or a value only known at run time.
-func hasMeta(seg string) bool { return strings.ContainsAny(seg, "*?[{$`") }
+func hasMeta(seg string) bool { return fsprobe.HasMeta(seg) }
 
 // segIs reports whether a path segment is, or may expand to, name (lower
 // case). Patterns follow the shell: one that does not start with a dot
@@ -367,7 +325,7 @@ func (s *selfEnv) normalize(p string) string {
 		p = base + "/" + p
 	}
 	p = path.Clean(p)
-	for i := 0; i < maxLinks; i++ {
+	for i := 0; i < fsprobe.MaxLinks; i++ {
 		m := procPrefix.FindStringSubmatch(p)
 		if m == nil {
 			break

@@ -2,8 +2,11 @@ package policy
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkEvaluate measures Set.Evaluate on the bundled baseline pack,
@@ -36,6 +39,47 @@ func BenchmarkEvaluate(b *testing.B) {
 			for b.Loop() {
 				set.Evaluate(ctx, a, opts)
 			}
+		})
+	}
+}
+
+// BenchmarkEvaluateProbe is BenchmarkEvaluate with the filesystem probes
+// the Guard makes (NewFSProbe per decision, as cavra.Guard does) on a real
+// project — this repository — and reports the system calls per decision
+// (probes/op): links are followed one lstat per path component, a glob
+// reads one directory per wildcard segment, nothing walks a tree.
+func BenchmarkEvaluateProbe(b *testing.B) {
+	set, err := bundledBaseline()
+	if err != nil {
+		b.Fatal(err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		b.Fatal(err)
+	}
+	home, _ := os.UserHomeDir()
+	ctx := context.Background()
+	cases := []struct{ name, typ, target string }{
+		{"read_file/policy_evaluate.go", "read_file", "policy/evaluate.go"},
+		{"three_commands", "execute_command", "cd policy && go vet ./... && go test ./..."},
+		{"glob", "execute_command", "cat policy/*.go | wc -l"},
+		{"deep_glob", "execute_command", "rm -f */*/*.tmp"},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			a := action(c.typ, c.target)
+			a.Context = map[string]string{"cwd": root, "project_root": root, "home": home}
+			calls := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				p := NewFSProbe(512, 5*time.Millisecond)
+				d := set.Evaluate(ctx, a, EvalOptions{Probe: p})
+				if strings.HasPrefix(d.RuleID, "policy.error") {
+					b.Fatalf("machinery failed: %s (%s)", d.RuleID, d.Reason)
+				}
+				calls += p.Calls()
+			}
+			b.ReportMetric(float64(calls)/float64(b.N), "probes/op")
 		})
 	}
 }

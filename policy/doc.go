@@ -33,6 +33,7 @@
 //	fields.go           the fields CEL rules see, typed
 //	evaluate.go         Set.Evaluate, Set.Explain, modes
 //	paths.go, glob.go   path resolution, glob dialect
+//	probe.go            the filesystem at decision time (links, globs; bounded)
 //	cmdindex.go         index of command list entries
 //	snapshot.go,        Set.Snapshot, LoadSnapshot; the rules' codec and
 //	snapshot_codec.go,  the compiled document's reader

@@ -37,6 +37,11 @@ type EvalOptions struct {
 	ServerFacts map[string]any   // CEL `server`; its "tool" entry is CEL `tool`
 	MCPVerdict  *decision.Match  // for mcp_tool_call: replaces the pack's mcp lists
 	Extra       []decision.Match // combined with the policy's matches; a block among them stands in every mode
+
+	// Probe, when set, judges each path also as what it reaches on disk
+	// now (links followed, globs expanded: NewFSProbe); nil looks at
+	// nothing on disk.
+	Probe Probe
 }
 
 // Explanation is a decision with the facts it was based on.
@@ -172,18 +177,26 @@ func (e *evaluation) file(write bool) {
 		return
 	}
 	rp := e.env.resolve(e.act.Target)
-	if write {
-		e.facts.addWrite(rp.display)
-	} else {
-		e.facts.addRead(rp.display)
+	rps := []resolvedPath{rp}
+	if alts := e.reach(e.env, &rp, true); len(alts) > 0 {
+		rps = append(rps, alts...)
+	}
+	for i := range rps {
+		if write {
+			e.facts.addWrite(rps[i].display)
+		} else {
+			e.facts.addRead(rps[i].display)
+		}
 	}
 	e.rules()
 	n := len(e.matches)
-	if write {
-		e.matchFiles(&rp, e.set.blockWrite, "filesystem.write.block", decision.Block, "Matched protected path policy: ")
-		e.matchFiles(&rp, e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Matched approval-required path policy: ")
-	} else {
-		e.matchFiles(&rp, e.set.blockRead, "filesystem.read.block", decision.Block, "Matched sensitive path policy: ")
+	for i := range rps {
+		if write {
+			e.matchFiles(&rps[i], e.set.blockWrite, "filesystem.write.block", decision.Block, "Matched protected path policy: ")
+			e.matchFiles(&rps[i], e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Matched approval-required path policy: ")
+		} else {
+			e.matchFiles(&rps[i], e.set.blockRead, "filesystem.read.block", decision.Block, "Matched sensitive path policy: ")
+		}
 	}
 	if len(e.matches) == n && !e.celHit {
 		if write {

@@ -129,24 +129,49 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 				// relative paths are not known to be in the project.
 				env.cwd = unknownDir
 			}
+			// Each path is judged as written and as what it reaches on
+			// disk (EvalOptions.Probe): `cat notes` where notes links to
+			// ~/.ssh/id_rsa reads the key; `rm -rf build/*` deletes what
+			// the glob matches.
 			for _, p := range c.Reads {
 				rp := env.resolve(p)
-				cf.Reads = append(cf.Reads, rp.display)
-				f.addRead(rp.display)
-				e.matchFiles(&rp, e.set.blockRead, "filesystem.read.block", decision.Block, "Matched sensitive path policy: ")
+				alts := e.reach(env, &rp, true)
+				for k := -1; k < len(alts); k++ {
+					r := &rp
+					if k >= 0 {
+						r = &alts[k]
+					}
+					cf.Reads = append(cf.Reads, r.display)
+					f.addRead(r.display)
+					e.matchFiles(r, e.set.blockRead, "filesystem.read.block", decision.Block, "Matched sensitive path policy: ")
+				}
 			}
 			for _, p := range c.Writes {
 				rp := env.resolve(p)
-				cf.Writes = append(cf.Writes, rp.display)
-				f.addWrite(rp.display)
-				e.matchWrite(&rp)
+				alts := e.reach(env, &rp, true)
+				for k := -1; k < len(alts); k++ {
+					r := &rp
+					if k >= 0 {
+						r = &alts[k]
+					}
+					cf.Writes = append(cf.Writes, r.display)
+					f.addWrite(r.display)
+					e.matchWrite(r)
+				}
 			}
 			for _, p := range c.Deletes {
 				rp := env.resolve(p)
-				cf.Deletes = append(cf.Deletes, rp.display)
-				f.addDelete(rp.display)
-				e.matchFilesBy(&rp, e.set.blockWrite, "filesystem.write.block", decision.Block, "Deletes a protected path: ", true)
-				e.matchFilesBy(&rp, e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Deletes an approval-required path: ", true)
+				alts := e.reach(env, &rp, false)
+				for k := -1; k < len(alts); k++ {
+					r := &rp
+					if k >= 0 {
+						r = &alts[k]
+					}
+					cf.Deletes = append(cf.Deletes, r.display)
+					f.addDelete(r.display)
+					e.matchFilesBy(r, e.set.blockWrite, "filesystem.write.block", decision.Block, "Deletes a protected path: ", true)
+					e.matchFilesBy(r, e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Deletes an approval-required path: ", true)
+				}
 			}
 		}
 		for _, u := range c.URLs {

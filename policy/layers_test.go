@@ -31,6 +31,7 @@ var fileLayers = map[string]string{
 	"fields.go":         decisionLayer,
 	"glob.go":           decisionLayer,
 	"paths.go":          decisionLayer,
+	"probe.go":          decisionLayer,
 	"prefilter.go":      decisionLayer,
 	"snapshot.go":       decisionLayer,
 	"snapshot_codec.go": decisionLayer,
