@@ -35,7 +35,7 @@ func commandNetwork(c *shell.Command) netFacts {
 		if h.Name == "" && !h.Addr.IsValid() {
 			return
 		}
-		if !h.Addr.IsValid() && (strings.ContainsAny(h.Name, "$`(){} \t\n\"'*") || h.Name == "-") {
+		if !h.Addr.IsValid() && (strings.ContainsAny(h.Name, "$`(){}[] \t\n\"'*") || h.Name == "-") {
 			return // known only at run time, or not a host
 		}
 		nf.addHost(h)
@@ -45,11 +45,13 @@ func commandNetwork(c *shell.Command) netFacts {
 			addHost(h)
 		}
 	}
+	textHosts := true // the shell analysis's hosts count; curl's come from netaddr.Targets alone
 	switch c.Name {
 	case "curl":
 		for _, h := range netaddr.Targets(c.Args) {
 			addHost(h)
 		}
+		textHosts = false
 		sent, nf.uploads = curlSends(c.Args)
 	case "wget":
 		sent, nf.uploads = wgetSends(c.Args, addURL)
@@ -89,11 +91,15 @@ func commandNetwork(c *shell.Command) netFacts {
 		}
 	}
 	for _, u := range c.URLs {
-		addURL(u)
+		if textHosts {
+			addURL(u)
+		}
 		sent = append(sent, u)
 	}
-	for _, h := range c.Hosts {
-		addHost(netaddr.ParseHost(h))
+	if textHosts {
+		for _, h := range c.Hosts {
+			addHost(netaddr.ParseHost(h))
+		}
 	}
 	for _, r := range c.Redirects {
 		if h, ok := devTCP(r.Path); ok && !r.Dynamic {
@@ -268,7 +274,7 @@ func curlSends(args []string) (sent, files []string) {
 		case "-T", "--upload-file":
 			files = addFile(files, v)
 		case "-u", "--user", "-U", "--proxy-user":
-			sent = append(sent, credentialURL(v))
+			sent = append(sent, credentials(v)...)
 		case "-x", "--proxy", "--preproxy":
 			sent = append(sent, v)
 		}
@@ -276,9 +282,15 @@ func curlSends(args []string) (sent, files []string) {
 	return sent, files
 }
 
-// credentialURL turns a "user:password" argument into a URL's userinfo, so
-// that the password is judged as secrets.Find judges URL passwords.
-func credentialURL(v string) string { return "https://" + v + "@host/" }
+// credentials returns what a "user:password" argument sends: the value
+// itself (a token used as the user name) and the password labelled as one,
+// so that secrets.Find judges it as a labelled password.
+func credentials(v string) []string {
+	if _, pass, ok := strings.Cut(v, ":"); ok && pass != "" {
+		return []string{v, "password=" + pass}
+	}
+	return []string{v}
+}
 
 // addFile adds a file whose contents are sent; "-" (standard input) is
 // not a file of its own.
@@ -348,7 +360,7 @@ func httpieSends(args []string) (sent, files []string) {
 		v := o.val
 		switch {
 		case o.name == "-a" || o.name == "--auth":
-			sent = append(sent, credentialURL(v))
+			sent = append(sent, credentials(v)...)
 		case o.name == "--bearer":
 			sent = append(sent, "Authorization: Bearer "+v)
 		case o.name == "--proxy":
