@@ -35,8 +35,8 @@ func commandNetwork(c *shell.Command) netFacts {
 		if h.Name == "" && !h.Addr.IsValid() {
 			return
 		}
-		if !h.Addr.IsValid() && (strings.ContainsAny(h.Name, "$`(){}[] \t\n\"'*") || h.Name == "-") {
-			return // known only at run time, or not a host
+		if !h.Addr.IsValid() && !hostName(h.Name) {
+			return // known only at run time, or not a name any client connects to
 		}
 		nf.addHost(h)
 	}
@@ -57,10 +57,14 @@ func commandNetwork(c *shell.Command) netFacts {
 		sent, nf.uploads = wgetSends(c.Args, addURL)
 	case "http", "https", "xh", "xhs":
 		sent, nf.uploads = httpieSends(c.Args)
-	case "nc", "ncat", "netcat":
+	case "nc", "ncat", "netcat", "telnet":
 		if v := optValue(c.Args, "-x", "--proxy"); v != "" {
 			addHost(netaddr.ParseHost(v))
 		}
+		if h, ok := ncHost(c.Args); ok {
+			addHost(h)
+		}
+		textHosts = false
 	case "ssh":
 		for _, v := range optValues(c.Args, "-L") {
 			if h, ok := forwardHost(v); ok {
@@ -570,3 +574,40 @@ var networkTools = map[string]bool{"curl": true, "wget": true, "http": true, "ht
 	"nc": true, "ncat": true, "netcat": true, "ssh": true, "socat": true, "dig": true, "nslookup": true, "host": true,
 	"drill": true, "kdig": true, "delv": true, "ping": true, "ping6": true, "traceroute": true, "traceroute6": true,
 	"tracepath": true, "mtr": true, "whois": true, "getent": true, "resolvectl": true}
+
+// ncHost reads the host of nc, ncat, netcat and telnet: the first operand,
+// unless the command listens (-l, --listen).
+func ncHost(args []string) (netaddr.Host, bool) {
+	var host string
+	listen := false
+	scanOpts(args, "eIiOpPqsTwxXbcdgGkmo", map[string]bool{"--proxy": true, "--exec": true, "--sh-exec": true, "--source": true,
+		"--source-port": true, "--wait": true, "--proxy-type": true, "--proxy-auth": true, "--output": true}, func(o optVal) {
+		if o.name == "" && host == "" {
+			host = o.val
+		}
+	})
+	for _, a := range args {
+		if a == "--listen" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.IndexByte(a, 'l') > 0 {
+			listen = true
+		}
+	}
+	if host == "" || listen {
+		return netaddr.Host{}, false
+	}
+	return netaddr.ParseHost(host), true
+}
+
+// hostName reports whether a parsed name is one a client would look up:
+// no control characters, spaces, WHATWG forbidden host code points, or
+// shell text left for run time ($, `, quotes, globs).
+func hostName(n string) bool {
+	if n == "" || n == "-" {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; c <= ' ' || c == 0x7f || strings.IndexByte("$`(){}[]#%/:<>?@\\^|\"'*", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
