@@ -124,7 +124,115 @@ func commandNetwork(c *shell.Command) netFacts {
 			nf.secrets = addUnique(nf.secrets, m.Kind)
 		}
 	}
+	if c.Code != "" && len(nf.remote) > 0 {
+		for _, m := range secrets.Find(c.Code) {
+			nf.secrets = addUnique(nf.secrets, m.Kind)
+		}
+		if k := codeEnvironment(c.Code); k != "" {
+			nf.secrets = addUnique(nf.secrets, k)
+		}
+	}
 	return nf
+}
+
+// The kinds of sent_secrets for interpreter code that contacts a host
+// other than this machine and reads the environment: all of it
+// (dict(os.environ), JSON.stringify(process.env), ENV.to_h, %ENV), or a
+// variable whose name says it holds a secret.
+const (
+	sentEnvironment = "environment"
+	sentSecretVar   = "secret-variable"
+)
+
+// codeEnvironment reports what of the environment interpreter code
+// reads: sentEnvironment, sentSecretVar or "".
+func codeEnvironment(code string) string {
+	secretVar := false
+	for _, acc := range envAccessors {
+		for i := 0; ; {
+			j := strings.Index(code[i:], acc)
+			if j < 0 {
+				break
+			}
+			start := i + j
+			i = start + len(acc)
+			if start > 0 && isIdentByte(code[start-1]) || i < len(code) && isIdentByte(acc[len(acc)-1]) && isIdentByte(code[i]) {
+				continue // part of a longer name: MY_ENV, ENVIRONMENT
+			}
+			rest := strings.TrimLeft(code[i:], " ")
+			name := ""
+			switch {
+			case strings.HasPrefix(rest, "."):
+				if acc == "os.environ" {
+					// os.environ.get('X'), os.environ.copy(), .items()
+					if g, ok := strings.CutPrefix(rest, ".get("); ok {
+						name = quotedName(g)
+					} else {
+						return sentEnvironment
+					}
+				} else {
+					name = identAt(rest[1:])
+					if wholeEnvMethods[name] {
+						return sentEnvironment
+					}
+				}
+			case strings.HasPrefix(rest, "["), strings.HasPrefix(rest, "{"), strings.HasPrefix(rest, "("):
+				name = quotedName(rest[1:])
+				if name == "" && rest[0] == '{' {
+					name = identAt(rest[1:])
+				}
+				if name == "" && acc != "os.getenv(" && acc != "getenv(" {
+					continue // a computed key: not known
+				}
+			case acc == "os.getenv(" || acc == "getenv(":
+				name = quotedName(rest)
+			default:
+				return sentEnvironment // the whole environment as a value
+			}
+			if name != "" && secrets.SecretEnvName(name) {
+				secretVar = true
+			}
+		}
+	}
+	if secretVar {
+		return sentSecretVar
+	}
+	return ""
+}
+
+// envAccessors are how python, node, ruby, perl and php read the
+// environment.
+var envAccessors = []string{"os.environ", "os.getenv(", "process.env", "ENV", "%ENV", "$ENV", "getenv(", "$_ENV", "Deno.env"}
+
+// wholeEnvMethods turn the whole environment into a value (ENV.to_h,
+// Deno.env.toObject()).
+var wholeEnvMethods = map[string]bool{"to_h": true, "to_a": true, "to_s": true, "to_hash": true, "inspect": true, "each": true,
+	"map": true, "keys": true, "values": true, "entries": true, "toObject": true, "select": true, "filter": true, "dup": true, "clone": true}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// quotedName returns the name in a leading 'NAME' or "NAME".
+func quotedName(s string) string {
+	s = strings.TrimLeft(s, " ")
+	if s == "" || (s[0] != '\'' && s[0] != '"') {
+		return ""
+	}
+	end := strings.IndexByte(s[1:], s[0])
+	if end < 0 {
+		return ""
+	}
+	return s[1 : 1+end]
+}
+
+// identAt returns the identifier at the start of s.
+func identAt(s string) string {
+	n := 0
+	for n < len(s) && (s[n] == '_' || 'a' <= s[n] && s[n] <= 'z' || 'A' <= s[n] && s[n] <= 'Z' || n > 0 && '0' <= s[n] && s[n] <= '9') {
+		n++
+	}
+	return s[:n]
 }
 
 func (nf *netFacts) addHost(h netaddr.Host) {

