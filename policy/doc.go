@@ -30,6 +30,7 @@
 //	facts.go            facts of an action (commands, paths, git, URLs)
 //	effects.go          the effect-based commands default (commands.default: effect)
 //	secretvars.go       secret-holding environment variables a command is given
+//	network.go          network facts: hosts parsed and classified, secrets and files sent
 //	fields.go           the fields CEL rules see, typed
 //	evaluate.go         Set.Evaluate, Set.Explain, modes
 //	paths.go, glob.go   path resolution, glob dialect

@@ -125,7 +125,9 @@ func (e *evaluation) run() {
 	case decision.HTTPRequest, decision.ToolCall:
 		if e.act.Type == decision.HTTPRequest {
 			if t := strings.TrimSpace(e.act.Target); t != "" {
-				e.facts.addURL(t, urlHost(t))
+				e.facts.addURL(t, "")
+				nf := httpRequestNetwork(t)
+				e.facts.addNetwork(&nf)
 			}
 		}
 		e.rules()

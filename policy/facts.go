@@ -31,6 +31,14 @@ type Facts struct {
 	Hosts    []string       `json:"hosts,omitempty"`
 	Git      []GitFacts     `json:"git,omitempty"` // one per git invocation
 
+	// Network facts (network.go): the classes of the hosts contacted, the
+	// hosts that are not this machine, the kinds of secrets found in what
+	// is sent, and the files whose contents are sent.
+	HostClasses []string `json:"host_classes,omitempty"`
+	RemoteHosts []string `json:"remote_hosts,omitempty"`
+	SentSecrets []string `json:"sent_secrets,omitempty"`
+	Uploads     []string `json:"uploads,omitempty"`
+
 	// ctx looks up context.k for the rules' fact gates while they run; nil
 	// outside (a gate that needs it then lets the rule run).
 	ctx func(k string) (string, bool)
@@ -53,6 +61,10 @@ type CommandFacts struct {
 	Hosts           []string  `json:"hosts,omitempty"`
 	InterpreterCode string    `json:"interpreter_code,omitempty"`
 	Git             *GitFacts `json:"git,omitempty"`
+	HostClasses     []string  `json:"host_classes,omitempty"`
+	RemoteHosts     []string  `json:"remote_hosts,omitempty"`
+	SentSecrets     []string  `json:"sent_secrets,omitempty"`
+	Uploads         []string  `json:"uploads,omitempty"`
 
 	// secretVars caches secretVars(c): rules read it once per rule.
 	secretVars     []string
@@ -177,9 +189,7 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 		for _, u := range c.URLs {
 			f.URLs = addUnique(f.URLs, u)
 		}
-		for _, h := range c.Hosts {
-			f.Hosts = addUnique(f.Hosts, h)
-		}
+		e.networkFacts(c, cf)
 		if c.Git != nil {
 			g := e.gitFacts(c.Git)
 			f.Git = append(f.Git, g)

@@ -243,6 +243,10 @@ var commandTable = newTable("cavra.Command",
 	strsField("hosts", "hosts it contacts", func(c *CommandFacts) []string { return c.Hosts }),
 	strField("interpreter_code", "code given to an interpreter inline (python -c …)", func(c *CommandFacts) string { return c.InterpreterCode }),
 	strsField("secret_vars", "secret-holding environment variables it is given ($GITHUB_TOKEN in its arguments, printenv NAME)", secretVars),
+	strsField("host_classes", "the classes of the hosts it contacts: metadata, link-local, loopback, private, reserved, local, public", func(c *CommandFacts) []string { return c.HostClasses }),
+	strsField("remote_hosts", "the hosts it contacts that are not this machine (not loopback, not the container host)", func(c *CommandFacts) []string { return c.RemoteHosts }),
+	strsField("sent_secrets", "kinds of key-shaped secrets in what it sends (URLs, headers, bodies, credentials, DNS names): github-token, authorization, …", func(c *CommandFacts) []string { return c.SentSecrets }),
+	strsField("uploads", "files whose contents it sends to a host (resolved)", func(c *CommandFacts) []string { return c.Uploads }),
 )
 
 // gitTable: one git invocation, an element of action.git.
@@ -284,6 +288,10 @@ var actionTable = newTable("cavra.Action",
 	factsField("deletes", "paths deleted", func(f *Facts) []string { return f.Deletes }),
 	factsField("urls", "URLs contacted", func(f *Facts) []string { return f.URLs }),
 	factsField("hosts", "hosts contacted", func(f *Facts) []string { return f.Hosts }),
+	factsField("host_classes", "the classes of the hosts contacted (see cavra.Command.host_classes)", func(f *Facts) []string { return f.HostClasses }),
+	factsField("remote_hosts", "hosts contacted that are not this machine", func(f *Facts) []string { return f.RemoteHosts }),
+	factsField("sent_secrets", "kinds of secrets found in what is sent (an http_request: its URL)", func(f *Facts) []string { return f.SentSecrets }),
+	factsField("uploads", "files whose contents are sent", func(f *Facts) []string { return f.Uploads }),
 )
 
 // The registry's facts reach CEL as maps (package policy does not import

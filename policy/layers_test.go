@@ -28,6 +28,7 @@ var fileLayers = map[string]string{
 	"facts.go":          decisionLayer,
 	"effects.go":        decisionLayer,
 	"secretvars.go":     decisionLayer,
+	"network.go":        decisionLayer,
 	"fields.go":         decisionLayer,
 	"glob.go":           decisionLayer,
 	"paths.go":          decisionLayer,
