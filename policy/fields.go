@@ -244,7 +244,7 @@ var commandTable = newTable("cavra.Command",
 	strField("interpreter_code", "code given to an interpreter inline (python -c …)", func(c *CommandFacts) string { return c.InterpreterCode }),
 	strsField("secret_vars", "secret-holding environment variables it is given ($GITHUB_TOKEN in its arguments, printenv NAME)", secretVars),
 	strsField("host_classes", "the classes of the hosts it contacts: metadata, link-local, loopback, private, reserved, local, public", func(c *CommandFacts) []string { return c.HostClasses }),
-	strsField("remote_hosts", "the hosts it contacts that are not this machine (not loopback, not the container host)", func(c *CommandFacts) []string { return c.RemoteHosts }),
+	strsField("remote_hosts", "the hosts it contacts that are not this machine (not loopback, not the container host); a URL whose host is known only at run time stands for it", func(c *CommandFacts) []string { return c.RemoteHosts }),
 	strsField("sent_secrets", "kinds of key-shaped secrets in what it sends (URLs, headers, bodies, credentials, DNS names): github-token, authorization, …", func(c *CommandFacts) []string { return c.SentSecrets }),
 	strsField("uploads", "files whose contents it sends to a host (resolved)", func(c *CommandFacts) []string { return c.Uploads }),
 )

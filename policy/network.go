@@ -52,7 +52,11 @@ func commandNetwork(c *shell.Command) netFacts {
 			addHost(h)
 		}
 		textHosts = false
-		sent, nf.uploads = curlSends(c.Args)
+		var envSecret bool
+		sent, nf.uploads, envSecret = curlSends(c.Args)
+		if envSecret {
+			nf.secrets = addUnique(nf.secrets, sentSecretVar)
+		}
 	case "wget":
 		sent, nf.uploads = wgetSends(c.Args, addURL)
 	case "http", "https", "xh", "xhs":
@@ -99,6 +103,11 @@ func commandNetwork(c *shell.Command) netFacts {
 			addURL(u)
 		}
 		sent = append(sent, u)
+		if strings.ContainsAny(u, "$`") && !staticHost(u) {
+			// Where it goes is known only at run time: not this machine,
+			// as far as the policy can tell. The URL stands for the host.
+			nf.remote = addUnique(nf.remote, u)
+		}
 	}
 	if textHosts {
 		for _, h := range c.Hosts {
@@ -341,7 +350,8 @@ var curlLong = func() map[string]bool {
 		--referer --request --proxy --url --url-query --json --oauth2-bearer --proxy-user --aws-sigv4 --variable
 		--resolve --connect-to --preproxy --socks4 --socks4a --socks5 --socks5-hostname --doh-url --dns-servers
 		--max-time --connect-timeout --retry --output-dir --cert --key --cacert --write-out --range --mail-from
-		--mail-rcpt --login-options --trace --trace-ascii --stderr --netrc-file --unix-socket --interface`) {
+		--mail-rcpt --login-options --trace --trace-ascii --stderr --netrc-file --unix-socket --interface
+		--expand-header --expand-data --expand-data-raw --expand-data-binary --expand-url --expand-json`) {
 		m[o] = true
 	}
 	return m
@@ -350,7 +360,7 @@ var curlLong = func() map[string]bool {
 // curlSends returns what a curl command line sends (header values, bodies,
 // credentials; its URLs are added by the caller) and the files whose
 // contents it sends.
-func curlSends(args []string) (sent, files []string) {
+func curlSends(args []string) (sent, files []string, envSecret bool) {
 	scanOpts(args, "dFHuUbeATxKoDcCrwXmE", curlLong, func(o optVal) {
 		v := o.val
 		switch o.name {
@@ -360,7 +370,28 @@ func curlSends(args []string) (sent, files []string) {
 			} else {
 				sent = append(sent, v)
 			}
-		case "--data-raw", "--form-string", "-H", "--header", "--proxy-header", "-b", "--cookie", "-e", "--referer",
+		case "-H", "--header", "--proxy-header":
+			if f, ok := strings.CutPrefix(v, "@"); ok {
+				files = addFile(files, f) // headers read from a file
+			} else {
+				sent = append(sent, v)
+			}
+		case "--variable":
+			// --variable %NAME imports an environment variable, name@file
+			// a file; either may be sent with --expand-header/-data/-url.
+			if name, ok := strings.CutPrefix(v, "%"); ok {
+				name, _, _ = strings.Cut(name, "=")
+				name, _, _ = strings.Cut(name, "@")
+				if secrets.SecretEnvName(name) {
+					sent = append(sent, "$"+name)
+					envSecret = true
+				}
+			} else if i := strings.IndexByte(v, '@'); i > 0 && !strings.Contains(v[:i], "=") {
+				files = addFile(files, v[i+1:])
+			}
+		case "--expand-header", "--expand-data", "--expand-data-raw", "--expand-data-binary", "--expand-url", "--expand-json":
+			sent = append(sent, v)
+		case "--data-raw", "--form-string", "-b", "--cookie", "-e", "--referer",
 			"-A", "--user-agent", "--url-query", "--oauth2-bearer", "--aws-sigv4":
 			sent = append(sent, v)
 			if o.name == "--oauth2-bearer" {
@@ -391,7 +422,7 @@ func curlSends(args []string) (sent, files []string) {
 			sent = append(sent, v)
 		}
 	})
-	return sent, files
+	return sent, files, envSecret
 }
 
 // credentials returns what a "user:password" argument sends: the value
@@ -718,4 +749,15 @@ func hostName(n string) bool {
 		}
 	}
 	return true
+}
+
+// staticHost reports whether a URL written with shell text in it still has
+// a host known before it runs ("http://localhost:8080/$PATH_PART").
+func staticHost(u string) bool {
+	for _, h := range netaddr.URLHosts(u) {
+		if h.Addr.IsValid() || hostName(h.Name) {
+			return true
+		}
+	}
+	return false
 }

