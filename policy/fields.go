@@ -242,7 +242,11 @@ var commandTable = newTable("cavra.Command",
 	strsField("urls", "URLs it contacts", func(c *CommandFacts) []string { return c.URLs }),
 	strsField("hosts", "hosts it contacts", func(c *CommandFacts) []string { return c.Hosts }),
 	strField("interpreter_code", "code given to an interpreter inline (python -c …)", func(c *CommandFacts) string { return c.InterpreterCode }),
-	strsField("secret_vars", "secret-holding environment variables it is given ($GITHUB_TOKEN in its arguments, printenv NAME)", secretVars),
+	strsField("secret_vars", "secret-holding environment variables it is given ($GITHUB_TOKEN in its arguments, printenv NAME) or its inline code reads", secretVars),
+	flagField("code_read", "its inline code was tokenized (string literals and comments are data, facts come from its calls)", func(c *CommandFacts) bool { return c.CodeRead }),
+	strsField("code_env", "environment variables its inline code reads (\"*\": the whole environment)", func(c *CommandFacts) []string { return c.CodeEnv }),
+	strsField("code_obfuscation", "what its inline code hides: eval of computed strings, decoded strings run, names computed for getattr/__import__/require", func(c *CommandFacts) []string { return c.CodeObfuscated }),
+	strsField("code_unknown", "what its inline code leaves to run time: a command, address or module in a variable", func(c *CommandFacts) []string { return c.CodeUnknown }),
 )
 
 // gitTable: one git invocation, an element of action.git.

@@ -344,6 +344,10 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		a.git(ws, via, redirs, sc)
 	case "make", "gmake":
 		a.make(ws, via, redirs, sc)
+	case "awk", "gawk", "mawk", "nawk":
+		a.awkProgram(ws, via, redirs, sc)
+	case "deno":
+		a.deno(ws, via, redirs, sc)
 	default:
 		if t := interpreter(name); t != nil {
 			a.interp(t, ws, via, redirs, sc)
@@ -650,7 +654,7 @@ func interpreter(name string) *interpTable {
 	switch {
 	case versioned(name, "python"), versioned(name, "pypy"):
 		return pythonInterp
-	case name == "node", name == "nodejs":
+	case name == "node", name == "nodejs", name == "bun":
 		return nodeInterp
 	case versioned(name, "perl"):
 		return perlInterp
