@@ -731,7 +731,13 @@ scan:
 				} else if i < len(ws) {
 					code = ws[i]
 				}
+				idx := len(a.cmds)
 				a.inline(ws, via, redirs, sc, code, base(ws[0].val)+" -"+string(c))
+				first := i
+				if j+1 >= len(v) {
+					first = i + 1
+				}
+				a.lineFiles(idx, t, ws, first)
 				return
 			}
 			if strings.IndexByte(t.module, c) >= 0 {

@@ -160,3 +160,44 @@ func (a *analyzer) deno(ws []word, via []string, redirs []Redirect, sc scope) {
 	}
 	a.emit(ws, via, redirs, sc, "", false)
 }
+
+// lineFiles records the operands of perl or ruby -n/-p (files read line by
+// line) and -i (files edited in place) after inline code; ws[first:] are
+// the words after the code.
+func (a *analyzer) lineFiles(idx int, t *interpTable, ws []word, first int) {
+	if (t != perlInterp && t != rubyInterp) || idx >= len(a.cmds) || first > len(ws) {
+		return
+	}
+	read, write := false, false
+	for _, w := range ws[1:min(first, len(ws))] {
+		v := w.val
+		if len(v) < 2 || v[0] != '-' || v[1] == '-' {
+			continue
+		}
+		for k := 1; k < len(v); k++ {
+			switch v[k] {
+			case 'n', 'p':
+				read = true
+			case 'i':
+				write = true
+			}
+			if v[k] == 'i' || v[k] == 'e' || v[k] == 'E' || v[k] == 'I' || v[k] == 'M' || v[k] == 'm' || v[k] == 'r' {
+				break // the rest of the cluster is a value
+			}
+		}
+	}
+	if !read && !write {
+		return
+	}
+	f := factBuilder{c: &a.cmds[idx]}
+	for _, w := range ws[first:] {
+		if w.val == "--" {
+			continue
+		}
+		if write {
+			f.write(w.val)
+		} else {
+			f.read(w.val)
+		}
+	}
+}
