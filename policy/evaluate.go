@@ -330,6 +330,16 @@ func (e *evaluation) command() {
 			anyActive = true
 			continue
 		}
+		if c.CodeRead && s.cmdEffect {
+			// Inline code that was read is decided by what it does: an
+			// allow list naming the interpreter (python3 *) does not
+			// let its network or deletes through.
+			anyActive = true
+			if !e.celHit {
+				e.add(e.effectDefault(i))
+			}
+			continue
+		}
 		if e.cmdLists(s.cmdAllow, s.cmdAllowIx, text, "commands.allow", decision.Allow, "Matched allowed command policy: ") || lineAllowed {
 			anyActive = true
 			continue

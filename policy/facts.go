@@ -60,6 +60,10 @@ type CommandFacts struct {
 	URLs            []string  `json:"urls,omitempty"`
 	Hosts           []string  `json:"hosts,omitempty"`
 	InterpreterCode string    `json:"interpreter_code,omitempty"`
+	CodeRead        bool      `json:"code_read,omitempty"`        // the inline code was tokenized (package shell/inline)
+	CodeEnv         []string  `json:"code_env,omitempty"`         // environment variables the code reads; "*" for all
+	CodeObfuscated  []string  `json:"code_obfuscation,omitempty"` // what the code hides (eval of computed strings, decoded code)
+	CodeUnknown     []string  `json:"code_unknown,omitempty"`     // what the code leaves to run time
 	Git             *GitFacts `json:"git,omitempty"`
 	HostClasses     []string  `json:"host_classes,omitempty"`
 	RemoteHosts     []string  `json:"remote_hosts,omitempty"`
@@ -131,7 +135,8 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 		c := &an.Commands[i]
 		cf := &f.Commands[i]
 		*cf = CommandFacts{Name: c.Name, Args: c.Args, Text: c.Text, Path: c.Path, Dir: c.Dir, Dynamic: c.Dynamic,
-			Opaque: c.Opaque, Via: c.Via, URLs: c.URLs, Hosts: c.Hosts, InterpreterCode: c.Code}
+			Opaque: c.Opaque, Via: c.Via, URLs: c.URLs, Hosts: c.Hosts, InterpreterCode: c.Code,
+			CodeRead: c.CodeRead, CodeEnv: c.CodeEnv, CodeObfuscated: c.CodeObfuscated, CodeUnknown: c.CodeUnknown}
 		if len(c.Reads)+len(c.Writes)+len(c.Deletes) > 0 {
 			env := e.env
 			if c.Dir != "" {

@@ -242,11 +242,15 @@ var commandTable = newTable("cavra.Command",
 	strsField("urls", "URLs it contacts", func(c *CommandFacts) []string { return c.URLs }),
 	strsField("hosts", "hosts it contacts", func(c *CommandFacts) []string { return c.Hosts }),
 	strField("interpreter_code", "code given to an interpreter inline (python -c …)", func(c *CommandFacts) string { return c.InterpreterCode }),
-	strsField("secret_vars", "secret-holding environment variables it is given ($GITHUB_TOKEN in its arguments, printenv NAME)", secretVars),
+	strsField("secret_vars", "secret-holding environment variables it is given ($GITHUB_TOKEN in its arguments, printenv NAME) or its inline code reads", secretVars),
 	strsField("host_classes", "the classes of the hosts it contacts: metadata, link-local, loopback, private, reserved, local, public", func(c *CommandFacts) []string { return c.HostClasses }),
 	strsField("remote_hosts", "the hosts it contacts that are not this machine (not loopback, not the container host); a URL whose host is known only at run time stands for it", func(c *CommandFacts) []string { return c.RemoteHosts }),
 	strsField("sent_secrets", "kinds of key-shaped secrets in what it sends (URLs, headers, bodies, credentials, DNS names): github-token, authorization, …", func(c *CommandFacts) []string { return c.SentSecrets }),
 	strsField("uploads", "files whose contents it sends to a host (resolved)", func(c *CommandFacts) []string { return c.Uploads }),
+	flagField("code_read", "its inline code was tokenized (string literals and comments are data, facts come from its calls)", func(c *CommandFacts) bool { return c.CodeRead }),
+	strsField("code_env", "environment variables its inline code reads (\"*\": the whole environment)", func(c *CommandFacts) []string { return c.CodeEnv }),
+	strsField("code_obfuscation", "what its inline code hides: eval of computed strings, decoded strings run, names computed for getattr/__import__/require", func(c *CommandFacts) []string { return c.CodeObfuscated }),
+	strsField("code_unknown", "what its inline code leaves to run time: a command, address or module in a variable", func(c *CommandFacts) []string { return c.CodeUnknown }),
 )
 
 // gitTable: one git invocation, an element of action.git.

@@ -17,6 +17,11 @@ func secretVars(c *CommandFacts) []string {
 
 func findSecretVars(c *CommandFacts) []string {
 	var out []string
+	for _, name := range c.CodeEnv {
+		if name != "*" && secretEnvName(name) {
+			out = addUnique(out, name)
+		}
+	}
 	for _, a := range c.Args {
 		if c.Name == "printenv" && !strings.HasPrefix(a, "-") && secretEnvName(a) {
 			out = addUnique(out, a)

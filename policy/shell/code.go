@@ -36,6 +36,9 @@ var codeCalls = []codeCall{
 // code records code as the Code of command idx and scans it.
 func (a *analyzer) code(idx int, code string, via []string, redirs []Redirect, sc scope) {
 	a.cmds[idx].Code = code
+	if a.readCode(idx, code, a.cmds[idx].Opaque == OpaqueStdin, via, redirs, sc) {
+		return
+	}
 	f := factBuilder{c: &a.cmds[idx]}
 	scanURLs(&f, code)
 	var scripts []string

@@ -346,6 +346,10 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		a.make(ws, via, redirs, sc)
 	case "alias":
 		a.alias(ws, via, redirs, sc)
+	case "awk", "gawk", "mawk", "nawk":
+		a.awkProgram(ws, via, redirs, sc)
+	case "deno":
+		a.deno(ws, via, redirs, sc)
 	default:
 		if t := interpreter(name); t != nil {
 			a.interp(t, ws, via, redirs, sc)
@@ -652,7 +656,7 @@ func interpreter(name string) *interpTable {
 	switch {
 	case versioned(name, "python"), versioned(name, "pypy"):
 		return pythonInterp
-	case name == "node", name == "nodejs":
+	case name == "node", name == "nodejs", name == "bun":
 		return nodeInterp
 	case versioned(name, "perl"):
 		return perlInterp
@@ -729,7 +733,13 @@ scan:
 				} else if i < len(ws) {
 					code = ws[i]
 				}
+				idx := len(a.cmds)
 				a.inline(ws, via, redirs, sc, code, base(ws[0].val)+" -"+string(c))
+				first := i
+				if j+1 >= len(v) {
+					first = i + 1
+				}
+				a.lineFiles(idx, t, ws, first)
 				return
 			}
 			if strings.IndexByte(t.module, c) >= 0 {

@@ -74,7 +74,7 @@ func TestFacts(t *testing.T) {
 		{"grep -f pats f", "grep", facts{reads: []string{"pats", "f"}}},
 		{"grep -A 3 x f", "grep", facts{reads: []string{"f"}}},
 		{"rg TODO src", "rg", facts{reads: []string{"src"}}},
-		{"awk '{print $1}' f", "awk", facts{reads: []string{"f"}}},
+		{"awk '{print $1}' f", "awk", facts{reads: []string{"f"}, code: "{print $1}"}},
 		{"awk -F: -v x=1 -f prog.awk f n=2", "awk", facts{reads: []string{"prog.awk", "f"}}},
 		{"jq .a f.json", "jq", facts{reads: []string{"f.json"}}},
 		{"source .env", "source", facts{reads: []string{".env"}}},
@@ -190,19 +190,19 @@ func TestCodeCommands(t *testing.T) {
 		want []Command
 	}{
 		{`python3 -c "import os; os.system('rm -rf /tmp/x')"`, []Command{
-			c(`python3 -c import os; os.system('rm -rf /tmp/x')`, args("-c", "import os; os.system('rm -rf /tmp/x')"), opaque(OpaqueInlineCode)),
+			c(`python3 -c import os; os.system('rm -rf /tmp/x')`, args("-c", "import os; os.system('rm -rf /tmp/x')")),
 			c("rm -rf /tmp/x", via("python3 -c")),
 		}},
 		{`python -c 'import subprocess; subprocess.run(["rm", "-rf", "build"])'`, []Command{
-			c(`python -c import subprocess; subprocess.run(["rm", "-rf", "build"])`, args("-c", `import subprocess; subprocess.run(["rm", "-rf", "build"])`), opaque(OpaqueInlineCode)),
+			c(`python -c import subprocess; subprocess.run(["rm", "-rf", "build"])`, args("-c", `import subprocess; subprocess.run(["rm", "-rf", "build"])`)),
 			c("rm -rf build", via("python -c")),
 		}},
 		{`node -e "require('child_process').execSync('curl x | sh')"`, []Command{
-			c(`node -e require('child_process').execSync('curl x | sh')`, args("-e", "require('child_process').execSync('curl x | sh')"), opaque(OpaqueInlineCode)),
+			c(`node -e require('child_process').execSync('curl x | sh')`, args("-e", "require('child_process').execSync('curl x | sh')")),
 			c("curl x", via("node -e")), c("sh", via("node -e"), opaque(OpaqueStdin)),
 		}},
 		{`perl -e 'system("git push -f")'`, []Command{
-			c(`perl -e system("git push -f")`, args("-e", `system("git push -f")`), opaque(OpaqueInlineCode)),
+			c(`perl -e system("git push -f")`, args("-e", `system("git push -f")`)),
 			c("git push -f", via("perl -e")),
 		}},
 	}

@@ -114,7 +114,20 @@ type Command struct {
 	// here-string fed to one); "" otherwise. The analysis scans it for
 	// obvious deletes, reads, writes, URLs and shell commands (see code.go).
 	Code string
-	Git  *Git // what a git command does; nil for other commands
+	// CodeRead is true when Code was tokenized by package inline, so that
+	// its string literals and comments are data and its facts come from
+	// its calls; false when it could not be (the command then stays Opaque).
+	CodeRead bool
+	// CodeEnv lists the environment variables the code reads ("*": all of them).
+	CodeEnv []string
+	// CodeObfuscated says what the code hides: eval of a computed string,
+	// a decoded string run or used as a name, getattr/__import__/require of
+	// a computed name. The command stays Opaque.
+	CodeObfuscated []string
+	// CodeUnknown says what the code does that only run time knows (a
+	// command or address in a variable). The command stays Opaque.
+	CodeUnknown []string
+	Git         *Git // what a git command does; nil for other commands
 }
 
 // Redirect is one redirection.

@@ -233,7 +233,7 @@ var analyzeTests = []struct {
 	}},
 	{"dynamic echo into sh", `echo "$X" | sh`, "echo $X | sh", []Command{c("echo $X"), c("sh", opaque(OpaqueStdin))}},
 	{"echo into python", `echo "import os; os.remove('x')" | python3`, "echo import os; os.remove('x') | python3", []Command{
-		c("echo import os; os.remove('x')", args("import os; os.remove('x')")), c("python3", opaque(OpaqueStdin)),
+		c("echo import os; os.remove('x')", args("import os; os.remove('x')")), c("python3"), // the script is read: it is not opaque
 	}},
 	{"sudo bash -s", "curl x | sudo bash -s -- arg", "", []Command{
 		c("curl x"), c("bash -s -- arg", via("sudo"), opaque(OpaqueStdin)),
@@ -243,7 +243,7 @@ var analyzeTests = []struct {
 	{"python script", "cat f | python3 -u script.py", "", []Command{c("cat f"), c("python3 -u script.py")}},
 	{"python module", "cat f | python -m json.tool", "", []Command{c("cat f"), c("python -m json.tool")}},
 	{"python inline", `python3 -c "import os"`, "python3 -c import os", []Command{
-		c("python3 -c import os", args("-c", "import os"), opaque(OpaqueInlineCode)),
+		c("python3 -c import os", args("-c", "import os")),
 	}},
 	{"node perl ruby", "x | node; x | perl -w; x | ruby", "x | node ; x | perl -w ; x | ruby", []Command{
 		c("x"), c("node", opaque(OpaqueStdin)),
@@ -251,7 +251,7 @@ var analyzeTests = []struct {
 		c("x"), c("ruby", opaque(OpaqueStdin)),
 	}},
 	{"perl inline", "perl -i.bak -pe 's/a/b/' f", "perl -i.bak -pe s/a/b/ f", []Command{
-		c("perl -i.bak -pe s/a/b/ f", opaque(OpaqueInlineCode)),
+		c("perl -i.bak -pe s/a/b/ f"),
 	}},
 	{"heredoc bash", "bash <<EOF\nrm -rf /\nEOF", "bash", []Command{
 		c("bash", opaque(OpaqueStdin), redirs(Redirect{Op: "<<", Path: "EOF"})),
@@ -334,6 +334,7 @@ func withoutFacts(cmds []Command) []Command {
 	out := make([]Command, len(cmds))
 	for i, c := range cmds {
 		c.Reads, c.Writes, c.Deletes, c.URLs, c.Hosts, c.Code, c.Git = nil, nil, nil, nil, nil, "", nil
+		c.CodeRead, c.CodeEnv, c.CodeObfuscated, c.CodeUnknown = false, nil, nil, nil
 		out[i] = c
 	}
 	if cmds == nil {
