@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/internal/mcptool"
 	"github.com/cavra-dev/cavra/policy"
 )
 
@@ -220,7 +221,7 @@ func (g *Guard) selfMatches(a Action, f policy.Facts) []Match {
 		g.selfCommands(a, f, env, add, judge)
 	case MCPToolCall:
 		if op, ok := mcpPathOp(a); ok {
-			for _, p := range mcpPaths(a.Args) {
+			for _, p := range mcpPaths(a) {
 				judge(p, op, "mcp")
 			}
 		}
@@ -258,21 +259,38 @@ func mcpPathOp(a Action) (pathOp, bool) {
 // mcpPathKeys are the argument names MCP tools give paths.
 var mcpPathKeys = []string{"path", "file_path", "filepath", "filename", "file", "source", "destination", "dest", "target", "paths", "src", "dst"}
 
-// mcpPaths returns the path arguments of an MCP call.
-func mcpPaths(args map[string]any) []string {
+// mcpPaths returns the path arguments of an MCP call: the keys above, and
+// every argument internal/mcptool reads as a path (nested ones, file: URIs,
+// camelCase keys) — the reading the policy judges the same call by.
+func mcpPaths(a Action) []string {
 	var out []string
+	seen := map[string]bool{}
+	addp := func(p string) {
+		if p = strings.TrimSpace(p); p != "" && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
 	for _, k := range mcpPathKeys {
-		switch v := args[k].(type) {
+		switch v := a.Args[k].(type) {
 		case string:
-			if strings.TrimSpace(v) != "" {
-				out = append(out, v)
-			}
+			addp(v)
 		case []any:
 			for _, x := range v {
-				if s, ok := x.(string); ok && strings.TrimSpace(s) != "" {
-					out = append(out, s)
+				if s, ok := x.(string); ok {
+					addp(s)
 				}
 			}
+		}
+	}
+	for _, arg := range mcptool.ReadCall(a.Server, a.Tool, a.Args).Args {
+		switch arg.Role {
+		case mcptool.Path, mcptool.Source, mcptool.Destination:
+			p := arg.Value
+			if strings.HasPrefix(strings.ToLower(p), "file://") {
+				p = strings.TrimPrefix(p[len("file://"):], "localhost")
+			}
+			addp(p)
 		}
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 	"cel.dev/cel-go/interpreter"
 
 	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/internal/mcptool"
 	"github.com/cavra-dev/cavra/policy/shell"
 )
 
@@ -33,10 +34,15 @@ type EvalOptions struct {
 
 	// What a registry knows, supplied by the caller (cavra.Guard); package
 	// policy does not import package registry.
-	AgentFacts  map[string]any   // CEL `agent`; nil = the action's identity only
-	ServerFacts map[string]any   // CEL `server`; its "tool" entry is CEL `tool`
-	MCPVerdict  *decision.Match  // for mcp_tool_call: replaces the pack's mcp lists
-	Extra       []decision.Match // combined with the policy's matches; a block among them stands in every mode
+	AgentFacts  map[string]any  // CEL `agent`; nil = the action's identity only
+	ServerFacts map[string]any  // CEL `server`; its "tool" entry is CEL `tool`
+	MCPVerdict  *decision.Match // for mcp_tool_call: replaces the pack's mcp lists
+	// MCPTrusted: the caller's registry knows the server and leaves its
+	// tools to the policy (registry.Server.ToolsByPolicy): the pack's
+	// unknown-server block does not apply and its tools are decided by
+	// what they do.
+	MCPTrusted bool
+	Extra      []decision.Match // combined with the policy's matches; a block among them stands in every mode
 
 	// Probe, when set, judges each path also as what it reaches on disk
 	// now (links followed, globs expanded: NewFSProbe); nil looks at
@@ -82,6 +88,7 @@ type evaluation struct {
 	facts    Facts
 	an       *shell.Analysis
 	celHit   bool
+	mcpCall  *mcptool.Call // an mcp_tool_call's reading, for the CEL variable tool
 }
 
 func (e *evaluation) add(m decision.Match) {
@@ -471,23 +478,41 @@ func protectedRef(target string, protected []string) (string, bool) {
 
 func (e *evaluation) mcp() {
 	server, tool := e.mcpNames()
+	if server == "" {
+		e.rules()
+		e.fail("action.invalid", "the MCP tool call names no server")
+		return
+	}
+	// What the call does (policy/mcp.go): its arguments' facts first, so
+	// that rules see them; then the server's verdict; then the matches of
+	// the arguments, which hold whatever the server.
+	call := mcptool.ReadCall(server, tool, e.act.Args)
+	e.mcpCall = &call
+	subs := e.mcpFacts(&call)
+	subs = append(e.mcpArgMatches(&call), subs...)
 	e.rules()
 	s := e.set
 	switch {
-	case server == "":
-		e.fail("action.invalid", "the MCP tool call names no server")
-		return
 	case e.opts.MCPVerdict != nil:
 		e.add(*e.opts.MCPVerdict) // a configured registry replaces the pack's lists
-		return
 	case s.mcpBlocked[server]:
 		e.add(decision.Match{RuleID: "mcp.server.trust.block_unknown", Decision: decision.Block, Severity: decision.High,
 			Reason: fmt.Sprintf("MCP server %q is on the pack's blocked list.", server), Pack: s.name, Subject: server})
-	case s.mcpBlockUnknown && !s.mcpAllowed[server]:
+	case s.mcpAllowed[server]:
+		e.add(decision.Match{RuleID: "mcp.server.trust.allow", Decision: decision.Allow, Severity: decision.Low,
+			Reason: fmt.Sprintf("MCP server %q is allowed by the pack.", server), Pack: s.name, Subject: server + ":" + tool})
+	case s.mcpBlockUnknown && !e.opts.MCPTrusted:
 		e.add(decision.Match{RuleID: "mcp.server.trust.block_unknown", Decision: decision.Block, Severity: decision.High,
 			Reason: "Untrusted MCP server with filesystem/tool capability is not approved.", Pack: s.name, Subject: server})
+	case !e.celHit:
+		// Neither the registry nor the pack's lists decide the server:
+		// its tool is decided by what it does.
+		e.add(e.mcpToolVerdict(&call))
 	}
-	if len(e.matches) == 0 && !e.celHit {
+	for _, m := range subs {
+		e.add(m)
+	}
+	if len(e.matches) == 0 {
 		e.add(decision.Match{RuleID: "mcp.server.trust.allow", Decision: decision.Allow, Severity: decision.Low,
 			Reason: fmt.Sprintf("MCP server %q is allowed by the pack.", server), Pack: s.name, Subject: server + ":" + tool})
 	}
@@ -624,11 +649,7 @@ func (v *celActivation) ResolveName(name string) (any, bool) {
 		server, _ := v.e.mcpNames()
 		return map[string]any{"id": server, "registered": false}, true
 	case "tool":
-		if t, ok := v.e.opts.ServerFacts["tool"]; ok {
-			return t, true
-		}
-		_, tool := v.e.mcpNames()
-		return map[string]any{"name": tool, "class": "unknown"}, true
+		return v.e.toolVar(), true
 	case "now":
 		return v.now, true
 	}

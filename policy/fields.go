@@ -310,6 +310,8 @@ var (
 		{name: "read_only", doc: "the server's readOnlyHint", typ: types.BoolType},
 		{name: "destructive", doc: "the server's destructiveHint", typ: types.BoolType},
 		{name: "open_world", doc: "the server's openWorldHint", typ: types.BoolType},
+		{name: "kind", doc: "what the tool does by its name and annotations: read, write, delete, exec or unknown", typ: types.StringType, zero: types.String("unknown")},
+		{name: "verb", doc: "the word of its name that says so (\"\" when none does)", typ: types.StringType},
 	})
 	serverType = newObjectType("cavra.Server", []objectField{
 		{name: "id", doc: "the server's id", typ: types.StringType},

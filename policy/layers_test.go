@@ -27,6 +27,8 @@ var fileLayers = map[string]string{
 	"evaluate.go":       decisionLayer,
 	"facts.go":          decisionLayer,
 	"effects.go":        decisionLayer,
+	"mcp.go":            decisionLayer,
+	"mcpsql.go":         decisionLayer,
 	"secretvars.go":     decisionLayer,
 	"network.go":        decisionLayer,
 	"fields.go":         decisionLayer,

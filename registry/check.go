@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/cavra-dev/cavra/decision"
+	"github.com/cavra-dev/cavra/internal/mcptool"
 )
 
 // GroupAIGovernance is the approver group of registry decisions.
@@ -112,7 +113,8 @@ func CallOf(a decision.Action) (c Call, ok bool) {
 	if err != nil {
 		return Call{}, false
 	}
-	return Call{Server: n.Server, Tool: n.Tool, Capability: n.Operation, Hash: n.Context["tool_hash"]}, true
+	return Call{Server: n.Server, Tool: n.Tool, Capability: n.Operation, Hash: n.Context[decision.ContextToolHash],
+		Annotations: annotationsOf(n.Context)}, true
 }
 
 // matchAny reports whether s equals, or matches as a glob (allows), one
@@ -213,7 +215,10 @@ func (r *Registry) agentRec(id string) *Agent {
 func (r *Registry) ServerFacts(c Call) map[string]any {
 	s := r.server(c.Server)
 	tool := map[string]any{"name": c.Tool, "class": Classify(s, c.Tool), "pinned": false, "changed": false,
-		"read_only": false, "destructive": false, "open_world": false}
+		"read_only": false, "destructive": false, "open_world": false, "kind": "unknown", "verb": ""}
+	if n := mcptool.ParseName(c.Tool); n.Verb != "" {
+		tool["kind"], tool["verb"] = n.Kind.String(), n.Verb // the policy raises kind by the annotations
+	}
 	if an := c.Annotations; an != nil {
 		tool["read_only"] = an.ReadOnlyHint
 		tool["destructive"] = an.DestructiveHint != nil && *an.DestructiveHint
@@ -239,4 +244,36 @@ func anyList(l []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// annotationsOf reads the tool annotations an MCP proxy put in the
+// context (decision.ContextToolReadOnly…); nil when it put none.
+func annotationsOf(ctx map[string]string) *Annotations {
+	b := func(k string) (bool, bool) {
+		switch ctx[k] {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+		return false, false
+	}
+	var an Annotations
+	any := false
+	if v, ok := b(decision.ContextToolReadOnly); ok {
+		an.ReadOnlyHint, any = v, true
+	}
+	if v, ok := b(decision.ContextToolDestructive); ok {
+		an.DestructiveHint, any = &v, true
+	}
+	if v, ok := b(decision.ContextToolIdempotent); ok {
+		an.IdempotentHint, any = v, true
+	}
+	if v, ok := b(decision.ContextToolOpenWorld); ok {
+		an.OpenWorldHint, any = &v, true
+	}
+	if !any {
+		return nil
+	}
+	return &an
 }
