@@ -149,9 +149,17 @@ func TestOwnMCPServer(t *testing.T) {
 			t.Errorf("cavra:%s: %s %s, want allow mcp.cavra.self", tool, d.Decision, d.RuleID)
 		}
 	}
-	for _, c := range [][2]string{{"cavra", "approve"}, {"cavra", "write_file"}, {"cavra-evil", "check_command"}, {"github", "check_command"}} {
-		if d := call(c[0], c[1]); d.Decision != cavra.Block {
-			t.Errorf("%s:%s: %s %s, want block", c[0], c[1], d.Decision, d.RuleID)
+	for _, c := range [][2]string{{"cavra", "approve"}, {"cavra", "write_file"}, {"cavra", "break_glass"}} {
+		if d := call(c[0], c[1]); d.Decision != cavra.Block || d.RuleID != "mcp.cavra.self.tool" {
+			t.Errorf("%s:%s: %s %s, want block mcp.cavra.self.tool", c[0], c[1], d.Decision, d.RuleID)
+		}
+	}
+	// Other servers' tools of the same names are decided like any
+	// unregistered server's, by what they do (the baseline does not block
+	// unknown servers outright).
+	for _, c := range [][3]string{{"cavra-evil", "check_command", "allow"}, {"github", "approve", "require_approval"}} {
+		if d := call(c[0], c[1]); d.Decision.String() != c[2] {
+			t.Errorf("%s:%s: %s %s, want %s", c[0], c[1], d.Decision, d.RuleID, c[2])
 		}
 	}
 	if _, err := g.RegisterServer(context.Background(), registry.Server{ID: "cavra", TrustTier: registry.Blocked}, "admin"); err != nil {

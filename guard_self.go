@@ -1,6 +1,7 @@
 package cavra
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/cavra-dev/cavra/decision"
@@ -33,9 +34,21 @@ func OwnMCPTools() []string { return slices.Clone(ownMCPTools) }
 // registry's agent checks still apply. A server configured under the name
 // "cavra" is trusted for these tools; whoever can change an agent's MCP
 // configuration can as well remove its hooks.
+//
+// Any other tool on a server of that name is blocked (mcp.cavra.self.tool):
+// CAVRA's server has no other tools, so a server that answers to its name
+// with an `approve` or a `write_file` is not CAVRA's, and a pack that
+// decides unregistered servers' tools by their names must not ask a
+// person to approve a "cavra approve" tool.
 func OwnMCPVerdict(server, tool string) *decision.Match {
-	if server != OwnMCPServer || !slices.Contains(ownMCPTools, tool) {
+	if server != OwnMCPServer {
 		return nil
+	}
+	if !slices.Contains(ownMCPTools, tool) {
+		return &decision.Match{
+			RuleID: "mcp.cavra.self.tool", Decision: decision.Block, Severity: decision.High,
+			Reason: fmt.Sprintf("A server named %q with a tool %q: CAVRA's own MCP server has only read-only tools; this is not it, or it asks for what an agent may not do.", server, tool),
+		}
 	}
 	return &decision.Match{
 		RuleID: "mcp.cavra.self", Decision: decision.Allow, Severity: decision.Low,

@@ -233,7 +233,7 @@ func (g *Guard) selfMatches(a Action, f policy.Facts) []Match {
 // its name (a filesystem server's write_file, move_file, read_file…);
 // false for CAVRA's own read-only tools and for names that say nothing.
 func mcpPathOp(a Action) (pathOp, bool) {
-	if OwnMCPVerdict(a.Server, a.Tool) != nil {
+	if m := OwnMCPVerdict(a.Server, a.Tool); m != nil && m.Decision == Allow {
 		return 0, false
 	}
 	t := strings.ToLower(a.Tool)

@@ -161,15 +161,15 @@ func TestChecks(t *testing.T) {
 		{"check_command", map[string]any{"command": "cd infra && terraform apply -auto-approve"}, "block", "commands.block"},
 		{"check_file_write", map[string]any{"path": "iam/admin.tf"}, "require_approval", "filesystem.write.require_approval"},
 		{"check_git_operation", map[string]any{"target": "origin/main"}, "block", "git.protected_branch.block_direct_push"},
-		{"check_mcp_tool_call", map[string]any{"server": "unknown-fs", "tool": "read_file"}, "block", ""},
+		{"check_mcp_tool_call", map[string]any{"server": "unknown-fs", "tool": "read_file"}, "allow", ""},
 		{"check_mcp_tool_call", map[string]any{"server": "cavra", "tool": "check_command"}, "allow", "mcp.cavra.self"},
 		{"check_mcp_tool_call", map[string]any{"server": "cavra", "tool": "approve"}, "block", ""},
 		{"check_action", map[string]any{"type": "mcp_tool_call", "target": "cavra:approval_status"}, "allow", "mcp.cavra.self"},
 		{"check_action", map[string]any{"type": "read_file", "target": ".env"}, "block", "filesystem.read.block"},
-		{"check_action", map[string]any{"type": "mcp_tool_call", "target": "github:create_issue"}, "block", ""},
+		{"check_action", map[string]any{"type": "mcp_tool_call", "target": "github:create_issue"}, "require_approval", ""},
 		{"check_action", map[string]any{"type": "tool_call", "target": "Task", "args": map[string]any{"n": 1, "deep": []any{"x"}},
 			"context": map[string]any{"environment": "dev"}, "agent": "reviewer"}, "allow", ""},
-		{"check_mcp_tool_call", map[string]any{"server": "github", "tool": "create_issue", "capability": "network", "args": map[string]any{"title": "x"}}, "block", ""},
+		{"check_mcp_tool_call", map[string]any{"server": "github", "tool": "create_issue", "capability": "network", "args": map[string]any{"title": "x"}}, "require_approval", ""},
 	}
 	for _, c := range cases {
 		var v Verdict
