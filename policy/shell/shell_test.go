@@ -334,6 +334,7 @@ func withoutFacts(cmds []Command) []Command {
 	out := make([]Command, len(cmds))
 	for i, c := range cmds {
 		c.Reads, c.Writes, c.Deletes, c.URLs, c.Hosts, c.Code, c.Git = nil, nil, nil, nil, nil, "", nil
+		c.Runs, c.Preloads, c.Downloads, c.RunsDownloaded = nil, nil, nil, nil
 		out[i] = c
 	}
 	if cmds == nil {
