@@ -587,6 +587,10 @@ func (a *analyzer) git(ws []word, via []string, redirs []Redirect, sc scope) {
 		a.emit(ws, via, redirs, sc, OpaqueDynamicScript, true)
 	}
 	switch sub {
+	case "config":
+		if k, v, ok := gitConfigSet(rest); ok {
+			a.addRuns(gi, a.gitConfig(k, v, gvia, redirs, inner))
+		}
 	case "rebase":
 		for j := 0; j < len(rest); j++ {
 			switch v := rest[j].val; {

@@ -98,6 +98,9 @@ func (a *analyzer) addRun(c *Command, e envRun) {
 		return
 	}
 	c.Runs = append(c.Runs, e.path)
+	if (strings.HasPrefix(e.path, "<(") || strings.HasPrefix(e.path, "/dev/fd/")) && c.Opaque == "" {
+		c.Opaque = OpaqueSubstScript // just -f <(curl …): code from a command's output
+	}
 	if e.preload {
 		c.Preloads = append(c.Preloads, e.path)
 	}

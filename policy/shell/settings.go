@@ -344,3 +344,32 @@ func (a *analyzer) wrapperSettings(ws []word, via []string, redirs []Redirect, s
 		a.settingValue(name, v, via, redirs, sc)
 	}
 }
+
+// gitConfigSet returns the key and value that `git config [options] key
+// value` (or `git config set key value`) sets; ok is false for reads,
+// lists, unsets and edits.
+func gitConfigSet(rest []word) (key string, val word, ok bool) {
+	var ops []word
+	for i := 0; i < len(rest); i++ {
+		v := rest[i].val
+		switch {
+		case v == "--get" || v == "--get-all" || v == "--get-regexp" || v == "--list" || v == "-l" || v == "--unset" ||
+			v == "--unset-all" || v == "--edit" || v == "-e" || v == "--remove-section" || v == "--rename-section" || v == "--get-urlmatch":
+			return "", word{}, false
+		case v == "-f" || v == "--file" || v == "--blob" || v == "--type" || v == "--default" || v == "--comment":
+			i++
+		case strings.HasPrefix(v, "-") && rest[i].static:
+		default:
+			ops = append(ops, rest[i])
+		}
+	}
+	if len(ops) > 0 && (ops[0].val == "set") {
+		ops = ops[1:]
+	} else if len(ops) > 0 && (ops[0].val == "get" || ops[0].val == "list" || ops[0].val == "unset") {
+		return "", word{}, false
+	}
+	if len(ops) < 2 {
+		return "", word{}, false
+	}
+	return ops[0].val, ops[1], true
+}
