@@ -62,6 +62,9 @@ type CommandFacts struct {
 	Downloads      []string `json:"downloads,omitempty"`
 	RunsDownloaded []string `json:"runs_downloaded,omitempty"`
 
+	// flow resolves the dataflow lists when a rule first reads them.
+	flow flowSource
+
 	// secretVars caches secretVars(c): rules read it once per rule.
 	secretVars     []string
 	secretVarsDone bool

@@ -244,10 +244,10 @@ var commandTable = newTable("cavra.Command",
 	strField("interpreter_code", "code given to an interpreter inline (python -c …)", func(c *CommandFacts) string { return c.InterpreterCode }),
 	strsField("secret_vars", "secret-holding environment variables it is given ($GITHUB_TOKEN in its arguments, printenv NAME)", secretVars),
 	// Dataflow within one line (issue 13).
-	strsField("runs", "files it runs or loads as code: its script, ./prog, a sourced file, build and test configuration (Makefile, package.json, conftest.py…), files its environment names (BASH_ENV, LD_PRELOAD, NODE_OPTIONS=--require…); a trailing / is a directory (resolved)", func(c *CommandFacts) []string { return c.Runs }),
-	strsField("preloads", "libraries preloaded into it (LD_PRELOAD, LD_AUDIT, DYLD_INSERT_LIBRARIES; resolved)", func(c *CommandFacts) []string { return c.Preloads }),
-	strsField("downloads", "files it writes with content from the network; a trailing / is a directory (resolved)", func(c *CommandFacts) []string { return c.Downloads }),
-	strsField("runs_downloaded", "the runs that an earlier command of the line downloaded: download-and-execute (resolved)", func(c *CommandFacts) []string { return c.RunsDownloaded }),
+	strsField("runs", "files it runs or loads as code: its script, ./prog, a sourced file, build and test configuration (Makefile, package.json, conftest.py…), files its environment names (BASH_ENV, LD_PRELOAD, NODE_OPTIONS=--require…); a trailing / is a directory (resolved)", func(c *CommandFacts) []string { return c.flowList(flowRuns) }),
+	strsField("preloads", "libraries preloaded into it (LD_PRELOAD, LD_AUDIT, DYLD_INSERT_LIBRARIES; resolved)", func(c *CommandFacts) []string { return c.flowList(flowPreloads) }),
+	strsField("downloads", "files it writes with content from the network; a trailing / is a directory (resolved)", func(c *CommandFacts) []string { return c.flowList(flowDownloads) }),
+	strsField("runs_downloaded", "the runs that an earlier command of the line downloaded: download-and-execute (resolved)", func(c *CommandFacts) []string { return c.flowList(flowRunsDownloaded) }),
 )
 
 // gitTable: one git invocation, an element of action.git.

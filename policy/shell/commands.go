@@ -586,6 +586,30 @@ func (a *analyzer) git(ws []word, via []string, redirs []Redirect, sc scope) {
 		}
 		a.emit(ws, via, redirs, sc, OpaqueDynamicScript, true)
 	}
+	// Options and remotes that name a command git runs: --upload-pack,
+	// --receive-pack, the ext:: transport, filter-branch's filters,
+	// difftool's -x.
+	for j := 0; j < len(rest) && a.err == nil; j++ {
+		v := rest[j].val
+		name, val, has := strings.Cut(v, "=")
+		switch {
+		case strings.HasPrefix(v, "ext::"):
+			// git clone 'ext::sh -c touch% /tmp/x' runs the argv split at
+			// spaces ("% " is a space inside a word).
+			if argv := extArgv(v[5:], rest[j].static); len(argv) > 0 && a.deeper(sc) {
+				a.resolve(argv, gvia, redirs, inner)
+			}
+		case name == "--upload-pack" || name == "--receive-pack" || (name == "--exec" && sub == "push") ||
+			(sub == "filter-branch" && strings.HasSuffix(name, "-filter")) || (sub == "difftool" && (name == "--extcmd" || name == "-x")) ||
+			(name == "-u" && (sub == "clone" || sub == "fetch" || sub == "pull" || sub == "ls-remote")):
+			if has {
+				script([]word{{val: val, static: rest[j].static}})
+			} else if j+1 < len(rest) {
+				script(rest[j+1 : j+2])
+				j++
+			}
+		}
+	}
 	switch sub {
 	case "config":
 		if k, v, ok := gitConfigSet(rest); ok {
@@ -841,4 +865,30 @@ func (a *analyzer) make(ws []word, via []string, redirs []Redirect, sc scope) {
 	if !a.nested(recipes.String(), appendVia(via, "make recipe"), redirs, sc, input{}, false) {
 		a.cmds[len(a.cmds)-1].Opaque = OpaqueInvalidScript
 	}
+}
+
+// extArgv splits the command of git's ext:: transport into words: spaces
+// separate, "% " is a space, "%%" a percent sign.
+func extArgv(s string, static bool) []word {
+	var out []word
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 && len(out) < 64 {
+			out = append(out, word{val: b.String(), static: static})
+		}
+		b.Reset()
+	}
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '%' && i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '%'):
+			i++
+			b.WriteByte(s[i])
+		case s[i] == ' ':
+			flush()
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	flush()
+	return out
 }

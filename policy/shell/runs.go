@@ -28,6 +28,10 @@ var (
 	makeRuns          = []string{"Makefile", "makefile", "GNUmakefile", "*.mk"}
 	goRuns            = []string{"*.go", "go.mod", "go.work"}
 	cargoRuns         = []string{"Cargo.toml", "build.rs", ".cargo/"}
+	justRuns          = []string{"justfile", "Justfile", ".justfile"}
+	taskRuns          = []string{"Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "taskfile.yaml", "Taskfile.dist.yml", "Taskfile.dist.yaml"}
+	cmakeRuns         = []string{"CMakeLists.txt", "*.cmake"}
+	terraformRuns     = []string{"*.tf", "*.tf.json", "*.hcl", ".terraformrc"}
 )
 
 // projectTools maps a tool to the files it runs in its directory. nil
@@ -42,7 +46,7 @@ var projectTools = map[string][]string{
 	"mvn":      {"pom.xml", ".mvn/"}, "sbt": {"build.sbt", "project/"}, "ant": {"build.xml"},
 	"vagrant": {"Vagrantfile"}, "lefthook": {"lefthook.yml", "lefthook.yaml"},
 	"nix-shell": {"shell.nix", "default.nix"}, "nix-build": {"default.nix"}, "nix": {"flake.nix", "default.nix", "shell.nix"},
-	"deno": {"deno.json", "deno.jsonc"}, "uv": nil, "pip": nil, "pip3": nil, "pytest": pytestRuns, "py.test": pytestRuns,
+	"deno": nil, "uv": nil, "pip": nil, "pip3": nil, "pytest": pytestRuns, "py.test": pytestRuns,
 	"make": nil, "gmake": nil, "bmake": nil, "just": nil, "task": nil, "cmake": nil, "ninja": nil, "go": nil, "cargo": nil,
 	"direnv": nil, "pre-commit": nil, "docker": nil, "podman": nil, "docker-compose": nil, "podman-compose": nil,
 	"terraform": nil, "tofu": nil, "terragrunt": nil, "ansible-playbook": nil, "ts-node": nil, "tsx": nil,
@@ -87,14 +91,37 @@ func toolRuns(c *Command, ws []word) []string {
 		}
 		return out
 	case jsTools[name]:
-		return append(out, inDir("", jsRuns)...)
+		return add(out, inDir("", jsRuns))
+	case name == "awk" || name == "gawk" || name == "mawk" || name == "nawk" || name == "sed" || name == "gsed":
+		// awk's system() and sed's e command run shell commands.
+		for i := 1; i+1 < len(ws); i++ {
+			if ws[i].val == "-f" || ws[i].val == "--file" {
+				out = append(out, ws[i+1].val)
+			}
+		}
+		return out
+	case name == "vim" || name == "nvim" || name == "vi" || name == "view" || name == "ex":
+		for i := 1; i+1 < len(ws); i++ {
+			if ws[i].val == "-S" || ws[i].val == "-u" {
+				out = append(out, ws[i+1].val)
+			}
+		}
+		return out
+	case name == "pwsh" || name == "powershell":
+		if f := flagValue(ws[1:], "-File", "-f"); f != "" {
+			return append(out, f)
+		}
+		if s := firstOperand(ws[1:]); strings.HasSuffix(strings.ToLower(s), ".ps1") {
+			out = append(out, s)
+		}
+		return out
 	}
 	files, known := projectTools[name]
 	if !known {
 		return out
 	}
 	if files != nil {
-		return append(out, inDir(optDir(ws, "-C", "--directory", "--cwd", "--project-dir"), files)...)
+		return add(out, inDir(optDir(ws, "-C", "--directory", "--cwd", "--project-dir"), files))
 	}
 	args := ws[1:]
 	sub := firstOperand(args)
@@ -104,17 +131,17 @@ func toolRuns(c *Command, ws []word) []string {
 		if f := flagValue(args, "-f", "--file"); f != "" {
 			return append(out, joinDir(dir, f))
 		}
-		return append(out, inDir(dir, makeRuns)...)
+		return add(out, inDir(dir, makeRuns))
 	case "just":
 		if f := flagValue(args, "-f", "--justfile"); f != "" {
 			return append(out, f)
 		}
-		return append(out, inDir(optDir(ws, "-d", "--working-directory"), []string{"justfile", "Justfile", ".justfile"})...)
+		return add(out, inDir(optDir(ws, "-d", "--working-directory"), justRuns))
 	case "task":
 		if f := flagValue(args, "-t", "--taskfile"); f != "" {
 			return append(out, f)
 		}
-		return append(out, inDir(optDir(ws, "-d", "--dir"), []string{"Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "taskfile.yaml", "Taskfile.dist.yml", "Taskfile.dist.yaml"})...)
+		return add(out, inDir(optDir(ws, "-d", "--dir"), taskRuns))
 	case "cmake":
 		if f := flagValue(args, "-P", ""); f != "" {
 			return append(out, f)
@@ -126,7 +153,7 @@ func toolRuns(c *Command, ws []word) []string {
 		if ops := operandsOf(args, cmakeValue); dir == "" && len(ops) > 0 {
 			dir = ops[0]
 		}
-		return append(out, inDir(dir, []string{"CMakeLists.txt", "*.cmake"})...)
+		return add(out, inDir(dir, cmakeRuns))
 	case "ninja":
 		dir := optDir(ws, "-C", "")
 		if f := flagValue(args, "-f", ""); f != "" {
@@ -148,7 +175,7 @@ func toolRuns(c *Command, ws []word) []string {
 				deep = true
 			}
 		}
-		out = append(out, inDir(optDir(ws, "-C", ""), goRuns)...)
+		out = add(out, inDir(optDir(ws, "-C", ""), goRuns))
 		if deep {
 			out = append(out, "**/*.go")
 		}
@@ -168,7 +195,7 @@ func toolRuns(c *Command, ws []word) []string {
 		} else if sub == "install" {
 			return out // a crate from a registry or git: see the install rules
 		}
-		return append(out, inDir(dir, cargoRuns)...)
+		return add(out, inDir(dir, cargoRuns))
 	case "direnv":
 		switch sub {
 		case "allow", "permit", "grant", "exec", "reload":
@@ -211,7 +238,7 @@ func toolRuns(c *Command, ws []word) []string {
 				dir = d
 			}
 		}
-		return append(out, inDir(dir, []string{"*.tf", "*.tf.json", "*.hcl", ".terraformrc"})...)
+		return add(out, inDir(dir, terraformRuns))
 	case "ansible-playbook":
 		for _, w := range args {
 			if strings.HasSuffix(w.val, ".yml") || strings.HasSuffix(w.val, ".yaml") {
@@ -224,6 +251,13 @@ func toolRuns(c *Command, ws []word) []string {
 			out = append(out, sub)
 		}
 		return out
+	case "deno":
+		if sub == "run" || sub == "test" || sub == "bench" {
+			if s := secondOperand(args); s != "" {
+				out = append(out, s)
+			}
+		}
+		return append(out, "deno.json", "deno.jsonc")
 	case "pip", "pip3":
 		return append(out, pipRuns(args)...)
 	case "uv":
@@ -234,14 +268,20 @@ func toolRuns(c *Command, ws []word) []string {
 			if s := secondOperand(args); strings.HasSuffix(s, ".py") {
 				out = append(out, s)
 			}
-			return append(out, pythonProjectRuns...)
+			return add(out, pythonProjectRuns)
 		case "sync", "build", "install":
-			return append(out, pythonProjectRuns...)
+			return add(out, pythonProjectRuns)
 		}
 		return out
 	case "npm", "pnpm", "yarn", "bun", "npx", "pnpx", "bunx":
 		if npmQuiet[sub] {
 			return out
+		}
+		for _, w := range args {
+			// npx tsx ./x.ts, npx ts-node x.js: a script operand.
+			if v := w.val; !strings.HasPrefix(v, "-") && (modulePath(v) || strings.HasSuffix(v, ".sh") || strings.HasSuffix(v, ".py")) && !strings.HasPrefix(v, "$") {
+				out = append(out, v)
+			}
 		}
 		if (name == "bun" && sub != "" && strings.ContainsAny(sub, "./")) || (name == "bun" && sub == "run" && strings.ContainsAny(secondOperand(args), "./")) {
 			s := sub
@@ -250,7 +290,7 @@ func toolRuns(c *Command, ws []word) []string {
 			}
 			out = append(out, s)
 		}
-		return append(out, inDir(optDir(ws, "--prefix", "-C", "--cwd", "--dir"), jsRuns)...)
+		return add(out, inDir(optDir(ws, "--prefix", "-C", "--cwd", "--dir"), jsRuns))
 	}
 	return out
 }
@@ -293,7 +333,7 @@ func pipRuns(args []word) []string {
 			if v == "-r" || v == "--requirement" {
 				out = append(out, p)
 			} else if localPath(p) {
-				out = append(out, inDir(p, pythonProjectRuns)...)
+				out = add(out, inDir(p, pythonProjectRuns))
 			}
 		case strings.HasPrefix(v, "--requirement="):
 			out = append(out, strings.TrimPrefix(v, "--requirement="))
@@ -305,7 +345,7 @@ func pipRuns(args []word) []string {
 				out = append(out, v)
 			}
 		case localPath(v):
-			out = append(out, inDir(v, pythonProjectRuns)...)
+			out = add(out, inDir(v, pythonProjectRuns))
 		}
 	}
 	return out
@@ -318,8 +358,21 @@ func localPath(s string) bool {
 		strings.HasPrefix(s, "~/") || strings.HasSuffix(s, "/")
 }
 
-// inDir joins each name to dir ("" = the working directory).
+// add appends list to out; with out empty it returns list itself, capped so
+// that appending to it copies (the tables are shared).
+func add(out, list []string) []string {
+	if len(out) == 0 {
+		return list[:len(list):len(list)]
+	}
+	return append(out, list...)
+}
+
+// inDir joins each name to dir ("" = the working directory); without a
+// directory it returns names itself.
 func inDir(dir string, names []string) []string {
+	if dir == "" || dir == "." {
+		return names
+	}
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = n
@@ -480,7 +533,7 @@ func interpRuns(name string, ws []word) []string {
 				case "pip":
 					return append(out, pipRuns(rest)...)
 				case "pytest":
-					return append(out, pytestRuns...)
+					return add(out, pytestRuns)
 				}
 				if mod != "" && !strings.ContainsAny(mod, "/$") {
 					out = append(out, strings.ReplaceAll(mod, ".", "/")+".py", strings.ReplaceAll(mod, ".", "/")+"/")

@@ -46,7 +46,7 @@ func settingOf(name string) settingKind {
 		"PROMPT_COMMAND", "RSYNC_RSH", "CVS_RSH", "TAR_OPTIONS_COMMAND":
 		return setCommand
 	case "BASH_ENV", "ENV", "PYTHONSTARTUP", "GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
-		"NPM_CONFIG_USERCONFIG", "npm_config_userconfig", "NODE_REPL_EXTERNAL_MODULE":
+		"NPM_CONFIG_USERCONFIG", "npm_config_userconfig", "NODE_REPL_EXTERNAL_MODULE", "MAKEFILES", "VIMINIT_FILE", "MYVIMRC":
 		return setFile
 	case "LD_PRELOAD", "LD_AUDIT", "DYLD_INSERT_LIBRARIES":
 		return setPreload
