@@ -69,6 +69,17 @@ type CommandFacts struct {
 	RemoteHosts     []string  `json:"remote_hosts,omitempty"`
 	SentSecrets     []string  `json:"sent_secrets,omitempty"`
 	Uploads         []string  `json:"uploads,omitempty"`
+	// Dataflow within the line (resolved like Reads; a trailing "/" is a
+	// directory): what the command runs or loads as code, the libraries
+	// preloaded into it, what it downloads, and which of its runs an
+	// earlier command of the line downloaded.
+	Runs           []string `json:"runs,omitempty"`
+	Preloads       []string `json:"preloads,omitempty"`
+	Downloads      []string `json:"downloads,omitempty"`
+	RunsDownloaded []string `json:"runs_downloaded,omitempty"`
+
+	// flow resolves the dataflow lists when a rule first reads them.
+	flow flowSource
 
 	// secretVars caches secretVars(c): rules read it once per rule.
 	secretVars     []string
@@ -190,6 +201,9 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 					e.matchFilesBy(r, e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Deletes an approval-required path: ", true)
 				}
 			}
+		}
+		if len(c.Runs)+len(c.Downloads) > 0 {
+			e.flowFacts(c, cf)
 		}
 		for _, u := range c.URLs {
 			f.URLs = addUnique(f.URLs, u)

@@ -251,6 +251,11 @@ var commandTable = newTable("cavra.Command",
 	strsField("code_env", "environment variables its inline code reads (\"*\": the whole environment)", func(c *CommandFacts) []string { return c.CodeEnv }),
 	strsField("code_obfuscation", "what its inline code hides: eval of computed strings, decoded strings run, names computed for getattr/__import__/require", func(c *CommandFacts) []string { return c.CodeObfuscated }),
 	strsField("code_unknown", "what its inline code leaves to run time: a command, address or module in a variable", func(c *CommandFacts) []string { return c.CodeUnknown }),
+	// Dataflow within one line (issue 13).
+	strsField("runs", "files it runs or loads as code: its script, ./prog, a sourced file, build and test configuration (Makefile, package.json, conftest.py…), files its environment names (BASH_ENV, LD_PRELOAD, NODE_OPTIONS=--require…); a trailing / is a directory (resolved)", func(c *CommandFacts) []string { return c.flowList(flowRuns) }),
+	strsField("preloads", "libraries preloaded into it (LD_PRELOAD, LD_AUDIT, DYLD_INSERT_LIBRARIES; resolved)", func(c *CommandFacts) []string { return c.flowList(flowPreloads) }),
+	strsField("downloads", "files it writes with content from the network; a trailing / is a directory (resolved)", func(c *CommandFacts) []string { return c.flowList(flowDownloads) }),
+	strsField("runs_downloaded", "the runs that an earlier command of the line downloaded: download-and-execute (resolved)", func(c *CommandFacts) []string { return c.flowList(flowRunsDownloaded) }),
 )
 
 // gitTable: one git invocation, an element of action.git.

@@ -29,6 +29,7 @@ var fileLayers = map[string]string{
 	"effects.go":        decisionLayer,
 	"mcp.go":            decisionLayer,
 	"mcpsql.go":         decisionLayer,
+	"dataflow.go":       decisionLayer,
 	"secretvars.go":     decisionLayer,
 	"network.go":        decisionLayer,
 	"fields.go":         decisionLayer,

@@ -288,6 +288,9 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 			via = chain
 		}
 		resplit = false
+		if name == "env" || name == "sudo" {
+			a.wrapperSettings(ws[1:min(start, len(ws))], via, redirs, sc)
+		}
 		if name == "xargs" {
 			xin, xreplace = sc.stdin, hasReplace(ws[1:start])
 			sc.stdin = input{} // GNU xargs gives its command /dev/null
@@ -544,11 +547,28 @@ func (a *analyzer) find(ws []word, via []string, redirs []Redirect, sc scope) {
 // command with its arguments. They are analysed like sh -c's script and
 // like a wrapper's command.
 func (a *analyzer) git(ws []word, via []string, redirs []Redirect, sc scope) {
+	gi := len(a.cmds)
 	a.emit(ws, via, redirs, sc, "", false)
 	i := 1
 	for i < len(ws) && strings.HasPrefix(ws[i].val, "-") {
-		switch ws[i].val {
-		case "-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env":
+		switch v := ws[i].val; {
+		case v == "-c" && i+1 < len(ws):
+			// git -c key=value: settings that are commands run.
+			if k, val, ok := strings.Cut(ws[i+1].val, "="); ok {
+				a.addRuns(gi, a.gitConfig(k, word{val: val, static: ws[i+1].static}, appendVia(via, "git"), redirs, sc))
+			}
+			i++
+		case v == "--config-env" || strings.HasPrefix(v, "--config-env="):
+			// The value comes from an environment variable: unknown here.
+			kv := strings.TrimPrefix(v, "--config-env=")
+			if v == "--config-env" && i+1 < len(ws) {
+				kv = ws[i+1].val
+				i++
+			}
+			if k, env, ok := strings.Cut(kv, "="); ok {
+				a.gitConfig(k, word{val: "$" + env}, appendVia(via, "git"), redirs, sc)
+			}
+		case v == "-C" || v == "--git-dir" || v == "--work-tree" || v == "--namespace" || v == "--exec-path":
 			i++
 		}
 		i++
@@ -572,7 +592,35 @@ func (a *analyzer) git(ws []word, via []string, redirs []Redirect, sc scope) {
 		}
 		a.emit(ws, via, redirs, sc, OpaqueDynamicScript, true)
 	}
+	// Options and remotes that name a command git runs: --upload-pack,
+	// --receive-pack, the ext:: transport, filter-branch's filters,
+	// difftool's -x.
+	for j := 0; j < len(rest) && a.err == nil; j++ {
+		v := rest[j].val
+		name, val, has := strings.Cut(v, "=")
+		switch {
+		case strings.HasPrefix(v, "ext::"):
+			// git clone 'ext::sh -c touch% /tmp/x' runs the argv split at
+			// spaces ("% " is a space inside a word).
+			if argv := extArgv(v[5:], rest[j].static); len(argv) > 0 && a.deeper(sc) {
+				a.resolve(argv, gvia, redirs, inner)
+			}
+		case name == "--upload-pack" || name == "--receive-pack" || (name == "--exec" && sub == "push") ||
+			(sub == "filter-branch" && strings.HasSuffix(name, "-filter")) || (sub == "difftool" && (name == "--extcmd" || name == "-x")) ||
+			(name == "-u" && (sub == "clone" || sub == "fetch" || sub == "pull" || sub == "ls-remote")):
+			if has {
+				script([]word{{val: val, static: rest[j].static}})
+			} else if j+1 < len(rest) {
+				script(rest[j+1 : j+2])
+				j++
+			}
+		}
+	}
 	switch sub {
+	case "config":
+		if k, v, ok := gitConfigSet(rest); ok {
+			a.addRuns(gi, a.gitConfig(k, v, gvia, redirs, inner))
+		}
 	case "rebase":
 		for j := 0; j < len(rest); j++ {
 			switch v := rest[j].val; {
@@ -856,4 +904,30 @@ func (a *analyzer) alias(ws []word, via []string, redirs []Redirect, sc scope) {
 			a.cmds[self].Opaque = OpaqueInvalidScript
 		}
 	}
+}
+
+// extArgv splits the command of git's ext:: transport into words: spaces
+// separate, "% " is a space, "%%" a percent sign.
+func extArgv(s string, static bool) []word {
+	var out []word
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 && len(out) < 64 {
+			out = append(out, word{val: b.String(), static: static})
+		}
+		b.Reset()
+	}
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '%' && i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '%'):
+			i++
+			b.WriteByte(s[i])
+		case s[i] == ' ':
+			flush()
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	flush()
+	return out
 }

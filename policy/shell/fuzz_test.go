@@ -1,7 +1,9 @@
 package shell
 
 import (
+	"path"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,6 +21,9 @@ func FuzzAnalyze(f *testing.F) {
 		"$'\\x'", "$'\\u'", "$'\\777\\c'", "\"\\", "echo {a,b}{1..3}", "{rm,x}", "[", "]", "?(a)",
 		"bash <<'EOF'\nbash <<'X'\nrm\nX\nEOF", "sh <<< \"$(rm x)\"", "cd ../../..", "cd ~; cd -",
 		"f() (rm x); function g { ls; }", "! ! ls", "ls & ; ls", "a=1; b+=2; c[1]=3; d=(1 2)",
+		"curl -o a.sh https://x/a.sh && sh a.sh", "curl https://x | tar xz && ./t/i", "git clone https://x/r && cd r && make",
+		"GIT_SSH_COMMAND='rm -rf ~' git fetch", "git -c alias.x='!ls' x", "LD_PRELOAD=/tmp/x.so ls", "export BASH_ENV=x; bash y",
+		"NODE_OPTIONS=--import=data:,x ls", "git clone ext::sh% -c x", "GIT_CONFIG_PARAMETERS=\"'a'='b'\" git log",
 	} {
 		f.Add(s)
 	}
@@ -35,6 +40,17 @@ func FuzzAnalyze(f *testing.F) {
 			t.Fatalf("Analyze(%q) is not deterministic: %v", line, err)
 		}
 		for _, c := range an.Commands {
+			// Dataflow: what was downloaded and run, and what is preloaded, is run.
+			for _, r := range c.RunsDownloaded {
+				if !slices.Contains(c.Runs, r) {
+					t.Errorf("Analyze(%q): %s runs downloaded %q not among its runs %q", line, c.Text, r, c.Runs)
+				}
+			}
+			for _, p := range c.Preloads {
+				if !slices.Contains(c.Runs, p) {
+					t.Errorf("Analyze(%q): %s preloads %q not among its runs %q", line, c.Text, p, c.Runs)
+				}
+			}
 			want := strings.Join(append([]string{c.Name}, c.Args...), " ")
 			if c.Dynamic && c.Name == "" {
 				if len(c.Args) > 0 && !strings.HasSuffix(c.Text, " "+strings.Join(c.Args, " ")) {
@@ -54,6 +70,45 @@ func FuzzAnalyze(f *testing.F) {
 			if c.Text == "" && (c.Name != "" || len(c.Args) > 0) {
 				t.Errorf("Analyze(%q): empty Text for %+v", line, c)
 			}
+		}
+	})
+}
+
+// FuzzCovers checks the dataflow matcher against its definition: a path
+// covers itself, a downloaded directory covers everything under it, a
+// download never covers a sibling it does not name, and a run pattern
+// covers a downloaded file exactly when path.Match says its name fits in
+// the pattern's directory.
+func FuzzCovers(f *testing.F) {
+	for _, s := range [][2]string{{"/p/a.sh", "/p/a.sh"}, {"/p/r", "/p/r/x/y"}, {"/p/t/c.py", "/p/**/c.py"}, {"/p/j.js", "/p/*.config.js"}} {
+		f.Add(s[0], s[1], false)
+	}
+	f.Fuzz(func(t *testing.T, dl, run string, dir bool) {
+		if dl == "" || run == "" || strings.ContainsAny(dl, "*?[") {
+			return
+		}
+		d := download{key: path.Clean("/" + dl), dir: dir}
+		if !covers(d, d.key, false) {
+			t.Fatalf("%+v does not cover itself", d)
+		}
+		child := path.Join(d.key, "x")
+		if got := covers(d, child, false); got != dir {
+			t.Fatalf("%+v covers %q: %v, want %v", d, child, got, dir)
+		}
+		sib := d.key + "x"
+		if d.key != "/" && covers(d, sib, false) {
+			t.Fatalf("%+v covers its sibling %q", d, sib)
+		}
+		r := path.Clean("/" + run)
+		if dir || strings.ContainsAny(path.Dir(r), "*?[") || !strings.ContainsAny(path.Base(r), "*?[") {
+			return
+		}
+		ok, err := path.Match(path.Base(r), path.Base(d.key))
+		if err != nil {
+			return
+		}
+		if want := ok && path.Dir(d.key) == path.Dir(r); covers(d, r, false) != want {
+			t.Fatalf("covers(%+v, %q) = %v, want %v", d, r, !want, want)
 		}
 	})
 }

@@ -128,6 +128,26 @@ type Command struct {
 	// command or address in a variable). The command stays Opaque.
 	CodeUnknown []string
 	Git         *Git // what a git command does; nil for other commands
+
+	// Dataflow (see dataflow.go). Runs are the files the command runs or
+	// loads as code: its own path (./x), the script a shell or interpreter
+	// runs, a sourced file, the build or test configuration a tool reads
+	// as code (Makefile, package.json, setup.py, conftest.py…), files and
+	// directories its environment makes it load (BASH_ENV, LD_PRELOAD,
+	// NODE_OPTIONS=--require, PYTHONPATH…) and git -c core.hooksPath. Paths
+	// as written, relative to Dir; a trailing "/" is a directory whose
+	// contents run; a glob in the last segment (after "/**/" at any depth)
+	// is what a tool looks for there.
+	Runs []string
+	// Preloads are the entries of Runs that are libraries preloaded into
+	// the program (LD_PRELOAD, LD_AUDIT, DYLD_INSERT_LIBRARIES).
+	Preloads []string
+	// Downloads are the files (and, with a trailing "/", directories) the
+	// command writes with content from the network.
+	Downloads []string
+	// RunsDownloaded are the entries of Runs that an earlier command on
+	// the line downloaded: download-and-execute.
+	RunsDownloaded []string
 }
 
 // Redirect is one redirection.
@@ -250,6 +270,10 @@ type analyzer struct {
 	braces   string            // what "{}" stands for in find -exec facts
 	cdpath   bool              // the line sets CDPATH: a relative cd may go anywhere
 	vars     map[string]string // static values of variables assigned on the line (see expandVar)
+
+	downloads []download // paths written with network content so far (dataflow.go)
+	envRuns   []envRun   // runs the line's own assignments and exports put in every later command's environment
+	cmdEnv    []envRun   // runs the environment of the command being resolved adds
 }
 
 // scope is the context a statement runs in.
@@ -269,6 +293,7 @@ type input struct {
 	script string // the static heredoc, here-string or piped text
 	static bool   // script is valid
 	read   *bool  // set once a shell has read script: later readers find it consumed
+	net    bool   // the stream carries content from the network (curl … | tar x)
 }
 
 func (a *analyzer) write(s string) {
@@ -447,7 +472,12 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		for _, as := range cmd.Args {
 			args = append(args, a.assign(as, sc.src))
 		}
+		n := len(a.cmds)
 		a.emit(args, sc.via, sc.redirs, sc, "", false)
+		before := len(a.envRuns)
+		a.envRuns = a.envFiles(cmd.Args, sc.src, a.envRuns)
+		a.addRuns(n, a.envRuns[before:])
+		a.addRuns(n, a.settingCode(cmd.Args, sc.via, sc.redirs, sc))
 		for _, as := range cmd.Args {
 			a.substs(as, sc)
 		}
@@ -491,10 +521,12 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 	}
 	start := a.dir
 	first := spine[len(spine)-1].X
+	n0 := len(a.cmds)
 	a.stmt(first, sc)
 	var out input // what the last stage writes to a pipe
 	if isPipe(spine[len(spine)-1].Op) {
 		out = pipeOutput(first, input{}, sc.src)
+		out.net = sc.stdin.net || a.networked(n0)
 	}
 	for i := len(spine) - 1; i >= 0 && a.err == nil; i-- {
 		b := spine[i]
@@ -509,10 +541,12 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 			right := sc
 			right.stdin = out
 			a.dir = start
+			n := len(a.cmds)
 			a.stmt(b.Y, right)
 			a.dir = start
 			if i > 0 && isPipe(spine[i-1].Op) {
 				out = pipeOutput(b.Y, right.stdin, sc.src)
+				out.net = right.stdin.net || a.networked(n)
 			}
 			continue
 		case syntax.OrStmt:
@@ -522,7 +556,13 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 			a.stmt(b.Y, sc)
 			a.dir = merge(afterX, a.dir)
 		default:
+			n := len(a.cmds)
 			a.stmt(b.Y, sc)
+			if i > 0 && isPipe(spine[i-1].Op) {
+				out = pipeOutput(b.Y, input{}, sc.src)
+				out.net = a.networked(n)
+			}
+			continue
 		}
 		if i > 0 && isPipe(spine[i-1].Op) {
 			out = pipeOutput(b.Y, input{}, sc.src)
@@ -674,9 +714,17 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 			a.bare(redirs, sc)
 		}
 		a.track(cmd.Assigns, sc.src)
+		// On its own, an assignment sets the variable for the rest of the
+		// line (and for every program once exported).
+		a.envRuns = a.envFiles(cmd.Assigns, sc.src, a.envRuns)
+		a.settingCode(cmd.Assigns, sc.via, redirs, sc)
 	} else {
+		saved := a.cmdEnv
+		a.cmdEnv = a.envFiles(cmd.Assigns, sc.src, saved)
+		n := len(a.cmds)
 		a.resolve(ws, sc.via, redirs, sc)
-		a.commandVars(cmd.Assigns, redirs, sc)
+		a.cmdEnv = saved
+		a.addRuns(n, a.settingCode(cmd.Assigns, sc.via, redirs, sc))
 	}
 	for _, as := range cmd.Assigns {
 		a.substs(as, sc)
@@ -704,32 +752,6 @@ func expandBraces(w *syntax.Word, ew word, src string) []word {
 		out = append(out, evalWord(x, src))
 	}
 	return out
-}
-
-// commandVars are environment variables whose value a program runs as a
-// command line (git's external diff, pagers and editors, ssh commands,
-// askpass helpers): set in front of a command, their value is code.
-var commandVars = map[string]bool{
-	"GIT_EXTERNAL_DIFF": true, "GIT_PAGER": true, "GIT_EDITOR": true, "GIT_SEQUENCE_EDITOR": true,
-	"GIT_SSH_COMMAND": true, "GIT_SSH": true, "GIT_ASKPASS": true, "SSH_ASKPASS": true, "SUDO_ASKPASS": true,
-	"PAGER": true, "MANPAGER": true, "EDITOR": true, "VISUAL": true,
-}
-
-// commandVars analyses the values of command-valued variables assigned in
-// front of a command as the commands they will run.
-func (a *analyzer) commandVars(assigns []*syntax.Assign, redirs []Redirect, sc scope) {
-	for _, as := range assigns {
-		if as.Name == nil || as.Value == nil || !commandVars[as.Name.Value] || !a.deeper(sc) {
-			continue
-		}
-		w := evalWord(as.Value, sc.src)
-		if !w.static || strings.TrimSpace(w.val) == "" {
-			continue
-		}
-		inner := sc
-		inner.stdin = input{}
-		a.nested(w.val, appendVia(sc.via, as.Name.Value+"="), redirs, inner, inner.stdin, false)
-	}
 }
 
 // track records the static values of a statement made of assignments
@@ -917,6 +939,7 @@ func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, op
 		}
 	}
 	a.facts(&c, ws)
+	a.flow(&c, ws, sc)
 	if a.cmds == nil {
 		a.cmds = make([]Command, 0, 4)
 	}

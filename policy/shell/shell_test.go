@@ -335,6 +335,7 @@ func withoutFacts(cmds []Command) []Command {
 	for i, c := range cmds {
 		c.Reads, c.Writes, c.Deletes, c.URLs, c.Hosts, c.Code, c.Git = nil, nil, nil, nil, nil, "", nil
 		c.CodeRead, c.CodeEnv, c.CodeObfuscated, c.CodeUnknown = false, nil, nil, nil
+		c.Runs, c.Preloads, c.Downloads, c.RunsDownloaded = nil, nil, nil, nil
 		out[i] = c
 	}
 	if cmds == nil {
