@@ -30,6 +30,8 @@
 //	facts.go            facts of an action (commands, paths, git, URLs)
 //	effects.go          the effect-based commands default (commands.default: effect)
 //	secretvars.go       secret-holding environment variables a command is given
+//	blast.go            the blast radius of commands: dry runs, target environments
+//	blast_db.go         database clients: their targets and what their statements do
 //	fields.go           the fields CEL rules see, typed
 //	evaluate.go         Set.Evaluate, Set.Explain, modes
 //	paths.go, glob.go   path resolution, glob dialect

@@ -242,6 +242,9 @@ var commandTable = newTable("cavra.Command",
 	strsField("urls", "URLs it contacts", func(c *CommandFacts) []string { return c.URLs }),
 	strsField("hosts", "hosts it contacts", func(c *CommandFacts) []string { return c.Hosts }),
 	strField("interpreter_code", "code given to an interpreter inline (python -c …)", func(c *CommandFacts) string { return c.InterpreterCode }),
+	flagField("dry_run", "its own options tell it only to show what it would do (kubectl --dry-run=client, terraform plan, make -n, rsync -n, ansible --check…)", func(c *CommandFacts) bool { return c.DryRun }),
+	strField("env", "the environment it acts on: production, staging, development, local, remote (a named host of no known environment) or \"\" (not known)", func(c *CommandFacts) string { return c.Env }),
+	strField("db_effect", "what it does to a database's data: destroy, write, read, unknown or \"\"", func(c *CommandFacts) string { return c.DB }),
 	strsField("secret_vars", "secret-holding environment variables it is given ($GITHUB_TOKEN in its arguments, printenv NAME)", secretVars),
 )
 

@@ -28,6 +28,8 @@ var fileLayers = map[string]string{
 	"facts.go":          decisionLayer,
 	"effects.go":        decisionLayer,
 	"secretvars.go":     decisionLayer,
+	"blast.go":          decisionLayer,
+	"blast_db.go":       decisionLayer,
 	"fields.go":         decisionLayer,
 	"glob.go":           decisionLayer,
 	"paths.go":          decisionLayer,
