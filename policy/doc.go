@@ -33,6 +33,8 @@
 //	dataflow.go         dataflow facts of commands (runs, downloads, download-and-execute)
 //	secretvars.go       secret-holding environment variables a command is given
 //	network.go          network facts: hosts parsed and classified, secrets and files sent
+//	blast.go            the blast radius of commands: dry runs, target environments
+//	blast_db.go         database clients: their targets and what their statements do
 //	fields.go           the fields CEL rules see, typed
 //	evaluate.go         Set.Evaluate, Set.Explain, modes
 //	paths.go, glob.go   path resolution, glob dialect

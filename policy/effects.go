@@ -65,7 +65,7 @@ func (e *evaluation) commandEffects(c *CommandFacts) []string {
 		}
 	}
 	for _, h := range c.Hosts {
-		if !localHost(h) {
+		if !localHost(h) && !c.DryRun && !c.localTarget {
 			add("contacts " + h)
 			break
 		}
@@ -77,7 +77,7 @@ func (e *evaluation) commandEffects(c *CommandFacts) []string {
 		}
 	}
 	for _, a := range c.Args {
-		if v := remoteVerb(a); v != "" {
+		if v := remoteVerb(a); v != "" && !c.DryRun && !c.localTarget {
 			add("asks it to " + v)
 			break
 		}

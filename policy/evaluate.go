@@ -318,7 +318,10 @@ func (e *evaluation) command() {
 	for i := range an.Commands {
 		c := &an.Commands[i]
 		text := c.Text
-		if e.cmdLists(s.cmdBlock, s.cmdBlockIx, text, "commands.block", decision.Block, "Matched blocked command policy: ") {
+		// A dry run, or a cluster or database tool acting on this machine,
+		// is not what the named-command lists are about (blast.go).
+		cf := &e.facts.Commands[i]
+		if !cf.DryRun && e.cmdLists(s.cmdBlock, s.cmdBlockIx, text, "commands.block", decision.Block, "Matched blocked command policy: ") {
 			anyActive = true
 			continue
 		}
@@ -333,7 +336,7 @@ func (e *evaluation) command() {
 				Pack:   s.name, Subject: text, ApproverGroup: GroupRepositoryOwners})
 			continue
 		}
-		if e.cmdLists(s.cmdApproval, s.cmdApprovalIx, text, "commands.require_approval", decision.RequireApproval, "Matched approval-required command policy: ") {
+		if !cf.DryRun && !cf.localTarget && e.cmdLists(s.cmdApproval, s.cmdApprovalIx, text, "commands.require_approval", decision.RequireApproval, "Matched approval-required command policy: ") {
 			anyActive = true
 			continue
 		}

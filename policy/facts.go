@@ -80,6 +80,15 @@ type CommandFacts struct {
 
 	// flow resolves the dataflow lists when a rule first reads them.
 	flow flowSource
+	// DryRun, Env and DB: the blast radius (blast.go).
+	DryRun bool   `json:"dry_run,omitempty"`
+	Env    string `json:"env,omitempty"`
+	DB     string `json:"db_effect,omitempty"`
+	// localTarget: a cluster or database tool acting on this machine, or
+	// a database task on a local or development database. With DryRun, the
+	// approval list and remote verbs do not apply to it (a dry run also
+	// passes the block list: it changes nothing).
+	localTarget bool
 
 	// secretVars caches secretVars(c): rules read it once per rule.
 	secretVars     []string
@@ -215,6 +224,7 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 			cf.Git = &f.Git[len(f.Git)-1]
 		}
 	}
+	e.blastFacts(an)
 	// f.Git may have moved while growing: point the commands at the final array.
 	n := 0
 	for i := range f.Commands {

@@ -256,6 +256,9 @@ var commandTable = newTable("cavra.Command",
 	strsField("preloads", "libraries preloaded into it (LD_PRELOAD, LD_AUDIT, DYLD_INSERT_LIBRARIES; resolved)", func(c *CommandFacts) []string { return c.flowList(flowPreloads) }),
 	strsField("downloads", "files it writes with content from the network; a trailing / is a directory (resolved)", func(c *CommandFacts) []string { return c.flowList(flowDownloads) }),
 	strsField("runs_downloaded", "the runs that an earlier command of the line downloaded: download-and-execute (resolved)", func(c *CommandFacts) []string { return c.flowList(flowRunsDownloaded) }),
+	flagField("dry_run", "its own options tell it only to show what it would do (kubectl --dry-run=client, terraform plan, make -n, rsync -n, ansible --check…)", func(c *CommandFacts) bool { return c.DryRun }),
+	strField("env", "the environment it acts on: production, staging, development, local, remote (a named host of no known environment) or \"\" (not known)", func(c *CommandFacts) string { return c.Env }),
+	strField("db_effect", "what it does to a database's data: destroy, write, read, unknown or \"\"", func(c *CommandFacts) string { return c.DB }),
 )
 
 // gitTable: one git invocation, an element of action.git.

@@ -32,6 +32,8 @@ var fileLayers = map[string]string{
 	"dataflow.go":       decisionLayer,
 	"secretvars.go":     decisionLayer,
 	"network.go":        decisionLayer,
+	"blast.go":          decisionLayer,
+	"blast_db.go":       decisionLayer,
 	"fields.go":         decisionLayer,
 	"glob.go":           decisionLayer,
 	"paths.go":          decisionLayer,

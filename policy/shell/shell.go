@@ -148,6 +148,17 @@ type Command struct {
 	// RunsDownloaded are the entries of Runs that an earlier command on
 	// the line downloaded: download-and-execute.
 	RunsDownloaded []string
+	// Stdin is what the command reads on standard input as far as the
+	// line shows (a heredoc, a here-string, a pipe, a file).
+	Stdin Input
+}
+
+// Input is what a command's standard input carries.
+type Input struct {
+	Fed    bool   // something is fed: a pipe, a file, a heredoc or a here-string
+	Text   string // the static text (heredoc, here-string, piped echo/printf, <(echo …)); valid when Static
+	Static bool
+	File   string // the file redirected (< file) or catted (cat file |) into it, as written; "" otherwise
 }
 
 // Redirect is one redirection.
@@ -294,6 +305,7 @@ type input struct {
 	static bool   // script is valid
 	read   *bool  // set once a shell has read script: later readers find it consumed
 	net    bool   // the stream carries content from the network (curl … | tar x)
+	file   string // the static file it comes from (< file, cat file |), "" otherwise
 }
 
 func (a *analyzer) write(s string) {
@@ -646,6 +658,9 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 		}
 		text = ws[1].val
 	case "cat":
+		if len(ws) == 2 && !strings.HasPrefix(ws[1].val, "-") {
+			return input{fed: true, pipe: true, file: ws[1].val}
+		}
 		if len(ws) != 1 || !in.static {
 			return unknown
 		}
@@ -816,7 +831,24 @@ func stdinFrom(r *syntax.Redirect, in input, src string) input {
 		return in
 	}
 	switch r.Op {
-	case syntax.RdrIn, syntax.RdrInOut, syntax.DplIn:
+	case syntax.RdrIn:
+		if r.Word != nil && len(r.Word.Parts) == 1 {
+			if ps, ok := r.Word.Parts[0].(*syntax.ProcSubst); ok && ps.Op == syntax.CmdIn && len(ps.Stmts) == 1 {
+				// < <(echo '…'): the substitution's static output.
+				if out := pipeOutput(ps.Stmts[0], input{}, src); out.static {
+					out.pipe = false
+					return out
+				}
+				return input{fed: true}
+			}
+		}
+		if r.Word != nil && len(r.Word.Parts) > 0 {
+			if w := evalWord(r.Word, src); w.static {
+				return input{fed: true, file: w.val}
+			}
+		}
+		return input{fed: true}
+	case syntax.RdrInOut, syntax.DplIn:
 		return input{fed: true}
 	case syntax.Hdoc, syntax.DashHdoc:
 		body, ok := heredocBody(r)
@@ -906,7 +938,8 @@ func (a *analyzer) nested(script string, via []string, redirs []Redirect, sc sco
 
 // emit records a command made of ws, ws[0] being its name.
 func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, opaque string, dynamic bool) {
-	c := Command{Via: via, Redirects: redirs, Opaque: opaque, Dir: a.dir}
+	c := Command{Via: via, Redirects: redirs, Opaque: opaque, Dir: a.dir,
+		Stdin: Input{Fed: sc.stdin.fed, Text: sc.stdin.script, Static: sc.stdin.static, File: sc.stdin.file}}
 	name := ws[0]
 	c.Dynamic = dynamic || !name.static
 	head := name.val

@@ -333,7 +333,7 @@ func TestAnalyze(t *testing.T) {
 func withoutFacts(cmds []Command) []Command {
 	out := make([]Command, len(cmds))
 	for i, c := range cmds {
-		c.Reads, c.Writes, c.Deletes, c.URLs, c.Hosts, c.Code, c.Git = nil, nil, nil, nil, nil, "", nil
+		c.Reads, c.Writes, c.Deletes, c.URLs, c.Hosts, c.Code, c.Git, c.Stdin = nil, nil, nil, nil, nil, "", nil, Input{}
 		c.CodeRead, c.CodeEnv, c.CodeObfuscated, c.CodeUnknown = false, nil, nil, nil
 		c.Runs, c.Preloads, c.Downloads, c.RunsDownloaded = nil, nil, nil, nil
 		out[i] = c
@@ -422,5 +422,49 @@ func TestAnalyzeErrors(t *testing.T) {
 	// Exactly at the limit is fine.
 	if _, err := Analyze(strings.Repeat("$(", 8)+"ls"+strings.Repeat(")", 8), Options{}); err != nil {
 		t.Errorf("depth 8: %v", err)
+	}
+}
+
+func TestStdinAndSubstOutput(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		line, name string
+		want       Input
+	}{
+		{"echo 'DROP TABLE x' | psql", "psql", Input{Fed: true, Text: "DROP TABLE x\n", Static: true}},
+		{"psql <<'SQL'\nTRUNCATE t;\nSQL", "psql", Input{Fed: true, Text: "TRUNCATE t;\n", Static: true}},
+		{"mysql <<< 'DELETE FROM u'", "mysql", Input{Fed: true, Text: "DELETE FROM u\n", Static: true}},
+		{"mysql app < <(echo \"DELETE FROM users\")", "mysql", Input{Fed: true, Text: "DELETE FROM users\n", Static: true}},
+		{"mysql app < dump.sql", "mysql", Input{Fed: true, File: "dump.sql"}},
+		{"cat drop.sql | psql", "psql", Input{Fed: true, File: "drop.sql"}},
+		{"curl x | psql", "psql", Input{Fed: true}},
+		{"psql -c 'SELECT 1'", "psql", Input{}},
+	} {
+		an, err := Analyze(tc.line, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, c := range an.Commands {
+			if c.Name == tc.name {
+				found = true
+				if c.Stdin != tc.want {
+					t.Errorf("%q: %s stdin = %+v, want %+v", tc.line, tc.name, c.Stdin, tc.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%q: no %s", tc.line, tc.name)
+		}
+	}
+	for arg, want := range map[string]string{"<(echo 'DROP SCHEMA public CASCADE')": "DROP SCHEMA public CASCADE\n", "<(printf 'DELETE FROM jobs;')": "DELETE FROM jobs;"} {
+		if got, ok := SubstOutput(arg); !ok || got != want {
+			t.Errorf("SubstOutput(%q) = %q, %v; want %q", arg, got, ok, want)
+		}
+	}
+	for _, arg := range []string{"<(curl x)", "x", "<(echo $X)", "<(echo a) b"} {
+		if got, ok := SubstOutput(arg); ok {
+			t.Errorf("SubstOutput(%q) = %q, want not known", arg, got)
+		}
 	}
 }
