@@ -243,6 +243,7 @@ var commandTable = newTable("cavra.Command",
 	strsField("hosts", "hosts it contacts", func(c *CommandFacts) []string { return c.Hosts }),
 	strField("interpreter_code", "code given to an interpreter inline (python -c …)", func(c *CommandFacts) string { return c.InterpreterCode }),
 	strsField("secret_vars", "secret-holding environment variables it is given ($GITHUB_TOKEN in its arguments, printenv NAME)", secretVars),
+	strsField("secret_reads", "secret-store secrets whose values it prints (\"kubernetes secret app\" for kubectl get secret app -o yaml)", func(c *CommandFacts) []string { return c.SecretReads }),
 )
 
 // gitTable: one git invocation, an element of action.git.

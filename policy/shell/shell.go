@@ -115,6 +115,9 @@ type Command struct {
 	// obvious deletes, reads, writes, URLs and shell commands (see code.go).
 	Code string
 	Git  *Git // what a git command does; nil for other commands
+	// SecretReads names the secrets of a secret store whose values the
+	// command prints ("kubernetes secret db-creds"); see kube.go.
+	SecretReads []string
 }
 
 // Redirect is one redirection.
