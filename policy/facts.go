@@ -89,7 +89,12 @@ type CommandFacts struct {
 	// approval list and remote verbs do not apply to it (a dry run also
 	// passes the block list: it changes nothing).
 	localTarget bool
+	// SecretReads names the secret-store secrets whose values it prints
+	// ("kubernetes secret app"; shell.Command.SecretReads).
+	SecretReads []string `json:"secret_reads,omitempty"`
 
+	// hereStrings are the texts of its <<< redirections (secretvars.go).
+	hereStrings []string
 	// secretVars caches secretVars(c): rules read it once per rule.
 	secretVars     []string
 	secretVarsDone bool
@@ -156,7 +161,12 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 		cf := &f.Commands[i]
 		*cf = CommandFacts{Name: c.Name, Args: c.Args, Text: c.Text, Path: c.Path, Dir: c.Dir, Dynamic: c.Dynamic,
 			Opaque: c.Opaque, Via: c.Via, URLs: c.URLs, Hosts: c.Hosts, InterpreterCode: c.Code,
-			CodeRead: c.CodeRead, CodeEnv: c.CodeEnv, CodeObfuscated: c.CodeObfuscated, CodeUnknown: c.CodeUnknown}
+			CodeRead: c.CodeRead, CodeEnv: c.CodeEnv, CodeObfuscated: c.CodeObfuscated, CodeUnknown: c.CodeUnknown, SecretReads: c.SecretReads}
+		for _, r := range c.Redirects {
+			if r.Op == "<<<" {
+				cf.hereStrings = append(cf.hereStrings, r.Path)
+			}
+		}
 		if len(c.Reads)+len(c.Writes)+len(c.Deletes) > 0 {
 			env := e.env
 			if c.Dir != "" {

@@ -259,6 +259,7 @@ var commandTable = newTable("cavra.Command",
 	flagField("dry_run", "its own options tell it only to show what it would do (kubectl --dry-run=client, terraform plan, make -n, rsync -n, ansible --check…)", func(c *CommandFacts) bool { return c.DryRun }),
 	strField("env", "the environment it acts on: production, staging, development, local, remote (a named host of no known environment) or \"\" (not known)", func(c *CommandFacts) string { return c.Env }),
 	strField("db_effect", "what it does to a database's data: destroy, write, read, unknown or \"\"", func(c *CommandFacts) string { return c.DB }),
+	strsField("secret_reads", "secret-store secrets whose values it prints (\"kubernetes secret app\" for kubectl get secret app -o yaml)", func(c *CommandFacts) []string { return c.SecretReads }),
 )
 
 // gitTable: one git invocation, an element of action.git.

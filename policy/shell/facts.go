@@ -141,6 +141,7 @@ var tools = map[string]*tool{
 	"xh": &tool{special: httpie}, "ssh": sshTool, "sftp": sshTool, "mosh": sshTool, "nc": ncTool,
 	"ncat": ncTool, "netcat": ncTool, "telnet": ncTool, "scp": scpTool, "rsync": rsyncTool,
 	"git": &tool{special: gitFacts}, "find": &tool{special: findFacts},
+	"kubectl": &tool{special: kubectl}, "oc": &tool{special: kubectl}, "kubectl-view_secret": &tool{special: viewSecret},
 }
 
 // factBuilder collects the facts of one command.
@@ -215,7 +216,15 @@ func (a *analyzer) facts(c *Command, ws []word) {
 	}
 	t := tools[c.Name]
 	if t == nil {
-		if interpreter(c.Name) == nil && !isShell(c.Name) {
+		switch {
+		case interpreter(c.Name) != nil:
+			// A script's or module's operands are the program's input:
+			// `python3 -m base64 ~/.ssh/id_rsa`, `node dump.js .env`.
+			// Inline code has its own scan (code.go).
+			if c.Opaque == "" {
+				f.generic(ws)
+			}
+		case !isShell(c.Name):
 			f.generic(ws)
 		}
 		return

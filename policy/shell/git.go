@@ -44,6 +44,8 @@ var gitValue = map[string]string{
 	"stash":    "m",
 	"merge":    "msX",
 	"rebase":   "sSX",
+	"archive":  "o",
+	"log":      "n",
 }
 
 var gitValueLong = []string{
@@ -275,6 +277,7 @@ func gitFacts(f *factBuilder, ws []word) {
 			f.read(at(fl))
 		}
 	}
+	gitContentReads(f, g.Subcommand, flags, ops, paths, at)
 	if g.Remote != "" && isGitURL(g.Remote) {
 		f.url(g.Remote)
 	}

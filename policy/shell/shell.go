@@ -151,6 +151,9 @@ type Command struct {
 	// Stdin is what the command reads on standard input as far as the
 	// line shows (a heredoc, a here-string, a pipe, a file).
 	Stdin Input
+	// SecretReads names the secrets of a secret store whose values the
+	// command prints ("kubernetes secret db-creds"); see kube.go.
+	SecretReads []string
 }
 
 // Input is what a command's standard input carries.
