@@ -30,6 +30,14 @@
 // os.system("rm …"), URLs); shell commands found there are analysed as
 // nested commands.
 //
+// Dataflow within the line is in Command.Runs (what a command runs or loads
+// as code: a script, ./prog, a sourced file, a build tool's Makefile or
+// package.json, files its environment names), Command.Downloads (what it
+// writes with content from the network) and Command.RunsDownloaded (runs
+// that an earlier command downloaded): see dataflow.go. Settings whose
+// value is a command (GIT_SSH_COMMAND, EDITOR, PROMPT_COMMAND, git -c
+// core.pager=…, alias.x=!…) are analysed as the commands they run.
+//
 // What it cannot see it says: a command whose name is computed ($CMD,
 // $(…), a glob, a brace expansion) has Dynamic set; one that runs code the
 // analysis cannot read (eval, source, a shell or interpreter reading its
