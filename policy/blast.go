@@ -69,26 +69,52 @@ func nameEnv(s string) string {
 	if s == "" || len(s) > 512 {
 		return ""
 	}
-	s = strings.ToLower(s)
-	switch {
-	case s == "minikube" || s == "docker-desktop" || s == "docker-for-desktop" || s == "colima" || s == "rancher-desktop" ||
-		s == "orbstack" || s == "microk8s" || strings.HasPrefix(s, "kind-") || strings.HasPrefix(s, "k3d-"):
+	if localContext(s) {
 		return envLocal
 	}
 	best := ""
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
-		switch part {
-		case "prod", "production", "prd", "live":
-			return envProduction
-		case "staging", "stage", "stg", "preprod", "uat", "qa", "preview":
-			best = envStaging
-		case "dev", "development", "local", "test", "testing", "ci", "sandbox", "scratch":
-			if best == "" {
-				best = envDevelopment
-			}
+	for i := 0; i < len(s); {
+		for i < len(s) && !alnum(s[i]) {
+			i++
 		}
+		j := i
+		for j < len(s) && alnum(s[j]) {
+			j++
+		}
+		switch part := s[i:j]; {
+		case part == "":
+		case eqAny(part, "prod", "production", "prd", "live"):
+			return envProduction
+		case eqAny(part, "staging", "stage", "stg", "preprod", "uat", "qa", "preview"):
+			best = envStaging
+		case best == "" && eqAny(part, "dev", "development", "local", "test", "testing", "ci", "sandbox", "scratch"):
+			best = envDevelopment
+		}
+		i = j
 	}
 	return best
+}
+
+// localContext reports the kube contexts of clusters on this machine.
+func localContext(s string) bool {
+	switch strings.ToLower(s) {
+	case "minikube", "docker-desktop", "docker-for-desktop", "colima", "rancher-desktop", "orbstack", "microk8s":
+		return true
+	}
+	return len(s) > 5 && (strings.EqualFold(s[:5], "kind-") || strings.EqualFold(s[:4], "k3d-"))
+}
+
+func alnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func eqAny(s string, words ...string) bool {
+	for _, w := range words {
+		if strings.EqualFold(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // envVars name the environment a framework runs in.
@@ -467,12 +493,13 @@ func kubeEnv(name string, args []string, switched string) string {
 	ctx := switched
 	opts := beforeDashDash(args)
 	for i, a := range opts {
-		for _, fl := range []string{"--context", "--kube-context"} {
-			if a == fl && i+1 < len(opts) {
-				ctx = opts[i+1]
-			} else if strings.HasPrefix(a, fl+"=") {
-				ctx = a[len(fl)+1:]
-			}
+		switch {
+		case (a == "--context" || a == "--kube-context") && i+1 < len(opts):
+			ctx = opts[i+1]
+		case strings.HasPrefix(a, "--context="):
+			ctx = a[len("--context="):]
+		case strings.HasPrefix(a, "--kube-context="):
+			ctx = a[len("--kube-context="):]
 		}
 	}
 	if name == "kubectl" && len(opts) > 2 && opts[0] == "config" && opts[1] == "use-context" {
@@ -544,6 +571,12 @@ func argsEnv(name string, args []string) string {
 // frameworkReset reports a framework task that drops or wipes the
 // application's database.
 func frameworkReset(name string, args []string) bool {
+	switch name {
+	case "rails", "rake", "bin/rails", "python", "python3", "manage.py", "django-admin", "php", "artisan", "npx", "pnpx", "bunx", "prisma",
+		"pnpm", "yarn", "dotnet", "goose", "mix", "alembic", "flyway", "liquibase", "sequelize", "typeorm", "knex":
+	default:
+		return false
+	}
 	words := strings.Join(args, " ")
 	has := func(ws ...string) bool {
 		for _, w := range ws {
