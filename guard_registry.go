@@ -175,6 +175,7 @@ func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
 	if m := OwnMCPVerdict(call.Server, call.Tool); m != nil {
 		if _, known := r.Server(call.Server); !known {
 			o.MCPVerdict = m
+			o.MCPArgsAreData = m.Decision == Allow
 			return
 		}
 	}

@@ -42,7 +42,11 @@ type EvalOptions struct {
 	// unknown-server block does not apply and its tools are decided by
 	// what they do.
 	MCPTrusted bool
-	Extra      []decision.Match // combined with the policy's matches; a block among them stands in every mode
+	// MCPArgsAreData: the tool only looks at its arguments (CAVRA's own
+	// check tools, which are asked about a command or a path): they are not
+	// judged as the actions they describe.
+	MCPArgsAreData bool
+	Extra          []decision.Match // combined with the policy's matches; a block among them stands in every mode
 
 	// Probe, when set, judges each path also as what it reaches on disk
 	// now (links followed, globs expanded: NewFSProbe); nil looks at
@@ -491,8 +495,11 @@ func (e *evaluation) mcp() {
 	// the arguments, which hold whatever the server.
 	call := mcptool.ReadCall(server, tool, e.act.Args)
 	e.mcpCall = &call
-	subs := e.mcpFacts(&call)
-	subs = append(e.mcpArgMatches(&call), subs...)
+	var subs []decision.Match
+	if !e.opts.MCPArgsAreData {
+		subs = e.mcpFacts(&call)
+		subs = append(e.mcpArgMatches(&call), subs...)
+	}
 	e.rules()
 	s := e.set
 	switch {

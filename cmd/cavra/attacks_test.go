@@ -361,7 +361,7 @@ func TestIssue12Attacks(t *testing.T) {
 			}
 		}
 		settings := filepath.Join(a.proj, "p", ".claude", "settings.json")
-		if d, rule, reason := a.call(a.proj, "Write", map[string]any{"file_path": settings, "content": "{}\n"}); !a.wantSelfDeny("Write "+settings, d, rule, reason) && d == "" {
+		if d, rule, reason := a.call(a.proj, "Write", map[string]any{"file_path": settings, "content": "{}\n"}); !a.wantSelfDeny("Write "+settings, d, rule, reason, "filesystem.write.block") && d == "" {
 			a.write(settings, "{}\n")
 		}
 		a.wantHooksInstalled()
