@@ -72,12 +72,15 @@ func (e *evaluation) mcpFacts(call *mcptool.Call) []decision.Match {
 			if p == "" {
 				continue
 			}
-			if !call.Local {
+			// A relative path of a tool that locates nothing elsewhere is
+			// judged as this machine's: "read {path: .env}" reads the
+			// project's .env whatever the tool is called.
+			if !call.Local && call.Remote {
 				// A path in a repository, bucket or drive elsewhere: judged
 				// as the project's own file of that name (a workflow pushed
 				// to the repository is a workflow of the project), when it is
 				// relative.
-				if call.Remote && !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "~") {
+				if !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "~") {
 					switch {
 					case kind == mcptool.Read && a.Role != mcptool.Destination:
 						sub(decision.Action{Type: decision.ReadFile, Target: p})

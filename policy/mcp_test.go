@@ -57,6 +57,11 @@ func TestMCPByEffect(t *testing.T) {
 		{"mcp__filesystem__write_file", map[string]any{"path": "~/.bashrc", "content": "x"}, nil, decision.Block, "filesystem.write.block"},
 		{"mcp__filesystem__move_file", map[string]any{"source": "~/.ssh/id_rsa", "destination": "k.txt"}, nil, decision.Block, ""},
 		{"mcp__fs__readTextFile", map[string]any{"filePath": "~/.ssh/id_ed25519"}, nil, decision.Block, "filesystem.read.block"},
+		// A tool whose name says nothing of files still reads the relative
+		// path it is given from this machine.
+		{"mcp__unknown__read", map[string]any{"path": ".env"}, nil, decision.Block, "filesystem.read.block"},
+		{"mcp__notes__get", map[string]any{"path": "config/.env"}, nil, decision.Block, "filesystem.read.block"},
+		{"mcp__unknown__read", map[string]any{"path": "README.md"}, nil, decision.Allow, "mcp.tool.read.allow"},
 		{"mcp__shell__execute", map[string]any{"command": "rm -rf /"}, nil, decision.Block, ""},
 		{"mcp__desktop__start_process", map[string]any{"command": "ls"}, nil, decision.Block, "mcp.tool.exec.unregistered"},
 		{"mcp__fetch__fetch", map[string]any{"url": "http://169.254.169.254/latest/"}, nil, decision.Block, "network.metadata_endpoint"},

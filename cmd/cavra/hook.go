@@ -17,8 +17,14 @@ func newHookCmd() *cobra.Command {
 		Use:   "hook",
 		Short: "Run as a coding agent's hook: read its payload on stdin, answer in its protocol",
 		// A hook process decides one call and exits: collecting garbage
-		// would only cost time (it allocates a few megabytes).
-		PersistentPreRun: func(*cobra.Command, []string) { debug.SetGCPercent(-1) },
+		// would only cost time (it allocates a few megabytes). Only in the
+		// binary: run in-process (tests, embedding) the setting would
+		// outlive the call and switch the collector off for good.
+		PersistentPreRun: func(*cobra.Command, []string) {
+			if exitsAfterRun {
+				debug.SetGCPercent(-1)
+			}
+		},
 	}
 	c.AddCommand(newHookClaudeCodeCmd(), newHookOtherCmd(claudecode.Codex), newHookOtherCmd(claudecode.Cursor), newHookOtherCmd(claudecode.GeminiCLI))
 	return c

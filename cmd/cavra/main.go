@@ -28,7 +28,11 @@ const (
 	exitBlock           = 4
 )
 
+// exitsAfterRun is true in the binary, whose process ends after one run.
+var exitsAfterRun bool
+
 func main() {
+	exitsAfterRun = true
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -85,6 +89,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		root = newRoot()
 	}
 	strictTree(root)
+	if args == nil {
+		args = []string{} // cobra reads os.Args for a nil slice
+	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)

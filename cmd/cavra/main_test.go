@@ -60,7 +60,9 @@ func TestEvaluateExitCodes(t *testing.T) {
 		{[]string{"evaluate", "execute_command", "make deploy"}, exitRequireApproval, "commands.default.effect.require_approval"},
 		{[]string{"evaluate", "write_file", "iam/admin-role.tf"}, exitRequireApproval, "approver: IAM"}, // the group the request was routed to
 		{[]string{"evaluate", "git_operation", "origin/main", "--operation", "push"}, exitBlock, "git.protected_branch.block_direct_push"},
-		{[]string{"evaluate", "mcp_tool_call", "unknown-filesystem:read_file"}, exitBlock, "mcp.server.trust.block_unknown"},
+		{[]string{"evaluate", "mcp_tool_call", "unknown-filesystem:read_file", "--args", `{"path":".env"}`}, exitBlock, "filesystem.read.block"},
+		{[]string{"evaluate", "mcp_tool_call", "unknown-filesystem:read_file", "--args", `{"path":"README.md"}`}, exitAllow, "mcp.tool.read.allow"},
+		{[]string{"evaluate", "mcp_tool_call", "unknown-filesystem:read_file", "--policy-pack", "cavra-mcp-enterprise"}, exitBlock, "mcp.server.trust.block_unknown"},
 		{[]string{"evaluate", "read_file", ".env", "--mode", "audit_only"}, exitAllow, "policy said block"},
 		{[]string{"evaluate", "execute_command", "terraform plan", "--mode", "strict"}, exitRequireApproval, "strict"},
 		{[]string{"evaluate", "read_file", ".env", "--mode", "break_glass"}, exitBlock, "mode.break_glass.unattested"},
