@@ -189,7 +189,15 @@ func hostEnv(host, db string) string {
 		}
 		return envLocal
 	}
-	if hostOnly(host) == "" || strings.HasPrefix(host, "$") {
+	if strings.HasPrefix(host, "$") {
+		// A connection string only run time knows, named for its
+		// environment ($PROD_DATABASE_URL, ${STAGING_DB}).
+		if e := nameEnv(host); e == envProduction || e == envStaging {
+			return maxEnv(e, dbEnv)
+		}
+		return maxEnv("", dbEnv)
+	}
+	if hostOnly(host) == "" {
 		return maxEnv("", dbEnv)
 	}
 	switch e := nameEnv(hostOnly(host)); e {
@@ -260,6 +268,21 @@ func (e *evaluation) blastFacts(an *shell.Analysis) {
 			}
 		default:
 			env = argsEnv(name, args)
+			if op := serviceOp(name, args); op != "" {
+				cf.Service = op
+				env = maxEnv(env, serviceEnv(args))
+			} else if composeEnv := composeFileEnv(name, args); composeEnv != "" {
+				cf.Service = "change"
+				env = maxEnv(env, composeEnv)
+			}
+			if frameworkMigrate(name, args) {
+				cf.DB = sqlscan.Write.String()
+				for _, a := range args {
+					if n := nameEnv(a); n == envProduction || n == envStaging {
+						env = maxEnv(env, n)
+					}
+				}
+			}
 			if frameworkReset(name, args) {
 				cf.DB = sqlscan.Destroy.String()
 				for _, a := range args {

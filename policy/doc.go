@@ -35,6 +35,7 @@
 //	network.go          network facts: hosts parsed and classified, secrets and files sent
 //	blast.go            the blast radius of commands: dry runs, target environments
 //	blast_db.go         database clients: their targets and what their statements do
+//	service.go          remote services' clients: what their verbs do, where they act
 //	fields.go           the fields CEL rules see, typed
 //	evaluate.go         Set.Evaluate, Set.Explain, modes
 //	paths.go, glob.go   path resolution, glob dialect

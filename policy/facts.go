@@ -84,6 +84,9 @@ type CommandFacts struct {
 	DryRun bool   `json:"dry_run,omitempty"`
 	Env    string `json:"env,omitempty"`
 	DB     string `json:"db_effect,omitempty"`
+	// Service: what a remote service's client does to the service, "read"
+	// or "change" (service.go); "" for any other command.
+	Service string `json:"service,omitempty"`
 	// localTarget: a cluster or database tool acting on this machine, or
 	// a database task on a local or development database. With DryRun, the
 	// approval list and remote verbs do not apply to it (a dry run also

@@ -258,6 +258,7 @@ var commandTable = newTable("cavra.Command",
 	strsField("runs_downloaded", "the runs that an earlier command of the line downloaded: download-and-execute (resolved)", func(c *CommandFacts) []string { return c.flowList(flowRunsDownloaded) }),
 	flagField("dry_run", "its own options tell it only to show what it would do (kubectl --dry-run=client, terraform plan, make -n, rsync -n, ansible --check…)", func(c *CommandFacts) bool { return c.DryRun }),
 	strField("env", "the environment it acts on: production, staging, development, local, remote (a named host of no known environment) or \"\" (not known)", func(c *CommandFacts) string { return c.Env }),
+	strField("service", "what a remote service's client (aws, gcloud, az, heroku, fly, nomad, packer, oras, flyway, migrate…) does to the service by its verbs: read, change, or \"\" for other commands", func(c *CommandFacts) string { return c.Service }),
 	strField("db_effect", "what it does to a database's data: destroy, write, read, unknown or \"\"", func(c *CommandFacts) string { return c.DB }),
 	strsField("secret_reads", "secret-store secrets whose values it prints (\"kubernetes secret app\" for kubectl get secret app -o yaml)", func(c *CommandFacts) []string { return c.SecretReads }),
 )

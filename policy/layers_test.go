@@ -34,6 +34,7 @@ var fileLayers = map[string]string{
 	"network.go":        decisionLayer,
 	"blast.go":          decisionLayer,
 	"blast_db.go":       decisionLayer,
+	"service.go":        decisionLayer,
 	"fields.go":         decisionLayer,
 	"glob.go":           decisionLayer,
 	"paths.go":          decisionLayer,
