@@ -9,7 +9,9 @@
 //
 //   - aws-access-key-id: AKIA, ASIA, AGPA, AIDA, AROA, AIPA, ANPA, ANVA,
 //     APKA, ABIA or ACCA followed by exactly 16 of [A-Z0-9], as a whole
-//     word. AWS's documentation example (…EXAMPLE) is not reported;
+//     word. AWS's documentation example (AKIAIOSFODNN7EXAMPLE) is
+//     reported too: Find sees text about to leave the machine, where a
+//     key's shape is all there is to judge (docs/decisions.md);
 //   - aws-secret-access-key: 40 of [A-Za-z0-9/+] only when labelled by a
 //     key whose name contains "secret access key" in any spelling
 //     (aws_secret_access_key=, "SecretAccessKey": , AWS_SECRET_ACCESS_KEY:);

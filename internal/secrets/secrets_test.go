@@ -129,7 +129,6 @@ func TestFindNegatives(t *testing.T) {
 		"use sk-this-is-a-placeholder-key-for-the-docs-and-nothing-else",
 		"sk-" + strings.Repeat("abcdefgh", 6), // long but lower case only
 		"ASKING AKIAFOO ghp_short glpat-short xoxb-12 AIzaShort npm_short",
-		"AKIAIOSFODNN7EXAMPLE", // AWS's documentation example
 		"MYAKIA" + fake(upDigit, 16, 50),
 		"AKIA" + fake(upDigit, 17, 51), // too long
 		"ghp_" + fake(alnumChars, 20, 52),
@@ -216,5 +215,18 @@ func TestSecretEnvName(t *testing.T) {
 func TestSecretEnvNameAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { SecretEnvName("AWS_SECRET_ACCESS_KEY") }); n != 0 {
 		t.Errorf("SecretEnvName allocates %v times", n)
+	}
+}
+
+// TestFindDocumentationKey: AWS's documentation example has a key's shape,
+// and a key's shape is all Find can judge: in a URL or a DNS name it is
+// reported like any other access key id.
+func TestFindDocumentationKey(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"AKIAIOSFODNN7EXAMPLE", "https://AKIAIOSFODNN7EXAMPLE.x.example.net/", "https://x.example.net/c?k=AKIAIOSFODNN7EXAMPLE&s=1"} {
+		got := Find(text)
+		if len(got) != 1 || got[0].Kind != AWSAccessKeyID || text[got[0].Start:got[0].End] != "AKIAIOSFODNN7EXAMPLE" {
+			t.Errorf("Find(%q) = %v, want the access key id", text, got)
+		}
 	}
 }

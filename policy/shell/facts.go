@@ -116,7 +116,7 @@ var tools = map[string]*tool{
 	"truncate": &tool{ops: opsWrite, opts: optTable{value: "sr", longValue: []string{"--size", "--reference"}}, read: "r", readLong: []string{"--reference"}},
 	"chmod":    modeTool, "chown": modeTool, "chgrp": modeTool,
 	"cp": copyTool, "install": copyTool, "ln": copyTool, "mv": moveTool,
-	"dd": &tool{special: dd},
+	"dd": &tool{special: dd}, "sqlite3": &tool{special: sqlite}, "sqlite": &tool{special: sqlite}, "duckdb": &tool{special: sqlite}, "litecli": &tool{special: sqlite},
 
 	// Read.
 	"cat": readTool, "tac": readTool, "nl": readTool, "less": readTool, "more": readTool, "view": readTool,
@@ -619,6 +619,32 @@ func dd(f *factBuilder, ws []word) {
 		} else if v, ok := strings.CutPrefix(w.val, "of="); ok {
 			f.write(v)
 		}
+	}
+}
+
+// sqlite: sqlite3 / duckdb / litecli [options] [FILE [SQL…]]: the
+// database file is read (its rows reach the output); -init and -cmd
+// files too.
+func sqlite(f *factBuilder, ws []word) {
+	n := 0
+	for i := 1; i < len(ws); i++ {
+		v := ws[i].val
+		switch v {
+		case "-init", "-cmd", "-separator", "-newline", "-nullvalue", "-mmap", "-pagecache", "-lookaside", "-heap",
+			"-maxsize", "-vfs", "-c", "-s", "--cmd", "--init":
+			if (v == "-init" || v == "--init") && i+1 < len(ws) {
+				f.read(ws[i+1].val)
+			}
+			i++
+			continue
+		}
+		if len(v) > 1 && v[0] == '-' && ws[i].static {
+			continue
+		}
+		if n == 0 && v != ":memory:" {
+			f.read(v)
+		}
+		n++
 	}
 }
 
