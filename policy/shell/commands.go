@@ -353,6 +353,10 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		a.awkProgram(ws, via, redirs, sc)
 	case "deno":
 		a.deno(ws, via, redirs, sc)
+	case "pwsh", "powershell", "powershell.exe", "pwsh.exe":
+		a.powershell(ws, via, redirs, sc)
+	case "tclsh", "wish", "expect", "jimsh":
+		a.tcl(ws, via, redirs, sc)
 	default:
 		if t := interpreter(name); t != nil {
 			a.interp(t, ws, via, redirs, sc)

@@ -159,3 +159,124 @@ func (a *analyzer) exCommand(name string, cmd word, run func(string, word), via 
 		}
 	}
 }
+
+// psVerbs maps the PowerShell cmdlets and aliases whose effect the shell
+// analysis knows to the commands with that effect.
+var psVerbs = map[string]string{
+	"remove-item": "rm -rf", "ri": "rm -rf", "rm": "rm -rf", "del": "rm -rf", "erase": "rm -rf", "rd": "rm -rf", "rmdir": "rm -rf",
+	"invoke-webrequest": "curl", "iwr": "curl", "invoke-restmethod": "curl", "irm": "curl", "curl": "curl", "wget": "curl",
+	"invoke-expression": "sh", "iex": "sh",
+}
+
+// powershell analyses PowerShell code given with -c/-Command by
+// translating its statements to the commands with the same effect
+// (Remove-Item → rm -rf, Invoke-WebRequest → curl, iex → sh); other
+// cmdlets are kept as they are, as commands nothing knows.
+func (a *analyzer) powershell(ws []word, via []string, redirs []Redirect, sc scope) {
+	a.emit(ws, via, redirs, sc, "", false)
+	code := ""
+	for i := 1; i < len(ws); i++ {
+		v := strings.ToLower(ws[i].val)
+		if v == "-c" || v == "-command" || v == "/c" || v == "-commandwithargs" {
+			if s, ok := joinStatic(ws[i+1:]); ok {
+				code = s
+			}
+			break
+		}
+	}
+	if code == "" || !a.deeper(sc) {
+		return
+	}
+	for _, env := range []string{"$env:HOME", "$env:USERPROFILE", "${env:HOME}", "${env:USERPROFILE}"} {
+		code = strings.ReplaceAll(code, env, "$HOME")
+	}
+	var line strings.Builder
+	for _, stmt := range strings.FieldsFunc(code, func(r rune) bool { return r == ';' || r == '\n' }) {
+		if line.Len() > 0 {
+			line.WriteString("; ")
+		}
+		for k, part := range strings.Split(stmt, "|") {
+			if k > 0 {
+				line.WriteString(" | ")
+			}
+			f := strings.Fields(part)
+			if len(f) == 0 {
+				continue
+			}
+			verb, known := psVerbs[strings.ToLower(f[0])]
+			if !known {
+				line.WriteString(strings.Join(f, " "))
+				continue
+			}
+			line.WriteString(verb)
+			for _, arg := range f[1:] {
+				if !strings.HasPrefix(arg, "-") {
+					line.WriteString(" " + arg)
+				}
+			}
+		}
+	}
+	inner := sc
+	inner.stdin = input{}
+	a.nested(line.String(), appendVia(via, base(ws[0].val)+" -c"), redirs, inner, inner.stdin, false)
+}
+
+// tcl analyses Tcl code (expect -c, or a script on standard input) for
+// the commands it runs with exec: `exec rm -rf $env(HOME)/.aws`.
+func (a *analyzer) tcl(ws []word, via []string, redirs []Redirect, sc scope) {
+	code := ""
+	for i := 1; i < len(ws); i++ {
+		if ws[i].val == "-c" && i+1 < len(ws) && ws[i+1].static {
+			code = ws[i+1].val
+			break
+		}
+	}
+	fromStdin := false
+	if code == "" && firstOperand(ws[1:]) == "" && sc.stdin.fed {
+		if !sc.stdin.static {
+			a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+			return
+		}
+		code, fromStdin = sc.stdin.script, true
+	}
+	a.emit(ws, via, redirs, sc, "", false)
+	if code == "" || !a.deeper(sc) {
+		return
+	}
+	if fromStdin {
+		if *sc.stdin.read {
+			return
+		}
+		*sc.stdin.read = true
+	}
+	inner := sc
+	inner.stdin = input{}
+	for off := 0; off < len(code) && len(a.cmds) < 1024; {
+		i := strings.Index(code[off:], "exec ")
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 5
+		if i > 0 && !strings.ContainsRune(" \t\n[;{", rune(code[i-1])) {
+			continue
+		}
+		end := strings.IndexAny(code[off:], "]\n;}")
+		if end < 0 {
+			end = len(code) - off
+		}
+		cmd := code[off : off+end]
+		for {
+			s := strings.Index(cmd, "$env(")
+			if s < 0 {
+				break
+			}
+			e := strings.IndexByte(cmd[s:], ')')
+			if e < 0 {
+				break
+			}
+			cmd = cmd[:s] + "$" + cmd[s+5:s+e] + cmd[s+e+1:]
+		}
+		a.nested(cmd, appendVia(via, base(ws[0].val)+" exec"), redirs, inner, inner.stdin, false)
+	}
+}

