@@ -15,7 +15,7 @@ import (
 type flowSource struct {
 	cmd  *shell.Command
 	env  pathEnv
-	done [4]bool
+	done [5]bool
 }
 
 // The lists, by index into flowSource.done.
@@ -24,6 +24,7 @@ const (
 	flowPreloads
 	flowDownloads
 	flowRunsDownloaded
+	flowLoads
 )
 
 // flowFacts records where the dataflow facts of command c come from.
@@ -54,6 +55,8 @@ func (c *CommandFacts) flowList(i int) []string {
 		dst = &c.Preloads
 	case flowDownloads:
 		dst = &c.Downloads
+	case flowLoads:
+		dst = &c.Loads
 	default:
 		dst = &c.RunsDownloaded
 	}
@@ -68,6 +71,8 @@ func (c *CommandFacts) flowList(i int) []string {
 		from = src.cmd.Preloads
 	case flowDownloads:
 		from = src.cmd.Downloads
+	case flowLoads:
+		from = src.cmd.Loads
 	default:
 		from = src.cmd.RunsDownloaded
 	}

@@ -75,6 +75,7 @@ type CommandFacts struct {
 	// earlier command of the line downloaded.
 	Runs           []string `json:"runs,omitempty"`
 	Preloads       []string `json:"preloads,omitempty"`
+	Loads          []string `json:"loads,omitempty"`
 	Downloads      []string `json:"downloads,omitempty"`
 	RunsDownloaded []string `json:"runs_downloaded,omitempty"`
 

@@ -254,6 +254,7 @@ var commandTable = newTable("cavra.Command",
 	// Dataflow within one line (issue 13).
 	strsField("runs", "files it runs or loads as code: its script, ./prog, a sourced file, build and test configuration (Makefile, package.json, conftest.py…), files its environment names (BASH_ENV, LD_PRELOAD, NODE_OPTIONS=--require…); a trailing / is a directory (resolved)", func(c *CommandFacts) []string { return c.flowList(flowRuns) }),
 	strsField("preloads", "libraries preloaded into it (LD_PRELOAD, LD_AUDIT, DYLD_INSERT_LIBRARIES; resolved)", func(c *CommandFacts) []string { return c.flowList(flowPreloads) }),
+	strsField("loads", "the runs a setting or an option makes it load or run as code (BASH_ENV, NODE_OPTIONS=--require, JAVA_TOOL_OPTIONS=-javaagent:, git -c core.hooksPath, the program of GIT_EXTERNAL_DIFF=… or tar --use-compress-program=…); a trailing / is a directory (resolved)", func(c *CommandFacts) []string { return c.flowList(flowLoads) }),
 	strsField("downloads", "files it writes with content from the network; a trailing / is a directory (resolved)", func(c *CommandFacts) []string { return c.flowList(flowDownloads) }),
 	strsField("runs_downloaded", "the runs that an earlier command of the line downloaded: download-and-execute (resolved)", func(c *CommandFacts) []string { return c.flowList(flowRunsDownloaded) }),
 	flagField("dry_run", "its own options tell it only to show what it would do (kubectl --dry-run=client, terraform plan, make -n, rsync -n, ansible --check…)", func(c *CommandFacts) bool { return c.DryRun }),

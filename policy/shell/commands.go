@@ -353,12 +353,17 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		a.awkProgram(ws, via, redirs, sc)
 	case "deno":
 		a.deno(ws, via, redirs, sc)
+	case "pwsh", "powershell", "powershell.exe", "pwsh.exe":
+		a.powershell(ws, via, redirs, sc)
+	case "tclsh", "wish", "expect", "jimsh":
+		a.tcl(ws, via, redirs, sc)
 	default:
 		if t := interpreter(name); t != nil {
 			a.interp(t, ws, via, redirs, sc)
 			return
 		}
 		a.emit(ws, via, redirs, sc, "", false)
+		a.optionCommands(name, ws, via, redirs, sc)
 	}
 }
 
@@ -617,6 +622,19 @@ func (a *analyzer) git(ws []word, via []string, redirs []Redirect, sc scope) {
 		}
 	}
 	switch sub {
+	case "grep":
+		// -O/--open-files-in-pager runs its value with the matching files.
+		for j := 0; j < len(rest); j++ {
+			v := rest[j].val
+			if v == "--" {
+				break
+			}
+			if p, ok := strings.CutPrefix(v, "--open-files-in-pager="); ok {
+				a.commandValue("git grep --open-files-in-pager=", p, gvia, redirs, inner)
+			} else if p, ok := strings.CutPrefix(v, "-O"); ok && p != "" && rest[j].static {
+				a.commandValue("git grep -O=", p, gvia, redirs, inner)
+			}
+		}
 	case "config":
 		if k, v, ok := gitConfigSet(rest); ok {
 			a.addRuns(gi, a.gitConfig(k, v, gvia, redirs, inner))

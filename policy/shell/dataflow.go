@@ -48,26 +48,30 @@ type download struct {
 type envRun struct {
 	path    string // as written; a trailing "/" marks a directory
 	preload bool   // a library preloaded into every program (LD_PRELOAD…)
+	search  bool   // a directory programs are looked up in (PATH): not loaded itself
 }
 
 // flow computes c's runs and downloads; ws are its words, ws[0] the name.
 func (a *analyzer) flow(c *Command, ws []word, sc scope) {
 	for _, e := range a.envRuns {
-		a.addRun(c, e)
+		a.addRun(c, e, true)
 	}
 	for _, e := range a.cmdEnv {
-		a.addRun(c, e)
+		a.addRun(c, e, true)
 	}
 	if c.Name != "" && c.Opaque != OpaqueDynamicName {
 		rs := toolRuns(c, ws)
-		if len(c.Runs) == 0 && len(a.downloads) == 0 && !slices.ContainsFunc(rs, special) {
+		set := fromSetting(c.Via)
+		if len(c.Runs) == 0 && len(a.downloads) == 0 && !set && !slices.ContainsFunc(rs, special) {
 			c.Runs = rs // the common case: nothing to match, and no copy
 		} else {
 			for _, r := range rs {
 				if r == "{}" {
 					r = a.braces // find -exec sh {} \;
 				}
-				a.addRun(c, envRun{path: r})
+				// A command run from a setting or an option runs its
+				// program and script because of that setting.
+				a.addRun(c, envRun{path: r}, set)
 			}
 		}
 	}
@@ -120,12 +124,28 @@ func special(r string) bool {
 // maxDownloads bounds the paths remembered per line.
 const maxDownloads = 256
 
-// addRun adds a run to c, noting whether it was downloaded earlier.
-func (a *analyzer) addRun(c *Command, e envRun) {
+// fromSetting reports whether a command was reached through a setting or
+// an option whose value is a command line (via "GIT_SSH_COMMAND=", "git -c
+// core.pager=", "tar --to-command=").
+func fromSetting(via []string) bool {
+	for _, v := range via {
+		if strings.HasSuffix(v, "=") {
+			return true
+		}
+	}
+	return false
+}
+
+// addRun adds a run to c, noting whether it was downloaded earlier and
+// whether a setting or an option made c load it (load).
+func (a *analyzer) addRun(c *Command, e envRun, load bool) {
 	if e.path == "" || len(c.Runs) >= 64 {
 		return
 	}
 	c.Runs = append(c.Runs, e.path)
+	if load && !e.search {
+		c.Loads = append(c.Loads, e.path)
+	}
 	if (strings.HasPrefix(e.path, "<(") || strings.HasPrefix(e.path, "/dev/fd/")) && c.Opaque == "" {
 		c.Opaque = OpaqueSubstScript // just -f <(curl …): code from a command's output
 	}
@@ -143,7 +163,7 @@ func (a *analyzer) addRuns(i int, runs []envRun) {
 		return
 	}
 	for _, e := range runs {
-		a.addRun(&a.cmds[i], e)
+		a.addRun(&a.cmds[i], e, true)
 	}
 }
 

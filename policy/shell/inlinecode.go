@@ -146,6 +146,10 @@ func (a *analyzer) awkCode(idx int, w word, via []string, redirs []Redirect, sc 
 // deno handles `deno eval [-p] CODE`, which runs CODE as JavaScript;
 // other subcommands are ordinary commands.
 func (a *analyzer) deno(ws []word, via []string, redirs []Redirect, sc scope) {
+	if len(ws) >= 3 && ws[1].val == "run" {
+		a.denoRun(ws, via, redirs, sc)
+		return
+	}
 	if len(ws) < 3 || ws[1].val != "eval" {
 		a.emit(ws, via, redirs, sc, "", false)
 		return
@@ -199,5 +203,44 @@ func (a *analyzer) lineFiles(idx int, t *interpTable, ws []word, first int) {
 		} else {
 			f.read(w.val)
 		}
+	}
+}
+
+// denoRun handles deno run: a script read from standard input is opaque,
+// and a remote module run with permissions to run programs, load native
+// code or do anything (-A, --allow-all, --allow-run, --allow-ffi) is code
+// the line downloads and runs (RunsDownloaded). Without such permissions
+// deno's sandbox confines what a module does.
+func (a *analyzer) denoRun(ws []word, via []string, redirs []Redirect, sc scope) {
+	all := false
+	script := ""
+	for i := 2; i < len(ws); i++ {
+		v := ws[i].val
+		if !ws[i].static {
+			break
+		}
+		if v == "-" || !strings.HasPrefix(v, "-") {
+			script = v
+			break
+		}
+		name, _, _ := strings.Cut(v, "=")
+		switch name {
+		case "-A", "--allow-all", "--allow-run", "--allow-ffi":
+			all = true
+		case "--config", "-c", "--import-map", "--lock", "--cert", "--location", "--seed", "--v8-flags", "--inspect", "--env-file":
+			if !strings.Contains(v, "=") && name != "--inspect" && name != "--env-file" && i+1 < len(ws) {
+				i++
+			}
+		}
+	}
+	if (script == "-" || script == "/dev/stdin") && sc.stdin.fed {
+		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+		return
+	}
+	a.emit(ws, via, redirs, sc, "", false)
+	if all && (strings.HasPrefix(script, "https://") || strings.HasPrefix(script, "http://")) && len(a.cmds) > 0 {
+		c := &a.cmds[len(a.cmds)-1]
+		c.Runs = append(c.Runs, script)
+		c.RunsDownloaded = append(c.RunsDownloaded, script)
 	}
 }

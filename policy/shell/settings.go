@@ -27,15 +27,17 @@ const OpaqueSetting = "code from a setting"
 type settingKind uint8
 
 const (
-	setNone    settingKind = iota
-	setCommand             // a command line, run by a shell
-	setFile                // a file sourced or loaded as code
-	setPreload             // libraries preloaded into every program
-	setDirs                // directories code is loaded from (colon-separated)
-	setNode                // node's command-line options
-	setPerl                // perl's command-line options
-	setRuby                // ruby's command-line options
-	setGitConf             // GIT_CONFIG_PARAMETERS: 'key'='value' pairs
+	setNone     settingKind = iota
+	setCommand              // a command line, run by a shell
+	setFile                 // a file sourced or loaded as code
+	setPreload              // libraries preloaded into every program
+	setDirs                 // directories code is loaded from (colon-separated)
+	setNode                 // node's command-line options
+	setPerl                 // perl's command-line options
+	setRuby                 // ruby's command-line options
+	setPerlCode             // perl code the debugger runs (PERL5DB)
+	setJava                 // the JVM's options (-javaagent:, -agentpath:)
+	setGitConf              // GIT_CONFIG_PARAMETERS: 'key'='value' pairs
 )
 
 func settingOf(name string) settingKind {
@@ -43,7 +45,8 @@ func settingOf(name string) settingKind {
 	case "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_SSH_COMMAND", "GIT_SSH",
 		"GIT_ASKPASS", "SSH_ASKPASS", "SUDO_ASKPASS", "GIT_PROXY_COMMAND", "PAGER", "MANPAGER", "SYSTEMD_PAGER",
 		"EDITOR", "VISUAL", "FCEDIT", "KUBE_EDITOR", "SVN_EDITOR", "BROWSER", "LESSOPEN", "LESSCLOSE",
-		"PROMPT_COMMAND", "RSYNC_RSH", "CVS_RSH", "TAR_OPTIONS_COMMAND":
+		"PROMPT_COMMAND", "RSYNC_RSH", "CVS_RSH", "TAR_OPTIONS_COMMAND", "npm_config_script_shell", "NPM_CONFIG_SCRIPT_SHELL",
+		"npm_config_shell", "NPM_CONFIG_SHELL", "YARN_SCRIPT_SHELL":
 		return setCommand
 	case "BASH_ENV", "ENV", "PYTHONSTARTUP", "GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
 		"NPM_CONFIG_USERCONFIG", "npm_config_userconfig", "NODE_REPL_EXTERNAL_MODULE", "MAKEFILES", "VIMINIT_FILE", "MYVIMRC":
@@ -57,6 +60,10 @@ func settingOf(name string) settingKind {
 		return setNode
 	case "PERL5OPT":
 		return setPerl
+	case "PERL5DB":
+		return setPerlCode
+	case "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "MAVEN_OPTS", "GRADLE_OPTS":
+		return setJava
 	case "RUBYOPT":
 		return setRuby
 	case "GIT_CONFIG_PARAMETERS":
@@ -115,7 +122,7 @@ func settingRuns(name string, w word) []envRun {
 				!strings.HasPrefix(p, "$HOME") && !strings.HasPrefix(p, "${HOME}")) {
 				continue // $PATH and the like: what was there before
 			}
-			out = append(out, envRun{path: strings.TrimSuffix(p, "/") + "/"})
+			out = append(out, envRun{path: strings.TrimSuffix(p, "/") + "/", search: name == "PATH"})
 		}
 	case setNode:
 		fields := strings.Fields(v)
@@ -130,6 +137,17 @@ func settingRuns(name string, w word) []envRun {
 				}
 				if modulePath(val) {
 					out = append(out, envRun{path: val})
+				}
+			}
+		}
+	case setJava:
+		for _, f := range strings.Fields(v) {
+			for _, opt := range []string{"-javaagent:", "-agentpath:", "-Xbootclasspath/a:", "-Xbootclasspath/p:", "-Djava.system.class.loader="} {
+				if p, ok := strings.CutPrefix(f, opt); ok {
+					p, _, _ = strings.Cut(p, "=") // -javaagent:agent.jar=options
+					if p != "" {
+						out = append(out, envRun{path: p})
+					}
 				}
 			}
 		}
@@ -221,6 +239,10 @@ func (a *analyzer) settingValue(name string, w word, via []string, redirs []Redi
 				break
 			}
 		}
+	case setPerlCode:
+		// The debugger runs PERL5DB's value as perl code (with -d).
+		ws := []word{{val: "perl", static: true}, {val: "-e", static: true}, {val: v, static: true}}
+		a.inline(ws, appendVia(via, name+"="), redirs, sc, ws[2], "perl -e")
 	case setGitConf:
 		var runs []envRun
 		if ws, ok := a.splitWords(word{val: v, static: true}); ok {

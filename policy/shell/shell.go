@@ -142,6 +142,16 @@ type Command struct {
 	// Preloads are the entries of Runs that are libraries preloaded into
 	// the program (LD_PRELOAD, LD_AUDIT, DYLD_INSERT_LIBRARIES).
 	Preloads []string
+	// Loads are the entries of Runs that a setting or an option makes the
+	// program load or run as code rather than the program itself choosing
+	// them: files and directories its environment names (BASH_ENV,
+	// NODE_OPTIONS=--require, JAVA_TOOL_OPTIONS=-javaagent:, ZDOTDIR,
+	// PYTHONPATH, LD_LIBRARY_PATH; PATH is not one), git -c
+	// core.hooksPath, and the program and script of a command run from a
+	// setting or an option (GIT_EXTERNAL_DIFF=/tmp/x, tar
+	// --use-compress-program=/tmp/c). Code nobody reviewed when they lie
+	// outside the project.
+	Loads []string
 	// Downloads are the files (and, with a trailing "/", directories) the
 	// command writes with content from the network.
 	Downloads []string

@@ -1,0 +1,282 @@
+package shell
+
+import (
+	"strings"
+)
+
+// Options whose value is a command the program runs: tar --to-command,
+// -I/--use-compress-program and --checkpoint-action=exec=, zip -TT,
+// rsync -e, ssh -o ProxyCommand= and LocalCommand=, less +!, man -P,
+// script -c, vim's -c/--cmd/+ ex commands that start with !, and git grep
+// -O (see git). The value is analysed as the command line it is, through
+// a via label ending in "=" like a setting's, so that its own facts decide
+// and a program it names from outside the project is one of Loads; a
+// value that is not a command line is an opaque setting.
+
+// optionCommands analyses the commands ws's options make the program run.
+func (a *analyzer) optionCommands(name string, ws []word, via []string, redirs []Redirect, sc scope) {
+	run := func(label string, w word) {
+		if len(a.cmds) >= 1024 || a.err != nil {
+			return
+		}
+		if !w.static {
+			a.opaqueSetting(label+w.val, via, redirs)
+			return
+		}
+		a.commandValue(label, w.val, via, redirs, sc)
+	}
+	// value returns the value of option opt at ws[i] (--opt=v, --opt v;
+	// -Xv, -X v for a short opt), and how many words it took.
+	value := func(i int, opt string) (word, int) {
+		v := ws[i].val
+		long := strings.HasPrefix(opt, "--")
+		switch {
+		case v == opt:
+			if i+1 < len(ws) {
+				return ws[i+1], 2
+			}
+		case long && strings.HasPrefix(v, opt+"="):
+			return word{val: v[len(opt)+1:], static: ws[i].static}, 1
+		case !long && strings.HasPrefix(v, opt) && len(v) > len(opt):
+			return word{val: v[len(opt):], static: ws[i].static}, 1
+		}
+		return word{}, 0
+	}
+	for i := 1; i < len(ws) && a.err == nil; i++ {
+		v := ws[i].val
+		if v == "--" {
+			return
+		}
+		switch name {
+		case "tar", "gtar", "bsdtar":
+			for _, opt := range []string{"--to-command", "--use-compress-program", "--info-script", "--new-volume-script", "--rsh-command", "-I"} {
+				if opt == "-I" && name == "bsdtar" {
+					continue // bsdtar's -I is --files-from
+				}
+				if w, n := value(i, opt); n > 0 {
+					run(name+" "+opt+"=", w)
+					i += n - 1
+					break
+				}
+			}
+			if act, ok := strings.CutPrefix(v, "--checkpoint-action="); ok {
+				if cmd, ok := strings.CutPrefix(act, "exec="); ok {
+					run(name+" --checkpoint-action=exec=", word{val: cmd, static: ws[i].static})
+				}
+			}
+		case "zip":
+			for _, opt := range []string{"-TT", "--unzip-command"} {
+				if w, n := value(i, opt); n > 0 && (opt != "-TT" || v == "-TT") {
+					run("zip "+opt+"=", w)
+					i += n - 1
+					break
+				}
+			}
+		case "rsync":
+			for _, opt := range []string{"--rsh", "-e"} {
+				if w, n := value(i, opt); n > 0 {
+					run("rsync "+opt+"=", w)
+					i += n - 1
+					break
+				}
+			}
+		case "ssh", "scp", "sftp":
+			if w, n := value(i, "-o"); n > 0 {
+				key, val, ok := strings.Cut(w.val, "=")
+				if !ok {
+					key, val, ok = strings.Cut(w.val, " ")
+				}
+				switch k := strings.ToLower(strings.TrimSpace(key)); {
+				case ok && (k == "proxycommand" || k == "localcommand" || k == "knownhostscommand"):
+					val = strings.TrimSpace(val)
+					if strings.ToLower(val) != "none" {
+						run(name+" -o "+key+"=", word{val: strings.TrimPrefix(val, "exec "), static: w.static})
+					}
+				}
+				i += n - 1
+			}
+		case "less", "more", "most":
+			if c, ok := strings.CutPrefix(strings.TrimLeft(v, "+"), "!"); ok && strings.HasPrefix(v, "+") {
+				run(name+" +!=", word{val: c, static: ws[i].static})
+			}
+		case "man":
+			for _, opt := range []string{"--pager", "-P", "--html", "-H"} {
+				// --html and -H take a browser only when it is attached.
+				if w, n := value(i, opt); n > 0 && !((opt == "-H" || opt == "--html") && n == 2) {
+					run("man "+opt+"=", w)
+					i += n - 1
+					break
+				}
+			}
+		case "script":
+			switch {
+			case v == "--command" || (len(v) > 1 && v[0] == '-' && v[1] != '-' && strings.HasSuffix(v, "c")):
+				if i+1 < len(ws) {
+					run("script -c=", ws[i+1])
+					i++
+				}
+			case strings.HasPrefix(v, "--command="):
+				run("script -c=", word{val: v[len("--command="):], static: ws[i].static})
+			}
+		case "vim", "nvim", "vi", "view", "ex", "gvim", "vimdiff":
+			var cmd word
+			switch {
+			case (v == "-c" || v == "--cmd") && i+1 < len(ws):
+				cmd = ws[i+1]
+				i++
+			case strings.HasPrefix(v, "+") && len(v) > 1:
+				cmd = word{val: v[1:], static: ws[i].static}
+			default:
+				continue
+			}
+			a.exCommand(name, cmd, run, via, redirs)
+		}
+	}
+}
+
+// exCommand analyses a vim ex command given on the command line: `:!cmd`,
+// `:r !cmd` and `:w !cmd` run a shell command; system(), :terminal and the
+// embedded interpreters run code that is an opaque setting here.
+func (a *analyzer) exCommand(name string, cmd word, run func(string, word), via []string, redirs []Redirect) {
+	c := strings.TrimSpace(strings.TrimLeft(cmd.val, ": "))
+	for _, p := range []string{"silent!", "silent"} {
+		c = strings.TrimSpace(strings.TrimPrefix(c, p))
+	}
+	switch {
+	case strings.HasPrefix(c, "!"):
+		run(name+" -c :!=", word{val: c[1:], static: cmd.static})
+		return
+	case strings.HasPrefix(c, "r !") || strings.HasPrefix(c, "read !") || strings.HasPrefix(c, "w !") || strings.HasPrefix(c, "write !"):
+		_, rest, _ := strings.Cut(c, "!")
+		run(name+" -c :!=", word{val: rest, static: cmd.static})
+		return
+	}
+	lc := strings.ToLower(c)
+	for _, k := range []string{"system(", "systemlist(", "term", "py", "lua", "perl", "ruby", "call job", "jobstart("} {
+		if strings.Contains(lc, k) && (k != "term" && k != "py" && k != "lua" && k != "perl" && k != "ruby" || strings.HasPrefix(lc, k)) {
+			a.opaqueSetting(name+" -c "+cmd.val, via, redirs)
+			return
+		}
+	}
+}
+
+// psVerbs maps the PowerShell cmdlets and aliases whose effect the shell
+// analysis knows to the commands with that effect.
+var psVerbs = map[string]string{
+	"remove-item": "rm -rf", "ri": "rm -rf", "rm": "rm -rf", "del": "rm -rf", "erase": "rm -rf", "rd": "rm -rf", "rmdir": "rm -rf",
+	"invoke-webrequest": "curl", "iwr": "curl", "invoke-restmethod": "curl", "irm": "curl", "curl": "curl", "wget": "curl",
+	"invoke-expression": "sh", "iex": "sh",
+}
+
+// powershell analyses PowerShell code given with -c/-Command by
+// translating its statements to the commands with the same effect
+// (Remove-Item → rm -rf, Invoke-WebRequest → curl, iex → sh); other
+// cmdlets are kept as they are, as commands nothing knows.
+func (a *analyzer) powershell(ws []word, via []string, redirs []Redirect, sc scope) {
+	a.emit(ws, via, redirs, sc, "", false)
+	code := ""
+	for i := 1; i < len(ws); i++ {
+		v := strings.ToLower(ws[i].val)
+		if v == "-c" || v == "-command" || v == "/c" || v == "-commandwithargs" {
+			if s, ok := joinStatic(ws[i+1:]); ok {
+				code = s
+			}
+			break
+		}
+	}
+	if code == "" || !a.deeper(sc) {
+		return
+	}
+	for _, env := range []string{"$env:HOME", "$env:USERPROFILE", "${env:HOME}", "${env:USERPROFILE}"} {
+		code = strings.ReplaceAll(code, env, "$HOME")
+	}
+	var line strings.Builder
+	for _, stmt := range strings.FieldsFunc(code, func(r rune) bool { return r == ';' || r == '\n' }) {
+		if line.Len() > 0 {
+			line.WriteString("; ")
+		}
+		for k, part := range strings.Split(stmt, "|") {
+			if k > 0 {
+				line.WriteString(" | ")
+			}
+			f := strings.Fields(part)
+			if len(f) == 0 {
+				continue
+			}
+			verb, known := psVerbs[strings.ToLower(f[0])]
+			if !known {
+				line.WriteString(strings.Join(f, " "))
+				continue
+			}
+			line.WriteString(verb)
+			for _, arg := range f[1:] {
+				if !strings.HasPrefix(arg, "-") {
+					line.WriteString(" " + arg)
+				}
+			}
+		}
+	}
+	inner := sc
+	inner.stdin = input{}
+	a.nested(line.String(), appendVia(via, base(ws[0].val)+" -c"), redirs, inner, inner.stdin, false)
+}
+
+// tcl analyses Tcl code (expect -c, or a script on standard input) for
+// the commands it runs with exec: `exec rm -rf $env(HOME)/.aws`.
+func (a *analyzer) tcl(ws []word, via []string, redirs []Redirect, sc scope) {
+	code := ""
+	for i := 1; i < len(ws); i++ {
+		if ws[i].val == "-c" && i+1 < len(ws) && ws[i+1].static {
+			code = ws[i+1].val
+			break
+		}
+	}
+	fromStdin := false
+	if code == "" && firstOperand(ws[1:]) == "" && sc.stdin.fed {
+		if !sc.stdin.static {
+			a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+			return
+		}
+		code, fromStdin = sc.stdin.script, true
+	}
+	a.emit(ws, via, redirs, sc, "", false)
+	if code == "" || !a.deeper(sc) {
+		return
+	}
+	if fromStdin {
+		if *sc.stdin.read {
+			return
+		}
+		*sc.stdin.read = true
+	}
+	inner := sc
+	inner.stdin = input{}
+	for off := 0; off < len(code) && len(a.cmds) < 1024; {
+		i := strings.Index(code[off:], "exec ")
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 5
+		if i > 0 && !strings.ContainsRune(" \t\n[;{", rune(code[i-1])) {
+			continue
+		}
+		end := strings.IndexAny(code[off:], "]\n;}")
+		if end < 0 {
+			end = len(code) - off
+		}
+		cmd := code[off : off+end]
+		for {
+			s := strings.Index(cmd, "$env(")
+			if s < 0 {
+				break
+			}
+			e := strings.IndexByte(cmd[s:], ')')
+			if e < 0 {
+				break
+			}
+			cmd = cmd[:s] + "$" + cmd[s+5:s+e] + cmd[s+e+1:]
+		}
+		a.nested(cmd, appendVia(via, base(ws[0].val)+" exec"), redirs, inner, inner.stdin, false)
+	}
+}
