@@ -103,6 +103,9 @@ func commandNetwork(c *shell.Command) netFacts {
 			addURL(u)
 		}
 		sent = append(sent, u)
+		if h, ok := prefixHost(u); ok {
+			addHost(h)
+		}
 		if strings.ContainsAny(u, "$`") && !staticHost(u) {
 			// Where it goes is known only at run time: not this machine,
 			// as far as the policy can tell. The URL stands for the host.
@@ -760,4 +763,38 @@ func staticHost(u string) bool {
 		}
 	}
 	return false
+}
+
+// prefixHost returns the host of a URL whose run-time part starts only
+// after the host ("http://169.254.170.2$URI_PATH", "http://h:8080/$P"): a
+// request there goes to that host. A run-time part right after a name
+// could still extend it (http://api$SUFFIX), so there only an IPv4 literal
+// of four parts counts: more digits keep it in the same network or make it
+// invalid.
+func prefixHost(u string) (netaddr.Host, bool) {
+	i := strings.IndexAny(u, "$`")
+	if i < 0 {
+		return netaddr.Host{}, false
+	}
+	_, auth, ok := strings.Cut(u[:i], "://")
+	if !ok || auth == "" || strings.ContainsAny(auth, "@") {
+		return netaddr.Host{}, false
+	}
+	if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+		auth = auth[:j]
+	} else if strings.IndexByte(auth, ':') < 0 {
+		h := netaddr.ParseHost(auth)
+		if !h.Addr.IsValid() || !h.Addr.Is4() || strings.Count(auth, ".") != 3 {
+			return netaddr.Host{}, false
+		}
+		return h, true
+	}
+	if j := strings.LastIndexByte(auth, ':'); j >= 0 && !strings.HasSuffix(auth, "]") {
+		auth = auth[:j]
+	}
+	h := netaddr.ParseHost(auth)
+	if !h.Addr.IsValid() && !hostName(h.Name) {
+		return netaddr.Host{}, false
+	}
+	return h, true
 }

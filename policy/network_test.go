@@ -356,3 +356,25 @@ func TestCommandNetworkRunTime(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefixHost(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"http://169.254.170.2$URI":     "169.254.170.2",
+		"http://localhost:$PORT/x":     "localhost",
+		"https://api.github.com/$P":    "api.github.com",
+		"http://api$SUFFIX/":           "",
+		"https://$(printenv X).e.net/": "",
+		"http://169.254$X":             "",
+	}
+	for u, want := range cases {
+		h, ok := prefixHost(u)
+		got := ""
+		if ok {
+			got = h.String()
+		}
+		if got != want {
+			t.Errorf("prefixHost(%q) = %q, want %q", u, got, want)
+		}
+	}
+}

@@ -44,6 +44,13 @@ func findSecretVars(c *CommandFacts) []string {
 				continue
 			}
 			j := i + 1
+			if name, ok := printenvSubst(a[j:]); ok {
+				// $(printenv NAME) is the variable's value.
+				if secrets.SecretEnvName(name) {
+					out = addUnique(out, name)
+				}
+				continue
+			}
 			braced := j < len(a) && a[j] == '{'
 			if braced {
 				j++
@@ -81,4 +88,20 @@ func findSecretVars(c *CommandFacts) []string {
 		scan(s)
 	}
 	return out
+}
+
+// printenvSubst reads the name in a substitution "(printenv NAME)" at the
+// start of s.
+func printenvSubst(s string) (string, bool) {
+	rest, ok := strings.CutPrefix(s, "(")
+	if !ok {
+		return "", false
+	}
+	rest, ok = strings.CutPrefix(strings.TrimLeft(rest, " \t"), "printenv")
+	if !ok || rest == "" || rest[0] != ' ' && rest[0] != '\t' {
+		return "", false
+	}
+	name, _, ok := strings.Cut(strings.TrimLeft(rest, " \t"), ")")
+	name = strings.TrimSpace(name)
+	return name, ok && name != "" && !strings.ContainsAny(name, " \t$`")
 }

@@ -294,6 +294,7 @@ type analyzer struct {
 	braces   string            // what "{}" stands for in find -exec facts
 	cdpath   bool              // the line sets CDPATH: a relative cd may go anywhere
 	vars     map[string]string // static values of variables assigned on the line (see expandVar)
+	known    map[string]string // the values every later command surely sees (see expandWord)
 
 	downloads []download // paths written with network content so far (dataflow.go)
 	envRuns   []envRun   // runs the line's own assignments and exports put in every later command's environment
@@ -308,6 +309,7 @@ type scope struct {
 	top    bool       // write to Analysis.Line
 	stdin  input      // what feeds standard input
 	redirs []Redirect // redirections inherited from enclosing compound commands
+	cond   bool       // may not run, or runs in a subshell: its assignments are not sure to hold afterwards
 }
 
 // input describes standard input of a statement.
@@ -340,7 +342,9 @@ func (a *analyzer) stmts(list []*syntax.Stmt, sc scope) {
 		if st.Background {
 			// A background job runs in a subshell: its cd does not stick.
 			dir := a.dir
-			a.stmt(st, sc)
+			bg := sc
+			bg.cond = true
+			a.stmt(st, bg)
 			a.dir = dir
 		} else {
 			a.stmt(st, sc)
@@ -428,7 +432,9 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 			a.write("( ")
 		}
 		dir := a.dir
-		a.stmts(cmd.Stmts, sc)
+		inner := sc
+		inner.cond = true
+		a.stmts(cmd.Stmts, inner)
 		a.dir = dir
 		if top {
 			a.write(" )")
@@ -449,6 +455,9 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		sc.top = false
 	}
 	before := a.dir
+	if _, ok := cmd.(*syntax.DeclClause); !ok {
+		sc.cond = true // branches, loops, function bodies
+	}
 	switch cmd := cmd.(type) {
 	case *syntax.IfClause:
 		for c := cmd; c != nil && a.err == nil; c = c.Else {
@@ -459,6 +468,9 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		a.stmts(cmd.Cond, sc)
 		a.stmts(cmd.Do, sc)
 	case *syntax.ForClause:
+		if wi, ok := cmd.Loop.(*syntax.WordIter); ok {
+			delete(a.known, wi.Name.Value)
+		}
 		a.substs(cmd.Loop, sc)
 		a.stmts(cmd.Do, sc)
 	case *syntax.CaseClause:
@@ -496,6 +508,13 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		args = append(args, word{val: name, static: true})
 		for _, as := range cmd.Args {
 			args = append(args, a.assign(as, sc.src))
+			if as.Naked {
+				if name != "export" && name != "readonly" && as.Name != nil {
+					delete(a.known, as.Name.Value) // declare X, local X: a new, empty variable
+				}
+			} else {
+				a.track([]*syntax.Assign{as}, sc)
+			}
 		}
 		n := len(a.cmds)
 		a.emit(args, sc.via, sc.redirs, sc, "", false)
@@ -547,8 +566,11 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 	start := a.dir
 	first := spine[len(spine)-1].X
 	n0 := len(a.cmds)
-	a.stmt(first, sc)
-	var out input // what the last stage writes to a pipe
+	fsc := sc
+	fsc.cond = sc.cond || isPipe(spine[len(spine)-1].Op)
+	a.stmt(first, fsc)
+	sc.cond = true // the rest may not run, or runs in a subshell
+	var out input  // what the last stage writes to a pipe
 	if isPipe(spine[len(spine)-1].Op) {
 		out = pipeOutput(first, input{}, sc.src)
 		out.net = sc.stdin.net || a.networked(n0)
@@ -666,10 +688,15 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 		}
 		text = b.String() + strings.ReplaceAll(nl, "\\n", "\n")
 	case "printf":
-		if len(ws) != 2 || strings.ContainsAny(ws[1].val, "%\\") {
+		args := make([]string, 0, len(ws)-1)
+		for _, w := range ws[1:] {
+			args = append(args, w.val)
+		}
+		t, ok := printfStatic(args)
+		if !ok {
 			return unknown
 		}
-		text = ws[1].val
+		text = t
 	case "cat":
 		if len(ws) == 2 && !strings.HasPrefix(ws[1].val, "-") {
 			return input{fed: true, pipe: true, file: ws[1].val}
@@ -712,8 +739,14 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 	var buf [8]word
 	ws := buf[:0]
-	for _, w := range cmd.Args {
-		ew := evalWord(w, sc.src)
+	for i, w := range cmd.Args {
+		var ew word
+		if i == 0 || len(a.known) == 0 && literal(w) {
+			// A command name from a variable is seen through by expandVar.
+			ew = evalWord(w, sc.src)
+		} else {
+			ew = a.expandWord(w, sc.src)
+		}
 		if ew.brace && braceExpands(w) {
 			ws = append(ws, expandBraces(w, ew, sc.src)...)
 			continue
@@ -741,7 +774,7 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 		if len(redirs) > 0 {
 			a.bare(redirs, sc)
 		}
-		a.track(cmd.Assigns, sc.src)
+		a.track(cmd.Assigns, sc)
 		// On its own, an assignment sets the variable for the rest of the
 		// line (and for every program once exported).
 		a.envRuns = a.envFiles(cmd.Assigns, sc.src, a.envRuns)
@@ -752,6 +785,7 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 		n := len(a.cmds)
 		a.resolve(ws, sc.via, redirs, sc)
 		a.cmdEnv = saved
+		a.forget(ws)
 		a.addRuns(n, a.settingCode(cmd.Assigns, sc.via, redirs, sc))
 	}
 	for _, as := range cmd.Assigns {
@@ -786,24 +820,127 @@ func expandBraces(w *syntax.Word, ew word, src string) []word {
 // (`cmd=rm`); a variable assigned a value only known at run time is
 // forgotten. Where the assignment sits (a branch, a subshell) is not
 // considered: the values only add commands to report, never remove any.
-func (a *analyzer) track(assigns []*syntax.Assign, src string) {
+//
+// Values sure to hold afterwards (assigned outside branches, subshells and
+// the later parts of && and || chains) also go to known, which expandWord
+// substitutes into later words.
+func (a *analyzer) track(assigns []*syntax.Assign, sc scope) {
 	for _, as := range assigns {
-		if as.Name == nil || as.Index != nil || as.Array != nil || as.Append {
+		if as.Name == nil {
+			continue
+		}
+		name := as.Name.Value
+		if as.Index != nil || as.Array != nil || as.Append {
+			delete(a.known, name)
 			continue
 		}
 		if a.vars == nil {
 			a.vars = map[string]string{}
 		}
-		if as.Value == nil {
-			a.vars[as.Name.Value] = ""
-			continue
+		val, static := "", true
+		if as.Value != nil {
+			w := a.expandWord(as.Value, sc.src)
+			val, static = w.val, w.static
+			if static && tildeLead(as.Value) {
+				val = a.tilde(val)
+			}
 		}
-		if w := evalWord(as.Value, src); w.static && len(a.vars) < 256 {
-			a.vars[as.Name.Value] = w.val
+		if static && len(a.vars) < 256 {
+			a.vars[name] = val
 		} else {
-			delete(a.vars, as.Name.Value)
+			delete(a.vars, name)
+		}
+		if static && !sc.cond && len(a.known) < 256 {
+			if a.known == nil {
+				a.known = map[string]string{}
+			}
+			a.known[name] = val
+		} else {
+			delete(a.known, name)
 		}
 	}
+}
+
+// forget drops the known values of the variables a builtin sets from
+// input or unsets (read X, mapfile X, getopts o X, printf -v X, unset X).
+func (a *analyzer) forget(ws []word) {
+	if len(a.known) == 0 {
+		return
+	}
+	switch ws[0].val {
+	case "read", "mapfile", "readarray", "getopts", "unset", "printf", "export", "declare", "typeset", "local", "readonly":
+		for _, w := range ws[1:] {
+			name, _, _ := strings.Cut(w.val, "=")
+			delete(a.known, name)
+		}
+	}
+}
+
+// tildeLead reports whether w starts with an unquoted ~ that bash expands
+// in an assignment value (~ or ~/…).
+func tildeLead(w *syntax.Word) bool {
+	if len(w.Parts) == 0 {
+		return false
+	}
+	l, ok := w.Parts[0].(*syntax.Lit)
+	return ok && (l.Value == "~" || strings.HasPrefix(l.Value, "~/"))
+}
+
+// tilde expands a leading ~ to the home directory when it is known; else
+// the value keeps it, which the policy reads as the home directory too.
+func (a *analyzer) tilde(v string) string {
+	if a.home == "" {
+		return v
+	}
+	if v == "~" {
+		return a.home
+	}
+	if rest, ok := strings.CutPrefix(v, "~/"); ok {
+		return path.Join(a.home, rest)
+	}
+	return v
+}
+
+// expandWord is evalWord with what the line itself determines filled in: a
+// parameter ($X, ${X}) an earlier assignment surely set to a static value,
+// and a command substitution whose output is static ($(echo …),
+// $(printf …)). An unquoted value holding blanks is left as written: it
+// would be split into several words.
+func (a *analyzer) expandWord(w *syntax.Word, src string) word {
+	if literal(w) {
+		return evalWord(w, src)
+	}
+	return evalWordWith(w, src, func(p syntax.WordPart, quoted bool) (string, bool) {
+		v, ok := a.partValue(p, src)
+		if !ok || !quoted && strings.ContainsAny(v, " \t\n") {
+			return "", false
+		}
+		return v, true
+	})
+}
+
+// partValue returns the value of a parameter or command substitution the
+// line determines.
+func (a *analyzer) partValue(p syntax.WordPart, src string) (string, bool) {
+	switch p := p.(type) {
+	case *syntax.ParamExp:
+		if p.Param == nil || p.Excl || p.Length || p.Width || p.Index != nil || p.Slice != nil || p.Repl != nil || p.Exp != nil || p.Names != 0 {
+			return "", false
+		}
+		v, ok := a.known[p.Param.Value]
+		return v, ok
+	case *syntax.CmdSubst:
+		if len(p.Stmts) != 1 {
+			return "", false
+		}
+		out := pipeOutput(p.Stmts[0], input{}, src)
+		if !out.static {
+			return "", false
+		}
+		// The shell drops the trailing newlines of the output.
+		return strings.TrimRight(out.script, "\n"), true
+	}
+	return "", false
 }
 
 // assign renders NAME=value as a word.
@@ -832,7 +969,7 @@ func (a *analyzer) redirect(r *syntax.Redirect, src string) Redirect {
 		out.Fd = r.N.Value
 	}
 	if r.Word != nil && len(r.Word.Parts) > 0 {
-		w := evalWord(r.Word, src)
+		w := a.expandWord(r.Word, src)
 		out.Path, out.Dynamic = w.val, !w.static
 	}
 	return out
@@ -905,7 +1042,7 @@ func (a *analyzer) subst(list []*syntax.Stmt, sc scope) {
 	if !a.deeper(sc) {
 		return
 	}
-	inner := scope{src: sc.src, via: appendVia(sc.via, "$()"), depth: sc.depth + 1, stdin: sc.stdin}
+	inner := scope{src: sc.src, via: appendVia(sc.via, "$()"), depth: sc.depth + 1, stdin: sc.stdin, cond: true}
 	dir := a.dir
 	a.stmts(list, inner)
 	a.dir = dir
@@ -940,7 +1077,7 @@ func (a *analyzer) nested(script string, via []string, redirs []Redirect, sc sco
 	if err != nil {
 		return false
 	}
-	inner := scope{src: script, via: via, depth: sc.depth + 1, stdin: stdin, redirs: redirs}
+	inner := scope{src: script, via: via, depth: sc.depth + 1, stdin: stdin, redirs: redirs, cond: true}
 	dir := a.dir
 	a.stmts(f.Stmts, inner)
 	if !keepDir {

@@ -468,3 +468,64 @@ func TestStdinAndSubstOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestLineValues(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ line, name, want string }{
+		{"K=~/.ssh/id_rsa; cat $K", "cat", "/h/.ssh/id_rsa"},
+		{`K='~/x'; cat "$K"`, "cat", "~/x"},
+		{`cat "$(echo ~/.ssh/id_rsa)"`, "cat", "~/.ssh/id_rsa"},
+		{"IP=169.254.169.254; curl http://$IP/x", "curl", "http://169.254.169.254/x"},
+		{"A=$(printf '%d.%d.%d.%d' 169 254 169 254); curl http://$A/", "curl", "http://169.254.169.254/"},
+		{`printf -v A x; curl http://$A/`, "curl", "http://$A/"},
+		{"X=build; (X=/); rm -rf $X", "rm", "$X"},
+		{"X=build; true && X=/; rm -rf $X", "rm", "$X"},
+		{"X=build; for X in a; do :; done; rm -rf $X", "rm", "$X"},
+		{"X='a b'; rm -rf $X", "rm", "$X"},
+		{`X='a b'; rm -rf "$X"`, "rm", "a b"},
+		{"D=dist; rm -rf $D/*", "rm", "dist/*"},
+	}
+	for _, c := range cases {
+		an, err := Analyze(c.line, Options{Dir: "/p", Home: "/h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, cmd := range an.Commands {
+			if cmd.Name == c.name {
+				found = true
+				if got := cmd.Args[len(cmd.Args)-1]; got != c.want {
+					t.Errorf("%s: %s got %q, want %q", c.line, c.name, got, c.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s", c.line, c.name)
+		}
+	}
+}
+
+func TestPrintfStatic(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		want string
+		ok   bool
+	}{
+		{[]string{"%d.%d.%d.%d", "169", "254", "169", "254"}, "169.254.169.254", true},
+		{[]string{"%s-%03d\\n", "a", "7"}, "a-007\n", true},
+		{[]string{"%x", "255"}, "ff", true},
+		{[]string{"%b", "a\\tb"}, "a\tb", true},
+		{[]string{"%s\\n", "a", "b"}, "a\nb\n", true},
+		{[]string{"\\x41%%"}, "A%", true},
+		{[]string{"-v", "x", "y"}, "", false},
+		{[]string{"%*d", "3", "1"}, "", false},
+		{[]string{"%d", "x"}, "", false},
+	}
+	for _, c := range cases {
+		got, ok := printfStatic(c.args)
+		if got != c.want || ok != c.ok {
+			t.Errorf("printf %q = %q, %v; want %q, %v", c.args, got, ok, c.want, c.ok)
+		}
+	}
+}

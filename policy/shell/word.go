@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -39,6 +40,16 @@ func literal(w *syntax.Word) bool {
 
 // evalWord removes quotes from w. src is the text w's positions refer to.
 func evalWord(w *syntax.Word, src string) word {
+	return evalWordWith(w, src, nil)
+}
+
+// resolver gives the value of a dynamic word part when the line determines
+// it; quoted says the part is inside double quotes.
+type resolver func(p syntax.WordPart, quoted bool) (string, bool)
+
+// evalWordWith is evalWord that asks known for the value of each dynamic
+// part; a part it resolves counts as static.
+func evalWordWith(w *syntax.Word, src string, known resolver) word {
 	out := word{static: true, node: w}
 	if len(w.Parts) == 1 {
 		// Fast path: a plain literal needs no copying.
@@ -62,6 +73,8 @@ func evalWord(w *syntax.Word, src string) word {
 			for _, q := range p.Parts {
 				if l, ok := q.(*syntax.Lit); ok {
 					unescape(&b, l.Value, "$`\"\\\n")
+				} else if v, ok := resolve(known, q, true); ok {
+					b.WriteString(v)
 				} else {
 					out.static = false
 					b.WriteString(source(src, q))
@@ -71,12 +84,25 @@ func evalWord(w *syntax.Word, src string) word {
 			out.glob = true
 			b.WriteString(source(src, p))
 		default:
+			if v, ok := resolve(known, p, false); ok {
+				// Unquoted: the value is subject to globbing.
+				out.glob = out.glob || strings.ContainsAny(v, "*?[")
+				b.WriteString(v)
+				continue
+			}
 			out.static = false
 			b.WriteString(source(src, p))
 		}
 	}
 	out.val = b.String()
 	return out
+}
+
+func resolve(known resolver, p syntax.WordPart, quoted bool) (string, bool) {
+	if known == nil {
+		return "", false
+	}
+	return known(p, quoted)
 }
 
 // unquoteLit writes an unquoted literal with backslash escapes removed and
@@ -241,4 +267,103 @@ func braceExpands(w *syntax.Word) bool {
 	}
 	cp := syntax.Word{Parts: append([]syntax.WordPart(nil), w.Parts...)}
 	return syntax.SplitBraces(&cp)
+}
+
+// maxPrintf bounds the output printfStatic builds.
+const maxPrintf = 4096
+
+// printfStatic returns what bash's printf prints for static arguments
+// (format first): the escapes of the format, %s %b %c %d %i %u %x %X %o and
+// %%, with flags and widths, the format reused while arguments remain.
+// printf -v, and conversions it does not know, are not read.
+func printfStatic(args []string) (string, bool) {
+	if len(args) == 0 || args[0] == "-v" || strings.HasPrefix(args[0], "-") && args[0] != "--" {
+		return "", false
+	}
+	if args[0] == "--" {
+		args = args[1:]
+		if len(args) == 0 {
+			return "", false
+		}
+	}
+	format, rest := args[0], args[1:]
+	var b strings.Builder
+	for {
+		used := 0
+		next := func() string {
+			if used < len(rest) {
+				used++
+				return rest[used-1]
+			}
+			return ""
+		}
+		for i := 0; i < len(format); i++ {
+			c := format[i]
+			switch {
+			case c == '\\':
+				j := min(i+2, len(format))
+				if j == i+2 {
+					switch e := format[i+1]; {
+					case e >= '0' && e <= '7':
+						for j < len(format) && j-i < 4 && format[j] >= '0' && format[j] <= '7' {
+							j++
+						}
+					case e == 'x':
+						for j < len(format) && j-i < 4 && isHex(format[j]) {
+							j++
+						}
+					}
+				}
+				ansiC(&b, format[i:j])
+				i = j - 1
+			case c != '%':
+				b.WriteByte(c)
+			case i+1 < len(format) && format[i+1] == '%':
+				b.WriteByte('%')
+				i++
+			default:
+				j := i + 1
+				for j < len(format) && strings.IndexByte("-+ #0123456789.", format[j]) >= 0 {
+					j++
+				}
+				if j >= len(format) || strings.IndexByte(format[i+1:j], '*') >= 0 {
+					return "", false
+				}
+				spec := format[i:j]
+				switch verb := format[j]; verb {
+				case 's':
+					b.WriteString(fmt.Sprintf(spec+"s", next()))
+				case 'b':
+					var e strings.Builder
+					ansiC(&e, next())
+					b.WriteString(fmt.Sprintf(spec+"s", e.String()))
+				case 'c':
+					if v := next(); v != "" {
+						b.WriteByte(v[0])
+					}
+				case 'd', 'i', 'u', 'x', 'X', 'o':
+					v := next()
+					n, err := strconv.ParseInt(v, 0, 64)
+					if err != nil && v != "" {
+						return "", false
+					}
+					if verb == 'i' || verb == 'u' {
+						verb = 'd'
+					}
+					b.WriteString(fmt.Sprintf(spec+string(verb), n))
+				default:
+					return "", false
+				}
+				i = j
+			}
+			if b.Len() > maxPrintf {
+				return "", false
+			}
+		}
+		rest = rest[used:]
+		if used == 0 || len(rest) == 0 {
+			break
+		}
+	}
+	return b.String(), true
 }
