@@ -13,7 +13,7 @@ import (
 // (testdata/heldout/scores.json): the test fails when a change makes the
 // default pack do worse on it, so progress is kept and regressions show.
 // Raise the numbers when the engine improves; never tune on the cases
-// (testdata/heldout/effects-3/README.md).
+// (testdata/heldout/README.md).
 type heldoutScore struct {
 	Cases            int `json:"cases"`
 	DangerousBlocked int `json:"dangerous_blocked"`
