@@ -497,6 +497,9 @@ options:
 		a.emit(ws, via, redirs, sc, scriptOpaque(ws[i]), false) // runs a script file
 	case sc.stdin.fed:
 		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+		if sc.stdin.decoded {
+			a.decodedCode(len(a.cmds) - 1)
+		}
 		if sc.stdin.static && !*sc.stdin.read {
 			*sc.stdin.read = true
 			// The script's own commands read what is left of the same
@@ -831,9 +834,13 @@ scan:
 	}
 	if !operand && sc.stdin.fed {
 		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+		self := len(a.cmds) - 1
 		if sc.stdin.static && !*sc.stdin.read {
 			*sc.stdin.read = true
-			a.code(len(a.cmds)-1, sc.stdin.script, appendVia(via, base(ws[0].val)+" stdin"), redirs, sc)
+			a.code(self, sc.stdin.script, appendVia(via, base(ws[0].val)+" stdin"), redirs, sc)
+		}
+		if sc.stdin.decoded {
+			a.decodedCode(self)
 		}
 		return
 	}
@@ -948,4 +955,13 @@ func extArgv(s string, static bool) []word {
 	}
 	flush()
 	return out
+}
+
+// decodedCode marks command i as running code that a decoder produced on
+// the line (echo … | base64 -d | sh): obfuscation whatever the code does,
+// since the line was written so that a reader would not see it.
+func (a *analyzer) decodedCode(i int) {
+	if i >= 0 && i < len(a.cmds) {
+		a.cmds[i].CodeObfuscated = append(a.cmds[i].CodeObfuscated, "code decoded on the line")
+	}
 }

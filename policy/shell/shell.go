@@ -321,6 +321,9 @@ type input struct {
 	read   *bool  // set once a shell has read script: later readers find it consumed
 	net    bool   // the stream carries content from the network (curl … | tar x)
 	file   string // the static file it comes from (< file, cat file |), "" otherwise
+	// decoded: script is the output of a decoder (base64 -d, base32 -d):
+	// code run from it was hidden from a reader of the line.
+	decoded bool
 }
 
 func (a *analyzer) write(s string) {
@@ -728,7 +731,7 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 		if err != nil {
 			return unknown
 		}
-		text = string(dec)
+		return input{fed: true, pipe: true, script: string(dec), static: true, read: new(bool), decoded: true}
 	default:
 		return unknown
 	}

@@ -1,0 +1,36 @@
+package shell
+
+import "testing"
+
+// TestDecodedCode: code that a decoder produced on the line and a shell or
+// an interpreter runs is obfuscation whatever it does; decoded data that
+// nothing runs is not.
+func TestDecodedCode(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{
+		{"echo bHMK | base64 -d | sh", true},
+		{"echo cHJpbnQoMSk= | base64 -d | python3", true},
+		{"echo cHJpbnQoMSk= | base64 --decode | bash -s", true},
+		{"echo aGVsbG8= | base64 -d > out.txt", false},
+		{"echo 'print(1)' | python3", false},
+		{"echo bHMK | base64 -d | wc -c", false},
+	} {
+		an, err := Analyze(tc.line, Options{})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.line, err)
+		}
+		got := false
+		for _, c := range an.Commands {
+			for _, o := range c.CodeObfuscated {
+				if o == "code decoded on the line" {
+					got = true
+				}
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%q: decoded code %v, want %v", tc.line, got, tc.want)
+		}
+	}
+}
