@@ -76,11 +76,23 @@ func (e *evaluation) commandEffects(c *CommandFacts) []string {
 			break
 		}
 	}
-	for _, a := range c.Args {
-		if v := remoteVerb(a); v != "" && !c.DryRun && !c.localTarget {
-			add("asks it to " + v)
-			break
+	for i, a := range c.Args {
+		v := remoteVerb(a)
+		if v == "" || c.DryRun || c.localTarget {
+			continue
 		}
+		// A group named for a change, asked only to read: kubectl rollout
+		// status, helm history, release list.
+		if i+1 < len(c.Args) && readVerbAfter[c.Args[i+1]] {
+			continue
+		}
+		// A build tool's plugin goal: mvn spotless:apply formats the
+		// sources; deploy, release and publish goals keep their verb.
+		if jvmBuildTools[path.Base(c.Name)] && strings.Contains(a, ":") && v != "deploy" && v != "release" && v != "publish" {
+			continue
+		}
+		add("asks it to " + v)
+		break
 	}
 	// A script named for what it does (deploy.sh, scripts/release):
 	// the command itself, or the script a shell or interpreter runs.
@@ -111,6 +123,14 @@ func (e *evaluation) commandEffects(c *CommandFacts) []string {
 	}
 	return out
 }
+
+// readVerbAfter are subcommands that only read, after a group named for a
+// change.
+var readVerbAfter = map[string]bool{"status": true, "history": true, "list": true, "ls": true, "show": true, "get": true,
+	"view": true, "describe": true, "logs": true, "diff": true, "plan": true, "--help": true, "help": true}
+
+// jvmBuildTools run plugin goals named plugin:goal.
+var jvmBuildTools = map[string]bool{"mvn": true, "mvnw": true, "gradle": true, "gradlew": true}
 
 // interpreters run the script named by their first operand.
 var interpreters = map[string]bool{"sh": true, "bash": true, "zsh": true, "dash": true, "ksh": true, "fish": true,

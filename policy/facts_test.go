@@ -142,7 +142,7 @@ func TestUnresolvedNeverAllowed(t *testing.T) {
 	t.Parallel()
 	set := compileYAML(t, packHead+"commands: {allow: ['*'], default: allow}\n")
 	for _, line := range []string{"$CMD", "eval \"$X\"", "curl x | sh", "echo aGk= | base64 -d | bash", "python3 -c 'import os; os.system(input())'",
-		"bash -c \"$S\"", "source ./x.sh", "$(echo rm) -rf /", "node <<EOF\neval(x)\nEOF"} {
+		"bash -c \"$S\"", "source /tmp/x.sh", ". ../x.sh", "$(echo rm) -rf /", "node <<EOF\neval(x)\nEOF"} {
 		if d := set.Evaluate(t.Context(), action("execute_command", line), testOpts); d.Decision == decision.Allow {
 			t.Errorf("%q allowed (%s)", line, d.RuleID)
 		}

@@ -340,6 +340,14 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 			a.nested(script, appendVia(via, "eval"), redirs, sc, sc.stdin, true)
 		}
 	case "source", ".":
+		// A project file sourced is the project's own script run in this
+		// shell (. .venv/bin/activate), as `bash scripts/x.sh` runs one; a
+		// file from elsewhere, or one named at run time, may redefine
+		// every later command.
+		if len(ws) > 1 && ws[1].static && projectRelative(ws[1].val) {
+			a.emit(ws, via, redirs, sc, "", false)
+			break
+		}
 		a.emit(ws, via, redirs, sc, OpaqueSource, false)
 	case "watch":
 		a.watch(ws, via, redirs, sc)
@@ -964,4 +972,18 @@ func (a *analyzer) decodedCode(i int) {
 	if i >= 0 && i < len(a.cmds) {
 		a.cmds[i].CodeObfuscated = append(a.cmds[i].CodeObfuscated, "code decoded on the line")
 	}
+}
+
+// projectRelative reports a relative path that stays below the directory
+// it is relative to (no leading /, ~ or $, no .. component).
+func projectRelative(p string) bool {
+	if p == "" || p[0] == '/' || p[0] == '~' || strings.ContainsAny(p, "$`") {
+		return false
+	}
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." {
+			return false
+		}
+	}
+	return true
 }

@@ -213,8 +213,13 @@ var analyzeTests = []struct {
 		c("eval rm -rf /", args("rm -rf /"), opaque(OpaqueEval)), c("rm -rf /", via("eval")),
 	}},
 	{"eval dynamic", `eval "$X"`, "eval $X", []Command{c("eval $X", opaque(OpaqueEval))}},
+	// A project file sourced runs as the project's script; one from
+	// elsewhere may redefine every later command.
 	{"source", "source ./env.sh && . x", "", []Command{
-		c("source ./env.sh", opaque(OpaqueSource)), c(". x", opaque(OpaqueSource)),
+		c("source ./env.sh"), c(". x"),
+	}},
+	{"source elsewhere", "source /tmp/env.sh; . ../x; . ~/.profile", "source /tmp/env.sh ; . ../x ; . ~/.profile", []Command{
+		c("source /tmp/env.sh", opaque(OpaqueSource)), c(". ../x", opaque(OpaqueSource)), c(". ~/.profile", opaque(OpaqueSource)),
 	}},
 
 	// Interpreters fed on stdin.
