@@ -34,3 +34,26 @@ func TestDecodedCode(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedPatterns: an unknown tool's quoted pattern or template is not a
+// file it reads; a path pattern and an unquoted glob still are.
+func TestQuotedPatterns(t *testing.T) {
+	for _, tc := range []struct {
+		line  string
+		reads bool
+	}{
+		{`./gradlew test --tests "com.example.*Service*"`, false},
+		{`frobnicate --format '{{.State.Health.Status}}'`, false},
+		{`frobnicate 'secrets/*.pem'`, true},
+		{`frobnicate config/*.pem`, true},
+		{`frobnicate notes.txt`, true},
+	} {
+		an, err := Analyze(tc.line, Options{})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.line, err)
+		}
+		if got := len(an.Commands[0].Reads) > 0; got != tc.reads {
+			t.Errorf("%q: reads %v, want %v", tc.line, an.Commands[0].Reads, tc.reads)
+		}
+	}
+}

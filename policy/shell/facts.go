@@ -474,12 +474,25 @@ func (f *factBuilder) generic(ws []word) {
 		if len(v) > 0 && v[0] == '-' {
 			continue
 		}
-		if pathLike(v) {
+		if pathLike(v) && !quotedPattern(w) {
 			f.read(v)
 		} else if i := strings.Index(v, "://"); i > 0 && !strings.ContainsAny(v, " \t\n") && isScheme(v[:i]) {
 			f.url(v) // a URL operand: the tool contacts it
 		}
 	}
+}
+
+// quotedPattern reports an operand of an unknown tool that the shell
+// passes as written although it holds pattern or template characters
+// (--tests "com.example.*Service*", --format '{{.State.Status}}') and no
+// directory: a pattern or template for the tool, not a file the shell
+// expands. A known reader's quoted operand stays a file (cat "*.env" is
+// its own table).
+func quotedPattern(w word) bool {
+	if !w.static || w.glob || strings.ContainsRune(w.val, '/') {
+		return false // 'secrets/*.pem' is a path pattern: zip and others expand it themselves
+	}
+	return strings.ContainsAny(w.val, "*?[") || strings.Contains(w.val, "{{")
 }
 
 // isScheme reports whether s is a URL scheme that names a network service.
