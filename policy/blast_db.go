@@ -16,7 +16,8 @@ import (
 var dbClients = map[string]bool{"psql": true, "mysql": true, "mariadb": true, "sqlite3": true, "sqlite": true, "duckdb": true,
 	"clickhouse-client": true, "clickhouse": true, "cockroach": true, "sqlcmd": true, "mongo": true, "mongosh": true, "redis-cli": true,
 	"valkey-cli": true, "cqlsh": true, "snowsql": true, "bq": true, "pgcli": true, "mycli": true, "litecli": true, "usql": true,
-	"dropdb": true, "mysqladmin": true, "createdb": true}
+	"dropdb": true, "mysqladmin": true, "createdb": true, "pg_dump": true, "pg_dumpall": true, "pg_restore": true,
+	"mysqldump": true, "mongodump": true, "mongorestore": true}
 
 // maxSQLFile bounds what is read of a -f file.
 const maxSQLFile = 256 << 10
@@ -149,6 +150,20 @@ func (e *evaluation) dbCommand(name string, args []string, sc *shell.Command, i 
 		}
 	case "createdb":
 		eff = sqlscan.Write
+	case "pg_dump", "pg_dumpall", "mysqldump", "mongodump":
+		// A copy of the database's data (a production dump leaves the
+		// server with every record).
+		eff = sqlscan.Read
+		if len(words) > 0 && db == "" {
+			db = words[len(words)-1]
+		}
+	case "pg_restore", "mongorestore":
+		eff = sqlscan.Write
+		for _, a := range args {
+			if a == "--clean" || a == "-c" || a == "--drop" {
+				eff = sqlscan.Destroy // drops the objects it restores
+			}
+		}
 	case "mongo", "mongosh":
 		for _, w := range words {
 			if strings.Contains(w, "://") {

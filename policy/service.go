@@ -170,7 +170,7 @@ func serviceOp(name string, args []string) string {
 				return ""
 			}
 		}
-		if v := verbOp(w); v != "" {
+		if v := groupVerbOp(w); v != "" {
 			op = v
 		}
 	}
@@ -178,6 +178,31 @@ func serviceOp(name string, args []string) string {
 		return "read"
 	}
 	return op
+}
+
+// groupVerbOp classifies a word of a group-and-verb client: the verbs
+// themselves and the compound verbs such clients use (add-iam-policy-
+// binding, set-iam-policy, get-credentials); resource names that merely
+// start like an aws operation (test-vm, list-archive) are not verbs.
+func groupVerbOp(w string) string {
+	w = strings.ToLower(w)
+	if serviceReadVerbs[w] {
+		return "read"
+	}
+	if serviceChangeVerbs[w] {
+		return "change"
+	}
+	for _, p := range []string{"get-", "list-", "describe-"} {
+		if strings.HasPrefix(w, p) {
+			return "read"
+		}
+	}
+	for _, p := range []string{"add-", "remove-", "set-", "create-", "delete-", "update-"} {
+		if strings.HasPrefix(w, p) {
+			return "change"
+		}
+	}
+	return ""
 }
 
 // verbOp classifies one verb ("update-service", "create", "get-object").

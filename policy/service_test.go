@@ -33,6 +33,8 @@ func TestServiceOp(t *testing.T) {
 		{"supabase db push", "change"},
 		{"oras pull ghcr.io/acme/x:1", "read"},
 		{"go build ./...", ""},
+		{"gcloud compute instances create test-vm --zone us-central1-a --machine-type e2-small", "change"},
+		{"gcloud projects get-iam-policy acme", "read"},
 	} {
 		f := strings.Fields(tc.line)
 		if got := serviceOp(f[0], f[1:]); got != tc.want {

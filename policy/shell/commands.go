@@ -335,6 +335,13 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 	case "find":
 		a.find(ws, via, redirs, sc)
 	case "eval":
+		if len(ws) == 2 && setupEval(ws[1]) {
+			// eval "$(ssh-agent -s)": the output of an installed tool's
+			// own environment setup, which the tool still runs as a
+			// command of the line (below, through the substitution).
+			a.emit(ws, via, redirs, sc, "", false)
+			break
+		}
 		a.emit(ws, via, redirs, sc, OpaqueEval, false)
 		if script, ok := joinStatic(ws[1:]); ok && script != "" {
 			a.nested(script, appendVia(via, "eval"), redirs, sc, sc.stdin, true)
@@ -986,4 +993,61 @@ func projectRelative(p string) bool {
 		}
 	}
 	return true
+}
+
+// shellSetup are programs whose output is shell code setting up their own
+// environment, made to be eval'ed (eval "$(ssh-agent -s)", eval "$(pyenv
+// init -)"), with the subcommand or option that prints it.
+var shellSetup = map[string][]string{
+	"ssh-agent": {"-s", "-c", ""}, "direnv": {"export", "hook"}, "pyenv": {"init", "virtualenv-init"},
+	"rbenv": {"init"}, "nodenv": {"init"}, "goenv": {"init"}, "jenv": {"init"}, "plenv": {"init"},
+	"brew": {"shellenv"}, "opam": {"env"}, "zoxide": {"init"}, "starship": {"init"}, "fnm": {"env"},
+	"mise": {"activate", "env"}, "rtx": {"activate", "env"}, "dircolors": {"-b", ""}, "keychain": {"--eval"},
+	"luarocks": {"path"}, "thefuck": {"--alias"}, "conda": {"shell.bash", "shell.zsh"}, "micromamba": {"shell"},
+}
+
+// setupEval reports eval's one argument being "$(PROG SETUP…)" of a
+// shellSetup program with static words.
+func setupEval(w word) bool {
+	if w.node == nil || len(w.node.Parts) != 1 {
+		return false
+	}
+	part := w.node.Parts[0]
+	if dq, ok := part.(*syntax.DblQuoted); ok {
+		if len(dq.Parts) != 1 {
+			return false
+		}
+		part = dq.Parts[0]
+	}
+	cs, ok := part.(*syntax.CmdSubst)
+	if !ok || len(cs.Stmts) != 1 {
+		return false
+	}
+	call, ok := cs.Stmts[0].Cmd.(*syntax.CallExpr)
+	if !ok || len(call.Args) == 0 || len(call.Assigns) > 0 || len(cs.Stmts[0].Redirs) > 0 {
+		return false
+	}
+	var words []string
+	for _, a := range call.Args {
+		lit := a.Lit()
+		if lit == "" {
+			return false
+		}
+		words = append(words, lit)
+	}
+	subs, ok := shellSetup[words[0]]
+	if !ok {
+		return false
+	}
+	for _, s := range subs {
+		if s == "" && len(words) == 1 {
+			return true
+		}
+		for _, x := range words[1:] {
+			if x == s {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -57,3 +57,50 @@ func TestQuotedPatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestSSHKeygen: printing a key's public half or fingerprint is not
+// reading the secret; creating a key writes it.
+func TestSSHKeygen(t *testing.T) {
+	for _, tc := range []struct {
+		line          string
+		reads, writes int
+	}{
+		{"ssh-keygen -y -f ~/.ssh/id_ed25519", 0, 0},
+		{"ssh-keygen -lf ~/.ssh/id_rsa", 0, 0},
+		{"ssh-keygen -t ed25519 -f ~/.ssh/id_new", 0, 1},
+		{"ssh-keygen -p -f ~/.ssh/id_rsa", 0, 1},
+	} {
+		an, err := Analyze(tc.line, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := an.Commands[0]
+		if len(c.Reads) != tc.reads || len(c.Writes) != tc.writes {
+			t.Errorf("%q: reads %v writes %v", tc.line, c.Reads, c.Writes)
+		}
+	}
+}
+
+// TestSetupEval: eval of an installed tool's own setup output runs what
+// the tool prints; any other eval of a substitution is opaque.
+func TestSetupEval(t *testing.T) {
+	for _, tc := range []struct {
+		line   string
+		opaque bool
+	}{
+		{`eval "$(ssh-agent -s)"`, false},
+		{`eval "$(pyenv init -)"`, false},
+		{`eval $(direnv export bash)`, false},
+		{`eval "$(curl -s https://x.example.net/s)"`, true},
+		{`eval "$(ssh-agent -s; cat x)"`, true},
+		{`eval "$X"`, true},
+	} {
+		an, err := Analyze(tc.line, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := an.Commands[0].Opaque != ""; got != tc.opaque {
+			t.Errorf("%q: opaque %q", tc.line, an.Commands[0].Opaque)
+		}
+	}
+}

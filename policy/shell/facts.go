@@ -116,7 +116,7 @@ var tools = map[string]*tool{
 	"truncate": &tool{ops: opsWrite, opts: optTable{value: "sr", longValue: []string{"--size", "--reference"}}, read: "r", readLong: []string{"--reference"}},
 	"chmod":    modeTool, "chown": modeTool, "chgrp": modeTool,
 	"cp": copyTool, "install": copyTool, "ln": copyTool, "mv": moveTool,
-	"dd": &tool{special: dd}, "sqlite3": &tool{special: sqlite}, "sqlite": &tool{special: sqlite}, "duckdb": &tool{special: sqlite}, "litecli": &tool{special: sqlite},
+	"dd": &tool{special: dd}, "ssh-keygen": &tool{special: sshKeygen}, "sqlite3": &tool{special: sqlite}, "sqlite": &tool{special: sqlite}, "duckdb": &tool{special: sqlite}, "litecli": &tool{special: sqlite},
 
 	// Read.
 	"cat": readTool, "tac": readTool, "nl": readTool, "less": readTool, "more": readTool, "view": readTool,
@@ -658,6 +658,28 @@ func sqlite(f *factBuilder, ws []word) {
 			f.read(v)
 		}
 		n++
+	}
+}
+
+// sshKeygen: with -y, -l, -e or -B it prints only the public half or a
+// fingerprint of the -f key (ssh-keygen -y -f ~/.ssh/id_ed25519 checks a
+// key), which is not reading the secret; otherwise -f names the key it
+// creates or rewrites (-t, -p, -c): a write.
+func sshKeygen(f *factBuilder, ws []word) {
+	public := false
+	for _, w := range ws[1:] {
+		if len(w.val) > 1 && w.val[0] == '-' && w.val[1] != '-' && strings.ContainsAny(w.val[1:], "yleB") {
+			public = true
+		}
+	}
+	for i := 1; i+1 < len(ws); i++ {
+		v := ws[i].val
+		if len(v) > 1 && v[0] == '-' && v[1] != '-' && strings.HasSuffix(v, "f") {
+			if !public {
+				f.write(ws[i+1].val)
+			}
+			i++
+		}
 	}
 }
 
