@@ -37,6 +37,9 @@ type pathEnv struct {
 // symbolic links are not followed.
 func (e pathEnv) resolve(p string) resolvedPath {
 	p = strings.ReplaceAll(strings.TrimSpace(p), "\\", "/")
+	// ./~ is how the shell analysis writes a quoted tilde: a name in the
+	// directory, shown as such so that no rule takes it for the home.
+	literalTilde := strings.HasPrefix(p, "./~")
 	switch {
 	case p == "~" || strings.HasPrefix(p, "~/"):
 		if e.home != "" {
@@ -90,6 +93,9 @@ func (e pathEnv) resolve(p string) resolvedPath {
 			r.rel = ""
 		}
 		r.display = p
+		if literalTilde && strings.HasPrefix(p, "~") {
+			r.display = "./" + p
+		}
 		return r
 	}
 	r.abs = p[1:]
@@ -98,6 +104,9 @@ func (e pathEnv) resolve(p string) resolvedPath {
 		r.rel = rel
 		if rel != "" {
 			r.display = rel
+			if literalTilde && strings.HasPrefix(rel, "~") {
+				r.display = "./" + rel // a file named ~ in the project, not the home directory
+			}
 		}
 	}
 	if rel, ok := within(e.home, p); ok {

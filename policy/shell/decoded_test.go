@@ -104,3 +104,22 @@ func TestSetupEval(t *testing.T) {
 		}
 	}
 }
+
+// TestLiteralTildes: bash expands only an unquoted leading tilde.
+func TestLiteralTildes(t *testing.T) {
+	for line, want := range map[string]string{
+		"rm -rf '~'":      "./~",
+		`rm -rf "~/x"`:    "./~/x",
+		"rm -rf ~":        "~",
+		`rm -rf ~/"my d"`: "~/my d",
+		`rm -rf \~`:       "./~",
+	} {
+		an, err := Analyze(line, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := an.Commands[0].Deletes; len(d) != 1 || d[0] != want {
+			t.Errorf("%q deletes %v, want %q", line, d, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"mvdan.cc/sh/v3/syntax"
 	"path"
 	"strings"
 )
@@ -208,6 +209,7 @@ func (f *factBuilder) host(h string) {
 // its redirections.
 func (a *analyzer) facts(c *Command, ws []word) {
 	f := factBuilder{c: c, braces: a.braces}
+	ws = literalTildes(ws)
 	for _, r := range c.Redirects {
 		f.redirect(r)
 	}
@@ -234,6 +236,29 @@ func (a *analyzer) facts(c *Command, ws []word) {
 		return
 	}
 	f.table(t, ws)
+}
+
+// literalTildes returns ws with a quoted leading tilde made a name in the
+// current directory: rm -rf '~' removes a directory named ~, not the home
+// directory (bash expands only an unquoted ~ at the start of a word).
+func literalTildes(ws []word) []word {
+	var out []word
+	for i, w := range ws {
+		if i == 0 || !strings.HasPrefix(w.val, "~") || w.node == nil || len(w.node.Parts) == 0 {
+			continue
+		}
+		if lit, ok := w.node.Parts[0].(*syntax.Lit); ok && strings.HasPrefix(lit.Value, "~") {
+			continue
+		}
+		if out == nil {
+			out = append([]word(nil), ws...)
+		}
+		out[i].val = "./" + w.val
+	}
+	if out == nil {
+		return ws
+	}
+	return out
 }
 
 // redirect records the file a redirection reads or writes.
