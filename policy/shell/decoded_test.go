@@ -123,3 +123,21 @@ func TestLiteralTildes(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputOptions: an unknown tool's output options name what it writes.
+func TestOutputOptions(t *testing.T) {
+	for line, want := range map[string]string{
+		"protoc --go_out=/home/dev/gen api.proto": "/home/dev/gen",
+		"zola build -o /home/dev/www --force":     "/home/dev/www",
+		"frob --out-dir ../site":                  "../site",
+		"frob --output=dist/x.json":               "dist/x.json",
+	} {
+		an, err := Analyze(line, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := an.Commands[0].Writes; len(w) != 1 || w[0] != want {
+			t.Errorf("%q writes %v, want %q", line, w, want)
+		}
+	}
+}

@@ -488,12 +488,25 @@ func isRemote(s string) bool {
 // reads: `vim .env`, `openssl … ~/.ssh/id_rsa`, `node x.js secrets.json`.
 // Option values written --opt=value count when they look like paths.
 func (f *factBuilder) generic(ws []word) {
-	for _, w := range ws[1:] {
+	for i := 1; i < len(ws); i++ {
+		w := ws[i]
 		v := w.val
 		if len(v) > 2 && v[0] == '-' && v[1] == '-' {
-			if _, val, ok := strings.Cut(v, "="); ok && pathLike(val) {
-				f.read(val)
+			if name, val, ok := strings.Cut(v, "="); ok && pathLike(val) {
+				if outputOption(name) {
+					f.write(val)
+				} else {
+					f.read(val)
+				}
+			} else if !ok && outputOption(v) && i+1 < len(ws) && pathLike(ws[i+1].val) {
+				f.write(ws[i+1].val)
+				i++
 			}
+			continue
+		}
+		if v == "-o" && i+1 < len(ws) && pathLike(ws[i+1].val) {
+			f.write(ws[i+1].val) // the output file of most tools (cc -o, go build -o, pandoc -o)
+			i++
 			continue
 		}
 		if len(v) > 0 && v[0] == '-' {
@@ -505,6 +518,18 @@ func (f *factBuilder) generic(ws []word) {
 			f.url(v) // a URL operand: the tool contacts it
 		}
 	}
+}
+
+// outputOption reports a long option of an unknown tool that names where
+// it writes: --output, --out-dir, --outdir, --dest, --destination,
+// --target-dir, protoc's --go_out and the like.
+func outputOption(name string) bool {
+	switch name {
+	case "--output", "--out", "--outdir", "--out-dir", "--output-dir", "--output-directory", "--dest", "--destination",
+		"--target-dir", "--dist-dir", "--site-dir", "--build-dir":
+		return true
+	}
+	return strings.HasSuffix(name, "_out") && strings.HasPrefix(name, "--")
 }
 
 // quotedPattern reports an operand of an unknown tool that the shell
