@@ -511,9 +511,21 @@ options:
 	case i < len(ws) && !smode:
 		a.emit(ws, via, redirs, sc, scriptOpaque(ws[i]), false) // runs a script file
 	case sc.stdin.fed:
-		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+		// A script the line shows whole (a quoted heredoc, echo '…' |,
+		// cat <<'EOF' |) is analysed like sh -c's; any other input is
+		// a script only run time knows.
+		known := sc.stdin.static && !*sc.stdin.read
+		why := OpaqueStdin
 		if sc.stdin.decoded {
-			a.decodedCode(len(a.cmds) - 1)
+			known = false // decoded on the line: hidden from a reader, whatever it does
+		}
+		if known {
+			why = ""
+		}
+		a.emit(ws, via, redirs, sc, why, false)
+		self := len(a.cmds) - 1
+		if sc.stdin.decoded {
+			a.decodedCode(self)
 		}
 		if sc.stdin.static && !*sc.stdin.read {
 			*sc.stdin.read = true
@@ -523,7 +535,9 @@ options:
 			if sc.stdin.pipe {
 				label = "pipe"
 			}
-			a.nested(sc.stdin.script, appendVia(via, label), redirs, sc, input{fed: true}, false)
+			if !a.nested(sc.stdin.script, appendVia(via, label), redirs, sc, input{fed: true}, false) && self < len(a.cmds) {
+				a.cmds[self].Opaque = OpaqueInvalidScript
+			}
 		}
 	default:
 		a.emit(ws, via, redirs, sc, "", false) // interactive

@@ -642,7 +642,19 @@ func isPipe(op syntax.BinCmdOperator) bool { return op == syntax.Pipe || op == s
 func pipeOutput(st *syntax.Stmt, in input, src string) input {
 	unknown := input{fed: true, pipe: true}
 	call, ok := st.Cmd.(*syntax.CallExpr)
-	if !ok || len(st.Redirs) > 0 || len(call.Args) == 0 || len(call.Args) > 64 {
+	if !ok || len(call.Args) == 0 || len(call.Args) > 64 {
+		return unknown
+	}
+	// A heredoc or here-string is the command's input (cat <<'EOF' | bash):
+	// it is what cat passes on. Any other redirection leaves it unknown.
+	for _, r := range st.Redirs {
+		switch r.Op {
+		case syntax.Hdoc, syntax.DashHdoc, syntax.WordHdoc:
+			if r.N == nil || r.N.Value == "0" {
+				in = stdinFrom(r, in, src)
+				continue
+			}
+		}
 		return unknown
 	}
 	ws := make([]word, len(call.Args))

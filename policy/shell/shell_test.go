@@ -231,10 +231,10 @@ var analyzeTests = []struct {
 		c("echo cm0gLXJmIC8K"), c("base64 --decode"), c("sh", via("sudo"), opaque(OpaqueStdin)), c("rm -rf /", via("sudo", "pipe")),
 	}},
 	{"echo into sh", "echo 'rm -rf ~' | sh", "echo rm -rf ~ | sh", []Command{
-		c("echo rm -rf ~", args("rm -rf ~")), c("sh", opaque(OpaqueStdin)), c("rm -rf ~", via("pipe")),
+		c("echo rm -rf ~", args("rm -rf ~")), c("sh"), c("rm -rf ~", via("pipe")),
 	}},
 	{"printf cat bash", "printf 'make clean' | cat | bash -s", "printf make clean | cat | bash -s", []Command{
-		c("printf make clean", args("make clean")), c("cat"), c("bash -s", opaque(OpaqueStdin)), c("make clean", via("pipe")),
+		c("printf make clean", args("make clean")), c("cat"), c("bash -s"), c("make clean", via("pipe")),
 	}},
 	{"dynamic echo into sh", `echo "$X" | sh`, "echo $X | sh", []Command{c("echo $X"), c("sh", opaque(OpaqueStdin))}},
 	{"echo into python", `echo "import os; os.remove('x')" | python3`, "echo import os; os.remove('x') | python3", []Command{
@@ -259,11 +259,11 @@ var analyzeTests = []struct {
 		c("perl -i.bak -pe s/a/b/ f"),
 	}},
 	{"heredoc bash", "bash <<EOF\nrm -rf /\nEOF", "bash", []Command{
-		c("bash", opaque(OpaqueStdin), redirs(Redirect{Op: "<<", Path: "EOF"})),
+		c("bash", redirs(Redirect{Op: "<<", Path: "EOF"})),
 		c("rm -rf /", via("heredoc"), redirs(Redirect{Op: "<<", Path: "EOF"})),
 	}},
 	{"here-string sh", `sh <<< "rm x"`, "sh", []Command{
-		c("sh", opaque(OpaqueStdin), redirs(Redirect{Op: "<<<", Path: "rm x"})),
+		c("sh", redirs(Redirect{Op: "<<<", Path: "rm x"})),
 		c("rm x", via("heredoc"), redirs(Redirect{Op: "<<<", Path: "rm x"})),
 	}},
 	{"dynamic heredoc", "bash <<EOF\n$X\nEOF", "bash", []Command{
