@@ -243,6 +243,15 @@ func (e *evaluation) matchFilesBy(rp *resolvedPath, list []fileEntry, rule strin
 			if !ok {
 				continue
 			}
+			if o == decision.RequireApproval && !all && projectCleanup(rp) {
+				// A project-wide cleanup by a file name pattern (find .
+				// -name '*.pyc' -delete) only might reach an approval path
+				// (.github/workflows/**): not the edit the list asks
+				// about. A glob aimed at the directory asks (rm
+				// .github/workflows/*, find .github -name '*.yml' -delete);
+				// block lists still count any overlap.
+				continue
+			}
 			if all {
 				if whole == nil || fe.severity > whole.severity {
 					whole = fe
@@ -267,6 +276,22 @@ func (e *evaluation) matchFilesBy(rp *resolvedPath, list []fileEntry, rule strin
 			Subject: rp.display, ApproverGroup: approverOr(o, whole.ApproverGroup),
 			Reason: fmt.Sprintf("Deleting %s removes everything below it, protected paths included (%s)", rp.display, whole.Pattern)})
 	}
+}
+
+// projectCleanup reports a glob delete across the whole project by a file
+// name pattern: ./**/NAME, where NAME is a literal name or a pattern with a
+// literal extension (*.pyc, *.orig, __pycache__).
+func projectCleanup(rp *resolvedPath) bool {
+	p := strings.TrimPrefix(rp.rel, "./")
+	name, ok := strings.CutPrefix(p, "**/")
+	if !ok || !rp.glob || strings.Contains(name, "/") || name == "" {
+		return false
+	}
+	if !strings.ContainsAny(name, "*?[") {
+		return true
+	}
+	i := strings.LastIndexByte(name, '.')
+	return i > 0 && !strings.ContainsAny(name[i:], "*?[")
 }
 
 func approverOr(o decision.Outcome, group string) string {

@@ -971,8 +971,14 @@ func findArgs(ws []word) (starts []string, name string, expr []word) {
 				name = expr[j+1].val
 			}
 			names++
-		case "-o", "-or", "-not", "!":
-			names += 2 // alternatives or negation: the name does not narrow
+		case "-o", "-or":
+			names += 2 // alternatives: the name does not narrow
+		case "-not", "!":
+			// A negated name does not narrow; a negated path or type
+			// (-not -path './.git/*') only restricts further.
+			if j+1 < len(expr) && (expr[j+1].val == "-name" || expr[j+1].val == "-iname") {
+				names += 2
+			}
 		case "-exec", "-execdir", "-ok", "-okdir":
 			// Stop at the first action's command.
 			if names != 1 {
