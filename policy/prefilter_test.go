@@ -210,3 +210,27 @@ func FuzzRuleGates(f *testing.F) {
 		}
 	})
 }
+
+// TestBundledRulesTyped: every rule of the bundled packs names the action
+// types it applies to, so that deciding a read never evaluates the
+// command rules (a top-level `A && B || C` loses the gate: write
+// `A && (B || C)`).
+func TestBundledRulesTyped(t *testing.T) {
+	t.Parallel()
+	lib, err := DefaultLibrary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range lib.IDs() {
+		set, err := lib.Compile(id)
+		if err != nil {
+			continue
+		}
+		for _, r := range set.rules {
+			r.ready()
+			if len(r.types) == 0 {
+				t.Errorf("%s: rule %s applies to every action type; gate it on action.type", id, r.ID)
+			}
+		}
+	}
+}
