@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"regexp"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -505,7 +506,14 @@ options:
 			a.emit(ws, via, redirs, sc, OpaqueDynamicScript, true)
 			return
 		}
-		if !a.nested(script.val, appendVia(via, name+" -c"), redirs, sc, sc.stdin, false) {
+		text := script.val
+		if i+1 < len(ws) && !appendsArgs(via) {
+			// sh -c 'rm -rf "$1"' _ ~: the words after the script are
+			// its $0, $1, … and "$@" (unless xargs or find -exec {} +
+			// adds more at run time).
+			text = withPositional(text, ws[i+1:])
+		}
+		if !a.nested(text, appendVia(via, name+" -c"), redirs, sc, sc.stdin, false) {
 			a.emit(ws, via, redirs, sc, OpaqueInvalidScript, false)
 		}
 	case i < len(ws) && !smode:
@@ -1061,6 +1069,64 @@ func setupEval(w word) bool {
 			if x == s {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// positionalRef matches the positional parameters of a script: "$@", "$*",
+// "$N", "${N}" quoted or not (N a digit), not after a backslash.
+var positionalRef = regexp.MustCompile(`(^|[^\\])("\$[@*]"|"\$\{?[0-9]\}?"|\$[@*]|\$\{?[0-9]\}?)`)
+
+// withPositional returns script with its positional parameters replaced
+// by args (args[0] is $0), as sh -c gives them, when every arg is static;
+// script unchanged otherwise. A plain word is put in as written (its tilde
+// was expanded by the outer shell, so it stays expandable), any other
+// single-quoted.
+func withPositional(script string, args []word) string {
+	vals := make([]string, len(args))
+	for i, w := range args {
+		if !w.static {
+			return script
+		}
+		vals[i] = positionalWord(w.val)
+	}
+	return positionalRef.ReplaceAllStringFunc(script, func(m string) string {
+		lead := ""
+		if m != "" && m[0] != '$' && m[0] != '"' {
+			lead, m = m[:1], m[1:]
+		}
+		ref := strings.Trim(m, `"${}`)
+		switch ref {
+		case "@", "*":
+			if len(vals) < 2 {
+				return lead + "''"
+			}
+			return lead + strings.Join(vals[1:], " ")
+		}
+		n := int(ref[0] - '0')
+		if n < len(vals) {
+			return lead + vals[n]
+		}
+		return lead + "''"
+	})
+}
+
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./~+@%:,=-]+$`)
+
+func positionalWord(v string) string {
+	if plainWord.MatchString(v) {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}
+
+// appendsArgs reports a wrapper that adds arguments at run time (xargs,
+// parallel, find -exec … {} +).
+func appendsArgs(via []string) bool {
+	for _, v := range via {
+		if v == "xargs" || v == "parallel" || strings.HasPrefix(v, "find -exec") || strings.HasPrefix(v, "fd -x") {
+			return true
 		}
 	}
 	return false

@@ -141,3 +141,23 @@ func TestOutputOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestPositionalParameters: sh -c's words after the script are its $0, $1…
+func TestPositionalParameters(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{`bash -c 'rm -rf "$1"' _ ~`, "rm -rf ~"},
+		{`sh -c 'rm -rf "$@"' sh ~/.aws ~/.ssh`, "rm -rf ~/.aws ~/.ssh"},
+		{`sh -c 'rm -rf "$0"' ~/.gnupg`, "rm -rf ~/.gnupg"},
+		{`sh -c 'rm -rf "${1}"/x' _ 'a b'`, "rm -rf a b/x"},
+		{`sh -c 'echo \$1' _ y`, "echo $1"},
+		{`sh -c 'rm -rf "$1"' _ "$X"`, "rm -rf $1"},
+	} {
+		an, err := Analyze(tc.line, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := an.Commands[len(an.Commands)-1].Text; got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}
