@@ -2,6 +2,7 @@ package policy
 
 import (
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/cavra-dev/cavra/internal/glob"
@@ -19,6 +20,10 @@ type resolvedPath struct {
 	coversRoot, coversHome bool
 	glob                   bool // holds shell glob characters: matched by overlap
 }
+
+// homeDefault matches a leading expansion of HOME with a default or an
+// error for when it is unset.
+var homeDefault = regexp.MustCompile(`^\$\{HOME:?[-?=][^}]*\}`)
 
 // unknownDir is pathEnv.cwd when a command runs in a directory that only
 // run time knows (after `cd "$X"`, a bare `cd -`, a cd in one branch of a
@@ -40,6 +45,11 @@ func (e pathEnv) resolve(p string) resolvedPath {
 	// ./~ is how the shell analysis writes a quoted tilde: a name in the
 	// directory, shown as such so that no rule takes it for the home.
 	literalTilde := strings.HasPrefix(p, "./~")
+	if m := homeDefault.FindStringSubmatch(p); m != nil {
+		// ${HOME:?}, ${HOME:-/x}, ${HOME-x}, ${HOME:=x}: the home directory,
+		// which is set (its default would apply only if it were not).
+		p = "$HOME" + p[len(m[0]):]
+	}
 	switch {
 	case p == "~" || strings.HasPrefix(p, "~/"):
 		if e.home != "" {
