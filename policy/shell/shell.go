@@ -295,6 +295,7 @@ type analyzer struct {
 	cdpath   bool              // the line sets CDPATH: a relative cd may go anywhere
 	vars     map[string]string // static values of variables assigned on the line (see expandVar)
 	known    map[string]string // the values every later command surely sees (see expandWord)
+	touched  map[string]bool   // variables the line assigns, reads into or unsets anywhere
 
 	downloads []download // paths written with network content so far (dataflow.go)
 	envRuns   []envRun   // runs the line's own assignments and exports put in every later command's environment
@@ -514,6 +515,7 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 			if as.Naked {
 				if name != "export" && name != "readonly" && as.Name != nil {
 					delete(a.known, as.Name.Value) // declare X, local X: a new, empty variable
+					a.touch(as.Name.Value)
 				}
 			} else {
 				a.track([]*syntax.Assign{as}, sc)
@@ -845,6 +847,7 @@ func (a *analyzer) track(assigns []*syntax.Assign, sc scope) {
 			continue
 		}
 		name := as.Name.Value
+		a.touch(name)
 		if as.Index != nil || as.Array != nil || as.Append {
 			delete(a.known, name)
 			continue
@@ -879,16 +882,26 @@ func (a *analyzer) track(assigns []*syntax.Assign, sc scope) {
 // forget drops the known values of the variables a builtin sets from
 // input or unsets (read X, mapfile X, getopts o X, printf -v X, unset X).
 func (a *analyzer) forget(ws []word) {
-	if len(a.known) == 0 {
-		return
-	}
 	switch ws[0].val {
 	case "read", "mapfile", "readarray", "getopts", "unset", "printf", "export", "declare", "typeset", "local", "readonly":
 		for _, w := range ws[1:] {
 			name, _, _ := strings.Cut(w.val, "=")
 			delete(a.known, name)
+			a.touch(name)
 		}
 	}
+}
+
+// touch records that the line sets or unsets name, so that its value from
+// the environment (HOME, PWD) no longer holds.
+func (a *analyzer) touch(name string) {
+	if a.touched == nil {
+		a.touched = map[string]bool{}
+	}
+	if len(a.touched) >= 256 {
+		name = "" // full: every name counts as touched
+	}
+	a.touched[name] = true
 }
 
 // tildeLead reports whether w starts with an unquoted ~ that bash expands
@@ -939,23 +952,181 @@ func (a *analyzer) expandWord(w *syntax.Word, src string) word {
 func (a *analyzer) partValue(p syntax.WordPart, src string) (string, bool) {
 	switch p := p.(type) {
 	case *syntax.ParamExp:
-		if p.Param == nil || p.Excl || p.Length || p.Width || p.Index != nil || p.Slice != nil || p.Repl != nil || p.Exp != nil || p.Names != 0 {
+		if p.Param == nil || p.Excl || p.Length || p.Width || p.Index != nil || p.Slice != nil || p.Repl != nil || p.Names != 0 {
 			return "", false
 		}
-		v, ok := a.known[p.Param.Value]
-		return v, ok
+		if p.Exp == nil {
+			if p.Param.Value == "HOME" {
+				// Plain $HOME stays as written: the policy reads it as the home directory.
+				v, ok := a.known["HOME"]
+				return v, ok
+			}
+			return a.paramValue(p.Param.Value)
+		}
+		return a.expansionValue(p, src)
 	case *syntax.CmdSubst:
 		if len(p.Stmts) != 1 {
 			return "", false
 		}
-		out := pipeOutput(p.Stmts[0], input{}, src)
-		if !out.static {
+		out, ok := a.substOutput(p.Stmts[0], src)
+		if !ok {
 			return "", false
 		}
 		// The shell drops the trailing newlines of the output.
-		return strings.TrimRight(out.script, "\n"), true
+		return strings.TrimRight(out, "\n"), true
 	}
 	return "", false
+}
+
+// paramValue returns the value of variable name as the line determines
+// it: an assignment that surely holds, else, for a variable the line
+// never assigns, HOME (Options.Home) and PWD (the directory the command
+// runs in, which cd keeps up to date).
+func (a *analyzer) paramValue(name string) (string, bool) {
+	if v, ok := a.known[name]; ok {
+		return v, true
+	}
+	if a.touched[name] || a.touched[""] {
+		return "", false
+	}
+	switch name {
+	case "HOME":
+		return a.home, a.home != ""
+	case "PWD":
+		return a.dir, a.dir != ""
+	}
+	return "", false
+}
+
+// expansionValue returns the value of ${X-d}, ${X:-d}, ${X=d}, ${X:=d},
+// ${X?m}, ${X:?m}, ${X+a} and ${X:+a} of a variable whose value the line
+// determines (a known variable is set). ${X:?} of an empty X stops the
+// command, which then has no value.
+func (a *analyzer) expansionValue(p *syntax.ParamExp, src string) (string, bool) {
+	v, ok := a.paramValue(p.Param.Value)
+	if !ok {
+		return "", false
+	}
+	alt := func() (string, bool) {
+		if p.Exp.Word == nil {
+			return "", true
+		}
+		w := a.expandWord(p.Exp.Word, src)
+		return w.val, w.static
+	}
+	switch p.Exp.Op {
+	case syntax.DefaultUnset, syntax.AssignUnset, syntax.ErrorUnset:
+		return v, true
+	case syntax.DefaultUnsetOrNull, syntax.AssignUnsetOrNull:
+		if v != "" {
+			return v, true
+		}
+		return alt()
+	case syntax.ErrorUnsetOrNull:
+		return v, v != ""
+	case syntax.AlternateUnset:
+		return alt()
+	case syntax.AlternateUnsetOrNull:
+		if v == "" {
+			return "", true
+		}
+		return alt()
+	}
+	return "", false
+}
+
+// substOutput returns the static output of a command substitution's
+// statement: what pipeOutput reads, along a pipeline ($(echo … | base64
+// -d)), and dirname and basename of static operands ($(dirname "$PWD")).
+func (a *analyzer) substOutput(st *syntax.Stmt, src string) (string, bool) {
+	if b, ok := st.Cmd.(*syntax.BinaryCmd); ok && b.Op == syntax.Pipe && len(st.Redirs) == 0 {
+		var stages []*syntax.Stmt
+		for {
+			stages = append(stages, b.Y)
+			x, ok := b.X.Cmd.(*syntax.BinaryCmd)
+			if !ok || x.Op != syntax.Pipe || len(b.X.Redirs) > 0 {
+				stages = append(stages, b.X)
+				break
+			}
+			b = x
+		}
+		in := input{}
+		for i := len(stages) - 1; i >= 0; i-- {
+			in = pipeOutput(stages[i], in, src)
+			if !in.static {
+				return "", false
+			}
+		}
+		return in.script, true
+	}
+	if call, ok := st.Cmd.(*syntax.CallExpr); ok && len(st.Redirs) == 0 && len(call.Assigns) == 0 && len(call.Args) >= 2 && len(call.Args) <= 4 {
+		switch name := call.Args[0].Lit(); name {
+		case "dirname", "basename":
+			args := make([]string, 0, len(call.Args)-1)
+			for i, w := range call.Args[1:] {
+				ew := a.expandWord(w, src)
+				if !ew.static || ew.glob {
+					return "", false
+				}
+				if i == 0 && ew.val == "--" {
+					continue
+				}
+				if strings.HasPrefix(ew.val, "-") && len(args) == 0 {
+					return "", false // options: not read
+				}
+				args = append(args, ew.val)
+			}
+			if name == "dirname" && len(args) == 1 {
+				return dirname(args[0]) + "\n", true
+			}
+			if name == "basename" && (len(args) == 1 || len(args) == 2) {
+				suffix := ""
+				if len(args) == 2 {
+					suffix = args[1]
+				}
+				return basename(args[0], suffix) + "\n", true
+			}
+			return "", false
+		}
+	}
+	out := pipeOutput(st, input{}, src)
+	return out.script, out.static
+}
+
+// dirname is POSIX dirname(1) of s.
+func dirname(s string) string {
+	t := strings.TrimRight(s, "/")
+	if t == "" {
+		if s == "" {
+			return "."
+		}
+		return "/"
+	}
+	i := strings.LastIndexByte(t, '/')
+	if i < 0 {
+		return "."
+	}
+	d := strings.TrimRight(t[:i], "/")
+	if d == "" {
+		return "/"
+	}
+	return d
+}
+
+// basename is POSIX basename(1) of s with suffix removed.
+func basename(s, suffix string) string {
+	t := strings.TrimRight(s, "/")
+	if t == "" {
+		if s == "" {
+			return ""
+		}
+		return "/"
+	}
+	t = t[strings.LastIndexByte(t, '/')+1:]
+	if suffix != "" && suffix != t {
+		t = strings.TrimSuffix(t, suffix)
+	}
+	return t
 }
 
 // assign renders NAME=value as a word.
