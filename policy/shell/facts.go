@@ -338,6 +338,7 @@ func (f *factBuilder) table(t *tool, ws []word) {
 	var buf [8]word
 	ops := buf[:0]
 	patternGiven, inplace, target := false, false, ""
+	deleteDest := false // rsync --delete*: files of the destination missing from the source go
 	skipEmpty := false
 	scan(ws, &t.opts, func(short byte, long, val string) {
 		if short != 0 {
@@ -373,6 +374,9 @@ func (f *factBuilder) table(t *tool, ws []word) {
 		}
 		if contains(t.inplaceLong, long) {
 			inplace = true
+		}
+		if t == rsyncTool && (long == "--del" || strings.HasPrefix(long, "--delete")) {
+			deleteDest = true
 		}
 	}, func(w word) {
 		if skipEmpty && w.static && w.val == "" && len(ops) == 0 {
@@ -449,13 +453,15 @@ func (f *factBuilder) table(t *tool, ws []word) {
 			}
 		}
 	case opsRemote:
-		f.remote(ops)
+		f.remote(ops, deleteDest)
 	}
 }
 
 // remote handles scp and rsync operands: host:path is remote, anything
-// else local; local sources are read and a local destination written.
-func (f *factBuilder) remote(ops []word) {
+// else local; local sources are read and a local destination written,
+// and deleted in when deleteDest (rsync --delete removes what the source
+// lacks: from an empty source, everything).
+func (f *factBuilder) remote(ops []word, deleteDest bool) {
 	if len(ops) == 0 {
 		return
 	}
@@ -467,6 +473,9 @@ func (f *factBuilder) remote(ops []word) {
 		}
 		if last {
 			f.write(w.val)
+			if deleteDest {
+				f.delete(w.val)
+			}
 		} else {
 			f.read(w.val)
 		}

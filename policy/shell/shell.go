@@ -472,10 +472,26 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		a.stmts(cmd.Cond, sc)
 		a.stmts(cmd.Do, sc)
 	case *syntax.ForClause:
-		if wi, ok := cmd.Loop.(*syntax.WordIter); ok {
+		wi, ok := cmd.Loop.(*syntax.WordIter)
+		if ok {
 			delete(a.known, wi.Name.Value)
+			a.touch(wi.Name.Value)
 		}
 		a.substs(cmd.Loop, sc)
+		if vals, ok := a.loopValues(wi, sc.src); ok {
+			// The variable takes each word in turn: the body is read once
+			// per value, as it runs.
+			name := wi.Name.Value
+			for _, v := range vals {
+				if a.known == nil {
+					a.known = map[string]string{}
+				}
+				a.known[name] = v
+				a.stmts(cmd.Do, sc)
+			}
+			delete(a.known, name)
+			break
+		}
 		a.stmts(cmd.Do, sc)
 	case *syntax.CaseClause:
 		a.substs(cmd.Word, sc)
@@ -553,6 +569,39 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		// on runtime results.
 		a.dir = ""
 	}
+}
+
+// maxLoopValues bounds how many values of a for loop are followed; a
+// longer list leaves the variable unknown.
+const maxLoopValues = 16
+
+// loopValues returns the words a for loop's variable takes when the list
+// is static (literal words, brace expansions, globs kept as the pattern,
+// which stands for the files it matches); false for `for x; do` (the
+// positional parameters) and lists only run time knows.
+func (a *analyzer) loopValues(wi *syntax.WordIter, src string) ([]string, bool) {
+	if wi == nil || wi.Name == nil || !wi.InPos.IsValid() || len(wi.Items) == 0 || len(wi.Items) > maxLoopValues {
+		return nil, false
+	}
+	var vals []string
+	for _, w := range wi.Items {
+		ew := a.expandWord(w, src)
+		ws := []word{ew}
+		if ew.brace && braceExpands(w) {
+			ws = expandBraces(w, ew, src)
+		}
+		for _, x := range ws {
+			if !x.static || len(vals) >= maxLoopValues {
+				return nil, false
+			}
+			v := x.val
+			if tildeLead(w) {
+				v = a.tilde(v)
+			}
+			vals = append(vals, v)
+		}
+	}
+	return vals, true
 }
 
 // binary handles a chain of &&, || and pipes. The parser nests them to the
