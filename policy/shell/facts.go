@@ -397,6 +397,10 @@ func (f *factBuilder) table(t *tool, ws []word) {
 	case opsDelete:
 		for _, w := range ops {
 			f.delete(w.val)
+			if w.emptyOK && rootish(w.empty) {
+				// rm -rf "$X"/ with X unset or empty is rm -rf /.
+				f.delete(w.empty)
+			}
 		}
 	case opsPattern, opsMode:
 		if !patternGiven && len(ops) > 0 {
@@ -455,6 +459,19 @@ func (f *factBuilder) table(t *tool, ws []word) {
 	case opsRemote:
 		f.remote(ops, deleteDest)
 	}
+}
+
+// rootish reports whether p names the root directory or everything in it
+// (/, //, /*, /.*).
+func rootish(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	switch path.Clean(p) {
+	case "/", "/*", "/.*":
+		return true
+	}
+	return false
 }
 
 // remote handles scp and rsync operands: host:path is remote, anything
