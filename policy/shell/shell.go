@@ -98,6 +98,10 @@ type Command struct {
 	// Dir is the directory the command runs in as far as the line shows:
 	// Options.Dir adjusted by static `cd`/`pushd` commands before it; "" when unknown.
 	Dir string
+	// AltDir is where the command runs if a cd before it failed and the
+	// line went on (cd build; rm -rf *): its relative paths may be there
+	// too. "" when the cd surely succeeded (cd x && …, cd x || exit, set -e).
+	AltDir string
 
 	// Facts: what the command touches, as far as the analysis knows the
 	// tool (see facts.go). Paths are as written, unquoted, relative to Dir
@@ -291,6 +295,8 @@ type analyzer struct {
 	err      error
 	dir      string
 	home     string
+	failed   cdFail            // where the shell is if the last cd failed (see Command.AltDir)
+	errexit  bool              // set -e: a failed cd ends the line
 	braces   string            // what "{}" stands for in find -exec facts
 	cdpath   bool              // the line sets CDPATH: a relative cd may go anywhere
 	vars     map[string]string // static values of variables assigned on the line (see expandVar)
@@ -345,11 +351,11 @@ func (a *analyzer) stmts(list []*syntax.Stmt, sc scope) {
 		}
 		if st.Background {
 			// A background job runs in a subshell: its cd does not stick.
-			dir := a.dir
+			dir, failed := a.dir, a.failed
 			bg := sc
 			bg.cond = true
 			a.stmt(st, bg)
-			a.dir = dir
+			a.dir, a.failed = dir, failed
 		} else {
 			a.stmt(st, sc)
 		}
@@ -435,11 +441,11 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		if top {
 			a.write("( ")
 		}
-		dir := a.dir
+		dir, failed := a.dir, a.failed
 		inner := sc
 		inner.cond = true
 		a.stmts(cmd.Stmts, inner)
-		a.dir = dir
+		a.dir, a.failed = dir, failed
 		if top {
 			a.write(" )")
 		}
@@ -617,7 +623,7 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 		}
 		spine = append(spine, b)
 	}
-	start := a.dir
+	start, startFailed := a.dir, a.failed
 	first := spine[len(spine)-1].X
 	n0 := len(a.cmds)
 	fsc := sc
@@ -641,24 +647,38 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 			// Every pipeline element runs in a subshell.
 			right := sc
 			right.stdin = out
-			a.dir = start
+			a.dir, a.failed = start, startFailed
 			n := len(a.cmds)
 			a.stmt(b.Y, right)
-			a.dir = start
+			a.dir, a.failed = start, startFailed
 			if i > 0 && isPipe(spine[i-1].Op) {
 				out = pipeOutput(b.Y, right.stdin, sc.src)
 				out.net = right.stdin.net || a.networked(n)
 			}
 			continue
 		case syntax.OrStmt:
-			// Y runs only when X failed, so where X left us is uncertain.
 			afterX := a.dir
+			if terminates(b.Y) {
+				// cd x || exit: the line goes on only where X succeeded.
+				a.dir = merge(start, afterX)
+				a.stmt(b.Y, sc)
+				a.dir, a.failed = afterX, startFailed
+				break
+			}
+			// Y runs only when X failed, so where X left us is uncertain.
 			a.dir = merge(start, afterX)
 			a.stmt(b.Y, sc)
 			a.dir = merge(afterX, a.dir)
 		default:
+			// Y runs only when X succeeded, its cd included; after the
+			// chain, a cd in X may have failed and skipped Y.
+			leftFailed := a.failed
+			a.failed = startFailed
 			n := len(a.cmds)
 			a.stmt(b.Y, sc)
+			if leftFailed != startFailed && leftFailed.at != "" {
+				a.failed = cdFail{at: a.dir, alt: leftFailed.alt}
+			}
 			if i > 0 && isPipe(spine[i-1].Op) {
 				out = pipeOutput(b.Y, input{}, sc.src)
 				out.net = a.networked(n)
@@ -1278,9 +1298,9 @@ func (a *analyzer) subst(list []*syntax.Stmt, sc scope) {
 		return
 	}
 	inner := scope{src: sc.src, via: appendVia(sc.via, "$()"), depth: sc.depth + 1, stdin: sc.stdin, cond: true}
-	dir := a.dir
+	dir, failed := a.dir, a.failed
 	a.stmts(list, inner)
-	a.dir = dir
+	a.dir, a.failed = dir, failed
 }
 
 // deeper reports whether one more nesting level is allowed, recording
@@ -1313,17 +1333,17 @@ func (a *analyzer) nested(script string, via []string, redirs []Redirect, sc sco
 		return false
 	}
 	inner := scope{src: script, via: via, depth: sc.depth + 1, stdin: stdin, redirs: redirs, cond: true}
-	dir := a.dir
+	dir, failed := a.dir, a.failed
 	a.stmts(f.Stmts, inner)
 	if !keepDir {
-		a.dir = dir
+		a.dir, a.failed = dir, failed
 	}
 	return true
 }
 
 // emit records a command made of ws, ws[0] being its name.
 func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, opaque string, dynamic bool) {
-	c := Command{Via: via, Redirects: redirs, Opaque: opaque, Dir: a.dir,
+	c := Command{Via: via, Redirects: redirs, Opaque: opaque, Dir: a.dir, AltDir: a.altDir(),
 		Stdin: Input{Fed: sc.stdin.fed, Text: sc.stdin.script, Static: sc.stdin.static, File: sc.stdin.file}}
 	name := ws[0]
 	c.Dynamic = dynamic || !name.static
@@ -1362,8 +1382,17 @@ func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, op
 		a.cmds = make([]Command, 0, 4)
 	}
 	a.cmds = append(a.cmds, c)
-	if c.Name == "cd" || c.Name == "pushd" || c.Name == "popd" {
+	switch c.Name {
+	case "cd", "pushd", "popd":
+		before := a.dir
 		a.chdir(c, ws[1:], len(sc.via))
+		if before != "" && a.dir != "" && a.dir != before && !a.errexit {
+			a.failed = cdFail{at: a.dir, alt: before}
+		}
+	case "set":
+		if len(sc.via) == 0 && errexit(c.Args) {
+			a.errexit = true
+		}
 	}
 }
 
@@ -1448,6 +1477,44 @@ func (a *analyzer) chdir(c Command, args []word, inherited int) {
 	case a.dir != "":
 		a.dir = path.Join(a.dir, d)
 	}
+}
+
+// cdFail is the directory the shell stays in if a cd fails (alt), valid
+// while the line is where the cd would have gone (at).
+type cdFail struct{ at, alt string }
+
+// altDir returns the directory a command runs in if the last cd failed,
+// when that is not where the line is; "" otherwise.
+func (a *analyzer) altDir() string {
+	if f := a.failed; f.at != "" && f.at == a.dir && f.alt != a.dir {
+		return f.alt
+	}
+	return ""
+}
+
+// terminates reports whether st surely ends the shell: exit, or a group
+// ending with exit (cd x || { echo no; exit 1; }).
+func terminates(st *syntax.Stmt) bool {
+	switch c := st.Cmd.(type) {
+	case *syntax.CallExpr:
+		return len(c.Args) > 0 && c.Args[0].Lit() == "exit"
+	case *syntax.Block:
+		return len(c.Stmts) > 0 && terminates(c.Stmts[len(c.Stmts)-1])
+	}
+	return false
+}
+
+// errexit reports whether set's arguments turn on -e.
+func errexit(args []string) bool {
+	for i, v := range args {
+		switch {
+		case v == "-o" && i+1 < len(args) && args[i+1] == "errexit":
+			return true
+		case len(v) > 1 && v[0] == '-' && v[1] != '-' && v != "-o" && strings.IndexByte(v, 'e') > 0:
+			return true
+		}
+	}
+	return false
 }
 
 // isHomeVar reports whether a dynamic cd operand is only $HOME, optionally
