@@ -184,45 +184,13 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 			// disk (EvalOptions.Probe): `cat notes` where notes links to
 			// ~/.ssh/id_rsa reads the key; `rm -rf build/*` deletes what
 			// the glob matches.
-			for _, p := range c.Reads {
-				rp := env.resolve(p)
-				alts := e.reach(env, &rp, true)
-				for k := -1; k < len(alts); k++ {
-					r := &rp
-					if k >= 0 {
-						r = &alts[k]
-					}
-					cf.Reads = append(cf.Reads, r.display)
-					f.addRead(r.display)
-					e.matchFiles(r, e.set.blockRead, "filesystem.read.block", decision.Block, "Matched sensitive path policy: ")
-				}
-			}
-			for _, p := range c.Writes {
-				rp := env.resolve(p)
-				alts := e.reach(env, &rp, true)
-				for k := -1; k < len(alts); k++ {
-					r := &rp
-					if k >= 0 {
-						r = &alts[k]
-					}
-					cf.Writes = append(cf.Writes, r.display)
-					f.addWrite(r.display)
-					e.matchWrite(r)
-				}
-			}
-			for _, p := range c.Deletes {
-				rp := env.resolve(p)
-				alts := e.reach(env, &rp, false)
-				for k := -1; k < len(alts); k++ {
-					r := &rp
-					if k >= 0 {
-						r = &alts[k]
-					}
-					cf.Deletes = append(cf.Deletes, r.display)
-					f.addDelete(r.display)
-					e.matchFilesBy(r, e.set.blockWrite, "filesystem.write.block", decision.Block, "Deletes a protected path: ", true)
-					e.matchFilesBy(r, e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Deletes an approval-required path: ", true)
-				}
+			e.pathFacts(c, cf, env, false)
+			if c.AltDir != "" && c.Dir != "" {
+				// A cd before it may have failed: its relative paths
+				// may name files of the directory it left as well.
+				alt := env
+				alt.cwd = c.AltDir
+				e.pathFacts(c, cf, alt, true)
 			}
 		}
 		if len(c.Runs)+len(c.Downloads) > 0 {
@@ -247,6 +215,67 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 			n++
 		}
 	}
+}
+
+// pathFacts judges the paths c reads, writes and deletes from env's
+// directory; relativeOnly skips the others (already judged).
+func (e *evaluation) pathFacts(c *shell.Command, cf *CommandFacts, env pathEnv, relativeOnly bool) {
+	f := &e.facts
+	for _, p := range c.Reads {
+		if relativeOnly && !relativePath(p) {
+			continue
+		}
+		rp := env.resolve(p)
+		alts := e.reach(env, &rp, true)
+		for k := -1; k < len(alts); k++ {
+			r := &rp
+			if k >= 0 {
+				r = &alts[k]
+			}
+			cf.Reads = append(cf.Reads, r.display)
+			f.addRead(r.display)
+			e.matchFiles(r, e.set.blockRead, "filesystem.read.block", decision.Block, "Matched sensitive path policy: ")
+		}
+	}
+	for _, p := range c.Writes {
+		if relativeOnly && !relativePath(p) {
+			continue
+		}
+		rp := env.resolve(p)
+		alts := e.reach(env, &rp, true)
+		for k := -1; k < len(alts); k++ {
+			r := &rp
+			if k >= 0 {
+				r = &alts[k]
+			}
+			cf.Writes = append(cf.Writes, r.display)
+			f.addWrite(r.display)
+			e.matchWrite(r)
+		}
+	}
+	for _, p := range c.Deletes {
+		if relativeOnly && !relativePath(p) {
+			continue
+		}
+		rp := env.resolve(p)
+		alts := e.reach(env, &rp, false)
+		for k := -1; k < len(alts); k++ {
+			r := &rp
+			if k >= 0 {
+				r = &alts[k]
+			}
+			cf.Deletes = append(cf.Deletes, r.display)
+			f.addDelete(r.display)
+			e.matchFilesBy(r, e.set.blockWrite, "filesystem.write.block", decision.Block, "Deletes a protected path: ", true)
+			e.matchFilesBy(r, e.set.approvalWrite, "filesystem.write.require_approval", decision.RequireApproval, "Deletes an approval-required path: ", true)
+		}
+	}
+}
+
+// relativePath reports whether a path as written depends on the working
+// directory.
+func relativePath(p string) bool {
+	return p != "" && p[0] != '/' && p[0] != '~' && p[0] != '$'
 }
 
 func (e *evaluation) matchWrite(rp *resolvedPath) {

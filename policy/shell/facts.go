@@ -338,6 +338,7 @@ func (f *factBuilder) table(t *tool, ws []word) {
 	var buf [8]word
 	ops := buf[:0]
 	patternGiven, inplace, target := false, false, ""
+	deleteDest := false // rsync --delete*: files of the destination missing from the source go
 	skipEmpty := false
 	scan(ws, &t.opts, func(short byte, long, val string) {
 		if short != 0 {
@@ -374,6 +375,9 @@ func (f *factBuilder) table(t *tool, ws []word) {
 		if contains(t.inplaceLong, long) {
 			inplace = true
 		}
+		if t == rsyncTool && (long == "--del" || strings.HasPrefix(long, "--delete")) {
+			deleteDest = true
+		}
 	}, func(w word) {
 		if skipEmpty && w.static && w.val == "" && len(ops) == 0 {
 			skipEmpty = false
@@ -393,6 +397,10 @@ func (f *factBuilder) table(t *tool, ws []word) {
 	case opsDelete:
 		for _, w := range ops {
 			f.delete(w.val)
+			if w.emptyOK && rootish(w.empty) {
+				// rm -rf "$X"/ with X unset or empty is rm -rf /.
+				f.delete(w.empty)
+			}
 		}
 	case opsPattern, opsMode:
 		if !patternGiven && len(ops) > 0 {
@@ -449,13 +457,28 @@ func (f *factBuilder) table(t *tool, ws []word) {
 			}
 		}
 	case opsRemote:
-		f.remote(ops)
+		f.remote(ops, deleteDest)
 	}
 }
 
+// rootish reports whether p names the root directory or everything in it
+// (/, //, /*, /.*).
+func rootish(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	switch path.Clean(p) {
+	case "/", "/*", "/.*":
+		return true
+	}
+	return false
+}
+
 // remote handles scp and rsync operands: host:path is remote, anything
-// else local; local sources are read and a local destination written.
-func (f *factBuilder) remote(ops []word) {
+// else local; local sources are read and a local destination written,
+// and deleted in when deleteDest (rsync --delete removes what the source
+// lacks: from an empty source, everything).
+func (f *factBuilder) remote(ops []word, deleteDest bool) {
 	if len(ops) == 0 {
 		return
 	}
@@ -467,6 +490,9 @@ func (f *factBuilder) remote(ops []word) {
 		}
 		if last {
 			f.write(w.val)
+			if deleteDest {
+				f.delete(w.val)
+			}
 		} else {
 			f.read(w.val)
 		}

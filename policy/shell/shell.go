@@ -98,6 +98,10 @@ type Command struct {
 	// Dir is the directory the command runs in as far as the line shows:
 	// Options.Dir adjusted by static `cd`/`pushd` commands before it; "" when unknown.
 	Dir string
+	// AltDir is where the command runs if a cd before it failed and the
+	// line went on (cd build; rm -rf *): its relative paths may be there
+	// too. "" when the cd surely succeeded (cd x && …, cd x || exit, set -e).
+	AltDir string
 
 	// Facts: what the command touches, as far as the analysis knows the
 	// tool (see facts.go). Paths are as written, unquoted, relative to Dir
@@ -291,10 +295,13 @@ type analyzer struct {
 	err      error
 	dir      string
 	home     string
+	failed   cdFail            // where the shell is if the last cd failed (see Command.AltDir)
+	errexit  bool              // set -e: a failed cd ends the line
 	braces   string            // what "{}" stands for in find -exec facts
 	cdpath   bool              // the line sets CDPATH: a relative cd may go anywhere
 	vars     map[string]string // static values of variables assigned on the line (see expandVar)
 	known    map[string]string // the values every later command surely sees (see expandWord)
+	touched  map[string]bool   // variables the line assigns, reads into or unsets anywhere
 
 	downloads []download // paths written with network content so far (dataflow.go)
 	envRuns   []envRun   // runs the line's own assignments and exports put in every later command's environment
@@ -344,11 +351,11 @@ func (a *analyzer) stmts(list []*syntax.Stmt, sc scope) {
 		}
 		if st.Background {
 			// A background job runs in a subshell: its cd does not stick.
-			dir := a.dir
+			dir, failed := a.dir, a.failed
 			bg := sc
 			bg.cond = true
 			a.stmt(st, bg)
-			a.dir = dir
+			a.dir, a.failed = dir, failed
 		} else {
 			a.stmt(st, sc)
 		}
@@ -434,11 +441,11 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		if top {
 			a.write("( ")
 		}
-		dir := a.dir
+		dir, failed := a.dir, a.failed
 		inner := sc
 		inner.cond = true
 		a.stmts(cmd.Stmts, inner)
-		a.dir = dir
+		a.dir, a.failed = dir, failed
 		if top {
 			a.write(" )")
 		}
@@ -471,10 +478,26 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 		a.stmts(cmd.Cond, sc)
 		a.stmts(cmd.Do, sc)
 	case *syntax.ForClause:
-		if wi, ok := cmd.Loop.(*syntax.WordIter); ok {
+		wi, ok := cmd.Loop.(*syntax.WordIter)
+		if ok {
 			delete(a.known, wi.Name.Value)
+			a.touch(wi.Name.Value)
 		}
 		a.substs(cmd.Loop, sc)
+		if vals, ok := a.loopValues(wi, sc.src); ok {
+			// The variable takes each word in turn: the body is read once
+			// per value, as it runs.
+			name := wi.Name.Value
+			for _, v := range vals {
+				if a.known == nil {
+					a.known = map[string]string{}
+				}
+				a.known[name] = v
+				a.stmts(cmd.Do, sc)
+			}
+			delete(a.known, name)
+			break
+		}
 		a.stmts(cmd.Do, sc)
 	case *syntax.CaseClause:
 		a.substs(cmd.Word, sc)
@@ -514,6 +537,7 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 			if as.Naked {
 				if name != "export" && name != "readonly" && as.Name != nil {
 					delete(a.known, as.Name.Value) // declare X, local X: a new, empty variable
+					a.touch(as.Name.Value)
 				}
 			} else {
 				a.track([]*syntax.Assign{as}, sc)
@@ -553,6 +577,39 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 	}
 }
 
+// maxLoopValues bounds how many values of a for loop are followed; a
+// longer list leaves the variable unknown.
+const maxLoopValues = 16
+
+// loopValues returns the words a for loop's variable takes when the list
+// is static (literal words, brace expansions, globs kept as the pattern,
+// which stands for the files it matches); false for `for x; do` (the
+// positional parameters) and lists only run time knows.
+func (a *analyzer) loopValues(wi *syntax.WordIter, src string) ([]string, bool) {
+	if wi == nil || wi.Name == nil || !wi.InPos.IsValid() || len(wi.Items) == 0 || len(wi.Items) > maxLoopValues {
+		return nil, false
+	}
+	var vals []string
+	for _, w := range wi.Items {
+		ew := a.expandWord(w, src)
+		ws := []word{ew}
+		if ew.brace && braceExpands(w) {
+			ws = expandBraces(w, ew, src)
+		}
+		for _, x := range ws {
+			if !x.static || len(vals) >= maxLoopValues {
+				return nil, false
+			}
+			v := x.val
+			if tildeLead(w) {
+				v = a.tilde(v)
+			}
+			vals = append(vals, v)
+		}
+	}
+	return vals, true
+}
+
 // binary handles a chain of &&, || and pipes. The parser nests them to the
 // left, so long chains are walked in a loop rather than by recursion.
 func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
@@ -566,7 +623,7 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 		}
 		spine = append(spine, b)
 	}
-	start := a.dir
+	start, startFailed := a.dir, a.failed
 	first := spine[len(spine)-1].X
 	n0 := len(a.cmds)
 	fsc := sc
@@ -590,24 +647,38 @@ func (a *analyzer) binary(cmd *syntax.BinaryCmd, sc scope) {
 			// Every pipeline element runs in a subshell.
 			right := sc
 			right.stdin = out
-			a.dir = start
+			a.dir, a.failed = start, startFailed
 			n := len(a.cmds)
 			a.stmt(b.Y, right)
-			a.dir = start
+			a.dir, a.failed = start, startFailed
 			if i > 0 && isPipe(spine[i-1].Op) {
 				out = pipeOutput(b.Y, right.stdin, sc.src)
 				out.net = right.stdin.net || a.networked(n)
 			}
 			continue
 		case syntax.OrStmt:
-			// Y runs only when X failed, so where X left us is uncertain.
 			afterX := a.dir
+			if terminates(b.Y) {
+				// cd x || exit: the line goes on only where X succeeded.
+				a.dir = merge(start, afterX)
+				a.stmt(b.Y, sc)
+				a.dir, a.failed = afterX, startFailed
+				break
+			}
+			// Y runs only when X failed, so where X left us is uncertain.
 			a.dir = merge(start, afterX)
 			a.stmt(b.Y, sc)
 			a.dir = merge(afterX, a.dir)
 		default:
+			// Y runs only when X succeeded, its cd included; after the
+			// chain, a cd in X may have failed and skipped Y.
+			leftFailed := a.failed
+			a.failed = startFailed
 			n := len(a.cmds)
 			a.stmt(b.Y, sc)
+			if leftFailed != startFailed && leftFailed.at != "" {
+				a.failed = cdFail{at: a.dir, alt: leftFailed.alt}
+			}
 			if i > 0 && isPipe(spine[i-1].Op) {
 				out = pipeOutput(b.Y, input{}, sc.src)
 				out.net = a.networked(n)
@@ -845,6 +916,7 @@ func (a *analyzer) track(assigns []*syntax.Assign, sc scope) {
 			continue
 		}
 		name := as.Name.Value
+		a.touch(name)
 		if as.Index != nil || as.Array != nil || as.Append {
 			delete(a.known, name)
 			continue
@@ -879,16 +951,26 @@ func (a *analyzer) track(assigns []*syntax.Assign, sc scope) {
 // forget drops the known values of the variables a builtin sets from
 // input or unsets (read X, mapfile X, getopts o X, printf -v X, unset X).
 func (a *analyzer) forget(ws []word) {
-	if len(a.known) == 0 {
-		return
-	}
 	switch ws[0].val {
 	case "read", "mapfile", "readarray", "getopts", "unset", "printf", "export", "declare", "typeset", "local", "readonly":
 		for _, w := range ws[1:] {
 			name, _, _ := strings.Cut(w.val, "=")
 			delete(a.known, name)
+			a.touch(name)
 		}
 	}
+}
+
+// touch records that the line sets or unsets name, so that its value from
+// the environment (HOME, PWD) no longer holds.
+func (a *analyzer) touch(name string) {
+	if a.touched == nil {
+		a.touched = map[string]bool{}
+	}
+	if len(a.touched) >= 256 {
+		name = "" // full: every name counts as touched
+	}
+	a.touched[name] = true
 }
 
 // tildeLead reports whether w starts with an unquoted ~ that bash expands
@@ -939,23 +1021,181 @@ func (a *analyzer) expandWord(w *syntax.Word, src string) word {
 func (a *analyzer) partValue(p syntax.WordPart, src string) (string, bool) {
 	switch p := p.(type) {
 	case *syntax.ParamExp:
-		if p.Param == nil || p.Excl || p.Length || p.Width || p.Index != nil || p.Slice != nil || p.Repl != nil || p.Exp != nil || p.Names != 0 {
+		if p.Param == nil || p.Excl || p.Length || p.Width || p.Index != nil || p.Slice != nil || p.Repl != nil || p.Names != 0 {
 			return "", false
 		}
-		v, ok := a.known[p.Param.Value]
-		return v, ok
+		if p.Exp == nil {
+			if p.Param.Value == "HOME" {
+				// Plain $HOME stays as written: the policy reads it as the home directory.
+				v, ok := a.known["HOME"]
+				return v, ok
+			}
+			return a.paramValue(p.Param.Value)
+		}
+		return a.expansionValue(p, src)
 	case *syntax.CmdSubst:
 		if len(p.Stmts) != 1 {
 			return "", false
 		}
-		out := pipeOutput(p.Stmts[0], input{}, src)
-		if !out.static {
+		out, ok := a.substOutput(p.Stmts[0], src)
+		if !ok {
 			return "", false
 		}
 		// The shell drops the trailing newlines of the output.
-		return strings.TrimRight(out.script, "\n"), true
+		return strings.TrimRight(out, "\n"), true
 	}
 	return "", false
+}
+
+// paramValue returns the value of variable name as the line determines
+// it: an assignment that surely holds, else, for a variable the line
+// never assigns, HOME (Options.Home) and PWD (the directory the command
+// runs in, which cd keeps up to date).
+func (a *analyzer) paramValue(name string) (string, bool) {
+	if v, ok := a.known[name]; ok {
+		return v, true
+	}
+	if a.touched[name] || a.touched[""] {
+		return "", false
+	}
+	switch name {
+	case "HOME":
+		return a.home, a.home != ""
+	case "PWD":
+		return a.dir, a.dir != ""
+	}
+	return "", false
+}
+
+// expansionValue returns the value of ${X-d}, ${X:-d}, ${X=d}, ${X:=d},
+// ${X?m}, ${X:?m}, ${X+a} and ${X:+a} of a variable whose value the line
+// determines (a known variable is set). ${X:?} of an empty X stops the
+// command, which then has no value.
+func (a *analyzer) expansionValue(p *syntax.ParamExp, src string) (string, bool) {
+	v, ok := a.paramValue(p.Param.Value)
+	if !ok {
+		return "", false
+	}
+	alt := func() (string, bool) {
+		if p.Exp.Word == nil {
+			return "", true
+		}
+		w := a.expandWord(p.Exp.Word, src)
+		return w.val, w.static
+	}
+	switch p.Exp.Op {
+	case syntax.DefaultUnset, syntax.AssignUnset, syntax.ErrorUnset:
+		return v, true
+	case syntax.DefaultUnsetOrNull, syntax.AssignUnsetOrNull:
+		if v != "" {
+			return v, true
+		}
+		return alt()
+	case syntax.ErrorUnsetOrNull:
+		return v, v != ""
+	case syntax.AlternateUnset:
+		return alt()
+	case syntax.AlternateUnsetOrNull:
+		if v == "" {
+			return "", true
+		}
+		return alt()
+	}
+	return "", false
+}
+
+// substOutput returns the static output of a command substitution's
+// statement: what pipeOutput reads, along a pipeline ($(echo … | base64
+// -d)), and dirname and basename of static operands ($(dirname "$PWD")).
+func (a *analyzer) substOutput(st *syntax.Stmt, src string) (string, bool) {
+	if b, ok := st.Cmd.(*syntax.BinaryCmd); ok && b.Op == syntax.Pipe && len(st.Redirs) == 0 {
+		var stages []*syntax.Stmt
+		for {
+			stages = append(stages, b.Y)
+			x, ok := b.X.Cmd.(*syntax.BinaryCmd)
+			if !ok || x.Op != syntax.Pipe || len(b.X.Redirs) > 0 {
+				stages = append(stages, b.X)
+				break
+			}
+			b = x
+		}
+		in := input{}
+		for i := len(stages) - 1; i >= 0; i-- {
+			in = pipeOutput(stages[i], in, src)
+			if !in.static {
+				return "", false
+			}
+		}
+		return in.script, true
+	}
+	if call, ok := st.Cmd.(*syntax.CallExpr); ok && len(st.Redirs) == 0 && len(call.Assigns) == 0 && len(call.Args) >= 2 && len(call.Args) <= 4 {
+		switch name := call.Args[0].Lit(); name {
+		case "dirname", "basename":
+			args := make([]string, 0, len(call.Args)-1)
+			for i, w := range call.Args[1:] {
+				ew := a.expandWord(w, src)
+				if !ew.static || ew.glob {
+					return "", false
+				}
+				if i == 0 && ew.val == "--" {
+					continue
+				}
+				if strings.HasPrefix(ew.val, "-") && len(args) == 0 {
+					return "", false // options: not read
+				}
+				args = append(args, ew.val)
+			}
+			if name == "dirname" && len(args) == 1 {
+				return dirname(args[0]) + "\n", true
+			}
+			if name == "basename" && (len(args) == 1 || len(args) == 2) {
+				suffix := ""
+				if len(args) == 2 {
+					suffix = args[1]
+				}
+				return basename(args[0], suffix) + "\n", true
+			}
+			return "", false
+		}
+	}
+	out := pipeOutput(st, input{}, src)
+	return out.script, out.static
+}
+
+// dirname is POSIX dirname(1) of s.
+func dirname(s string) string {
+	t := strings.TrimRight(s, "/")
+	if t == "" {
+		if s == "" {
+			return "."
+		}
+		return "/"
+	}
+	i := strings.LastIndexByte(t, '/')
+	if i < 0 {
+		return "."
+	}
+	d := strings.TrimRight(t[:i], "/")
+	if d == "" {
+		return "/"
+	}
+	return d
+}
+
+// basename is POSIX basename(1) of s with suffix removed.
+func basename(s, suffix string) string {
+	t := strings.TrimRight(s, "/")
+	if t == "" {
+		if s == "" {
+			return ""
+		}
+		return "/"
+	}
+	t = t[strings.LastIndexByte(t, '/')+1:]
+	if suffix != "" && suffix != t {
+		t = strings.TrimSuffix(t, suffix)
+	}
+	return t
 }
 
 // assign renders NAME=value as a word.
@@ -1058,9 +1298,9 @@ func (a *analyzer) subst(list []*syntax.Stmt, sc scope) {
 		return
 	}
 	inner := scope{src: sc.src, via: appendVia(sc.via, "$()"), depth: sc.depth + 1, stdin: sc.stdin, cond: true}
-	dir := a.dir
+	dir, failed := a.dir, a.failed
 	a.stmts(list, inner)
-	a.dir = dir
+	a.dir, a.failed = dir, failed
 }
 
 // deeper reports whether one more nesting level is allowed, recording
@@ -1093,17 +1333,17 @@ func (a *analyzer) nested(script string, via []string, redirs []Redirect, sc sco
 		return false
 	}
 	inner := scope{src: script, via: via, depth: sc.depth + 1, stdin: stdin, redirs: redirs, cond: true}
-	dir := a.dir
+	dir, failed := a.dir, a.failed
 	a.stmts(f.Stmts, inner)
 	if !keepDir {
-		a.dir = dir
+		a.dir, a.failed = dir, failed
 	}
 	return true
 }
 
 // emit records a command made of ws, ws[0] being its name.
 func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, opaque string, dynamic bool) {
-	c := Command{Via: via, Redirects: redirs, Opaque: opaque, Dir: a.dir,
+	c := Command{Via: via, Redirects: redirs, Opaque: opaque, Dir: a.dir, AltDir: a.altDir(),
 		Stdin: Input{Fed: sc.stdin.fed, Text: sc.stdin.script, Static: sc.stdin.static, File: sc.stdin.file}}
 	name := ws[0]
 	c.Dynamic = dynamic || !name.static
@@ -1142,8 +1382,17 @@ func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, op
 		a.cmds = make([]Command, 0, 4)
 	}
 	a.cmds = append(a.cmds, c)
-	if c.Name == "cd" || c.Name == "pushd" || c.Name == "popd" {
+	switch c.Name {
+	case "cd", "pushd", "popd":
+		before := a.dir
 		a.chdir(c, ws[1:], len(sc.via))
+		if before != "" && a.dir != "" && a.dir != before && !a.errexit {
+			a.failed = cdFail{at: a.dir, alt: before}
+		}
+	case "set":
+		if len(sc.via) == 0 && errexit(c.Args) {
+			a.errexit = true
+		}
 	}
 }
 
@@ -1228,6 +1477,44 @@ func (a *analyzer) chdir(c Command, args []word, inherited int) {
 	case a.dir != "":
 		a.dir = path.Join(a.dir, d)
 	}
+}
+
+// cdFail is the directory the shell stays in if a cd fails (alt), valid
+// while the line is where the cd would have gone (at).
+type cdFail struct{ at, alt string }
+
+// altDir returns the directory a command runs in if the last cd failed,
+// when that is not where the line is; "" otherwise.
+func (a *analyzer) altDir() string {
+	if f := a.failed; f.at != "" && f.at == a.dir && f.alt != a.dir {
+		return f.alt
+	}
+	return ""
+}
+
+// terminates reports whether st surely ends the shell: exit, or a group
+// ending with exit (cd x || { echo no; exit 1; }).
+func terminates(st *syntax.Stmt) bool {
+	switch c := st.Cmd.(type) {
+	case *syntax.CallExpr:
+		return len(c.Args) > 0 && c.Args[0].Lit() == "exit"
+	case *syntax.Block:
+		return len(c.Stmts) > 0 && terminates(c.Stmts[len(c.Stmts)-1])
+	}
+	return false
+}
+
+// errexit reports whether set's arguments turn on -e.
+func errexit(args []string) bool {
+	for i, v := range args {
+		switch {
+		case v == "-o" && i+1 < len(args) && args[i+1] == "errexit":
+			return true
+		case len(v) > 1 && v[0] == '-' && v[1] != '-' && v != "-o" && strings.IndexByte(v, 'e') > 0:
+			return true
+		}
+	}
+	return false
 }
 
 // isHomeVar reports whether a dynamic cd operand is only $HOME, optionally

@@ -17,6 +17,11 @@ type word struct {
 	brace  bool   // unquoted '{': the word may be a brace expansion
 	plain  bool   // a single literal written exactly as val
 	node   *syntax.Word
+	// empty is the value when every unknown parameter in the word is
+	// empty or unset ($X/ gives "/"); valid when emptyOK, which needs a
+	// parameter that may be empty and no other unknown part.
+	empty   string
+	emptyOK bool
 }
 
 // literal reports whether w holds only plain literals and single quotes,
@@ -95,7 +100,90 @@ func evalWordWith(w *syntax.Word, src string, known resolver) word {
 		}
 	}
 	out.val = b.String()
+	if !out.static {
+		out.empty, out.emptyOK = emptyValue(w, known)
+	}
 	return out
+}
+
+// emptyValue returns what w expands to when each parameter that the
+// resolver does not know and that may expand to nothing does: a plain $X
+// or ${X}, ${X-d}, ${X+a}, ${X:+a}, ${X%p}…, but not ${X:?}, ${#X} or
+// ${X:-d} with a default written in it. False when w holds no such
+// parameter or another unknown part ($(…), a guarded parameter).
+func emptyValue(w *syntax.Word, known resolver) (string, bool) {
+	var b strings.Builder
+	var scratch word
+	dropped := false
+	part := func(p syntax.WordPart, quoted bool) bool {
+		if _, ok := resolve(known, p, quoted); ok {
+			return false // known, so not empty: left to the caller's value
+		}
+		pe, ok := p.(*syntax.ParamExp)
+		if !ok || !mayBeEmpty(pe) {
+			return false
+		}
+		dropped = true
+		return true
+	}
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			unquoteLit(&b, p.Value, &scratch)
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				ansiC(&b, p.Value)
+			} else {
+				b.WriteString(p.Value)
+			}
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				if l, ok := q.(*syntax.Lit); ok {
+					unescape(&b, l.Value, "$`\"\\\n")
+				} else if !part(q, true) {
+					return "", false
+				}
+			}
+		default:
+			if !part(p, false) {
+				return "", false
+			}
+		}
+	}
+	return b.String(), dropped
+}
+
+// mayBeEmpty reports whether a parameter expansion of an unknown
+// variable may give the empty string.
+func mayBeEmpty(pe *syntax.ParamExp) bool {
+	if pe.Length || pe.Width || pe.Excl {
+		return false
+	}
+	if pe.Exp == nil {
+		return true
+	}
+	switch pe.Exp.Op {
+	case syntax.ErrorUnsetOrNull:
+		return false
+	case syntax.DefaultUnsetOrNull, syntax.AssignUnsetOrNull:
+		if pe.Exp.Word == nil {
+			return true
+		}
+		for _, p := range pe.Exp.Word.Parts {
+			switch p := p.(type) {
+			case *syntax.Lit:
+				if p.Value != "" {
+					return false
+				}
+			case *syntax.SglQuoted:
+				if p.Value != "" {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return true
 }
 
 func resolve(known resolver, p syntax.WordPart, quoted bool) (string, bool) {
