@@ -128,6 +128,8 @@ type initReport struct {
 	Files     []initEvent    `json:"files"`
 	Notes     []string       `json:"notes"`
 	Gitignore *gitignoreHint `json:"gitignore,omitempty"`
+	// MCPServers are the agent's own MCP servers init registered (or left).
+	MCPServers []mcpServerEvent `json:"mcp_servers,omitempty"`
 }
 
 // initEvent is one file an init changed, left or would change. Change is
@@ -292,7 +294,7 @@ func (e *snippetError) Error() string {
 
 func newInitClaudeCodeCmd() *cobra.Command {
 	var f initFlags
-	var noMCP, force bool
+	var noMCP, noMCPRegistry, force bool
 	c := &cobra.Command{
 		Use:   "claude-code",
 		Short: "Install CAVRA's PreToolUse and PostToolUse hooks into Claude Code's settings, and its MCP server into .mcp.json",
@@ -308,6 +310,14 @@ packs and the mode (when there is none). The hook uses only that directory,
 never a .cavra/ found from its working directory. Every other
 setting, hook and server is kept; running it twice changes nothing; --dry-run
 prints the diff instead of writing; --uninstall removes exactly what it added.
+
+The MCP servers Claude Code is configured with for the project (its
+.mcp.json, and ~/.claude.json's mcpServers and projects[<dir>].mcpServers;
+with --user only ~/.claude.json's mcpServers) are recorded in the registry
+as the user's: trust tier approved, approval approved, owner "user". A
+server the registry has already is left as it is; CAVRA's own is skipped;
+--no-mcp-registry skips this. Their tool calls are still decided by the
+policy: the record only answers "is this server known".
 
 An mcpServers.cavra entry that cavra did not write is left as it is, with a
 warning; --force replaces it. With --user the MCP server is not written
@@ -347,6 +357,11 @@ the command to add it is printed instead.`,
 				for _, p := range claudecode.SettingsProblems(settings.next) {
 					fmt.Fprintf(run.errw, "warning: %s: %s — Claude Code ignores the whole file, CAVRA's hooks included, until it is fixed\n", settings.path, p)
 				}
+				if !noMCPRegistry {
+					if err := run.registerServers(c.Context(), claudecode.ClaudeCode, run.claudeCodeServers(f.dir, f.user)); err != nil {
+						return err
+					}
+				}
 			}
 			if !noMCP && f.user {
 				if f.uninstall {
@@ -365,6 +380,7 @@ the command to add it is printed instead.`,
 	}
 	f.register(c, claudecode.ClaudeCode, "~/.claude/settings.json")
 	c.Flags().BoolVar(&noMCP, "no-mcp", false, "do not register CAVRA's MCP server in .mcp.json")
+	c.Flags().BoolVar(&noMCPRegistry, "no-mcp-registry", false, "do not record the MCP servers Claude Code is configured with (.mcp.json, ~/.claude.json) in the registry as the user's")
 	c.Flags().BoolVar(&force, "force", false, "replace an mcpServers.cavra entry that cavra did not write")
 	return c
 }
