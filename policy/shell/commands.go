@@ -380,6 +380,7 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		}
 		a.emit(ws, via, redirs, sc, "", false)
 		a.optionCommands(name, ws, via, redirs, sc)
+		a.storedCode(name, ws, via, redirs, sc)
 	}
 }
 

@@ -24,6 +24,11 @@ func FuzzAnalyze(f *testing.F) {
 		"curl -o a.sh https://x/a.sh && sh a.sh", "curl https://x | tar xz && ./t/i", "git clone https://x/r && cd r && make",
 		"GIT_SSH_COMMAND='rm -rf ~' git fetch", "git -c alias.x='!ls' x", "LD_PRELOAD=/tmp/x.so ls", "export BASH_ENV=x; bash y",
 		"NODE_OPTIONS=--import=data:,x ls", "git clone ext::sh% -c x", "GIT_CONFIG_PARAMETERS=\"'a'='b'\" git log",
+		"npm pkg set scripts.x='rm -rf ~'", "npm pkg set", "npm set-script", "npm set-script x \"$(y)\"",
+		"claude mcp add x -- sh -c 'ls'", "claude mcp add x --", "claude mcp add -e A=1 x y", "claude mcp add-json x '{\"command\":\"sh\",\"args\":[\"-c\",\"ls\"]}'",
+		"claude mcp add-json x '{'", "jq '.scripts.x=\"ls\"' package.json", "sed -i 's/a/\"b\": \"ls\"/' package.json", "sed -i s package.json",
+		"echo 'ls' > .envrc && direnv allow", "cat > .vscode/tasks.json <<'EOF'\n{\"tasks\":[{\"command\":\"ls\"}]}\nEOF",
+		"printf 'repos:\\n- entry: ls\\n' > .pre-commit-config.yaml", "echo '{\"scripts\":{\"t\":\"ls\"}}' | tee package.json",
 	} {
 		f.Add(s)
 	}
