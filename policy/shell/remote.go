@@ -124,27 +124,16 @@ func dropWords(list []string, drop map[string]bool) []string {
 // and run by the remote user's shell; with no command and an input fed,
 // the remote shell reads its script from that input.
 func (a *analyzer) sshRemote(ws []word, via []string, redirs []Redirect, sc scope) bool {
-	i := 1
-	for i < len(ws) && ws[i].static && strings.HasPrefix(ws[i].val, "-") && ws[i].val != "-" {
-		v := ws[i].val
-		i++
-		if v == "--" {
-			break
-		}
-		for j := 1; j < len(v); j++ {
-			if strings.IndexByte(sshTool.opts.value, v[j]) >= 0 {
-				if j == len(v)-1 {
-					i++
-				}
-				break
-			}
-		}
-	}
-	if i >= len(ws) {
+	i := sshOptions(ws, 1)
+	if i >= len(ws) || ws[i].val == "--" && i+1 >= len(ws) {
 		return false
 	}
+	if ws[i].val == "--" {
+		i++
+	}
 	host := ws[i].val
-	from := i + 1
+	// OpenSSH reads options after the host too (ssh host -N -L …).
+	from := sshOptions(ws, i+1)
 	if from < len(ws) && ws[from].val == "--" {
 		from++
 	}
@@ -497,4 +486,22 @@ func xargsPaths(ws []word, paths []string, replace bool) []word {
 		out = append(out, word{val: p, static: true})
 	}
 	return out
+}
+
+// sshOptions skips ssh's options from i, stopping at "--" (not skipped),
+// the first operand or a dynamic word.
+func sshOptions(ws []word, i int) int {
+	for i < len(ws) && ws[i].static && strings.HasPrefix(ws[i].val, "-") && ws[i].val != "-" && ws[i].val != "--" {
+		v := ws[i].val
+		i++
+		for j := 1; j < len(v); j++ {
+			if strings.IndexByte(sshTool.opts.value, v[j]) >= 0 {
+				if j == len(v)-1 {
+					i++
+				}
+				break
+			}
+		}
+	}
+	return min(i, len(ws))
 }

