@@ -2,6 +2,7 @@ package policy
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 
 	"cel.dev/cel-go/common/types"
@@ -96,6 +97,16 @@ type CommandFacts struct {
 	// SecretReads names the secret-store secrets whose values it prints
 	// ("kubernetes secret app"; shell.Command.SecretReads).
 	SecretReads []string `json:"secret_reads,omitempty"`
+	// Remote: where it runs when the line runs it elsewhere ("ssh:host",
+	// "kubectl:-n prod pod", "docker:web"; shell.Command.Remote). Its
+	// paths are paths there: RemoteReads, RemoteWrites and RemoteDeletes
+	// as written, never judged against this machine's lists.
+	Remote        string   `json:"remote,omitempty"`
+	RemoteReads   []string `json:"remote_reads,omitempty"`
+	RemoteWrites  []string `json:"remote_writes,omitempty"`
+	RemoteDeletes []string `json:"remote_deletes,omitempty"`
+	// StdinNet: its standard input comes from the network.
+	StdinNet bool `json:"stdin_net,omitempty"`
 
 	// hereStrings are the texts of its <<< redirections (secretvars.go).
 	hereStrings []string
@@ -165,13 +176,18 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 		cf := &f.Commands[i]
 		*cf = CommandFacts{Name: c.Name, Args: c.Args, Text: c.Text, Path: c.Path, Dir: c.Dir, Dynamic: c.Dynamic,
 			Opaque: c.Opaque, Via: c.Via, URLs: c.URLs, Hosts: c.Hosts, InterpreterCode: c.Code,
-			CodeRead: c.CodeRead, CodeEnv: c.CodeEnv, CodeObfuscated: c.CodeObfuscated, CodeUnknown: c.CodeUnknown, SecretReads: c.SecretReads}
+			CodeRead: c.CodeRead, CodeEnv: c.CodeEnv, CodeObfuscated: c.CodeObfuscated, CodeUnknown: c.CodeUnknown, SecretReads: c.SecretReads,
+			Remote: c.Remote, StdinNet: c.StdinNet}
 		for _, r := range c.Redirects {
 			if r.Op == "<<<" {
 				cf.hereStrings = append(cf.hereStrings, r.Path)
 			}
 		}
-		if len(c.Reads)+len(c.Writes)+len(c.Deletes) > 0 {
+		if c.Remote != "" {
+			// Paths on another machine: facts of their own, not this
+			// machine's files (kubectl exec pod -- rm -rf /tmp/x).
+			cf.RemoteReads, cf.RemoteWrites, cf.RemoteDeletes = c.Reads, c.Writes, c.Deletes
+		} else if len(c.Reads)+len(c.Writes)+len(c.Deletes) > 0 {
 			env := e.env
 			if c.Dir != "" {
 				env.cwd = c.Dir
@@ -193,7 +209,7 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 				e.pathFacts(c, cf, alt, true)
 			}
 		}
-		if len(c.Runs)+len(c.Downloads) > 0 {
+		if len(c.Runs)+len(c.Downloads) > 0 && c.Remote == "" {
 			e.flowFacts(c, cf)
 		}
 		for _, u := range c.URLs {
@@ -207,6 +223,11 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 		}
 	}
 	e.blastFacts(an)
+	for i := range f.Commands {
+		if cf := &f.Commands[i]; cf.Remote != "" && productionPlace(cf.Remote) {
+			cf.Env = "production"
+		}
+	}
 	// f.Git may have moved while growing: point the commands at the final array.
 	n := 0
 	for i := range f.Commands {
@@ -450,3 +471,11 @@ func orEmpty(s []string) []string {
 	}
 	return s
 }
+
+// productionPlace reports whether a remote place is named like production
+// (prod-web-1, production-app, -n prod, --context prod-eks, prd).
+func productionPlace(place string) bool {
+	return prodPlace.MatchString(place)
+}
+
+var prodPlace = regexp.MustCompile(`(?i)(^|[^a-z0-9])(prod|production|prd|live)([^a-z]|$)`)

@@ -261,6 +261,11 @@ var commandTable = newTable("cavra.Command",
 	strField("env", "the environment it acts on: production, staging, development, local, remote (a named host of no known environment) or \"\" (not known)", func(c *CommandFacts) string { return c.Env }),
 	strField("service", "what a remote service's client (aws, gcloud, az, heroku, fly, nomad, packer, oras, flyway, migrate…) does to the service by its verbs: read, change, or \"\" for other commands", func(c *CommandFacts) string { return c.Service }),
 	strField("db_effect", "what it does to a database's data: destroy, write, read, unknown or \"\"", func(c *CommandFacts) string { return c.DB }),
+	strField("remote", "where it runs when the line runs it on another machine, container or pod: \"kind:place\", kind ssh, gcloud, ansible, docker-host, docker, podman, kubectl or oc (ssh prod-db-1 'rm -rf /' gives rm the remote \"ssh:prod-db-1\"); \"\" on this machine", func(c *CommandFacts) string { return c.Remote }),
+	strsField("remote_reads", "paths it reads there, as written, when it runs elsewhere (remote)", func(c *CommandFacts) []string { return c.RemoteReads }),
+	strsField("remote_writes", "paths it writes there, as written, when it runs elsewhere (remote)", func(c *CommandFacts) []string { return c.RemoteWrites }),
+	strsField("remote_deletes", "paths it deletes there, as written, when it runs elsewhere (remote)", func(c *CommandFacts) []string { return c.RemoteDeletes }),
+	flagField("stdin_net", "its standard input comes from the network (curl … |, nc host port |, ssh host cmd |, a descriptor on /dev/tcp)", func(c *CommandFacts) bool { return c.StdinNet }),
 	strsField("secret_reads", "secret-store secrets whose values it prints (\"kubernetes secret app\" for kubectl get secret app -o yaml)", func(c *CommandFacts) []string { return c.SecretReads }),
 )
 

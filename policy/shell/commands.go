@@ -316,7 +316,11 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 	if a.err != nil {
 		return
 	}
-	if xin.script != "" && !xreplace {
+	if len(xin.paths) > 0 {
+		// find … | xargs CMD: CMD gets the paths find prints
+		// (find ~ -name '*.pem' | xargs cat reads the keys).
+		ws = xargsPaths(ws, xin.paths, xreplace)
+	} else if xin.script != "" && !xreplace {
 		// xargs appends the words it reads: `xargs rm -rf <<< "$HOME"` runs rm -rf $HOME.
 		extra := strings.Fields(xin.script)
 		if len(extra) > 64 {
@@ -330,6 +334,9 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		ws = out
 	}
 	name := base(ws[0].val)
+	if remoteCarrier(name) && a.remote(name, ws, via, redirs, sc) {
+		return
+	}
 	switch name {
 	case "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh":
 		a.shell(name, ws, via, redirs, sc)

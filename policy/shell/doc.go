@@ -63,8 +63,11 @@
 //     and they are not marked Opaque — only code handed over on the line
 //     itself (eval, -c, stdin) is;
 //   - every wrapper: only those listed above are seen through; others
-//     (chroot, ionice, flock, strace, ssh host cmd, docker exec, kubectl exec…)
-//     are reported as the command itself, with the rest as arguments;
+//     (chroot, ionice, flock, strace…) are reported as the command itself,
+//     with the rest as arguments; commands run elsewhere (ssh host cmd,
+//     kubectl/oc/docker/podman exec, gcloud compute ssh --command, ansible
+//     -a) are reported besides as commands of their own with
+//     Command.Remote naming the place (remote.go);
 //   - exact option parsing: wrapper options are skipped from tables of the
 //     common GNU and BSD forms; an unknown option taking a value may make
 //     that value look like the command (which errs on the side of showing

