@@ -83,11 +83,14 @@ func (g *Guard) check(ctx context.Context, a Action, explain bool) (d Decision, 
 }
 
 // The filesystem probes of one decision (policy.NewFSProbe): at most
-// probeCalls system calls and probeTime of time; what a spent budget would
-// have found is not looked at (the path is still judged as written).
+// probeCalls system calls and probeTime of time. A decision whose probes
+// ran out of budget is blocked (probeExhausted): what the skipped probes
+// would have found — a link to a key, a glob's match — is unknown, and an
+// agent can make a probe expensive on purpose. The time bound is generous
+// so that a loaded machine does not reach it on ordinary lines.
 const (
 	probeCalls = 512
-	probeTime  = 5 * time.Millisecond
+	probeTime  = 50 * time.Millisecond
 )
 
 // decide is the part of Evaluate and Check before approvals: it normalizes
@@ -98,6 +101,7 @@ func (g *Guard) decide(ctx context.Context, a Action, explain bool) (d Decision,
 		a = n
 	} // else the policy blocks it as action.invalid
 	act := g.active.Load()
+	probe := policy.NewFSProbe(probeCalls, probeTime)
 	opts := policy.EvalOptions{
 		Mode:             act.mode,
 		BreakGlassActor:  g.opts.BreakGlassActor,
@@ -105,7 +109,7 @@ func (g *Guard) decide(ctx context.Context, a Action, explain bool) (d Decision,
 		Dir:              g.opts.Dir,
 		// Paths are judged as what they reach on disk now: links
 		// followed, globs expanded, within a budget per decision.
-		Probe: policy.NewFSProbe(probeCalls, probeTime),
+		Probe: probe,
 	}
 	g.registryOptions(a, &opts)
 	// Explain costs what Evaluate does; the facts are for refuseSelf.
@@ -115,6 +119,9 @@ func (g *Guard) decide(ctx context.Context, a Action, explain bool) (d Decision,
 		facts = x.Facts
 	}
 	g.refuseSelf(a, x.Facts, &d)
+	if probe.Exhausted() && d.Decision != Block {
+		probeExhausted(&d, probe.Calls())
+	}
 	stamp(&d)
 	// The digest links the decision to approvals and to the outcome an
 	// adapter reports; an adapter's call id (Claude Code's tool_use_id) is
@@ -127,6 +134,15 @@ func (g *Guard) decide(ctx context.Context, a Action, explain bool) (d Decision,
 	}
 	d.SubagentID, d.SubagentType = a.Context[decision.ContextSubagentID], a.Context[decision.ContextSubagentType]
 	return d, facts, a
+}
+
+// probeExhausted blocks a decision whose filesystem probes were cut short:
+// fail closed, since what they would have found is unknown.
+func probeExhausted(d *Decision, calls int) {
+	reason := fmt.Sprintf("the filesystem probe ran out of budget (%d system calls, %s) before every path of the action was checked for links and glob matches, so the action is blocked; name the files without wildcards or links", calls, probeTime)
+	m := Match{RuleID: "probe.exhausted", Decision: Block, Severity: High, Reason: reason}
+	d.Decision, d.RuleID, d.Severity, d.Reason = Block, m.RuleID, m.Severity, reason
+	d.Matches = append([]Match{m}, d.Matches...)
 }
 
 // approvalFailed is the decision when the approval store could not be

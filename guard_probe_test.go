@@ -72,3 +72,47 @@ func TestProbeLinksAndGlobs(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeExhaustedBlocks: a line whose globs cost more filesystem probes
+// than a decision's budget is blocked, not judged as written: what the
+// skipped probes would have found (a link to a key) is unknown.
+func TestProbeExhaustedBlocks(t *testing.T) {
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj := filepath.Join(base, "home", "proj")
+	for i := range 20 {
+		for j := range 20 {
+			if err := os.MkdirAll(filepath.Join(proj, "t", string(rune('a'+i)), string(rune('a'+j))), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Setenv("CAVRA_POLICY_DIR", "")
+	g, err := cavra.Open(t.Context(), cavra.Options{Home: filepath.Join(base, "state"), Dir: proj, Evidence: cavra.EvidenceAsync})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ctx := map[string]string{"cwd": proj, "project_root": proj, "home": filepath.Join(base, "home")}
+	for _, tc := range []struct {
+		line string
+		want cavra.Outcome
+	}{
+		{"cat t/*/*/x", cavra.Block}, // 400 directories under t/*/: past the cap, what lies below is unknown
+		{"cat t/*/*/*/x t/*/*/*/y t/*/*/*/z", cavra.Block}, // 3 × 257 directory reads > 512
+		{"cat t/a/*/x", cavra.Allow},
+	} {
+		d, err := g.Evaluate(t.Context(), cavra.Action{Type: cavra.ExecuteCommand, Target: tc.line, Tool: "Bash", Context: ctx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Decision != tc.want {
+			t.Errorf("%q: %s (%s: %s), want %s", tc.line, d.Decision, d.RuleID, d.Reason, tc.want)
+		}
+		if tc.want == cavra.Block && d.RuleID != "probe.exhausted" {
+			t.Errorf("%q: rule %s, want probe.exhausted", tc.line, d.RuleID)
+		}
+	}
+}

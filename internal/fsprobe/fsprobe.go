@@ -18,8 +18,10 @@ const (
 	MaxLinks = 40
 	// MaxEntries is how many entries of one directory a glob reads.
 	MaxEntries = 1024
-	// MaxMatches is how many paths one glob expands to.
-	MaxMatches = 64
+	// MaxMatches is how many plain paths one wildcard segment expands
+	// to; links are kept past it, and an earlier segment cut short
+	// marks the budget exhausted (what lies below is unknown).
+	MaxMatches = 256
 )
 
 // Budget bounds the probes of one decision. The zero Budget allows
@@ -128,10 +130,11 @@ type Match struct {
 
 // Glob returns the existing paths an absolute, slash-separated shell glob
 // (`*`, `?`, `[…]` within segments; no `**`) matches now, in directory
-// order, at most MaxMatches. Names starting with a dot match only a
+// order (at most MaxMatches plain paths per segment, and every link).
+// Names starting with a dot match only a
 // segment that starts with one, as in the shell. Directories are read
 // through their links; each wildcard segment reads one directory per path
-// so far, at most MaxEntries entries each.
+// so far, MaxEntries entries per system call of the budget.
 func Glob(pattern string, b *Budget) []Match {
 	parts := strings.Split(strings.TrimPrefix(path.Clean(pattern), "/"), "/")
 	paths := []Match{{Path: "/"}}
@@ -150,6 +153,7 @@ func Glob(pattern string, b *Budget) []Match {
 			continue
 		}
 		wild = true
+		last := k == len(parts)-1
 		for _, dir := range paths {
 			if !b.take() {
 				return existing(paths, b)
@@ -158,20 +162,36 @@ func Glob(pattern string, b *Budget) []Match {
 			if err != nil {
 				continue
 			}
-			entries, _ := f.ReadDir(MaxEntries)
-			f.Close()
-			for _, e := range entries {
-				n := e.Name()
-				if strings.HasPrefix(n, ".") && !strings.HasPrefix(seg, ".") {
-					continue
-				}
-				if ok, err := path.Match(seg, n); ok && err == nil {
-					next = append(next, Match{Path: path.Join(dir.Path, n), Link: dir.Link || e.Type()&os.ModeSymlink != 0})
-					if len(next) >= MaxMatches {
-						break
+			// A large directory is read in chunks, each a system call
+			// of the budget: an entry past the first chunk may be the
+			// link that matters.
+			for {
+				entries, _ := f.ReadDir(MaxEntries)
+				for _, e := range entries {
+					n := e.Name()
+					if strings.HasPrefix(n, ".") && !strings.HasPrefix(seg, ".") {
+						continue
+					}
+					if ok, err := path.Match(seg, n); ok && err == nil {
+						m := Match{Path: path.Join(dir.Path, n), Link: dir.Link || e.Type()&os.ModeSymlink != 0}
+						if len(next) >= MaxMatches && !m.Link {
+							// Past the cap only links are kept: a plain
+							// match of the last segment is the pattern
+							// itself, but one of an earlier segment hides
+							// what lies below it.
+							if !last {
+								b.Exhausted = true
+							}
+							continue
+						}
+						next = append(next, m)
 					}
 				}
+				if len(entries) < MaxEntries || !b.take() {
+					break
+				}
 			}
+			f.Close()
 		}
 		paths = next
 		if len(paths) == 0 {
