@@ -100,7 +100,7 @@ func TestProbeExhaustedBlocks(t *testing.T) {
 		line string
 		want cavra.Outcome
 	}{
-		{"cat t/*/*/x", cavra.Block}, // 400 directories under t/*/: past the cap, what lies below is unknown
+		{"cat t/*/*/x", cavra.Block},                       // 400 directories under t/*/: past the cap, what lies below is unknown
 		{"cat t/*/*/*/x t/*/*/*/y t/*/*/*/z", cavra.Block}, // 3 × 257 directory reads > 512
 		{"cat t/a/*/x", cavra.Allow},
 	} {
