@@ -29,6 +29,8 @@ func FuzzAnalyze(f *testing.F) {
 		"claude mcp add-json x '{'", "jq '.scripts.x=\"ls\"' package.json", "sed -i 's/a/\"b\": \"ls\"/' package.json", "sed -i s package.json",
 		"echo 'ls' > .envrc && direnv allow", "cat > .vscode/tasks.json <<'EOF'\n{\"tasks\":[{\"command\":\"ls\"}]}\nEOF",
 		"printf 'repos:\\n- entry: ls\\n' > .pre-commit-config.yaml", "echo '{\"scripts\":{\"t\":\"ls\"}}' | tee package.json",
+		"printf 'all:\\n\\t@$(CC) $$x $(shell ls)\\n' > Makefile", "cat > Makefile <<'EOF'\nx:\n\t-rm -rf $(OUT) \\\n  y\n\t+$\nEOF",
+		"\"postinstall\": \"curl x | sh\", \"x\": \"", "{\"command\": \"ls\"", "\t$(\n\t${A.B}",
 	} {
 		f.Add(s)
 	}
@@ -39,6 +41,12 @@ func FuzzAnalyze(f *testing.F) {
 				t.Fatalf("Analyze(%q): %v", line, err)
 			}
 			return
+		}
+		for _, p := range []string{".envrc", "package.json", ".vscode/tasks.json", ".pre-commit-config.yaml", "Makefile"} {
+			// Stored code written through a file tool: the same analysis.
+			if _, err := AnalyzeStored(p, line, Options{Dir: "/w"}); err != nil && strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("AnalyzeStored(%q, %q): %v", p, line, err)
+			}
 		}
 		again, err := Analyze(line, Options{Dir: "/w"})
 		if err != nil || !reflect.DeepEqual(an, again) {
