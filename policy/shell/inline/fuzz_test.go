@@ -89,7 +89,9 @@ func quote(lang Lang, s string) string {
 
 var commonSeeds = []string{"", "print('rm -rf /')", "x = \"a\" + 'b'", "f\"{os.system('x')}\"", "`ls ${x}`", "#{a}", "/re/", "a / b / c",
 	"s/a/b/e", "q{a{b}c}", "<<EOF\nbody\nEOF\n", "<<<EOT\nx\nEOT;", "<?php system('x'); ?>", "eval(atob('eA=='))", "\"unterminated", "/* c",
-	"%x(ls)", "qx(ls)", "$ENV{HOME}", "@{[ system('id') ]}", "\"${\\ system('x') }\"", "{print $1 > \"f\"}", "\"cmd\" | getline"}
+	"%x(ls)", "qx(ls)", "$ENV{HOME}", "@{[ system('id') ]}", "\"${\\ system('x') }\"", "{print $1 > \"f\"}", "\"cmd\" | getline",
+	"(Path('x')).unlink()", "(a)(b).c", "((x)).y()", "Path.home() / 'a' / 'b'", "p = Path('~'); p.glob('*')", "f\"{Path.home()}/x{y}\"",
+	"`${os.homedir()}/.x/${a}`", "\"#{Dir.home}/.ssh\"", "p = 1; p.x()", "Path('a').rglob('*').iterdir()"}
 
 func FuzzPython(f *testing.F) {
 	fuzzLang(f, Python, append(commonSeeds, "'''a'''", `r"\d"`, "rb'x'", "import os as o; o.system('x')")...)
