@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 
 	"github.com/cavra-dev/cavra/decision"
@@ -575,7 +577,7 @@ func (e *evaluation) rules() {
 		if vars == nil {
 			vars = e.celVars()
 		}
-		out, _, err := r.prg.ContextEval(e.ctx, vars)
+		out, _, err := e.eval(r, vars)
 		if err != nil {
 			e.failRule(r, err.Error())
 			continue
@@ -596,6 +598,17 @@ func (e *evaluation) rules() {
 		}
 		e.add(m)
 	}
+}
+
+// eval runs a rule's program. A context that can never be cancelled
+// (Done is nil) cannot interrupt it, so the program runs without the
+// per-run cancellation state ContextEval sets up; the cost limit holds
+// either way.
+func (e *evaluation) eval(r *compiledRule, vars *celActivation) (ref.Val, *cel.EvalDetails, error) {
+	if e.ctx.Done() == nil {
+		return r.prg.Eval(vars)
+	}
+	return r.prg.ContextEval(e.ctx, vars)
 }
 
 func (e *evaluation) failRule(r *compiledRule, msg string) {
