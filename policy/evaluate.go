@@ -563,41 +563,65 @@ func (e *evaluation) rules() {
 	e.facts.ctx = e.contextValue
 	defer func() { e.facts.ctx = nil }()
 	var vars *celActivation
-	for _, r := range e.set.rules {
-		if !r.appliesTo(e.act.Type) {
-			continue
+	if ix := e.set.cmdRules; e.act.Type == decision.ExecuteCommand && ix != nil {
+		// Only the rules the index names for these commands, in rule order.
+		var mark [maxIndexedRules / 64]uint64
+		for _, i := range ix.rest {
+			mark[i>>6] |= 1 << (i & 63)
 		}
-		if r.gate != nil && !r.gate(&e.facts) {
-			continue
+		for i := range e.facts.Commands {
+			for _, j := range ix.byName[e.facts.Commands[i].Name] {
+				mark[j>>6] |= 1 << (j & 63)
+			}
 		}
-		if err := r.program(); err != nil {
-			e.failRule(r, "the rule could not be built: "+err.Error())
-			continue
+		for w, bits := range mark {
+			for ; bits != 0; bits &= bits - 1 {
+				e.rule(e.set.rules[w*64+bits0(bits)], &vars)
+			}
 		}
-		if vars == nil {
-			vars = e.celVars()
-		}
-		out, _, err := e.eval(r, vars)
-		if err != nil {
-			e.failRule(r, err.Error())
-			continue
-		}
-		hit, ok := out.(types.Bool)
-		if !ok {
-			e.failRule(r, fmt.Sprintf("when gave %s, not a bool", out.Type().TypeName()))
-			continue
-		}
-		if !hit {
-			continue
-		}
-		e.celHit = true
-		m := decision.Match{RuleID: r.ID, Decision: r.decision, Severity: r.severity, Reason: e.render(r.Reason, r.Description), Pack: r.pack,
-			ApproverGroup: r.ApproverGroup, Controls: r.Controls}
-		if m.Decision == decision.RequireApproval && m.ApproverGroup == "" {
-			m.ApproverGroup = GroupRepositoryOwners
-		}
-		e.add(m)
+		return
 	}
+	for _, r := range e.set.rules {
+		e.rule(r, &vars)
+	}
+}
+
+// rule runs one CEL rule, if it applies to the action and its gate lets
+// the action through; *vars is built on first need.
+func (e *evaluation) rule(r *compiledRule, vars **celActivation) {
+	if !r.appliesTo(e.act.Type) {
+		return
+	}
+	if r.gate != nil && !r.gate(&e.facts) {
+		return
+	}
+	if err := r.program(); err != nil {
+		e.failRule(r, "the rule could not be built: "+err.Error())
+		return
+	}
+	if *vars == nil {
+		*vars = e.celVars()
+	}
+	out, _, err := e.eval(r, *vars)
+	if err != nil {
+		e.failRule(r, err.Error())
+		return
+	}
+	hit, ok := out.(types.Bool)
+	if !ok {
+		e.failRule(r, fmt.Sprintf("when gave %s, not a bool", out.Type().TypeName()))
+		return
+	}
+	if !hit {
+		return
+	}
+	e.celHit = true
+	m := decision.Match{RuleID: r.ID, Decision: r.decision, Severity: r.severity, Reason: e.render(r.Reason, r.Description), Pack: r.pack,
+		ApproverGroup: r.ApproverGroup, Controls: r.Controls}
+	if m.Decision == decision.RequireApproval && m.ApproverGroup == "" {
+		m.ApproverGroup = GroupRepositoryOwners
+	}
+	e.add(m)
 }
 
 // eval runs a rule's program. A context that can never be cancelled

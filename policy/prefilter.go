@@ -730,3 +730,62 @@ func literalRegexp(e ast.Expr) (*regexp.Regexp, bool) {
 	re, err := regexp.Compile(string(lit))
 	return re, err == nil
 }
+
+// cmdNames returns the command names an action gate needs one of: a
+// command gate (or every branch of an "or" of them) that holds only for a
+// command named one of the names. false when the gate does not say.
+func (g *gateSpec) cmdNames() ([]string, bool) {
+	if g == nil {
+		return nil, false
+	}
+	switch g.Op {
+	case "commands":
+		if len(g.Of) == 1 {
+			return g.Of[0].nameLits()
+		}
+	case "and":
+		for _, x := range g.Of {
+			if n, ok := x.cmdNames(); ok {
+				return n, true
+			}
+		}
+	case "or":
+		var out []string
+		for _, x := range g.Of {
+			n, ok := x.cmdNames()
+			if !ok {
+				return nil, false
+			}
+			out = append(out, n...)
+		}
+		return out, len(out) > 0
+	}
+	return nil, false
+}
+
+// nameLits returns the names a command gate needs its command to have one of.
+func (g *gateSpec) nameLits() ([]string, bool) {
+	switch g.Op {
+	case "in":
+		if g.Field == "name" && len(g.Lits) > 0 {
+			return g.Lits, true
+		}
+	case "and":
+		for _, x := range g.Of {
+			if n, ok := x.nameLits(); ok {
+				return n, true
+			}
+		}
+	case "or":
+		var out []string
+		for _, x := range g.Of {
+			n, ok := x.nameLits()
+			if !ok {
+				return nil, false
+			}
+			out = append(out, n...)
+		}
+		return out, len(out) > 0
+	}
+	return nil, false
+}
