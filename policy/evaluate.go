@@ -576,44 +576,44 @@ func (e *evaluation) rules() {
 		}
 		for w, bits := range mark {
 			for ; bits != 0; bits &= bits - 1 {
-				e.rule(e.set.rules[w*64+bits0(bits)], &vars)
+				vars = e.rule(e.set.rules[w*64+bits0(bits)], vars)
 			}
 		}
 		return
 	}
 	for _, r := range e.set.rules {
-		e.rule(r, &vars)
+		vars = e.rule(r, vars)
 	}
 }
 
 // rule runs one CEL rule, if it applies to the action and its gate lets
-// the action through; *vars is built on first need.
-func (e *evaluation) rule(r *compiledRule, vars **celActivation) {
+// the action through; the variables are built on first need and returned.
+func (e *evaluation) rule(r *compiledRule, vars *celActivation) *celActivation {
 	if !r.appliesTo(e.act.Type) {
-		return
+		return vars
 	}
 	if r.gate != nil && !r.gate(&e.facts) {
-		return
+		return vars
 	}
 	if err := r.program(); err != nil {
 		e.failRule(r, "the rule could not be built: "+err.Error())
-		return
+		return vars
 	}
-	if *vars == nil {
-		*vars = e.celVars()
+	if vars == nil {
+		vars = e.celVars()
 	}
-	out, _, err := e.eval(r, *vars)
+	out, _, err := e.eval(r, vars)
 	if err != nil {
 		e.failRule(r, err.Error())
-		return
+		return vars
 	}
 	hit, ok := out.(types.Bool)
 	if !ok {
 		e.failRule(r, fmt.Sprintf("when gave %s, not a bool", out.Type().TypeName()))
-		return
+		return vars
 	}
 	if !hit {
-		return
+		return vars
 	}
 	e.celHit = true
 	m := decision.Match{RuleID: r.ID, Decision: r.decision, Severity: r.severity, Reason: e.render(r.Reason, r.Description), Pack: r.pack,
@@ -622,6 +622,7 @@ func (e *evaluation) rule(r *compiledRule, vars **celActivation) {
 		m.ApproverGroup = GroupRepositoryOwners
 	}
 	e.add(m)
+	return vars
 }
 
 // eval runs a rule's program. A context that can never be cancelled
