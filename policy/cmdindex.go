@@ -1,6 +1,11 @@
 package policy
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+
+	"github.com/cavra-dev/cavra/decision"
+)
 
 // cmdIndex narrows a command list to the patterns that can match a given
 // command text, so that a pack with hundreds of command patterns costs a
@@ -73,3 +78,42 @@ func (ix *cmdIndex) candidates(text string, fn func(i int32)) {
 		fn(next)
 	}
 }
+
+// maxIndexedRules bounds the rules a ruleIndex covers; a Set with more
+// screens every rule by its gate.
+const maxIndexedRules = 256
+
+// ruleIndex narrows a Set's command rules to those whose fact gates need a
+// command named as one of the action's commands (gateSpec.cmdNames); a
+// rule it does not name is still screened by its gate.
+type ruleIndex struct {
+	byName map[string][]int32 // rule indexes by a command name the rule's gate needs
+	rest   []int32            // command rules whose gates need no name
+}
+
+// newRuleIndex indexes the rules that apply to execute_command; nil when
+// there are too many rules.
+func newRuleIndex(rules []*compiledRule) *ruleIndex {
+	if len(rules) > maxIndexedRules {
+		return nil
+	}
+	ix := &ruleIndex{byName: map[string][]int32{}}
+	for i, r := range rules {
+		if !r.appliesTo(decision.ExecuteCommand) {
+			continue
+		}
+		names, ok := r.gateSpec.cmdNames()
+		if !ok || r.gate == nil {
+			ix.rest = append(ix.rest, int32(i))
+			continue
+		}
+		for _, n := range names {
+			if l := ix.byName[n]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				ix.byName[n] = append(l, int32(i))
+			}
+		}
+	}
+	return ix
+}
+
+func bits0(x uint64) int { return bits.TrailingZeros64(x) }

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 
 	"github.com/cavra-dev/cavra/decision"
@@ -568,41 +570,77 @@ func (e *evaluation) rules() {
 	e.facts.ctx = e.contextValue
 	defer func() { e.facts.ctx = nil }()
 	var vars *celActivation
-	for _, r := range e.set.rules {
-		if !r.appliesTo(e.act.Type) {
-			continue
+	if ix := e.set.cmdRules; e.act.Type == decision.ExecuteCommand && ix != nil {
+		// Only the rules the index names for these commands, in rule order.
+		var mark [maxIndexedRules / 64]uint64
+		for _, i := range ix.rest {
+			mark[i>>6] |= 1 << (i & 63)
 		}
-		if r.gate != nil && !r.gate(&e.facts) {
-			continue
+		for i := range e.facts.Commands {
+			for _, j := range ix.byName[e.facts.Commands[i].Name] {
+				mark[j>>6] |= 1 << (j & 63)
+			}
 		}
-		if err := r.program(); err != nil {
-			e.failRule(r, "the rule could not be built: "+err.Error())
-			continue
+		for w, bits := range mark {
+			for ; bits != 0; bits &= bits - 1 {
+				vars = e.rule(e.set.rules[w*64+bits0(bits)], vars)
+			}
 		}
-		if vars == nil {
-			vars = e.celVars()
-		}
-		out, _, err := r.prg.ContextEval(e.ctx, vars)
-		if err != nil {
-			e.failRule(r, err.Error())
-			continue
-		}
-		hit, ok := out.(types.Bool)
-		if !ok {
-			e.failRule(r, fmt.Sprintf("when gave %s, not a bool", out.Type().TypeName()))
-			continue
-		}
-		if !hit {
-			continue
-		}
-		e.celHit = true
-		m := decision.Match{RuleID: r.ID, Decision: r.decision, Severity: r.severity, Reason: e.render(r.Reason, r.Description), Pack: r.pack,
-			ApproverGroup: r.ApproverGroup, Controls: r.Controls}
-		if m.Decision == decision.RequireApproval && m.ApproverGroup == "" {
-			m.ApproverGroup = GroupRepositoryOwners
-		}
-		e.add(m)
+		return
 	}
+	for _, r := range e.set.rules {
+		vars = e.rule(r, vars)
+	}
+}
+
+// rule runs one CEL rule, if it applies to the action and its gate lets
+// the action through; the variables are built on first need and returned.
+func (e *evaluation) rule(r *compiledRule, vars *celActivation) *celActivation {
+	if !r.appliesTo(e.act.Type) {
+		return vars
+	}
+	if r.gate != nil && !r.gate(&e.facts) {
+		return vars
+	}
+	if err := r.program(); err != nil {
+		e.failRule(r, "the rule could not be built: "+err.Error())
+		return vars
+	}
+	if vars == nil {
+		vars = e.celVars()
+	}
+	out, _, err := e.eval(r, vars)
+	if err != nil {
+		e.failRule(r, err.Error())
+		return vars
+	}
+	hit, ok := out.(types.Bool)
+	if !ok {
+		e.failRule(r, fmt.Sprintf("when gave %s, not a bool", out.Type().TypeName()))
+		return vars
+	}
+	if !hit {
+		return vars
+	}
+	e.celHit = true
+	m := decision.Match{RuleID: r.ID, Decision: r.decision, Severity: r.severity, Reason: e.render(r.Reason, r.Description), Pack: r.pack,
+		ApproverGroup: r.ApproverGroup, Controls: r.Controls}
+	if m.Decision == decision.RequireApproval && m.ApproverGroup == "" {
+		m.ApproverGroup = GroupRepositoryOwners
+	}
+	e.add(m)
+	return vars
+}
+
+// eval runs a rule's program. A context that can never be cancelled
+// (Done is nil) cannot interrupt it, so the program runs without the
+// per-run cancellation state ContextEval sets up; the cost limit holds
+// either way.
+func (e *evaluation) eval(r *compiledRule, vars *celActivation) (ref.Val, *cel.EvalDetails, error) {
+	if e.ctx.Done() == nil {
+		return r.prg.Eval(vars)
+	}
+	return r.prg.ContextEval(e.ctx, vars)
 }
 
 func (e *evaluation) failRule(r *compiledRule, msg string) {

@@ -66,6 +66,13 @@ func factSpecOf(e ast.Expr) *gateSpec {
 		switch call.FunctionName() {
 		case operators.LogicalAnd, operators.LogicalOr:
 			return logicalSpec(call.FunctionName(), args, func(a ast.Expr) *gateSpec { return factSpecOf(a) })
+		case "matches":
+			// action.line.matches(RE)
+			if call.IsMemberFunction() && len(args) == 1 && actionField(call.Target()) == "line" {
+				if _, ok := literalRegexp(args[0]); ok {
+					return &gateSpec{Op: "linematch", Lits: []string{string(args[0].AsLiteral().(types.String))}}
+				}
+			}
 		case operators.Greater:
 			if x, ok := sizeAboveZero(call); ok {
 				if f := actionField(x); f != "commands" && f != "git" && factList(f) != nil {
@@ -106,14 +113,15 @@ func factSpecOf(e ast.Expr) *gateSpec {
 	return nil
 }
 
-// sizeAboveZero returns x of `size(x) > 0` (or `x.size() > 0`): a list
-// with an element, which is what an exists over it needs too.
+// sizeAboveZero returns x of `size(x) > n` (or `x.size() > n`) for a
+// literal n ≥ 0: a list with an element, which is what an exists over it
+// needs too.
 func sizeAboveZero(gt ast.CallExpr) (ast.Expr, bool) {
 	args := gt.Args()
 	if len(args) != 2 || args[0].Kind() != ast.CallKind || args[1].Kind() != ast.LiteralKind {
 		return nil, false
 	}
-	if n, ok := args[1].AsLiteral().(types.Int); !ok || n != 0 {
+	if n, ok := args[1].AsLiteral().(types.Int); !ok || n < 0 {
 		return nil, false
 	}
 	sz := args[0].AsCall()
@@ -268,6 +276,12 @@ func (g *gateSpec) fact() (factGate, error) {
 			}
 			return false
 		}, nil
+	case "linematch":
+		if len(g.Lits) != 1 {
+			return nil, errGate
+		}
+		re := lazyRegexp(g.Lits[0])
+		return func(f *Facts) bool { r := re(); return r == nil || r.MatchString(f.Line) }, nil
 	case "nonempty":
 		if list := factList(g.Field); list != nil {
 			return func(f *Facts) bool { return len(list(f)) > 0 }, nil
@@ -368,6 +382,9 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 			if matches {
 				return &gateSpec{Op: "listmatch", Field: f, Lits: []string{re}}
 			}
+			if lits, ctx, ok := equalLits(pred, iv); ok && len(ctx) == 0 {
+				return &gateSpec{Op: "listin", Field: f, Lits: lits}
+			}
 			return &gateSpec{Op: "list", Field: f}
 		}
 		if rng.Kind() == ast.CallKind && rng.AsCall().FunctionName() == operators.Add {
@@ -401,6 +418,16 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 					return &gateSpec{Op: "in", Field: f, Lits: lits}
 				}
 			}
+			// c.args[0] == "release": the list holds "release"
+			if call.FunctionName() == operators.Equals && args[0].Kind() == ast.CallKind && args[1].Kind() == ast.LiteralKind {
+				if ix := args[0].AsCall(); ix.FunctionName() == operators.Index && len(ix.Args()) == 2 {
+					if f := fieldOf(ix.Args()[0], v); isCmdList(f) {
+						if lits, ok := stringLits(args[1]); ok {
+							return &gateSpec{Op: "has", Field: f, Lits: lits}
+						}
+					}
+				}
+			}
 			if call.FunctionName() == operators.Equals {
 				if f := fieldOf(args[1], v); isCmdString(f) {
 					if lits, ok := stringLits(args[0]); ok && args[0].Kind() == ast.LiteralKind {
@@ -412,6 +439,19 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 				if f := fieldOf(args[1], v); isCmdList(f) {
 					if lits, ok := stringLits(args[0]); ok {
 						return &gateSpec{Op: "has", Field: f, Lits: lits[:1]}
+					}
+				}
+			}
+		case "matches":
+			// c.via.join("\n").matches(RE): the join of an empty list is
+			// "", so a RE that does not match "" needs an element.
+			if call.IsMemberFunction() && len(args) == 1 && call.Target().Kind() == ast.CallKind {
+				j := call.Target().AsCall()
+				if j.FunctionName() == "join" && j.IsMemberFunction() && len(j.Args()) <= 1 {
+					if f := fieldOf(j.Target(), v); isCmdList(f) {
+						if re, ok := literalRegexp(args[0]); ok && !re.MatchString("") {
+							return &gateSpec{Op: "list", Field: f}
+						}
 					}
 				}
 			}
@@ -466,6 +506,17 @@ func (g *gateSpec) cmd() (cmdGate, error) {
 				s := str(c)
 				for _, l := range lits {
 					if s == l {
+						return true
+					}
+				}
+				return false
+			}, nil
+		}
+	case "listin":
+		if list, lits := commandTable.strsOf(g.Field), g.Lits; list != nil && len(lits) > 0 {
+			return func(c *CommandFacts) bool {
+				for _, s := range list(c) {
+					if slices.Contains(lits, s) {
 						return true
 					}
 				}
@@ -637,6 +688,13 @@ func equalLits(pred ast.Expr, v string) (lits, ctx []string, ok bool) {
 			lits, ctx = append(lits, l...), append(ctx, c...)
 		}
 		return lits, ctx, true
+	case operators.In:
+		// v in ["a", "b"]
+		if len(args) == 2 && args[0].Kind() == ast.IdentKind && args[0].AsIdent() == v && args[1].Kind() == ast.ListKind {
+			if lits, ok := stringLits(args[1]); ok && len(lits) > 0 {
+				return lits, nil, true
+			}
+		}
 	case operators.Equals:
 		if len(args) != 2 {
 			return nil, nil, false
@@ -657,4 +715,77 @@ func equalLits(pred ast.Expr, v string) (lits, ctx []string, ok bool) {
 		}
 	}
 	return nil, nil, false
+}
+
+// literalRegexp compiles a string literal used as a regular expression at
+// compile time; false when e is not one or it does not compile.
+func literalRegexp(e ast.Expr) (*regexp.Regexp, bool) {
+	if e.Kind() != ast.LiteralKind {
+		return nil, false
+	}
+	lit, ok := e.AsLiteral().(types.String)
+	if !ok {
+		return nil, false
+	}
+	re, err := regexp.Compile(string(lit))
+	return re, err == nil
+}
+
+// cmdNames returns the command names an action gate needs one of: a
+// command gate (or every branch of an "or" of them) that holds only for a
+// command named one of the names. false when the gate does not say.
+func (g *gateSpec) cmdNames() ([]string, bool) {
+	if g == nil {
+		return nil, false
+	}
+	switch g.Op {
+	case "commands":
+		if len(g.Of) == 1 {
+			return g.Of[0].nameLits()
+		}
+	case "and":
+		for _, x := range g.Of {
+			if n, ok := x.cmdNames(); ok {
+				return n, true
+			}
+		}
+	case "or":
+		var out []string
+		for _, x := range g.Of {
+			n, ok := x.cmdNames()
+			if !ok {
+				return nil, false
+			}
+			out = append(out, n...)
+		}
+		return out, len(out) > 0
+	}
+	return nil, false
+}
+
+// nameLits returns the names a command gate needs its command to have one of.
+func (g *gateSpec) nameLits() ([]string, bool) {
+	switch g.Op {
+	case "in":
+		if g.Field == "name" && len(g.Lits) > 0 {
+			return g.Lits, true
+		}
+	case "and":
+		for _, x := range g.Of {
+			if n, ok := x.nameLits(); ok {
+				return n, true
+			}
+		}
+	case "or":
+		var out []string
+		for _, x := range g.Of {
+			n, ok := x.nameLits()
+			if !ok {
+				return nil, false
+			}
+			out = append(out, n...)
+		}
+		return out, len(out) > 0
+	}
+	return nil, false
 }

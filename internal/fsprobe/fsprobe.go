@@ -27,25 +27,29 @@ const (
 // Budget bounds the probes of one decision. The zero Budget allows
 // nothing; New gives the usual bounds.
 type Budget struct {
-	Deadline time.Time // no probe starts after it (zero: none)
-	Left     int       // system calls left
-	Calls    int       // system calls made
+	Deadline time.Time // no probe starts after it (zero: none, or not started)
+	// Time is how long the probes may take from the first one (New sets
+	// Deadline from it lazily, so the work of a decision before its first
+	// probe does not count).
+	Time  time.Duration
+	Left  int // system calls left
+	Calls int // system calls made
 	// Exhausted is set when a probe was skipped for want of budget: what
 	// it would have found is unknown.
 	Exhausted bool
 }
 
-// New returns a budget of calls system calls and d of time from now.
+// New returns a budget of calls system calls and d of time from the first
+// probe.
 func New(calls int, d time.Duration) *Budget {
-	b := &Budget{Left: calls}
-	if d > 0 {
-		b.Deadline = time.Now().Add(d)
-	}
-	return b
+	return &Budget{Left: calls, Time: d}
 }
 
 // take reserves one system call; false when the budget is spent.
 func (b *Budget) take() bool {
+	if b != nil && b.Deadline.IsZero() && b.Time > 0 {
+		b.Deadline = time.Now().Add(b.Time)
+	}
 	if b == nil || b.Left <= 0 || (!b.Deadline.IsZero() && b.Calls%8 == 0 && time.Now().After(b.Deadline)) {
 		if b != nil {
 			b.Exhausted = true

@@ -299,6 +299,11 @@ func (w *lineWriter) String() string {
 }
 
 type analyzer struct {
+	// walkSc and walkFn serve substs without a closure per call: walkFn is
+	// built once, walkSc is the scope of the walk in progress.
+	walkSc scope
+	walkFn func(syntax.Node) bool
+
 	parser   *parser
 	maxDepth int
 	cmds     []Command
@@ -1303,20 +1308,33 @@ func (a *analyzer) substs(node syntax.Node, sc scope) {
 	if w, ok := node.(*syntax.Word); ok && literal(w) {
 		return // the common case: nothing to walk
 	}
-	syntax.Walk(node, func(n syntax.Node) bool {
-		if a.err != nil {
-			return false
-		}
-		switch n := n.(type) {
-		case *syntax.CmdSubst:
-			a.subst(n.Stmts, sc)
-			return false
-		case *syntax.ProcSubst:
-			a.subst(n.Stmts, sc)
-			return false
-		}
-		return true
-	})
+	if a.walkFn == nil {
+		a.walkFn = a.walkSubst
+	}
+	outer := a.walkSc
+	a.walkSc = sc
+	syntax.Walk(node, a.walkFn)
+	a.walkSc = outer
+}
+
+// walkSubst is substs' visitor; a.walkSc is the scope it walks in, kept
+// across the nested walks a substitution's statements make.
+func (a *analyzer) walkSubst(n syntax.Node) bool {
+	if a.err != nil {
+		return false
+	}
+	sc := a.walkSc
+	switch n := n.(type) {
+	case *syntax.CmdSubst:
+		a.subst(n.Stmts, sc)
+		a.walkSc = sc
+		return false
+	case *syntax.ProcSubst:
+		a.subst(n.Stmts, sc)
+		a.walkSc = sc
+		return false
+	}
+	return true
 }
 
 func (a *analyzer) subst(list []*syntax.Stmt, sc scope) {
