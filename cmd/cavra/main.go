@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cavra-dev/cavra/confine"
 	"github.com/spf13/pflag"
 )
 
@@ -32,6 +34,7 @@ const (
 var exitsAfterRun bool
 
 func main() {
+	confine.Init() // in the child of `cavra run`: apply Landlock, exec the command; returns at once otherwise
 	exitsAfterRun = true
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
@@ -115,7 +118,7 @@ func newRoot() *cobra.Command {
 	root := newBareRoot()
 	root.AddCommand(newEvaluateCmd(), newPolicyCmd(), newEvidenceCmd(), newKeysCmd(), newVersionCmd())
 	root.AddCommand(newRegistryCmd(), newHookCmd(), newInitCmd(), newDoctorCmd(), newApprovalCmd())
-	root.AddCommand(newMCPCmd())
+	root.AddCommand(newMCPCmd(), newRunCmd())
 	// Cobra adds these when the command runs; adding them now lets
 	// strictTree reach them too.
 	root.InitDefaultCompletionCmd()
