@@ -40,7 +40,7 @@ type Cmd struct {
 // p.Required, and otherwise an unconfined command whose Confinement says
 // so (Enforced false).
 func Command(ctx context.Context, p Profile, name string, args ...string) (*Cmd, error) {
-	st := Probe()
+	st := probe()
 	c := &Cmd{Confinement: decision.Confinement{By: st.By, Profile: p.Digest(), Enforced: st.ABI > 0, Note: st.Note(p)}}
 	if st.ABI == 0 {
 		if p.Required {
@@ -67,6 +67,9 @@ func Command(ctx context.Context, p Profile, name string, args ...string) (*Cmd,
 	c.Env = env
 	return c, nil
 }
+
+// probe is Probe; tests replace it to see a kernel without Landlock.
+var probe = Probe
 
 // Status is what confinement the kernel offers.
 type Status struct {

@@ -2,6 +2,7 @@ package confine_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +33,7 @@ type fakeWorld struct {
 	home, project, state, tmp string
 }
 
-func newWorld(t *testing.T) fakeWorld {
+func newWorld(t testing.TB) fakeWorld {
 	t.Helper()
 	root := t.TempDir()
 	w := fakeWorld{home: filepath.Join(root, "home"), project: filepath.Join(root, "home", "src", "app"),
@@ -60,7 +61,7 @@ func newWorld(t *testing.T) fakeWorld {
 	return w
 }
 
-func (w fakeWorld) profile(t *testing.T) confine.Profile {
+func (w fakeWorld) profile(t testing.TB) confine.Profile {
 	return baselineProfile(t, confine.Options{
 		Home: w.home, Project: w.project, Protected: []string{w.state},
 		Writable: []string{w.tmp},
@@ -128,5 +129,64 @@ func TestConfineCommandExitStatus(t *testing.T) {
 	err = c.Run()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 7 {
 		t.Fatalf("err = %v, want exit status 7", err)
+	}
+}
+
+// A profile that requires confinement refuses to run on a kernel without
+// Landlock; a best-effort one runs unconfined and says so.
+func TestConfineRefusesWithoutLandlock(t *testing.T) {
+	restore := confine.SetProbe(func() confine.Status {
+		return confine.Status{By: "none", Reason: "Landlock is not enabled in this kernel"}
+	})
+	defer restore()
+	w := newWorld(t)
+	p := w.profile(t)
+	if _, err := confine.Command(context.Background(), p, "true"); !errors.Is(err, confine.ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	p.Required = false
+	c, err := confine.Command(context.Background(), p, "true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Confinement.Enforced || c.Confinement.By != "none" || !strings.Contains(c.Confinement.Note, "not confined") {
+		t.Errorf("Confinement = %+v", c.Confinement)
+	}
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The home directory is granted entry by entry: a directory that holds a
+// denied file is enumerated, not granted, so it cannot be listed; its other
+// files stay readable.
+func TestConfineGrantsHome(t *testing.T) {
+	w := newWorld(t)
+	p := w.profile(t)
+	granted := map[string]confine.Grant{}
+	for _, g := range p.Grants() {
+		granted[g.Path] = g
+	}
+	for _, path := range []string{w.home, w.home + "/.ssh", w.home + "/.ssh/id_rsa", w.state, w.home + "/.local/state"} {
+		if _, ok := granted[path]; ok {
+			t.Errorf("%s is granted", path)
+		}
+	}
+	for _, g := range p.Grants() {
+		if strings.HasPrefix(w.home+"/.ssh/id_rsa", g.Path+"/") || strings.HasPrefix(w.state, g.Path+"/") {
+			t.Errorf("grant %+v covers a denied path", g)
+		}
+	}
+	if g, ok := granted[w.home+"/.ssh/known_hosts"]; !ok || !g.File || g.Write {
+		t.Errorf("known_hosts: %+v %v", g, ok)
+	}
+	if g, ok := granted[w.home+"/notes"]; !ok || g.File || g.Write {
+		t.Errorf("notes: %+v %v", g, ok)
+	}
+	if g, ok := granted[w.project]; !ok || !g.Write {
+		t.Errorf("project: %+v %v", g, ok)
+	}
+	if _, ok := granted[w.home+"/.bashrc"]; !ok {
+		t.Error(".bashrc is not readable")
 	}
 }
