@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkConfineCommandTrue is the library's share of `cavra run`: the
-// re-execution, the enumeration of home, Landlock, and the exec of true.
+// enumeration of home, the ruleset, a restricted thread, and starting true.
 // Compare BenchmarkConfineTrueDirect.
 func BenchmarkConfineCommandTrue(b *testing.B) {
 	needLandlock(b)

@@ -5,7 +5,10 @@ package confine
 import (
 	"fmt"
 	"os"
-	"syscall"
+	"os/exec"
+	"runtime"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/landlock-lsm/go-landlock/landlock"
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
@@ -28,11 +31,42 @@ func Probe() Status {
 // device ioctl), downgraded by best effort to what the kernel has.
 var target = landlock.V5.BestEffort()
 
-// apply restricts this process (all its threads) to the profile.
-func apply(p *Profile, net bool) error {
-	if st := Probe(); st.ABI == 0 && p.Required {
-		return fmt.Errorf("%w: %s", ErrUnavailable, st.Reason)
+// startConfined starts c from an OS thread restricted to the profile. The
+// thread is locked and never unlocked, so it ends with its goroutine and
+// nothing else runs on it; the Go runtime starts new threads from its
+// template thread, not from a locked one, so no other thread inherits the
+// domain. The child is cloned from the restricted thread and inherits it.
+func startConfined(c *exec.Cmd, p *Profile, net bool) error {
+	cfg, rules := rulesFor(p, net)
+	fd, flags, err := cfg.NewRulesetFD(rules...)
+	if err != nil {
+		return fmt.Errorf("confine: landlock ruleset: %w", err)
 	}
+	if fd < 0 {
+		if p.Required {
+			return ErrUnavailable
+		}
+		return c.Start()
+	}
+	defer unix.Close(fd)
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread carries the domain and ends with this goroutine
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			errc <- fmt.Errorf("confine: prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+			return
+		}
+		if err := llsys.LandlockRestrictSelf(fd, flags); err != nil {
+			errc <- fmt.Errorf("confine: landlock_restrict_self: %w", err)
+			return
+		}
+		errc <- c.Start()
+	}()
+	return <-errc
+}
+
+// rulesFor returns the Landlock configuration and rules of the profile.
+func rulesFor(p *Profile, net bool) (landlock.Config, []landlock.Rule) {
 	for _, w := range p.Writable {
 		_ = os.MkdirAll(w, 0o755) // a cache that is not there yet cannot be granted
 	}
@@ -55,7 +89,7 @@ func apply(p *Profile, net bool) error {
 		landlock.RWDirs("/dev/pts", "/dev/shm").WithIoctlDev().IgnoreIfMissing(),
 	)
 	if !net || p.Network.Unrestricted {
-		return target.RestrictPaths(rules...)
+		return landlock.Config{HandledAccessFS: target.HandledAccessFS}.BestEffort(), rules
 	}
 	for _, port := range p.Network.ConnectTCP {
 		rules = append(rules, landlock.ConnectTCP(port))
@@ -63,7 +97,5 @@ func apply(p *Profile, net bool) error {
 	for _, port := range p.Network.BindTCP {
 		rules = append(rules, landlock.BindTCP(port))
 	}
-	return target.Restrict(rules...)
+	return landlock.Config{HandledAccessFS: target.HandledAccessFS, HandledAccessNet: target.HandledAccessNet}.BestEffort(), rules
 }
-
-func execve(path string, argv, env []string) error { return syscall.Exec(path, argv, env) }

@@ -2,13 +2,16 @@
 
 package confine
 
-import "errors"
+import (
+	"errors"
+	"os/exec"
+)
 
 // Probe reports the confinement this kernel offers: none outside Linux.
 func Probe() Status {
 	return Status{By: "none", Reason: "Landlock is a Linux feature"}
 }
 
-func apply(*Profile, bool) error { return errors.New("Landlock is a Linux feature") }
-
-func execve(string, []string, []string) error { return errors.New("not supported") }
+func startConfined(*exec.Cmd, *Profile, bool) error {
+	return errors.New("confine: Landlock is a Linux feature")
+}

@@ -12,11 +12,6 @@ import (
 	"github.com/cavra-dev/cavra/confine"
 )
 
-func TestMain(m *testing.M) {
-	confine.Init() // the re-executed child of Command applies Landlock here
-	os.Exit(m.Run())
-}
-
 // needLandlock skips when the kernel has no Landlock, and says so.
 func needLandlock(t testing.TB) confine.Status {
 	t.Helper()
@@ -113,6 +108,17 @@ true`
 	}
 	if _, err := os.Stat(w.state + "/planted"); err == nil {
 		t.Error("state directory written")
+	}
+	// The calling process is not confined: only the child was.
+	if _, err := os.ReadFile(w.home + "/.ssh/id_rsa"); err != nil {
+		t.Errorf("the caller lost access: %v", err)
+	}
+	for range 4 { // nor is any of its threads, however the goroutines land
+		done := make(chan error)
+		go func() { done <- os.WriteFile(w.home+"/.bashrc", []byte("# rc\n"), 0o644) }()
+		if err := <-done; err != nil {
+			t.Errorf("the caller lost access: %v", err)
+		}
 	}
 	if !c.Confinement.Enforced || !strings.HasPrefix(c.Confinement.By, "landlock-abi-") || c.Confinement.Profile != p.Digest() {
 		t.Errorf("Confinement = %+v", c.Confinement)

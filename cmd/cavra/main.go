@@ -17,7 +17,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cavra-dev/cavra/confine"
 	"github.com/spf13/pflag"
 )
 
@@ -34,7 +33,6 @@ const (
 var exitsAfterRun bool
 
 func main() {
-	confine.Init() // in the child of `cavra run`: apply Landlock, exec the command; returns at once otherwise
 	exitsAfterRun = true
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
