@@ -3,6 +3,9 @@ package confine_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -194,5 +197,58 @@ func TestConfineGrantsHome(t *testing.T) {
 	}
 	if _, ok := granted[w.home+"/.bashrc"]; !ok {
 		t.Error(".bashrc is not readable")
+	}
+}
+
+// TCP connect is limited to the profile's ports (Landlock ABI 4 and later).
+func TestConfineNetworkPorts(t *testing.T) {
+	st := needLandlock(t)
+	if !st.Network {
+		t.Skipf("skipped: Landlock ABI %d has no network rules", st.ABI)
+	}
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("skipped: no curl")
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "reached") }))
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	w := newWorld(t)
+	url := "http://" + ln.Addr().String() + "/"
+	for _, tc := range []struct {
+		ports []uint16
+		want  bool
+	}{{nil, false}, {[]uint16{443, port}, true}} {
+		p := baselineProfile(t, confine.Options{Home: w.home, Project: w.project, Writable: []string{w.tmp}, ConnectTCP: tc.ports})
+		c, err := confine.Command(context.Background(), p, curl, "-sS", "-m", "5", url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.CombinedOutput()
+		if got := err == nil && string(out) == "reached"; got != tc.want {
+			t.Errorf("ports %v: reached = %v, want %v (%v: %s)", tc.ports, got, tc.want, err, out)
+		}
+	}
+}
+
+// /etc is readable but for what the policy denies in it.
+func TestConfineEtc(t *testing.T) {
+	needLandlock(t)
+	w := newWorld(t)
+	if _, err := os.Stat("/etc/shadow"); err != nil {
+		t.Skip("skipped: no /etc/shadow")
+	}
+	c, err := confine.Command(context.Background(), w.profile(t), "sh", "-c",
+		"cat /etc/passwd >/dev/null && echo passwd-ok; cat /etc/shadow >/dev/null 2>&1 && echo SHADOW; true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "passwd-ok") || strings.Contains(string(out), "SHADOW") {
+		t.Errorf("%v: %s", err, out)
 	}
 }
