@@ -193,6 +193,7 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 				e.pathFacts(c, cf, alt, true)
 			}
 		}
+		e.noteLink(c)
 		if len(c.Runs)+len(c.Downloads) > 0 {
 			e.flowFacts(c, cf)
 		}
