@@ -110,7 +110,7 @@ func tokens(str string, shell bool) []tok {
 		case '?':
 			t = append(t, tok{kind: '?'})
 		case '[':
-			end := runeIndex(s[i+1:], ']')
+			end := classEnd(s[i+1:], !shell)
 			if end < 0 {
 				t = append(t, tok{kind: 'c', c: c})
 				continue
@@ -238,6 +238,21 @@ func classHas(cls string, c rune) bool {
 
 // HasMeta reports whether a path holds shell glob characters.
 func HasMeta(p string) bool { return strings.ContainsAny(p, "*?[") }
+
+// classEnd is the index of the ] that closes a bracket class whose body
+// starts s, -1 when none does; in a pattern (escapes) a \ escapes the
+// next character, so [\]0] is the class of ] and 0.
+func classEnd(s []rune, escapes bool) int {
+	for k := 0; k < len(s); k++ {
+		switch {
+		case escapes && s[k] == '\\':
+			k++
+		case s[k] == ']':
+			return k
+		}
+	}
+	return -1
+}
 
 func runeIndex(s []rune, r rune) int {
 	for i, c := range s {
