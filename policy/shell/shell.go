@@ -1131,6 +1131,9 @@ func (a *analyzer) canonicalOutput(name string, args []*syntax.Word, src string)
 			return "", false
 		default:
 			operand = v
+			if tildeLead(w) {
+				operand = a.tilde(v) // the path the shell gave it, which it prints absolute
+			}
 			n++
 		}
 	}
