@@ -64,6 +64,13 @@ func BenchmarkEvaluateProbe(b *testing.B) {
 		{"three_commands", "execute_command", "cd policy && go vet ./... && go test ./..."},
 		{"glob", "execute_command", "cat policy/*.go | wc -l"},
 		{"deep_glob", "execute_command", "rm -f */*/*.tmp"},
+		// Globs and indirection (effects-globs-indirection): a home glob,
+		// find's selection through xargs, a link made on the line and a
+		// glob through it, and a worst case the budget cuts short.
+		{"home_glob", "execute_command", "cat ~/.s?h/* ~/.{aws,kube}/c*"},
+		{"find_xargs", "execute_command", "find . -name '*.go' | xargs gofmt -l"},
+		{"line_link_glob", "execute_command", "ln -sfn /etc cfg && rm -rf cfg/*"},
+		{"wide_globs", "execute_command", "cat /*/*/*/* /usr/*/*/* /proc/*/*"},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -95,6 +102,34 @@ func BenchmarkCompileDefault(b *testing.B) {
 		}
 		if _, err := lib.Compile(DefaultPack); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestProbeBounded: however many globs a line holds, one decision's probes
+// stay within the budget it was given (system calls and time), and a line
+// link adds no filesystem access of its own.
+func TestProbeBounded(t *testing.T) {
+	set, err := bundledBaseline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, _ := os.UserHomeDir()
+	for _, line := range []string{
+		"cat /*/*/*/* /usr/*/*/* /proc/*/* /sys/*/*/*/*",
+		"find / -name '*.pem' | xargs cat; cat $(find /usr -name x)",
+		"ln -s / r && cat r/*/*/*/* r/usr/*/*/*",
+	} {
+		a := action("execute_command", line)
+		a.Context = map[string]string{"cwd": "/tmp", "project_root": "/tmp", "home": home}
+		p := NewFSProbe(64, 50*time.Millisecond)
+		start := time.Now()
+		set.Evaluate(context.Background(), a, EvalOptions{Probe: p})
+		if p.Calls() > 64 {
+			t.Errorf("%q: %d probe calls, budget 64", line, p.Calls())
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%q: %v", line, d)
 		}
 	}
 }

@@ -96,6 +96,9 @@ type evaluation struct {
 	stored   *shell.Analysis // the analysis of stored code (storedwrite.go): an execute_command judged without parsing its target
 	celHit   bool
 	mcpCall  *mcptool.Call // an mcp_tool_call's reading, for the CEL variable tool
+	// links made by earlier commands of the line (ln -s T L): later
+	// paths through L reach T (lineLinks).
+	links []lineLink
 }
 
 func (e *evaluation) add(m decision.Match) {

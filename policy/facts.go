@@ -209,6 +209,7 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 				e.pathFacts(c, cf, alt, true)
 			}
 		}
+		e.noteLink(c)
 		if len(c.Runs)+len(c.Downloads) > 0 && c.Remote == "" {
 			e.flowFacts(c, cf)
 		}

@@ -123,6 +123,8 @@ func FuzzPathGlob(f *testing.F) {
 		{"**/secrets.*", "secrets.yaml"}, {"[!.]*.yaml", ".x.yaml"}, {"file?.txt", "file1.txt"},
 		{"~/.ssh/*", "~/.ssh/id_rsa"}, {"/etc/**", "/etc/passwd"}, {"a/**/b/**/c", "a/x/b/y/z/c"},
 		{"secrets/", "secrets/x"}, {`\[!x]`, "[!x]"}, {"[", ""}, {"**/**/**", "../../x"},
+		{"~/.ssh/id_*[!b]", "/home/*/.s?h/*"}, {"*.env", "config/*.env"}, {"~/.aws/credentials", "~/.aws/**/credentials"},
+		{"**/id_rsa", "~/.ssh/?d_rsa"}, {`[\]0]`, "0"},
 	}
 	for _, b := range seedPacks(f) {
 		// Every pattern line of the real packs, against a typical path.

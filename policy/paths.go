@@ -121,6 +121,10 @@ func (e pathEnv) resolve(p string) resolvedPath {
 	}
 	if rel, ok := within(e.home, p); ok {
 		r.homeRel = rel
+	} else if rel, ok := globWithin(e.home, p, r.glob); ok {
+		// /home/*/.ssh/*: a glob whose leading segments can name the
+		// home directory names what is below it.
+		r.homeRel = rel
 	}
 	if e.root != "" {
 		_, r.coversRoot = within(p, e.root)
@@ -129,6 +133,36 @@ func (e pathEnv) resolve(p string) resolvedPath {
 		_, r.coversHome = within(p, e.home)
 	}
 	return r
+}
+
+// globWithin reports whether the glob p can name root or a path below it
+// — each of root's segments matched by p's segment at the same place, as
+// the shell expands it (a wildcard does not match a leading dot) — and
+// returns the rest of p, relative to root. Bounded by root's depth.
+func globWithin(root, p string, isGlob bool) (string, bool) {
+	if !isGlob || root == "" || root == "/" {
+		return "", false
+	}
+	rs := strings.Split(root[1:], "/")
+	ps := strings.SplitN(p[1:], "/", len(rs)+1)
+	if len(ps) < len(rs) {
+		return "", false
+	}
+	for i, seg := range rs {
+		if ps[i] == seg {
+			continue
+		}
+		if !glob.HasMeta(ps[i]) || strings.HasPrefix(seg, ".") && !strings.HasPrefix(ps[i], ".") {
+			return "", false
+		}
+		if ok, err := path.Match(ps[i], seg); err != nil || !ok {
+			return "", false
+		}
+	}
+	if len(ps) == len(rs) {
+		return "", true
+	}
+	return ps[len(rs)], true
 }
 
 // within reports whether p is root or below it, and returns p relative to root.

@@ -1,10 +1,12 @@
 package policy
 
 import (
+	"path"
 	"strings"
 	"time"
 
 	"github.com/cavra-dev/cavra/internal/fsprobe"
+	"github.com/cavra-dev/cavra/policy/shell"
 )
 
 // Probe looks at the filesystem at decision time (EvalOptions.Probe): a
@@ -67,14 +69,95 @@ func (p *FSProbe) Reach(abs string, followLast bool) []string {
 // reach returns the resolved forms of what rp reaches on disk, other than
 // rp itself (nil without a Probe or for a path known only at run time).
 func (e *evaluation) reach(env pathEnv, rp *resolvedPath, followLast bool) []resolvedPath {
-	if e.opts.Probe == nil || rp.abs == "" || strings.ContainsAny(rp.abs, "$`\x00") {
+	if rp.abs == "" || strings.ContainsAny(rp.abs, "$`\x00") {
 		return nil
 	}
 	var out []resolvedPath
+	for _, l := range e.links {
+		// A link made earlier on the line: what is through it is below
+		// its target (a delete of the link itself removes the link).
+		rest, ok := within(l.link, "/"+rp.abs)
+		if !ok || rest == "" && !followLast {
+			continue
+		}
+		if r := env.resolve(path.Join(l.target, rest)); r.display != rp.display {
+			out = append(out, r)
+		}
+	}
+	if e.opts.Probe == nil {
+		return out
+	}
 	for _, a := range e.opts.Probe.Reach("/"+rp.abs, followLast) {
 		if r := env.resolve(a); r.display != rp.display {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// lineLink is a symbolic link an earlier command of the line makes: link
+// and target absolute and cleaned.
+type lineLink struct{ link, target string }
+
+// maxLineLinks bounds the links of one line that are followed.
+const maxLineLinks = 16
+
+// noteLink records the symbolic link `ln -s[f][n] TARGET [LINK]` makes (no
+// filesystem access: the link is the line's, not the disk's), so that a
+// later `rm -rf cfg/*` after `ln -s /etc cfg` deletes in /etc. A link into
+// an existing directory (LINK/TARGET's name) is not known before run time.
+func (e *evaluation) noteLink(c *shell.Command) {
+	if c.Name != "ln" || len(e.links) >= maxLineLinks {
+		return
+	}
+	sym := false
+	var ops []string
+	for i, a := range c.Args {
+		switch {
+		case a == "--symbolic":
+			sym = true
+		case a == "--":
+			ops = append(ops, c.Args[i+1:]...)
+		case strings.HasPrefix(a, "--"):
+			if a == "--target-directory" || strings.HasPrefix(a, "--target-directory=") {
+				return
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			if strings.ContainsRune(a, 't') {
+				return
+			}
+			sym = sym || strings.ContainsRune(a, 's')
+		default:
+			ops = append(ops, a)
+		}
+		if a == "--" {
+			break
+		}
+	}
+	if !sym || len(ops) == 0 || len(ops) > 2 {
+		return
+	}
+	env := e.env
+	if c.Dir != "" {
+		env.cwd = c.Dir
+	} else if env.cwd != "" {
+		return // where the link is made is known only at run time
+	}
+	target, link := ops[0], path.Base(ops[0])
+	if len(ops) == 2 {
+		link = ops[1]
+	}
+	l := env.resolve(link)
+	if l.abs == "" || l.glob || strings.ContainsAny(l.abs, "$`\x00") {
+		return
+	}
+	tenv := env
+	if !strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "~") && !strings.HasPrefix(target, "$") {
+		tenv.cwd = path.Dir("/" + l.abs) // a relative target is relative to the link's directory
+	}
+	t := tenv.resolve(target)
+	if t.abs == "" && t.display != "/" {
+		return
+	}
+	e.links = append(e.links, lineLink{link: "/" + l.abs, target: "/" + t.abs})
 }

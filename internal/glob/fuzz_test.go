@@ -167,3 +167,78 @@ func FuzzPath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOverlapsWitness checks Overlaps against a concrete witness: when a path p
+// matches the policy pattern and the shell glob (as bash expands it, one
+// segment each, a wildcard not matching a leading dot), the two must be
+// found to overlap. The documented under-approximations are left out of
+// the oracle: a bare `*` segment against a name protected in any
+// directory, and a segment led by `*` and a literal (`*.go`) against a
+// literal-led pattern segment. A ** segment of the shell side stands for
+// zero or more non-dot segments.
+func FuzzOverlapsWitness(f *testing.F) {
+	for _, s := range [][3]string{
+		{"~/.ssh/id_*[!b]", ".s?h/*", ".ssh/id_rsa"}, {"~/.aws/credentials", ".aws/**/credentials", ".aws/credentials"},
+		{"**/id_rsa", ".ssh/?d_rsa", ".ssh/id_rsa"}, {"**/id_rsa", ".ssh/[ci]*", ".ssh/id_rsa"},
+		{".env", ".e*", ".env"}, {"~/.kube/config", ".kube/c*", ".kube/config"}, {"*.env", "config/*.env", "config/prod.env"},
+		{".env.*.local", ".env.exa*", ".env.example.local"}, {"~/.*_history", ".*_h?story", ".psql_history"},
+		{"**/secrets.*", "src/*.go", "src/secrets.go"}, {"**/main.tf", "build/*", "build/main.tf"},
+		{"~/.aws/credentials", ".[a-z]*/cred*", ".aws/credentials"}, {"**/*.pem", "**/*.pem", "a/b.pem"},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, pattern, shell, p string) {
+		if len(pattern) > 48 || len(shell) > 48 || len(p) > 48 || strings.ContainsAny(shell, "\\") ||
+			strings.Contains(shell, "[!") || strings.Contains(shell, "[^") || strings.Contains(shell, "[]") ||
+			p == "" || p != path.Clean(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "..") ||
+			strings.HasPrefix(shell, "/") || !utf8.ValidString(shell) || !utf8.ValidString(p) {
+			return
+		}
+		g, err := CompilePath(pattern)
+		if err != nil || !g.Match(p) {
+			return
+		}
+		var sh []string
+		for _, seg := range strings.Split(shell, "/") {
+			if seg != "" && seg != "." {
+				sh = append(sh, seg)
+			}
+		}
+		names := strings.Split(p, "/")
+		if !shellMatch(sh, names) {
+			return
+		}
+		anyDir := strings.Contains(pattern, "**") || !strings.Contains(strings.TrimRight(strings.TrimSpace(pattern), "/"), "/")
+		for _, seg := range sh {
+			if seg == "*" || len(seg) > 1 && seg[0] == '*' && seg != "**" || seg == "**" && anyDir {
+				return // the documented exclusions (see segCould and the ** case of overlaps)
+			}
+		}
+		if !g.Overlaps(shell) {
+			t.Fatalf("pattern %q and shell glob %q both match %q, Overlaps = false", pattern, shell, p)
+		}
+	})
+}
+
+// shellMatch is bash's expansion of a glob split into segments against a
+// path split into names (with ** as zero or more non-dot names).
+func shellMatch(sh, names []string) bool {
+	if len(sh) == 0 {
+		return len(names) == 0
+	}
+	if sh[0] == "**" {
+		if shellMatch(sh[1:], names) {
+			return true
+		}
+		return len(names) > 0 && !strings.HasPrefix(names[0], ".") && shellMatch(sh, names[1:])
+	}
+	if len(names) == 0 {
+		return false
+	}
+	seg, name := sh[0], names[0]
+	if strings.HasPrefix(name, ".") && !strings.HasPrefix(seg, ".") {
+		return false
+	}
+	ok, err := path.Match(seg, name)
+	return err == nil && ok && shellMatch(sh[1:], names[1:])
+}

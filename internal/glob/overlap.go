@@ -24,6 +24,15 @@ func (g *Glob) overlaps(shell string, under bool) bool {
 		if p == "" || p == "." {
 			continue
 		}
+		if p == "**" {
+			// A ** segment (find's selection under a start path, bash's
+			// globstar) stands for zero or more segments that are not dot
+			// names (as the shell's * segment: find would descend into
+			// .git too, but `find . -name '*.py'` is not taken to name
+			// what a pattern protects under a dot directory).
+			segs = append(segs, nil)
+			continue
+		}
 		segs = append(segs, tokens(p, true))
 	}
 	pats := make([][]tok, len(g.segs))
@@ -45,6 +54,10 @@ func (g *Glob) overlaps(shell string, under bool) bool {
 			r = j == len(segs)
 		case g.segs[i].dstar:
 			r = rec(i+1, j) || (j < len(segs) && rec(i, j+1))
+		case j < len(segs) && segs[j] == nil:
+			// It stands for named directories, so, as a bare *, not for
+			// one a pattern protects in any directory.
+			r = rec(i, j+1) || !(i > 0 && g.segs[i-1].dstar) && segOverlap(pats[i], starTok) && rec(i+1, j)
 		case j == len(segs):
 			r = false
 		default:
@@ -58,6 +71,9 @@ func (g *Glob) overlaps(shell string, under bool) bool {
 	}
 	return rec(0, 0)
 }
+
+// starTok is a shell `*` segment: any name but a dot name.
+var starTok = []tok{{kind: 'n'}, {kind: '*'}}
 
 // tok is one element of a segment pattern.
 type tok struct {
@@ -94,7 +110,7 @@ func tokens(str string, shell bool) []tok {
 		case '?':
 			t = append(t, tok{kind: '?'})
 		case '[':
-			end := runeIndex(s[i+1:], ']')
+			end := classEnd(s[i+1:], !shell)
 			if end < 0 {
 				t = append(t, tok{kind: 'c', c: c})
 				continue
@@ -124,8 +140,9 @@ func tokens(str string, shell bool) []tok {
 // it overlaps; one that starts with a wildcard and goes on with a literal
 // (`*.go`) names files by their ending, so it counts only against a
 // pattern segment that also starts with a wildcard (`*.pem`): `src/*.go`
-// is taken to read Go files, not secrets.go. anyDir: the pattern segment
-// follows a **.
+// is taken to read Go files, not secrets.go. A leading `?` or bracket
+// class stands for one character of a name (`?d_rsa`, `[ci]*`), so it
+// names what it overlaps. anyDir: the pattern segment follows a **.
 func segCould(pat, sh []tok, anyDir bool) bool {
 	lead := sh
 	if len(lead) > 0 && lead[0].kind == 'n' {
@@ -136,7 +153,7 @@ func segCould(pat, sh []tok, anyDir bool) bool {
 		// in every directory a bare * lists.
 		return false
 	}
-	if len(lead) > 1 && lead[0].kind != 'c' && len(pat) > 0 && pat[0].kind == 'c' {
+	if len(lead) > 1 && lead[0].kind == '*' && len(pat) > 0 && pat[0].kind == 'c' {
 		return false
 	}
 	return segOverlap(pat, sh)
@@ -221,6 +238,21 @@ func classHas(cls string, c rune) bool {
 
 // HasMeta reports whether a path holds shell glob characters.
 func HasMeta(p string) bool { return strings.ContainsAny(p, "*?[") }
+
+// classEnd is the index of the ] that closes a bracket class whose body
+// starts s, -1 when none does; in a pattern (escapes) a \ escapes the
+// next character, so [\]0] is the class of ] and 0.
+func classEnd(s []rune, escapes bool) int {
+	for k := 0; k < len(s); k++ {
+		switch {
+		case escapes && s[k] == '\\':
+			k++
+		case s[k] == ']':
+			return k
+		}
+	}
+	return -1
+}
 
 func runeIndex(s []rune, r rune) int {
 	for i, c := range s {

@@ -52,6 +52,17 @@ func TestOverlaps(t *testing.T) {
 		{"**/*.pem", "certs/*.pem", true},
 		{".cavra/**", "build/*", false},
 		{"**/secrets.*", "src/*.go", false},
+		// A ?- or class-led segment names what it overlaps; only a *-led one is judged by its ending.
+		{"**/id_rsa", ".ssh/?d_rsa", true},
+		{"**/id_rsa", ".ssh/[ci]*", true},
+		{"**/id_rsa", ".ssh/[ab]*", false},
+		// A shell ** is zero or more non-dot segments, and no name protected in any directory.
+		{".aws/credentials", ".aws/**/credentials", true},
+		{".aws/credentials", "**/credentials", false},
+		{"**/rbac/**", "build/**", false},
+		{"iam/**", "**", true}, // globstar: ** reaches iam/x
+		{"src/secrets/key", "src/**/key", true},
+		{`[\]0]`, "0", true},
 		{"**/secrets.*", "src/*", false},
 		{"secrets.*", "*", true},
 		{"**/id_rsa", ".ssh/*.pub", false},

@@ -316,22 +316,15 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 	if a.err != nil {
 		return
 	}
-	if len(xin.paths) > 0 {
-		// find … | xargs CMD: CMD gets the paths find prints
-		// (find ~ -name '*.pem' | xargs cat reads the keys).
-		ws = xargsPaths(ws, xin.paths, xreplace)
-	} else if xin.script != "" && !xreplace {
-		// xargs appends the words it reads: `xargs rm -rf <<< "$HOME"` runs rm -rf $HOME.
+	if xin.script != "" {
+		// xargs appends the words it reads (`xargs rm -rf <<< "$HOME"` runs
+		// rm -rf $HOME), or puts them in place of -I's placeholder; find
+		// … | xargs CMD gives CMD the paths find prints.
 		extra := strings.Fields(xin.script)
 		if len(extra) > 64 {
 			extra = extra[:64]
 		}
-		out := make([]word, 0, len(ws)+len(extra))
-		out = append(out, ws...)
-		for _, x := range extra {
-			out = append(out, word{val: x, static: xin.static})
-		}
-		ws = out
+		ws = xargsPaths(ws, extra, xreplace, xin.static)
 	}
 	name := base(ws[0].val)
 	if remoteCarrier(name) && a.remote(name, ws, via, redirs, sc) {

@@ -1059,3 +1059,26 @@ func findFacts(f *factBuilder, ws []word) {
 		}
 	}
 }
+
+// findOutput is what find writes to a pipe: the paths it selects (its
+// start paths, narrowed by a single -name test), one a line, when it only
+// prints them; a find that runs commands or formats its output writes
+// what is not known.
+func findOutput(ws []word) input {
+	starts, name, expr := findArgs(ws)
+	for _, w := range expr {
+		switch w.val {
+		case "-exec", "-execdir", "-ok", "-okdir", "-printf", "-fprintf", "-ls", "-fls", "-delete":
+			return input{fed: true, pipe: true}
+		}
+	}
+	if len(starts) > 16 {
+		return input{fed: true, pipe: true}
+	}
+	var b strings.Builder
+	for _, s := range starts {
+		b.WriteString(narrow(s, name))
+		b.WriteByte('\n')
+	}
+	return input{fed: true, pipe: true, script: b.String(), static: true, read: new(bool)}
+}

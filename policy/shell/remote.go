@@ -399,81 +399,15 @@ func (a *analyzer) netRedirect(r Redirect, sc *scope) {
 	}
 }
 
-// findOutput returns globs of the paths find prints: each start directory
-// with /**/ and its -name, -iname or -path pattern (negated tests narrow
-// nothing here); with no pattern, everything under a directory outside
-// the project (dir/**/*). nil when unknown.
-func findOutput(args []word) []string {
-	var dirs []string
-	i := 0
-	for i < len(args) && (args[i].val == "-H" || args[i].val == "-L" || args[i].val == "-P") {
-		i++
-	}
-	for i < len(args) {
-		v := args[i].val
-		if strings.HasPrefix(v, "-") || v == "(" || v == "!" || v == ")" {
-			break
-		}
-		dirs = append(dirs, v)
-		i++
-	}
-	if len(dirs) == 0 {
-		dirs = []string{"."}
-	}
-	var names []string
-	neg := false
-	for ; i < len(args); i++ {
-		v := args[i].val
-		switch v {
-		case "!", "-not":
-			neg = true
-			continue
-		case "-name", "-iname", "-path", "-ipath", "-wholename":
-			if i+1 < len(args) {
-				i++
-				if !neg {
-					p := args[i].val
-					if v == "-path" || v == "-ipath" || v == "-wholename" {
-						p = base(p)
-					}
-					names = append(names, p)
-				}
-			}
-		}
-		neg = false
-	}
-	var out []string
-	for _, d := range dirs {
-		d = strings.TrimSuffix(d, "/")
-		if len(names) == 0 {
-			if strings.HasPrefix(d, "/") || strings.HasPrefix(d, "~") || strings.HasPrefix(d, "$HOME") || d == "" {
-				out = append(out, d+"/**/*")
-			}
-			continue
-		}
-		for _, n := range names {
-			if d == "" {
-				out = append(out, "/**/"+n)
-			} else {
-				out = append(out, d+"/**/"+n)
-			}
-		}
-		if len(out) > 16 {
-			break
-		}
-	}
-	return out
-}
-
 // xargsPaths gives xargs's command the paths: appended, or in place of
 // the {} (or -I's) placeholder words.
-func xargsPaths(ws []word, paths []string, replace bool) []word {
+func xargsPaths(ws []word, paths []string, replace, static bool) []word {
 	out := make([]word, 0, len(ws)+len(paths))
 	if replace {
 		for _, w := range ws {
 			if w.val == "{}" || w.val == "%" {
 				for _, p := range paths {
-					out = append(out, word{val: p, static: true})
+					out = append(out, word{val: p, static: static})
 				}
 				continue
 			}
@@ -483,7 +417,7 @@ func xargsPaths(ws []word, paths []string, replace bool) []word {
 	}
 	out = append(out, ws...)
 	for _, p := range paths {
-		out = append(out, word{val: p, static: true})
+		out = append(out, word{val: p, static: static})
 	}
 	return out
 }

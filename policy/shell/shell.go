@@ -347,9 +347,6 @@ type input struct {
 	read   *bool  // set once a shell has read script: later readers find it consumed
 	net    bool   // the stream carries content from the network (curl … | tar x)
 	file   string // the static file it comes from (< file, cat file |), "" otherwise
-	// paths: the stream lists these paths, globs of what find prints
-	// (find ~ -name '*.pem' | gives ~/**/*.pem); xargs hands them to its command.
-	paths []string
 	// decoded: script is the output of a decoder (base64 -d, base32 -d):
 	// code run from it was hidden from a reader of the line.
 	decoded bool
@@ -771,12 +768,12 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 		}
 		ws = ws[start:]
 	}
-	if base(ws[0].val) == "find" {
-		unknown.paths = findOutput(ws[1:])
-		return unknown
-	}
 	switch base(ws[0].val) {
 	case "echo", "printf", "cat", "base64", "base32":
+	case "find":
+		// find prints the paths it selects: what a later xargs or read
+		// loop is given (`find ~/.aws -type f | xargs cat`).
+		return findOutput(ws)
 	default:
 		return unknown
 	}
@@ -1138,6 +1135,38 @@ func (a *analyzer) expansionValue(p *syntax.ParamExp, src string) (string, bool)
 // substOutput returns the static output of a command substitution's
 // statement: what pipeOutput reads, along a pipeline ($(echo … | base64
 // -d)), and dirname and basename of static operands ($(dirname "$PWD")).
+// canonicalOutput is the output of `readlink -f|-e|-m X` or `realpath
+// [-e|-m|-s|-q|-L|-P] X`: X itself, to be resolved as a path.
+func (a *analyzer) canonicalOutput(name string, args []*syntax.Word, src string) (string, bool) {
+	canon := name == "realpath"
+	var operand string
+	n := 0
+	for _, w := range args {
+		ew := a.expandWord(w, src)
+		if !ew.static || ew.glob {
+			return "", false
+		}
+		switch v := ew.val; {
+		case v == "-f" || v == "-e" || v == "-m" || v == "--canonicalize" || v == "--canonicalize-existing" || v == "--canonicalize-missing":
+			canon = true
+		case name == "realpath" && (v == "-s" || v == "-q" || v == "-L" || v == "-P" || v == "--no-symlinks" || v == "--quiet"):
+		case v == "-n" || v == "-z" || v == "-q" || v == "-s" || v == "--":
+		case strings.HasPrefix(v, "-"):
+			return "", false
+		default:
+			operand = v
+			if tildeLead(w) {
+				operand = a.tilde(v) // the path the shell gave it, which it prints absolute
+			}
+			n++
+		}
+	}
+	if !canon || n != 1 || operand == "" {
+		return "", false
+	}
+	return operand + "\n", true
+}
+
 func (a *analyzer) substOutput(st *syntax.Stmt, src string) (string, bool) {
 	if b, ok := st.Cmd.(*syntax.BinaryCmd); ok && b.Op == syntax.Pipe && len(st.Redirs) == 0 {
 		var stages []*syntax.Stmt
@@ -1159,8 +1188,29 @@ func (a *analyzer) substOutput(st *syntax.Stmt, src string) (string, bool) {
 		}
 		return in.script, true
 	}
+	if call, ok := st.Cmd.(*syntax.CallExpr); ok && len(st.Redirs) == 0 && len(call.Assigns) == 0 && len(call.Args) >= 2 && len(call.Args) <= 32 && call.Args[0].Lit() == "find" {
+		// $(find ~/.aws -name credentials): the paths find selects.
+		ws := make([]word, len(call.Args))
+		for i, w := range call.Args {
+			if ws[i] = a.expandWord(w, src); !ws[i].static {
+				return "", false
+			}
+			if tildeLead(w) {
+				ws[i].val = a.tilde(ws[i].val) // find prints the path the shell gave it
+			}
+		}
+		if out := findOutput(ws); out.static {
+			return out.script, true
+		}
+		return "", false
+	}
 	if call, ok := st.Cmd.(*syntax.CallExpr); ok && len(st.Redirs) == 0 && len(call.Assigns) == 0 && len(call.Args) >= 2 && len(call.Args) <= 4 {
 		switch name := call.Args[0].Lit(); name {
+		case "readlink", "realpath":
+			// $(readlink -f X), $(realpath X): the path X names, with its
+			// links resolved, which the policy does itself (a plain
+			// readlink prints a link's target: not read).
+			return a.canonicalOutput(name, call.Args[1:], src)
 		case "dirname", "basename":
 			args := make([]string, 0, len(call.Args)-1)
 			for i, w := range call.Args[1:] {

@@ -110,7 +110,7 @@ var analyzeTests = []struct {
 	}},
 	{"xargs", "ls | xargs rm -f", "", []Command{c("ls"), c("rm -f", via("xargs"))}},
 	{"xargs options", "find . -print0 | xargs -0 -n 1 -I {} -P 4 rm {}", "", []Command{
-		c("find . -print0"), c("rm {}", via("xargs")),
+		c("find . -print0"), c("rm .", via("xargs")), // find's paths in place of -I's placeholder
 	}},
 	{"xargs echo", "ls | xargs", "", []Command{c("ls"), c("echo", via("xargs"))}},
 	{"xargs shell", `xargs sh -c 'rm "$1"' _`, `xargs sh -c rm "$1" _`, []Command{
@@ -198,7 +198,7 @@ var analyzeTests = []struct {
 		c("rm -rf $HOME", via("xargs"), redirs(Redirect{Op: "<<<", Path: "$HOME", Dynamic: true})),
 	}},
 	{"xargs piped words", "echo a b | xargs rm", "", []Command{c("echo a b"), c("rm a b", via("xargs"))}},
-	{"xargs replace", "echo a | xargs -I{} rm {}", "", []Command{c("echo a"), c("rm {}", via("xargs"))}},
+	{"xargs replace", "echo a | xargs -I{} rm {}", "", []Command{c("echo a"), c("rm a", via("xargs"))}},
 	{"dynamic quoted", `"${X}" y`, "${X} y", []Command{c("${X} y", dyn, args("y"))}},
 	{"dynamic behind wrapper", "sudo $CMD", "", []Command{c("$CMD", dyn, args(), via("sudo"))}},
 	{"dynamic glob", "/bin/r? x", "", []Command{c("/bin/r? x", dyn, args("x"))}},
