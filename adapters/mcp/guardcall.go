@@ -196,3 +196,6 @@ func newSessionID() string {
 	_, _ = rand.Read(b[:])
 	return "mcp_" + hex.EncodeToString(b[:])
 }
+
+// parseRoleWord reads a role word of GuardOptions.Tools.
+func parseRoleWord(s string) (mcptool.Role, error) { return mcptool.ParseRole(s) }
