@@ -2,8 +2,6 @@ package mcp
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +14,8 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/internal/mcpguard"
+	"github.com/cavra-dev/cavra/registry"
 )
 
 // GuardOptions configures Guard. Only ServerID is required.
@@ -55,8 +55,16 @@ type GuardOptions struct {
 	RegistryDecides bool
 }
 
-// Meta key of the decision a guarded call carries in its result's _meta.
-const MetaDecision = "dev.cavra/decision"
+// MetaDecision is the _meta key of the decision a refused call's result
+// carries: decision, rule_id, reason, decision_id, approval_id.
+const MetaDecision = mcpguard.MetaDecision
+
+// Context keys of the MCP client that calls (from the initialize
+// handshake's clientInfo).
+const (
+	ContextClientName    = mcpguard.ContextClientName
+	ContextClientVersion = mcpguard.ContextClientVersion
+)
 
 // Guard returns receiving middleware that puts g in front of a go-sdk
 // server's tools:
@@ -125,14 +133,19 @@ func (gd *guard) call(ctx context.Context, next sdk.MethodHandler, req sdk.Reque
 	if p.Name == "" {
 		return nil, invalidParams("tools/call: missing tool name")
 	}
-	args, aerr := decodeArgs(p.Arguments)
+	args, aerr := mcpguard.DecodeArgs(p.Arguments)
 	if aerr != nil {
 		return nil, invalidParams("tools/call: " + aerr.Error())
 	}
+	running := false
 	defer func() {
-		// Fail closed, never a panic, whatever the machinery did.
+		// Fail closed, never a panic, whatever the deciding did; a panic
+		// of the tool itself is the server's to handle, as without Guard.
 		if r := recover(); r != nil {
-			res, err = toolError(fmt.Sprintf("CAVRA blocked %s: internal error while deciding: %v", p.Name, r), nil), nil
+			if running {
+				panic(r)
+			}
+			res, err = toolError(fmt.Sprintf("CAVRA blocked %s: internal error while deciding: %v", p.Name, r)), nil
 		}
 	}()
 	def, derr := gd.def(ctx, next, ctr.Session, p.Name)
@@ -141,46 +154,25 @@ func (gd *guard) call(ctx context.Context, next sdk.MethodHandler, req sdk.Reque
 		if errors.As(derr, &je) {
 			return nil, derr
 		}
-		return toolError(fmt.Sprintf("CAVRA blocked %s: the tool's definition could not be read, so it is not run: %v", p.Name, derr), nil), nil
+		return toolError(fmt.Sprintf("CAVRA blocked %s: the tool's definition could not be read, so it is not run: %v", p.Name, derr)), nil
 	}
 	a := gd.action(ctr, p.Name, args, def)
 	start := time.Now()
-	d, _ := gd.g.Evaluate(gd.trustCtx(ctx), a) // on an error d is a block that says so
-	switch d.Decision {
-	case cavra.Allow:
-	case cavra.RequireApproval:
-		return toolError(approvalText(gd.opts.ServerID, p.Name, d), &d), nil
-	default:
-		return toolError(blockText(gd.opts.ServerID, p.Name, d), &d), nil
+	d := mcpguard.Decide(ctx, gd.g, a, gd.opts.RegistryDecides)
+	if text, meta, refused := mcpguard.Refusal(gd.opts.ServerID, p.Name, d); refused {
+		return &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: text}}, Meta: sdk.Meta{MetaDecision: meta}}, nil
 	}
+	running = true
 	res, err = next(ctx, "tools/call", req)
-	gd.outcome(ctx, a, d, res, err, time.Since(start))
+	running = false
+	var body []byte
+	isError := false
+	if cr, ok := res.(*sdk.CallToolResult); ok && cr != nil {
+		isError = cr.IsError
+		body, _ = json.Marshal(cr)
+	}
+	mcpguard.RecordOutcome(ctx, gd.g, a, d, body, isError, err, time.Since(start))
 	return res, err
-}
-
-// trustCtx declares the server the program's own unless the options say
-// the registry decides.
-func (gd *guard) trustCtx(ctx context.Context) context.Context {
-	if gd.opts.RegistryDecides {
-		return ctx
-	}
-	return cavra.WithOwnMCPServer(ctx, gd.opts.ServerID)
-}
-
-// decodeArgs reads a call's arguments: absent or null is no arguments;
-// anything but a JSON object is invalid.
-func decodeArgs(raw json.RawMessage) (map[string]any, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return map[string]any{}, nil
-	}
-	var args map[string]any
-	if err := json.Unmarshal(raw, &args); err != nil {
-		return nil, fmt.Errorf("arguments are not a JSON object: %v", err)
-	}
-	if args == nil {
-		args = map[string]any{}
-	}
-	return args, nil
 }
 
 // action builds the mcp_tool_call action of one call.
@@ -207,7 +199,7 @@ func (gd *guard) action(ctr *sdk.CallToolRequest, tool string, args map[string]a
 	if ctr.Extra != nil && ctr.Extra.TokenInfo != nil && agent.Actor == "" {
 		agent.Actor = ctr.Extra.TokenInfo.UserID
 	}
-	return callAction(callInput{
+	return mcpguard.Action(mcpguard.Input{
 		Server: gd.opts.ServerID, Tool: tool, Args: args, Agent: agent, Root: gd.opts.Root, Context: gd.opts.Context,
 		ClientName: clientName, ClientVersion: clientVersion,
 		Hash: def.hash, Annotations: annotationsOf(def.annotations), Roles: def.roles,
@@ -226,7 +218,7 @@ func (gd *guard) sessionID(ss *sdk.ServerSession) string {
 	if id, ok := gd.sessions[k]; ok {
 		return id
 	}
-	id := newSessionID()
+	id := mcpguard.NewSessionID()
 	gd.sessions[k] = id
 	runtime.AddCleanup(ss, func(k weak.Pointer[sdk.ServerSession]) {
 		gd.mu.Lock()
@@ -276,11 +268,11 @@ func (gd *guard) derive(t *sdk.Tool) (*toolDef, error) {
 	if err != nil {
 		return nil, fmt.Errorf("input schema: %w", err)
 	}
-	hash, err := toolHash(t.Name, t.Title, t.Description, schema, annotationsOf(t.Annotations))
+	hash, err := mcpguard.ToolHash(t.Name, t.Title, t.Description, schema, annotationsOf(t.Annotations))
 	if err != nil {
 		return nil, err
 	}
-	roles, err := argRoles(schema, gd.opts.Tools[t.Name])
+	roles, err := mcpguard.ArgRoles(schema, gd.opts.Tools[t.Name])
 	if err != nil {
 		return nil, err
 	}
@@ -292,30 +284,6 @@ func (gd *guard) derive(t *sdk.Tool) (*toolDef, error) {
 	gd.defs[t] = d
 	gd.mu.Unlock()
 	return d, nil
-}
-
-// outcome records what an allowed call did: completed, or failed (a tool
-// error or a protocol error), with a digest of the result, never the
-// result.
-func (gd *guard) outcome(ctx context.Context, a cavra.Action, d cavra.Decision, res sdk.Result, err error, took time.Duration) {
-	o := cavra.ActionOutcome{ActionDigest: d.ActionDigest, CallID: d.DecisionID, Tool: cavra.MCPName(a.Server, a.Tool), Status: "completed"}
-	ms := float64(took.Microseconds()) / 1000
-	o.DurationMS = &ms
-	if cr, ok := res.(*sdk.CallToolResult); ok && cr != nil {
-		if cr.IsError {
-			o.Status = "failed"
-		}
-		if b, merr := json.Marshal(cr); merr == nil {
-			sum := sha256.Sum256(b)
-			o.ResponseDigest, o.ResponseBytes = "sha256:"+hex.EncodeToString(sum[:]), len(b)
-		}
-	}
-	if err != nil {
-		o.Status = "failed"
-	}
-	// The call has run; an outcome that cannot be written is not a reason
-	// to hide its result (the log that refused it blocks later decisions).
-	_, _ = gd.g.RecordOutcome(ctx, a, o)
 }
 
 // list answers tools/list without the tools policy blocks outright.
@@ -351,22 +319,20 @@ func (gd *guard) blockedOutright(ctx context.Context, ss *sdk.ServerSession, t *
 		return true
 	}
 	a := gd.action(&sdk.CallToolRequest{Session: ss}, t.Name, map[string]any{}, def)
-	d, err := gd.g.Check(gd.trustCtx(ctx), a)
-	return err != nil || d.Decision == cavra.Block
+	d, ok := mcpguard.Check(ctx, gd.g, a, gd.opts.RegistryDecides)
+	return !ok || d.Decision == cavra.Block
 }
 
-// toolError is the tool error result of a call CAVRA did not let run.
-func toolError(text string, d *cavra.Decision) *sdk.CallToolResult {
-	res := &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: text}}}
-	if d != nil {
-		m := map[string]any{"decision": d.Decision.String(), "rule_id": d.RuleID, "reason": d.Reason}
-		if d.DecisionID != "" {
-			m["decision_id"] = d.DecisionID
-		}
-		if d.ApprovalID != "" {
-			m["approval_id"] = d.ApprovalID
-		}
-		res.Meta = sdk.Meta{MetaDecision: m}
+// annotationsOf converts the go-sdk's annotations to the registry's.
+func annotationsOf(a *sdk.ToolAnnotations) *registry.Annotations {
+	if a == nil {
+		return nil
 	}
-	return res
+	return &registry.Annotations{Title: a.Title, ReadOnlyHint: a.ReadOnlyHint, DestructiveHint: a.DestructiveHint,
+		IdempotentHint: a.IdempotentHint, OpenWorldHint: a.OpenWorldHint}
+}
+
+// toolError is the tool error result of a call CAVRA could not decide.
+func toolError(text string) *sdk.CallToolResult {
+	return &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: text}}}
 }

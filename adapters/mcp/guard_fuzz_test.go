@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/internal/mcpguard"
 )
 
 // credentials are paths the baseline protects, as an argument may give
@@ -66,15 +67,15 @@ func FuzzArgumentFacts(f *testing.F) {
 				mapping[key] = role
 			}
 		}
-		roles, err := argRoles(nil, mapping)
+		roles, err := mcpguard.ArgRoles(nil, mapping)
 		if err != nil {
 			// An unknown role is refused up front (the tool is not run).
-			if _, perr := parseRoleWord(role); perr == nil {
+			if _, perr := mcpguard.ParseRoleWord(role); perr == nil {
 				t.Fatalf("mapping %v refused: %v", mapping, err)
 			}
 			return
 		}
-		a := callAction(callInput{Server: "files", Tool: tool, Args: args, Root: root, Roles: roles})
+		a := mcpguard.Action(mcpguard.Input{Server: "files", Tool: tool, Args: args, Root: root, Roles: roles})
 		d, facts, err := g.Explain(cavra.WithOwnMCPServer(context.Background(), "files"), a)
 		if err != nil {
 			t.Fatalf("explain: %v", err)
