@@ -68,7 +68,10 @@ func Action(in Input) cavra.Action {
 	if an := in.Annotations; an != nil {
 		c[decision.ContextToolReadOnly] = strconv.FormatBool(an.ReadOnlyHint)
 		c[decision.ContextToolIdempotent] = strconv.FormatBool(an.IdempotentHint)
-		if an.DestructiveHint != nil {
+		// destructiveHint "is meaningful only when readOnlyHint == false"
+		// (the MCP specification); mcp-go sets it true on every tool by
+		// default, read-only ones too.
+		if an.DestructiveHint != nil && !an.ReadOnlyHint {
 			c[decision.ContextToolDestructive] = strconv.FormatBool(*an.DestructiveHint)
 		}
 		if an.OpenWorldHint != nil {
