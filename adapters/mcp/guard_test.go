@@ -16,6 +16,7 @@ import (
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/adapters/mcp"
+	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/evidence"
 	"github.com/cavra-dev/cavra/registry"
 )
@@ -438,5 +439,32 @@ func TestGuardFailsClosed(t *testing.T) {
 		if err != nil || !res.IsError || fs.calls.Load() != 0 {
 			t.Fatalf("%+v: err %v, result %v", opts, err, res)
 		}
+	}
+}
+
+// Once a person approves, the same call runs (once); then it asks again.
+func TestGuardApprovedCallRuns(t *testing.T) {
+	t.Parallel()
+	root := newRoot(t)
+	g := openGuard(t, root)
+	f := connectGuarded(t, g, root, mcp.GuardOptions{})
+	args := map[string]any{"path": ".github/workflows/ci.yml", "content": "on: push\n"}
+	id, _ := meta(t, f.call(t, "write_file", args))["approval_id"].(string)
+	ctx := context.Background()
+	sig, err := g.SignLocalApproval(approval.VerbApprove, id, "maintainer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Approve(ctx, id, sig, "reviewed the workflow"); err != nil {
+		t.Fatal(err)
+	}
+	if res := f.call(t, "write_file", args); res.IsError || f.files.calls.Load() != 1 {
+		t.Fatalf("the approved call: %s", resultText(res))
+	}
+	if b, err := os.ReadFile(filepath.Join(root, ".github/workflows/ci.yml")); err != nil || string(b) != "on: push\n" {
+		t.Fatalf("the approved write: %q %v", b, err)
+	}
+	if res := f.call(t, "write_file", args); !res.IsError || meta(t, res)["decision"] != "require_approval" {
+		t.Fatalf("a grant is used once: %s", resultText(res))
 	}
 }
