@@ -41,9 +41,9 @@ type GuardOptions struct {
 	// stays listed; its calls are decided one by one.
 	HideBlocked bool
 	// Agent is who calls, in decisions and evidence. An empty ID is the
-	// client's name from the MCP handshake (clientInfo.name), else
-	// "mcp-client"; an empty Session is the MCP session id, else one id
-	// per connection.
+	// client's name from the MCP handshake (clientInfo.name: the client's
+	// claim, not an identity), else "mcp-client"; an empty Session is the
+	// MCP session id, else one id per connection.
 	Agent cavra.Agent
 	// Context is added to every action's context (environment, repo,
 	// branch…). Guard sets cwd from Root and the tool_* keys itself.
