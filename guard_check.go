@@ -111,7 +111,7 @@ func (g *Guard) decide(ctx context.Context, a Action, explain bool) (d Decision,
 		// followed, globs expanded, within a budget per decision.
 		Probe: probe,
 	}
-	g.registryOptions(a, &opts)
+	g.registryOptions(ctx, a, &opts)
 	// Explain costs what Evaluate does; the facts are for refuseSelf.
 	x := act.set.Explain(ctx, a, opts)
 	d = x.Decision

@@ -157,7 +157,7 @@ func agentOf(ch registry.Change) string {
 // policy's evaluation options: the agent checks (a disabled agent blocks in
 // every mode), the MCP verdict that replaces the pack's mcp lists when the
 // registry knows any server, and the facts CEL rules see.
-func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
+func (g *Guard) registryOptions(ctx context.Context, a Action, o *policy.EvalOptions) {
 	r := g.Registry()
 	agents, servers := r.Counts()
 	if agents > 0 || g.regPolicy.UnregisteredAgent > decision.Allow {
@@ -179,8 +179,38 @@ func (g *Guard) registryOptions(a Action, o *policy.EvalOptions) {
 			return
 		}
 	}
+	_, known := r.Server(call.Server)
+	if !known && ownsServer(ctx, call.Server) {
+		// The calling program's own server (WithOwnMCPServer): trusted
+		// by configuration, its tools decided by what they do.
+		o.MCPTrusted = true
+		return
+	}
 	if servers > 0 {
 		m := r.CheckServer(call, g.regPolicy)
 		o.MCPVerdict = &m
 	}
+}
+
+type ownServerKey struct{}
+
+// WithOwnMCPServer returns a context under which Evaluate and Check treat
+// the MCP server serverID as the calling program's own: a server it serves
+// in process (adapters/mcp.Guard) and so trusted by configuration. Its
+// calls are not blocked for being unknown (the registry's
+// mcp.registry.unknown, a pack's block_unknown_servers) and its tools are
+// decided by what they do and by the facts of their arguments, as a
+// registered server's are. What a person configured still wins: a
+// registry record of the server (blocked, pending, pinned tools) decides
+// as it always does, and a pack's blocked_servers still blocks it.
+//
+// Only Go code holding the Guard can set it; nothing an agent sends
+// reaches a context value.
+func WithOwnMCPServer(ctx context.Context, serverID string) context.Context {
+	return context.WithValue(ctx, ownServerKey{}, serverID)
+}
+
+func ownsServer(ctx context.Context, server string) bool {
+	id, _ := ctx.Value(ownServerKey{}).(string)
+	return id != "" && id == server
 }

@@ -169,3 +169,46 @@ func TestOwnMCPServer(t *testing.T) {
 		t.Errorf("a blocked registry record of cavra: %s %s, want block mcp.registry.blocked", d.Decision, d.RuleID)
 	}
 }
+
+// A server the calling program declares its own is trusted by
+// configuration: not blocked as unknown by the registry or the pack, its
+// tools still judged; a person's registry record and a pack's blocked list
+// still decide.
+func TestWithOwnMCPServer(t *testing.T) {
+	t.Parallel()
+	g := open(t, cavra.Options{Packs: []string{"cavra-mcp-enterprise"}})
+	ctx := context.Background()
+	read := cavra.Action{Type: cavra.MCPToolCall, Server: "files", Tool: "read_file", Args: map[string]any{"path": "README.md"}}
+	own := cavra.WithOwnMCPServer(ctx, "files")
+	if d, _ := g.Evaluate(ctx, read); d.Decision != cavra.Block || d.RuleID != "mcp.server.trust.block_unknown" {
+		t.Fatalf("an unknown server under block_unknown_servers: %s %s", d.Decision, d.RuleID)
+	}
+	if d, _ := g.Evaluate(own, read); d.Decision != cavra.Allow {
+		t.Fatalf("the program's own server: %s %s %s", d.Decision, d.RuleID, d.Reason)
+	}
+	if d, _ := g.Evaluate(cavra.WithOwnMCPServer(ctx, "other"), read); d.Decision != cavra.Block {
+		t.Fatalf("another server's trust is not this one's: %s %s", d.Decision, d.RuleID)
+	}
+	secret := read
+	secret.Args = map[string]any{"path": ".env"}
+	if d, _ := g.Evaluate(own, secret); d.Decision != cavra.Block || d.RuleID != "filesystem.read.block" {
+		t.Fatalf("trusted is not a pass: %s %s", d.Decision, d.RuleID)
+	}
+	// The registry knows servers, not this one: still the program's own.
+	if _, err := g.RegisterServer(ctx, registry.Server{ID: "github", TrustTier: registry.Approved}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := g.Evaluate(own, read); d.Decision != cavra.Allow {
+		t.Fatalf("with a registry of other servers: %s %s", d.Decision, d.RuleID)
+	}
+	if d, _ := g.Evaluate(ctx, read); d.Decision != cavra.Block || d.RuleID != "mcp.registry.unknown" {
+		t.Fatalf("without the declaration: %s %s", d.Decision, d.RuleID)
+	}
+	// A person's record wins.
+	if _, err := g.RegisterServer(ctx, registry.Server{ID: "files", TrustTier: registry.Blocked}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := g.Evaluate(own, read); d.Decision != cavra.Block || d.RuleID != "mcp.registry.blocked" {
+		t.Fatalf("a blocked record: %s %s", d.Decision, d.RuleID)
+	}
+}

@@ -283,7 +283,8 @@ func mcpPaths(a Action) []string {
 			}
 		}
 	}
-	for _, arg := range mcptool.ReadCall(a.Server, a.Tool, a.Args).Args {
+	for _, arg := range mcptool.ReadCallWith(a.Server, a.Tool, a.Args,
+		mcptool.HintsOf(a.Context[decision.ContextToolArgRoles], a.Context[decision.ContextToolLocal])).Args {
 		switch arg.Role {
 		case mcptool.Path, mcptool.Source, mcptool.Destination:
 			p := arg.Value

@@ -15,3 +15,17 @@ const (
 	ContextToolIdempotent  = "tool_idempotent"  // annotations.idempotentHint
 	ContextToolOpenWorld   = "tool_open_world"  // annotations.openWorldHint
 )
+
+// Context keys with which the program that guards an MCP server says what
+// its tool's arguments are (docs/mcp-middleware.md). Only that program
+// sets them: the hooks never copy an agent's input into the context.
+const (
+	// ContextToolArgRoles maps argument names to roles, as
+	// "name=role,name=role" with the roles path, read, write, dir,
+	// command, code, url, host, sql and branch.
+	ContextToolArgRoles = "tool_arg_roles"
+	// ContextToolLocal is "true" when the tool's paths are this machine's
+	// (relative ones under the context's cwd), whatever its arguments say
+	// of repositories or buckets.
+	ContextToolLocal = "tool_local"
+)

@@ -530,7 +530,8 @@ func (e *evaluation) mcp() {
 	// What the call does (policy/mcp.go): its arguments' facts first, so
 	// that rules see them; then the server's verdict; then the matches of
 	// the arguments, which hold whatever the server.
-	call := mcptool.ReadCall(server, tool, e.act.Args)
+	call := mcptool.ReadCallWith(server, tool, e.act.Args,
+		mcptool.HintsOf(e.act.Context[decision.ContextToolArgRoles], e.act.Context[decision.ContextToolLocal]))
 	e.mcpCall = &call
 	var subs []decision.Match
 	if !e.opts.MCPArgsAreData {

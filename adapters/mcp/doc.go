@@ -1,7 +1,21 @@
-// Package mcp is CAVRA's Model Context Protocol adapter. It holds the CAVRA
-// MCP server: tools an agent calls to ask, before it acts, what CAVRA would
-// decide, why, and whether a person has answered an approval request. It is
-// built on the official go-sdk (github.com/modelcontextprotocol/go-sdk).
+// Package mcp is CAVRA's Model Context Protocol adapter, built on the
+// official go-sdk (github.com/modelcontextprotocol/go-sdk). It holds Guard,
+// middleware that puts a cavra.Guard in front of an MCP server's tools, and
+// the CAVRA MCP server: tools an agent calls to ask, before it acts, what
+// CAVRA would decide, why, and whether a person has answered an approval
+// request.
+//
+// # Guarding a server
+//
+//	server.AddReceivingMiddleware(mcp.Guard(g, mcp.GuardOptions{ServerID: "files", Root: root}))
+//
+// Every tools/call is decided and recorded before it runs; a block or an
+// approval request is a tool error the model reads. The server is the
+// program's own (cavra.WithOwnMCPServer); its tools' arguments are judged
+// as the reads, writes, commands, fetches and SQL they stand for. See
+// docs/mcp-middleware.md.
+//
+// # The CAVRA MCP server
 //
 //	srv, err := mcp.NewServer(nil) // the state directory and policy that a hook would use
 //	if err != nil { … }
@@ -17,9 +31,10 @@
 // policy_describe show the policy; evidence_verify verifies the local log.
 // ToolNames lists them all.
 //
-// # Advisory, not enforcement
+// # The CAVRA MCP server is advisory, not enforcement
 //
-// Every check is a dry run (its output says "dry_run": true): nothing is
+// Every check of the CAVRA MCP server is a dry run (its output says
+// "dry_run": true): nothing is
 // written to evidence and no approval request is created. Enforcement stays
 // with the hooks (cavra hook claude-code), which decide each real tool call
 // and record it. A dry run applies the compiled policy only: the registry's

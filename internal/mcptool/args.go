@@ -110,6 +110,13 @@ type Call struct {
 
 // ReadCall reads a call: the tool's name and the arguments that are facts.
 func ReadCall(server, tool string, args map[string]any) Call {
+	return ReadCallWith(server, tool, args, Hints{})
+}
+
+// ReadCallWith is ReadCall with what the server says of its tool (Hints):
+// a role given for an argument's name replaces what its name would make
+// it, and a Local server's paths are this machine's.
+func ReadCallWith(server, tool string, args map[string]any, h Hints) Call {
 	c := Call{Name: ParseName(tool)}
 	sw := Words(server)
 	fs := anyWord(c.Name.Words, fsNouns) || anyWord(sw, fsNouns)
@@ -120,10 +127,16 @@ func ReadCall(server, tool string, args map[string]any) Call {
 			c.Remote = true
 		}
 	}
-	w := walker{fs: fs, shell: shellish, db: db, call: &c}
+	w := walker{fs: fs, shell: shellish, db: db, call: &c, roles: h.Roles}
 	w.object("", args, 0)
 	// A command given as a program and its arguments.
 	c.Args = joinArgv(c.Args, args)
+	if h.Local {
+		// The server says its paths are this machine's (a server
+		// guarded in process, with a root).
+		c.Remote, c.Local = false, true
+		return c
+	}
 	c.Local = !c.Remote
 	if c.Local && !fs {
 		// A tool that says nothing of files: its paths are this
@@ -150,6 +163,7 @@ type walker struct {
 	fs, shell, db bool
 	call          *Call
 	n             int
+	roles         map[string]Role // by argument name (Hints.Roles)
 }
 
 func (w *walker) object(prefix string, m map[string]any, depth int) {
@@ -163,27 +177,37 @@ func (w *walker) object(prefix string, m map[string]any, depth int) {
 		if prefix != "" {
 			key = prefix + "." + k
 		}
-		w.value(key, keyWords(k), m[k], depth)
+		w.value(key, keyWords(k), m[k], depth, w.roles[k])
 	}
 }
 
-func (w *walker) value(key, kw string, v any, depth int) {
+// value reads one argument; forced, when not 0, is its role by Hints.
+func (w *walker) value(key, kw string, v any, depth int, forced Role) {
 	if depth > maxDepth || w.n >= maxValues {
 		return
 	}
 	switch x := v.(type) {
 	case string:
 		w.n++
-		if r := w.role(kw, x); r != 0 && strings.TrimSpace(x) != "" {
+		r := forced
+		switch {
+		case r == 0:
+			r = w.role(kw, x)
+		case r == URL && strings.HasPrefix(strings.ToLower(strings.TrimSpace(x)), "file:"):
+			// A file: URL names a file on this machine, whatever the
+			// argument is said to be.
+			r = Path
+		}
+		if r != 0 && strings.TrimSpace(x) != "" {
 			w.call.Args = append(w.call.Args, Arg{Key: key, Role: r, Value: x})
 		}
 	case []any:
 		for i, e := range x {
-			w.value(key+"["+strconv.Itoa(i)+"]", kw, e, depth+1)
+			w.value(key+"["+strconv.Itoa(i)+"]", kw, e, depth+1, forced)
 		}
 	case []string:
 		for i, e := range x {
-			w.value(key+"["+strconv.Itoa(i)+"]", kw, e, depth+1)
+			w.value(key+"["+strconv.Itoa(i)+"]", kw, e, depth+1, forced)
 		}
 	case map[string]any:
 		w.object(key, x, depth+1)
