@@ -469,3 +469,25 @@ func (s *Set) Digest() string { return s.digest }
 
 // Mode returns the set's standing mode (metadata.mode of its packs, else enforce).
 func (s *Set) Mode() decision.Mode { return s.mode }
+
+// Filesystem returns the compiled set's filesystem lists, inheritance
+// merged: the patterns as the packs write them, for callers that map a
+// policy onto another enforcement (confine's sandbox profiles). The result
+// is a copy; changing it changes nothing in the Set.
+func (s *Set) Filesystem() Filesystem {
+	pick := func(l []fileEntry) []Entry {
+		if len(l) == 0 {
+			return nil
+		}
+		out := make([]Entry, len(l))
+		for i, e := range l {
+			out[i] = e.Entry
+		}
+		return out
+	}
+	return Filesystem{
+		BlockRead:            pick(s.blockRead),
+		BlockWrite:           pick(s.blockWrite),
+		RequireApprovalWrite: pick(s.approvalWrite),
+	}
+}
