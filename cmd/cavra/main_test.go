@@ -36,7 +36,15 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("XDG_STATE_HOME", state)
+	// cavra init claude-code writes Claude Code's sandbox settings into
+	// ~/.claude/settings.json: never the real one.
+	userHome, err := os.MkdirTemp("", "cavra-user-home")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("HOME", userHome)
 	code := m.Run()
+	os.RemoveAll(userHome)
 	os.RemoveAll(home)
 	os.RemoveAll(state)
 	os.Exit(code)
