@@ -59,12 +59,19 @@ type SandboxNetwork struct {
 func SandboxSettings(p confine.Profile) (user, project Sandbox) {
 	user = Sandbox{Enabled: true, FailIfUnavailable: true}
 	project = Sandbox{Enabled: true, FailIfUnavailable: true}
-	place := func(abs string, anywhere bool, u, pr *[]string) {
+	place := func(abs string, anywhere, read bool, u, pr *[]string) {
 		abs = strings.TrimSuffix(abs, "/**")
 		rel, in := under(p.Project, abs)
 		switch {
+		case strings.HasPrefix(abs, "/proc/"):
+			// Sandboxed commands get a /proc of their own PID namespace;
+			// and a glob there (/proc/*/environ), expanded when a command
+			// starts, names processes that may be gone when bwrap mounts
+			// it, which fails the command.
 		case in && rel == "":
 			// the project itself: never denied whole
+		case in && anywhere && !read:
+			*pr = append(*pr, rel) // write globs outside the project would be skipped on Linux anyway
 		case in && anywhere:
 			*pr = append(*pr, rel)
 			// Outside the project, a pattern for any directory is written
@@ -80,13 +87,13 @@ func SandboxSettings(p confine.Profile) (user, project Sandbox) {
 		}
 	}
 	for _, r := range p.DenyRead {
-		place(r.Path, r.Scope == confine.ScopeAnywhere, &user.Filesystem.DenyRead, &project.Filesystem.DenyRead)
+		place(r.Path, r.Scope == confine.ScopeAnywhere, true, &user.Filesystem.DenyRead, &project.Filesystem.DenyRead)
 	}
 	for _, r := range p.DenyWrite {
-		place(r.Path, r.Scope == confine.ScopeAnywhere, &user.Filesystem.DenyWrite, &project.Filesystem.DenyWrite)
+		place(r.Path, r.Scope == confine.ScopeAnywhere, false, &user.Filesystem.DenyWrite, &project.Filesystem.DenyWrite)
 	}
 	for _, s := range p.Protected {
-		place(s, false, &user.Filesystem.DenyWrite, &project.Filesystem.DenyWrite)
+		place(s, false, false, &user.Filesystem.DenyWrite, &project.Filesystem.DenyWrite)
 	}
 	for _, w := range p.Writable {
 		if _, ok := under(p.Project, w); !ok {

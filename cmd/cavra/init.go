@@ -787,7 +787,7 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "claude-code",
-		Short: "Report whether Claude Code will run CAVRA's hooks, and what a sample call decides",
+		Short: "Report whether Claude Code will run CAVRA's hooks, what a sample call decides, and whether its sandbox is on, can run here and matches the policy",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			rep := &doctorReport{w: c.OutOrStdout(), asJSON: asJSON}
@@ -825,7 +825,8 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 			if d, ok := rep.policyCheck(context.WithoutCancel(c.Context()), dir, home, p.Action(claudecode.EnvFromOS())); ok {
 				rep.check(d.Decision == cavra.Block, "a sample Read of .env is blocked (%s, %s)", d.Decision, d.RuleID)
 			}
-			return rep.finish("fix them as shown above (missing hooks: cavra init claude-code)")
+			rep.sandbox(c.Context(), dir, home, claudecode.HookCommands(data))
+			return rep.finish("fix them as shown above (missing hooks or sandbox settings: cavra init claude-code)")
 		},
 	}
 	c.Flags().StringVar(&dir, "dir", ".", "project directory")

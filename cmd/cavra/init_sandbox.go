@@ -73,7 +73,7 @@ func (r *initRun) sandboxChanges(ctx context.Context, changes []fileChange) ([]f
 	var w *sandboxWant
 	if !f.uninstall {
 		var err error
-		if w, err = sandboxFor(ctx, f.dir, r.home, cavraBinary(), f.packs); err != nil {
+		if w, err = sandboxFor(ctx, f.dir, r.home, hookProgram(hookCommandLine(f, claudecode.ClaudeCode, r.home)), f.packs); err != nil {
 			return nil, err
 		}
 	} else {
