@@ -254,3 +254,53 @@ func jsonEqual(a, b []byte) bool {
 	}
 	return bytes.Equal(x.Bytes(), y.Bytes())
 }
+
+// SandboxLoosening lists what a project's settings file sets that would
+// switch off or loosen the sandbox: enabled false, allowUnsandboxedCommands
+// true, failIfUnavailable false, excluded commands, and paths it opens
+// (allowRead, allowWrite, allowedDomains). Claude Code 2.1.332 lets a
+// project's values switch off a sandbox the user's settings configure.
+func SandboxLoosening(settings []byte) []string {
+	raw, err := SandboxOf(settings)
+	if err != nil || raw == nil {
+		return nil
+	}
+	var s struct {
+		Enabled                  *bool    `json:"enabled"`
+		FailIfUnavailable        *bool    `json:"failIfUnavailable"`
+		AllowUnsandboxedCommands *bool    `json:"allowUnsandboxedCommands"`
+		ExcludedCommands         []string `json:"excludedCommands"`
+		Filesystem               struct {
+			AllowRead  []string `json:"allowRead"`
+			AllowWrite []string `json:"allowWrite"`
+			Disabled   *bool    `json:"disabled"`
+		} `json:"filesystem"`
+		Network struct {
+			AllowedDomains []string `json:"allowedDomains"`
+		} `json:"network"`
+	}
+	if json.Unmarshal(raw, &s) != nil {
+		return []string{"sandbox is not an object"}
+	}
+	var l []string
+	if s.Enabled != nil && !*s.Enabled {
+		l = append(l, "sandbox.enabled false")
+	}
+	if s.FailIfUnavailable != nil && !*s.FailIfUnavailable {
+		l = append(l, "sandbox.failIfUnavailable false")
+	}
+	if s.AllowUnsandboxedCommands != nil && *s.AllowUnsandboxedCommands {
+		l = append(l, "sandbox.allowUnsandboxedCommands true")
+	}
+	if s.Filesystem.Disabled != nil && *s.Filesystem.Disabled {
+		l = append(l, "sandbox.filesystem.disabled true")
+	}
+	for name, v := range map[string][]string{"sandbox.excludedCommands": s.ExcludedCommands, "sandbox.filesystem.allowRead": s.Filesystem.AllowRead,
+		"sandbox.filesystem.allowWrite": s.Filesystem.AllowWrite, "sandbox.network.allowedDomains": s.Network.AllowedDomains} {
+		if len(v) > 0 {
+			l = append(l, name+" "+strings.Join(v, " "))
+		}
+	}
+	slices.Sort(l)
+	return l
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -81,6 +82,24 @@ func (r *doctorReport) sandbox(ctx context.Context, dir, home string, hookCmds [
 	if err != nil {
 		r.check(false, "%s: %v", want.projectPath, err)
 		return
+	}
+	// Claude Code lets a project's settings switch off or loosen a sandbox
+	// the user's settings configure (2.1.332): the agent is refused writing
+	// them, but a repository can ship them.
+	var loose []string
+	for _, p := range []string{want.projectPath, filepath.Join(filepath.Dir(want.projectPath), "settings.local.json")} {
+		data, err := claudecode.ReadSettings(p)
+		if err != nil {
+			continue
+		}
+		if l := claudecode.SandboxLoosening(data); len(l) > 0 {
+			loose = append(loose, p+": "+strings.Join(l, ", "))
+		}
+	}
+	if len(loose) > 0 {
+		r.check(false, "the project's settings loosen Claude Code's sandbox%s; Claude Code honours them over the user's: remove those keys", listText(loose))
+	} else {
+		r.check(true, "the project's settings leave Claude Code's sandbox as configured")
 	}
 	var diffs []string
 	for _, x := range []struct {

@@ -104,6 +104,16 @@ func TestDoctorClaudeCodeSandbox(t *testing.T) {
 	}
 	doctor("policy changed, init again", "ok   the sandbox settings match the active policy")
 
+	// A project's settings that loosen it (Claude Code honours them over
+	// the user's).
+	local := filepath.Join(proj, ".claude", "settings.local.json")
+	if err := os.WriteFile(local, []byte(`{"sandbox": {"enabled": false, "filesystem": {"allowRead": ["~/.ssh"]}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doctor("project loosens", "FAIL the project's settings loosen Claude Code's sandbox: "+local+": sandbox.enabled false, sandbox.filesystem.allowRead ~/.ssh")
+	os.Remove(local)
+	doctor("project does not loosen", "ok   the project's settings leave Claude Code's sandbox as configured")
+
 	// Unavailable: no bwrap on PATH, then a bwrap without user namespaces.
 	fakeSandboxPath(t, false, "0", true)
 	doctor("no bwrap", "FAIL the sandbox cannot run here: bwrap not on PATH", "apt-get install -y bubblewrap socat", "Claude Code refuses to start")

@@ -84,10 +84,11 @@ func (r *initRun) sandboxChanges(ctx context.Context, changes []fileChange) ([]f
 		w = &sandboxWant{userPath: claudecode.HookConfigPath(claudecode.ClaudeCode, home, true),
 			projectPath: claudecode.SettingsPath(absPath(f.dir))}
 	}
-	for _, x := range []struct {
+	files := []struct {
 		path string
 		s    claudecode.Sandbox
-	}{{w.userPath, w.user}, {w.projectPath, w.project}} {
+	}{{w.userPath, w.user}, {w.projectPath, w.project}}
+	for _, x := range files {
 		i := -1
 		for j := range changes {
 			if sameFile(changes[j].path, x.path) {
@@ -136,3 +137,4 @@ func (r *initRun) sandboxChanges(ctx context.Context, changes []fileChange) ([]f
 func sameFile(a, b string) bool {
 	return filepath.Clean(absPath(a)) == filepath.Clean(absPath(b))
 }
+
