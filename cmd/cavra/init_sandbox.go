@@ -137,4 +137,3 @@ func (r *initRun) sandboxChanges(ctx context.Context, changes []fileChange) ([]f
 func sameFile(a, b string) bool {
 	return filepath.Clean(absPath(a)) == filepath.Clean(absPath(b))
 }
-
