@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,6 +127,80 @@ func (r *doctorReport) sandbox(ctx context.Context, dir, home string, hookCmds [
 func hookProgram(cmdline string) string {
 	if w := claudecode.HookWords(cmdline); len(w) > 0 {
 		return w[0]
+	}
+	return ""
+}
+
+// otherSandbox reports on the native sandbox of Codex and Gemini CLI.
+// CAVRA does not write their sandbox settings (Codex keeps them in
+// config.toml, which cavra init does not edit; Gemini CLI's format is not
+// one CAVRA has verified): doctor says whether it is on, and exactly what
+// to set, from the same profile Claude Code's settings come from.
+func (r *doctorReport) otherSandbox(ctx context.Context, agent claudecode.Agent, dir, home string) {
+	switch agent {
+	case claudecode.Codex:
+		codexHome := os.Getenv("CODEX_HOME")
+		if codexHome == "" {
+			h, err := os.UserHomeDir()
+			if err != nil {
+				return
+			}
+			codexHome = filepath.Join(h, ".codex")
+		}
+		cfg := filepath.Join(codexHome, "config.toml")
+		data, _ := os.ReadFile(cfg)
+		mode := tomlString(string(data), "sandbox_mode")
+		want, err := sandboxFor(ctx, dir, home, "", nil)
+		if err != nil {
+			r.check(false, "CAVRA derives the sandbox settings from the policy: %v", err)
+			return
+		}
+		roots := make([]string, 0, len(want.user.Filesystem.AllowWrite))
+		for _, w := range want.user.Filesystem.AllowWrite {
+			roots = append(roots, strconv.Quote(w))
+		}
+		snippet := fmt.Sprintf("sandbox_mode = \"workspace-write\"\n[sandbox_workspace_write]\nwritable_roots = [%s]\nnetwork_access = false", strings.Join(roots, ", "))
+		switch mode {
+		case "workspace-write", "read-only":
+			r.check(true, "Codex's sandbox is on (sandbox_mode %q in %s); it confines writes, not reads: the policy's credential read blocks hold through the hook only", mode, cfg)
+		default:
+			if mode == "" {
+				mode = "not set"
+			}
+			r.warn(true, "Codex's sandbox_mode is %s in %s: a script the agent writes and runs is not confined; set, from the policy:\n%s\n(and do not run codex with --dangerously-bypass-approvals-and-sandbox)", mode, cfg, snippet)
+		}
+	case claudecode.GeminiCLI:
+		on := os.Getenv("GEMINI_SANDBOX")
+		if on != "" && on != "false" && on != "0" {
+			r.check(true, "Gemini CLI's sandbox is on (GEMINI_SANDBOX=%s)", on)
+			return
+		}
+		r.warn(true, "Gemini CLI's sandbox is not on in this environment (GEMINI_SANDBOX unset): a script the agent writes and runs is not confined; "+
+			"start it with --sandbox (or GEMINI_SANDBOX=true, or docker/podman), and keep the project's .env out of its environment (advanced.ignoreLocalEnv true). "+
+			"cavra init gemini-cli does not write its sandbox setting: its settings format for it is not one CAVRA has verified")
+	}
+}
+
+// tomlString returns the value of a top-level `key = "value"` line of a
+// TOML document (before the first table), "" when there is none.
+func tomlString(doc, key string) string {
+	for _, line := range strings.Split(doc, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			return ""
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) != key {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if i := strings.Index(v, "#"); i > 0 && !strings.HasPrefix(v, `"`) {
+			v = strings.TrimSpace(v[:i])
+		}
+		if s, err := strconv.Unquote(strings.SplitN(v, " #", 2)[0]); err == nil {
+			return s
+		}
+		return strings.Trim(v, `"'`)
 	}
 	return ""
 }

@@ -122,3 +122,33 @@ func TestDoctorClaudeCodeSandbox(t *testing.T) {
 	fakeSandboxPath(t, true, "1", true)
 	doctor("no user namespaces", "FAIL the sandbox cannot run here: bwrap cannot create its namespaces", "Permission denied", "unprivileged_userns_clone")
 }
+
+// TestDoctorOtherSandbox: doctor says whether Codex's and Gemini CLI's own
+// sandboxes are on, and what to set.
+func TestDoctorOtherSandbox(t *testing.T) {
+	home := testHome(t)
+	proj := t.TempDir()
+	t.Setenv("GEMINI_SANDBOX", "")
+	_, out, _ := cli(t, "doctor", "codex", "--dir="+proj)
+	for _, w := range []string{"WARN Codex's sandbox_mode is not set", `sandbox_mode = "workspace-write"`, "[sandbox_workspace_write]", "network_access = false", "writable_roots = ["} {
+		if !strings.Contains(out, w) {
+			t.Errorf("codex, no config: doctor lacks %q:\n%s", w, out)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(home, ".codex"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".codex", "config.toml"), []byte("model = \"x\"\nsandbox_mode = \"workspace-write\" # on\n[sandbox_workspace_write]\nnetwork_access = false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, out, _ := cli(t, "doctor", "codex", "--dir="+proj); !strings.Contains(out, `ok   Codex's sandbox is on (sandbox_mode "workspace-write"`) {
+		t.Errorf("codex, workspace-write: %s", out)
+	}
+	if _, out, _ := cli(t, "doctor", "gemini-cli", "--dir="+proj); !strings.Contains(out, "WARN Gemini CLI's sandbox is not on") || !strings.Contains(out, "--sandbox") {
+		t.Errorf("gemini-cli, off: %s", out)
+	}
+	t.Setenv("GEMINI_SANDBOX", "docker")
+	if _, out, _ := cli(t, "doctor", "gemini-cli", "--dir="+proj); !strings.Contains(out, "ok   Gemini CLI's sandbox is on (GEMINI_SANDBOX=docker)") {
+		t.Errorf("gemini-cli, on: %s", out)
+	}
+}
