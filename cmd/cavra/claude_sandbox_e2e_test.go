@@ -120,12 +120,12 @@ exit 0
 	if os.Geteuid() == 0 {
 		extra = append(extra, "IS_SANDBOX=1")
 	}
-	session := func(name string, steps []fakeStep) *fakeModel {
+	session := func(name string, steps []fakeStep, flags ...string) *fakeModel {
 		t.Helper()
 		fake := newFakeModel(t, steps)
 		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, claude, "-p", "go", "--output-format", "json", "--permission-mode", "bypassPermissions", "--no-session-persistence")
+		cmd := exec.CommandContext(ctx, claude, append([]string{"-p", "go", "--output-format", "json", "--permission-mode", "bypassPermissions", "--no-session-persistence"}, flags...)...)
 		cmd.Dir, cmd.Env = proj, append(append(env, extra...), "ANTHROPIC_BASE_URL="+fake.URL())
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -219,4 +219,23 @@ exit 0
 	loosened := !strings.Contains(r.Content, "READ FAILED")
 	t.Logf("run 2: a project's settings.local.json with sandbox.enabled false switches the sandbox off: %v (known limit of user settings; the output: %s)", loosened, r.Content)
 	os.WriteFile(rc, []byte("# the user's bashrc\n"), 0o600)
+	// With the --settings file init wrote (cavra init says so), the
+	// project's settings cannot loosen it.
+	lock := sandboxLockPath(stateDir)
+	if _, err := os.Stat(lock); err != nil {
+		t.Fatalf("init wrote no --settings file: %v", err)
+	}
+	fake3 := session("run 3 (claude --settings "+lock+")", []fakeStep{bash("toolu_sbx_11_with_settings", "sh steal.sh"), {Text: "done"}}, "--settings", lock)
+	r3, ok := fake3.Result("toolu_sbx_11_with_settings")
+	for _, want := range []string{"READ FAILED", "APPEND FAILED", "STATE WRITE FAILED"} {
+		if !ok || !strings.Contains(r3.Content, want) {
+			t.Errorf("run 3: with --settings the project's settings still loosened the sandbox: the output lacks %q: %s", want, r3.Content)
+		}
+	}
+	if received, _ := fake3.Received(); strings.Contains(received, "cavra-e2e-key-"+hex.EncodeToString(mark)) {
+		t.Errorf("run 3: the private key reached the model")
+	}
+	if b, _ := os.ReadFile(rc); string(b) != "# the user's bashrc\n" {
+		t.Errorf("run 3: ~/.bashrc changed: %q", b)
+	}
 }

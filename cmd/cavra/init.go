@@ -120,6 +120,7 @@ type initRun struct {
 	// project's .cavra when it holds an older install's state.
 	home, legacy string
 	move         bool // move legacy's state into home
+	lock         *claudecode.Sandbox // the --settings file's sandbox (writeSandboxLock)
 }
 
 // initReport is the JSON form of what an init did (or, with --dry-run,
@@ -368,6 +369,9 @@ the command to add it is printed instead.`,
 				}
 			}
 			if err := run.apply(changes); err != nil {
+				return err
+			}
+			if err := run.writeSandboxLock(); err != nil {
 				return err
 			}
 			if !f.uninstall {

@@ -127,6 +127,12 @@ func (r *initRun) sandboxChanges(ctx context.Context, changes []fileChange) ([]f
 			ch.next, ch.changed = next, true
 		}
 	}
+	if r.home != "" && !f.user && !f.dryRun {
+		r.lock = &w.user
+	}
+	if !f.uninstall && r.home != "" && !f.user {
+		r.say("so that the project's own .claude/settings*.json cannot switch the sandbox off, start Claude Code with: claude --settings %s", shellQuote(sandboxLockPath(r.home)))
+	}
 	if !f.uninstall {
 		r.say("Claude Code's sandbox: on, from the policy (bubblewrap and socat must be installed; `cavra doctor claude-code` checks), "+
 			"in %s and %s; --no-sandbox leaves it alone", w.userPath, w.projectPath)
@@ -136,4 +142,37 @@ func (r *initRun) sandboxChanges(ctx context.Context, changes []fileChange) ([]f
 
 func sameFile(a, b string) bool {
 	return filepath.Clean(absPath(a)) == filepath.Clean(absPath(b))
+}
+
+// sandboxLockPath is the --settings file init writes into the state
+// directory: the user's sandbox settings, which Claude Code then holds
+// against the project's own settings.
+func sandboxLockPath(home string) string { return filepath.Join(home, "claude-sandbox.json") }
+
+// writeSandboxLock writes (or, uninstalling, removes) the --settings file
+// in the state directory: the user's sandbox settings, which Claude Code
+// holds against the project's own settings when started with
+// `claude --settings FILE` (the user's settings alone it does not: verified
+// with 2.1.332). The state directory is one neither the hook nor the
+// sandbox lets the agent write. It is CAVRA's own file, so it is not in
+// the record of the files init changed.
+func (r *initRun) writeSandboxLock() error {
+	if r.lock == nil {
+		return nil
+	}
+	path := sandboxLockPath(r.home)
+	if r.flags.uninstall {
+		if err := os.Remove(path); err == nil {
+			r.say("removed %s", path)
+		}
+		return nil
+	}
+	next, _, err := claudecode.InstallSandbox(nil, *r.lock)
+	if err != nil {
+		return err
+	}
+	if old, _ := os.ReadFile(path); string(old) == string(next) {
+		return nil
+	}
+	return claudecode.WriteSettings(path, next)
 }
