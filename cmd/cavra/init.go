@@ -119,7 +119,7 @@ type initRun struct {
 	// home is the state directory pinned in the hook command; legacy is the
 	// project's .cavra when it holds an older install's state.
 	home, legacy string
-	move         bool // move legacy's state into home
+	move         bool                // move legacy's state into home
 	lock         *claudecode.Sandbox // the --settings file's sandbox (writeSandboxLock)
 }
 
