@@ -31,9 +31,11 @@ type (
 	Agent      = decision.Agent
 	Decision   = decision.Decision
 	Match      = decision.Match
-	Outcome    = decision.Outcome
-	Severity   = decision.Severity
-	Mode       = decision.Mode
+	// Confinement says how an action runs confined (package confine).
+	Confinement = decision.Confinement
+	Outcome     = decision.Outcome
+	Severity    = decision.Severity
+	Mode        = decision.Mode
 )
 
 // Action types.
@@ -621,6 +623,10 @@ func failed(a Action, reason string) Decision {
 		Matches:      []Match{{RuleID: "guard.error", Decision: Block, Severity: High, Reason: reason}},
 		EvidenceRefs: []string{}, Mode: Enforce,
 		SubagentID: a.Context[decision.ContextSubagentID], SubagentType: a.Context[decision.ContextSubagentType],
+	}
+	if a.Confinement != nil {
+		c := *a.Confinement
+		d.Confinement = &c
 	}
 	stamp(&d)
 	return d

@@ -126,6 +126,10 @@ func (g *Guard) decide(ctx context.Context, a Action, explain bool) (d Decision,
 		d.CorrelationID = id
 	}
 	d.SubagentID, d.SubagentType = a.Context[decision.ContextSubagentID], a.Context[decision.ContextSubagentType]
+	if a.Confinement != nil {
+		c := *a.Confinement
+		d.Confinement = &c
+	}
 	return d, facts, a
 }
 

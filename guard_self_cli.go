@@ -169,7 +169,10 @@ func classifyCLI(args []string) cliVerdict {
 
 // knownCLI are the top-level commands of the CLI that are not read-only
 // as a whole (init, hook and evaluate are judged above).
-var knownCLI = map[string]bool{"serve": true, "init": true, "hook": true}
+// `run` is refused to agents: its flags pick the policy and loosen the
+// confinement (--policy-pack, --best-effort, --network-unrestricted), so
+// it is the host's or a person's to start, not the agent's.
+var knownCLI = map[string]bool{"serve": true, "init": true, "hook": true, "run": true}
 
 // knownChildren are the control-plane subcommands not in
 // distinctivePairs. Every subcommand of the CLI is either read-only

@@ -31,15 +31,19 @@ func ProtectedPaths(state, project, home, hook string) []string {
 	if home != "" {
 		add(filepath.Join(home, ".local", "state", "cavra"))
 		add(filepath.Join(home, ".config", "cavra"))
-		add(filepath.Join(home, ".claude", "settings.json"))
-		add(filepath.Join(home, ".claude", "settings.local.json"))
-		add(filepath.Join(home, ".claude", "hooks"))
+		// The agents' user configuration directories whole: settings,
+		// hooks, commands and agents live there.
+		add(filepath.Join(home, ".claude"))
 		add(filepath.Join(home, ".claude.json"))
 		add(filepath.Join(home, ".codex"))
-		add(filepath.Join(home, ".gemini", "settings.json"))
-		add(filepath.Join(home, ".cursor", "hooks.json"))
-		add(filepath.Join(home, ".cursor", "mcp.json"))
+		add(filepath.Join(home, ".gemini"))
+		add(filepath.Join(home, ".cursor"))
+		add(filepath.Join(home, ".cavra"))
 	}
+	if sh, err := UserStateHome(); err == nil {
+		add(sh)
+	}
+	add("/etc/claude-code") // managed settings
 	for _, v := range []string{"XDG_STATE_HOME", "XDG_CONFIG_HOME"} {
 		if d := os.Getenv(v); d != "" {
 			add(filepath.Join(d, "cavra"))

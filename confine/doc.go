@@ -5,8 +5,9 @@
 //
 // FromPolicy derives a neutral Profile from a compiled policy: the paths
 // the policy blocks reading and writing, CAVRA's own protected paths, the
-// project, the writable caches and the network rules. Command returns an
-// *exec.Cmd that runs under Landlock on Linux (see Runner for the model).
+// project, the writable caches and the network rules. Command returns a
+// Cmd that starts under Landlock on Linux, the calling process staying
+// unconfined; Profile.Grants says what is readable and writable.
 //
 // # Caveats
 //

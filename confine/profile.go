@@ -50,7 +50,7 @@ type PathRule struct {
 	Scope Scope `json:"scope"`
 	// Glob reports that Path holds glob characters. Landlock grants inodes,
 	// not patterns: such a rule is enforced by not granting what it matches
-	// where confine enumerates directories (see Runner), and elsewhere only
+	// where confine enumerates directories (see Profile.Grants), and elsewhere only
 	// by the policy's decision before the command runs.
 	Glob bool `json:"glob,omitempty"`
 
@@ -146,7 +146,7 @@ type Options struct {
 
 // System directories readable whole. Landlock cannot carve /etc/shadow out
 // of /etc: confine enumerates /etc instead when a DenyRead rule names a
-// path inside it (see Runner).
+// path inside it (see Profile.Grants).
 var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/proc", "/sys", "/run", "/var/lib", "/nix"}
 
 // DefaultWritable returns the temporary directories and build caches a

@@ -82,6 +82,10 @@ type Action struct {
 	Args      map[string]any    `json:"args,omitempty"`
 	Agent     Agent             `json:"agent"`
 	Context   map[string]string `json:"context,omitempty"`
+	// Confinement is how the action will run, when the adapter runs it
+	// confined (package confine). The decision record copies it; the
+	// action digest does not cover it.
+	Confinement *Confinement `json:"confinement,omitempty"`
 }
 
 // Match is one rule that fired while deciding.
@@ -125,6 +129,23 @@ type Decision struct {
 	Mode               Mode         `json:"mode"`
 	BaseDecision       *Outcome     `json:"base_decision,omitempty"` // set when a mode changed the decision
 	Attestation        *Attestation `json:"attestation,omitempty"`   // set under break_glass
+	Confinement        *Confinement `json:"confinement,omitempty"`   // how the action runs, when the adapter said (Action.Confinement)
+}
+
+// Confinement says whether an action runs confined by the kernel, by what,
+// and under which profile (package confine). Adapters that run the action
+// themselves set it on the Action; the decision record carries it.
+type Confinement struct {
+	// By names the confinement: "landlock-abi-5", "claude-code-sandbox",
+	// or "none".
+	By string `json:"by"`
+	// Profile is the digest of the confinement profile, "sha256:<hex>".
+	Profile string `json:"profile,omitempty"`
+	// Enforced reports that the kernel enforces it; false when the action
+	// runs unconfined (best effort on a kernel without support).
+	Enforced bool `json:"enforced"`
+	// Note says what of the profile is not enforced, if anything.
+	Note string `json:"note,omitempty"`
 }
 
 // Attestation records who invoked break-glass and why.

@@ -28,6 +28,7 @@ type decisionJSON struct {
 	ApproverGroup      string              `json:"approver_group,omitempty"`
 	Attestation        *attestationJSON    `json:"attestation,omitempty"`
 	BaseDecision       *decision.Outcome   `json:"base_decision,omitempty"`
+	Confinement        *confinementJSON    `json:"confinement,omitempty"`
 	CorrelationID      string              `json:"correlation_id"`
 	Decision           decision.Outcome    `json:"decision"`
 	DecisionID         string              `json:"decision_id"`
@@ -59,6 +60,13 @@ type matchJSON struct {
 	Subject       string            `json:"subject,omitempty"`
 }
 
+type confinementJSON struct {
+	By       string `json:"by"`
+	Enforced bool   `json:"enforced"`
+	Note     string `json:"note,omitempty"`
+	Profile  string `json:"profile,omitempty"`
+}
+
 type attestationJSON struct {
 	Actor  string `json:"actor"`
 	Reason string `json:"reason"`
@@ -66,7 +74,8 @@ type attestationJSON struct {
 
 var mirrorsComplete = sameMembers(reflect.TypeFor[decision.Decision](), reflect.TypeFor[decisionJSON]()) &&
 	sameMembers(reflect.TypeFor[decision.Match](), reflect.TypeFor[matchJSON]()) &&
-	sameMembers(reflect.TypeFor[decision.Attestation](), reflect.TypeFor[attestationJSON]())
+	sameMembers(reflect.TypeFor[decision.Attestation](), reflect.TypeFor[attestationJSON]()) &&
+	sameMembers(reflect.TypeFor[decision.Confinement](), reflect.TypeFor[confinementJSON]())
 
 // sameMembers reports whether two structs have the same JSON tags, and
 // whether b declares them sorted by name.
@@ -103,6 +112,9 @@ func canonicalDecision(d *decision.Decision) ([]byte, error) {
 	}
 	if d.Attestation != nil {
 		m.Attestation = &attestationJSON{Actor: d.Attestation.Actor, Reason: d.Attestation.Reason}
+	}
+	if c := d.Confinement; c != nil {
+		m.Confinement = &confinementJSON{By: c.By, Enforced: c.Enforced, Note: c.Note, Profile: c.Profile}
 	}
 	if d.Matches != nil {
 		m.Matches = make([]matchJSON, len(d.Matches))
