@@ -219,6 +219,13 @@ func (g *Guard) selfMatches(a Action, f policy.Facts) []Match {
 		}
 	case ExecuteCommand:
 		g.selfCommands(a, f, env, add, judge)
+		if a.Context[decision.ContextSandbox] == decision.SandboxDisabled {
+			if _, ok := g.active.Load().set.UnsandboxedAllowed(f); !ok {
+				add("cavra.self.unsandboxed", "Asks to run this command outside the agent's sandbox (dangerouslyDisableSandbox); "+
+					"the policy does not allow it unsandboxed (commands allow_unsandboxed), and an agent may not switch its confinement off. "+
+					"Run it inside the sandbox.")
+			}
+		}
 	case MCPToolCall:
 		if op, ok := mcpPathOp(a); ok {
 			for _, p := range mcpPaths(a) {

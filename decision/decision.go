@@ -62,6 +62,13 @@ const (
 	// and the decision records which subagent it was.
 	ContextSubagentID   = "subagent_id"
 	ContextSubagentType = "subagent_type"
+	// ContextSandbox is "disabled" when the agent asks to run the action
+	// outside its own sandbox (Claude Code's dangerouslyDisableSandbox);
+	// the Guard refuses that unless the policy allows the command
+	// unsandboxed (commands allow_unsandboxed).
+	ContextSandbox = "sandbox"
+	// SandboxDisabled is ContextSandbox's value for such a request.
+	SandboxDisabled = "disabled"
 )
 
 // Action is what an agent wants to do. It is plain data: adapters build it

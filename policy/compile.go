@@ -28,6 +28,7 @@ type Set struct {
 	blockRead, blockWrite, approvalWrite  []fileEntry
 	cmdBlock, cmdApproval, cmdAllow       []cmdEntry
 	cmdBlockIx, cmdApprovalIx, cmdAllowIx *cmdIndex
+	cmdUnsandboxed                        []cmdEntry
 	cmdDefault                            decision.Outcome
 	cmdEffect                             bool // commands.default: effect (see effects.go)
 
@@ -182,6 +183,9 @@ func buildSet(name string, raw []byte, cd *compiledDoc, ruleSource map[string]ru
 		return nil, err
 	}
 	if s.cmdAllow, err = cmdEntries(cd.Commands.Allow, decision.Low); err != nil {
+		return nil, err
+	}
+	if s.cmdUnsandboxed, err = cmdEntries(cd.Commands.AllowUnsandboxed, decision.High); err != nil {
 		return nil, err
 	}
 	s.cmdBlockIx, s.cmdApprovalIx, s.cmdAllowIx = newCmdIndex(s.cmdBlock), newCmdIndex(s.cmdApproval), newCmdIndex(s.cmdAllow)

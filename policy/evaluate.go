@@ -878,3 +878,35 @@ func (e *evaluation) contextValue(k string) (string, bool) {
 	}
 	return "", false
 }
+
+// UnsandboxedAllowed reports whether the policy lets every command of a
+// command line run outside the agent's own sandbox (commands
+// allow_unsandboxed), and the pattern that allowed the first of them. A
+// line whose commands cannot all be known before it runs (a dynamic
+// command, opaque or inline code) is never allowed: what it runs is exactly
+// what the sandbox is for. A line with no commands is not allowed either.
+func (s *Set) UnsandboxedAllowed(f Facts) (pattern string, ok bool) {
+	if len(s.cmdUnsandboxed) == 0 || len(f.Commands) == 0 {
+		return "", false
+	}
+	for i := range f.Commands {
+		c := &f.Commands[i]
+		if c.Dynamic || c.Opaque != "" || c.InterpreterCode != "" || strings.TrimSpace(c.Text) == "" {
+			return "", false
+		}
+		hit := ""
+		for j := range s.cmdUnsandboxed {
+			if ce := &s.cmdUnsandboxed[j]; !ce.glob.line && ce.glob.match(c.Text) {
+				hit = ce.Pattern
+				break
+			}
+		}
+		if hit == "" {
+			return "", false
+		}
+		if pattern == "" {
+			pattern = hit
+		}
+	}
+	return pattern, true
+}

@@ -86,6 +86,11 @@ type Commands struct {
 	RequireApproval []Entry `json:"require_approval,omitempty"`
 	Allow           []Entry `json:"allow,omitempty"`
 	Default         string  `json:"default,omitempty"`
+	// AllowUnsandboxed are the commands an agent may run outside its own
+	// sandbox (Claude Code's dangerouslyDisableSandbox): a request to leave
+	// the sandbox is refused unless every command of the line matches one.
+	// Empty (the default): never.
+	AllowUnsandboxed []Entry `json:"allow_unsandboxed,omitempty"`
 }
 
 // Entry is one item of a list section. In a file it is either a plain
@@ -253,6 +258,7 @@ func checkPatterns(name string, p *Pack) error {
 		{"/commands/block", p.Commands.Block, true},
 		{"/commands/require_approval", p.Commands.RequireApproval, true},
 		{"/commands/allow", p.Commands.Allow, true},
+		{"/commands/allow_unsandboxed", p.Commands.AllowUnsandboxed, true},
 	}
 	for _, x := range lists {
 		for i, e := range x.l {

@@ -332,10 +332,12 @@ func (r *docReader) doc() *compiledDoc {
 					cd.Commands.RequireApproval = r.entries()
 				case "allow":
 					cd.Commands.Allow = r.entries()
+				case "allow_unsandboxed":
+					cd.Commands.AllowUnsandboxed = r.entries()
 				case "default":
 					cd.Commands.Default = r.str()
 				default:
-					r.other(k, "block", "require_approval", "allow", "default")
+					r.other(k, "block", "require_approval", "allow", "allow_unsandboxed", "default")
 				}
 			})
 		case "git":

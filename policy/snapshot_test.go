@@ -194,7 +194,7 @@ func TestSnapshotCodec(t *testing.T) {
 	t.Parallel()
 	for typ, n := range map[reflect.Type]int{
 		reflect.TypeFor[compiledDoc](): 9, reflect.TypeFor[PackInfo](): 3, reflect.TypeFor[Entry](): 4, reflect.TypeFor[Rule](): 8,
-		reflect.TypeFor[Filesystem](): 3, reflect.TypeFor[Commands](): 4,
+		reflect.TypeFor[Filesystem](): 3, reflect.TypeFor[Commands](): 5,
 		reflect.TypeFor[gateSpec](): 6,
 	} {
 		if typ.NumField() != n {

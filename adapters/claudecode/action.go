@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/decision"
 )
 
 // ToolCall is the part of a Claude Code hook payload that says what the agent
@@ -23,7 +24,10 @@ type ToolCall struct {
 // mistyped field gives an empty target, which the policy refuses (a file
 // action without a path, an empty command), rather than an error here.
 //
-//   - Bash: execute_command on tool_input.command.
+//   - Bash: execute_command on tool_input.command; with
+//     dangerouslyDisableSandbox set (anything but false or absent), the
+//     context says sandbox=disabled, which the Guard refuses unless the
+//     policy allows the command unsandboxed.
 //   - Read, Glob, Grep: read_file on tool_input.file_path or .path ("." when
 //     Glob or Grep searches the working directory).
 //   - Write, Edit, MultiEdit: write_file on tool_input.file_path;
@@ -45,6 +49,12 @@ func Action(c ToolCall) cavra.Action {
 	switch c.ToolName {
 	case "Bash":
 		a.Type, a.Target = cavra.ExecuteCommand, str(in, "command")
+		if asksUnsandboxed(in) {
+			if a.Context == nil {
+				a.Context = map[string]string{}
+			}
+			a.Context[decision.ContextSandbox] = decision.SandboxDisabled
+		}
 	case "Read":
 		a.Type, a.Target = cavra.ReadFile, str(in, "file_path")
 	case "Glob", "Grep":
@@ -95,4 +105,22 @@ func first(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// asksUnsandboxed reports whether a Bash input asks to run outside Claude
+// Code's sandbox. Claude Code sends a boolean; any other present value
+// (a string "true", a number) counts as asking too, so an odd encoding
+// cannot slip past.
+func asksUnsandboxed(in map[string]any) bool {
+	v, ok := in["dangerouslyDisableSandbox"]
+	if !ok || v == nil {
+		return false
+	}
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return !strings.EqualFold(strings.TrimSpace(x), "false") && strings.TrimSpace(x) != ""
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/decision"
 )
 
 func TestAction(t *testing.T) {
@@ -65,5 +66,21 @@ func TestParseToolCallError(t *testing.T) {
 	t.Parallel()
 	if _, err := ParseToolCall([]byte(`{"tool_name":`)); err == nil {
 		t.Error("no error for malformed JSON")
+	}
+}
+
+func TestActionUnsandboxed(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want bool
+	}{{true, true}, {false, false}, {nil, false}, {"true", true}, {"false", false}, {"", false}, {1.0, true}} {
+		in := map[string]any{"command": "ls"}
+		if c.v != nil {
+			in["dangerouslyDisableSandbox"] = c.v
+		}
+		a := Action(ToolCall{ToolName: "Bash", ToolInput: in})
+		if got := a.Context[decision.ContextSandbox] == decision.SandboxDisabled; got != c.want {
+			t.Errorf("dangerouslyDisableSandbox=%v: sandbox disabled %v, want %v", c.v, got, c.want)
+		}
 	}
 }

@@ -505,6 +505,10 @@ func HookFlag(command, flag string) string {
 	return ""
 }
 
+// HookWords splits a hook command line into words as a POSIX shell
+// would (see HookFlag); the first is the program it runs.
+func HookWords(command string) []string { return shellWords(command) }
+
 // shellWords splits a command line into words: single quotes keep
 // everything, double quotes keep all but a backslash before " \ $ `, a
 // backslash outside quotes keeps the next character. Expansions are not

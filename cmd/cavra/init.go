@@ -119,7 +119,8 @@ type initRun struct {
 	// home is the state directory pinned in the hook command; legacy is the
 	// project's .cavra when it holds an older install's state.
 	home, legacy string
-	move         bool // move legacy's state into home
+	move         bool                // move legacy's state into home
+	lock         *claudecode.Sandbox // the --settings file's sandbox (writeSandboxLock)
 }
 
 // initReport is the JSON form of what an init did (or, with --dry-run,
@@ -294,7 +295,7 @@ func (e *snippetError) Error() string {
 
 func newInitClaudeCodeCmd() *cobra.Command {
 	var f initFlags
-	var noMCP, noMCPRegistry, force bool
+	var noMCP, noMCPRegistry, force, noSandbox bool
 	c := &cobra.Command{
 		Use:   "claude-code",
 		Short: "Install CAVRA's PreToolUse and PostToolUse hooks into Claude Code's settings, and its MCP server into .mcp.json",
@@ -318,6 +319,18 @@ as the user's: trust tier approved, approval approved, owner "user". A
 server the registry has already is left as it is; CAVRA's own is skipped;
 --no-mcp-registry skips this. Their tool calls are still decided by the
 policy: the record only answers "is this server known".
+
+Claude Code's own sandbox (bubblewrap on Linux, Seatbelt on macOS) is
+configured from the same policy: the sandbox key of ~/.claude/settings.json
+gets enabled, failIfUnavailable, allowUnsandboxedCommands false, denyRead
+from the policy's read blocks (keys, cloud credentials…), denyWrite for its
+write blocks, CAVRA's state directory, the hook binary and the agents'
+settings, allowWrite for the usual caches and temporary directories, and
+the cloud metadata ranges in network.deniedDomains; the project's
+.claude/settings.json gets the patterns that apply inside the project
+(.env files…). Running init again after a policy change rewrites both;
+--no-sandbox leaves them alone; --uninstall removes them. cavra doctor
+claude-code checks that they match the policy and that the sandbox can run.
 
 An mcpServers.cavra entry that cavra did not write is left as it is, with a
 warning; --force replaces it. With --user the MCP server is not written
@@ -350,11 +363,19 @@ the command to add it is printed instead.`,
 			if err := run.prepareState(); err != nil {
 				return err
 			}
+			if !noSandbox {
+				if changes, err = run.sandboxChanges(c.Context(), changes); err != nil {
+					return err
+				}
+			}
 			if err := run.apply(changes); err != nil {
 				return err
 			}
+			if err := run.writeSandboxLock(); err != nil {
+				return err
+			}
 			if !f.uninstall {
-				for _, p := range claudecode.SettingsProblems(settings.next) {
+				for _, p := range claudecode.SettingsProblems(changes[0].next) {
 					fmt.Fprintf(run.errw, "warning: %s: %s — Claude Code ignores the whole file, CAVRA's hooks included, until it is fixed\n", settings.path, p)
 				}
 				if !noMCPRegistry {
@@ -382,6 +403,7 @@ the command to add it is printed instead.`,
 	c.Flags().BoolVar(&noMCP, "no-mcp", false, "do not register CAVRA's MCP server in .mcp.json")
 	c.Flags().BoolVar(&noMCPRegistry, "no-mcp-registry", false, "do not record the MCP servers Claude Code is configured with (.mcp.json, ~/.claude.json) in the registry as the user's")
 	c.Flags().BoolVar(&force, "force", false, "replace an mcpServers.cavra entry that cavra did not write")
+	c.Flags().BoolVar(&noSandbox, "no-sandbox", false, "do not configure Claude Code's sandbox (sandbox in ~/.claude/settings.json and the project's settings)")
 	return c
 }
 
@@ -769,7 +791,7 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "claude-code",
-		Short: "Report whether Claude Code will run CAVRA's hooks, and what a sample call decides",
+		Short: "Report whether Claude Code will run CAVRA's hooks, what a sample call decides, and whether its sandbox is on, can run here and matches the policy",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			rep := &doctorReport{w: c.OutOrStdout(), asJSON: asJSON}
@@ -807,7 +829,8 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 			if d, ok := rep.policyCheck(context.WithoutCancel(c.Context()), dir, home, p.Action(claudecode.EnvFromOS())); ok {
 				rep.check(d.Decision == cavra.Block, "a sample Read of .env is blocked (%s, %s)", d.Decision, d.RuleID)
 			}
-			return rep.finish("fix them as shown above (missing hooks: cavra init claude-code)")
+			rep.sandbox(c.Context(), dir, home, claudecode.HookCommands(data))
+			return rep.finish("fix them as shown above (missing hooks or sandbox settings: cavra init claude-code)")
 		},
 	}
 	c.Flags().StringVar(&dir, "dir", ".", "project directory")

@@ -138,6 +138,7 @@ func newDoctorAgentCmd(agent claudecode.Agent) *cobra.Command {
 			rep.hookBinaries(claudecode.AgentHookCommands(agent, data))
 			home := rep.stateDir(agent, dir, claudecode.AgentHookCommands(agent, data))
 			rep.policyCheck(c.Context(), dir, home, cavra.Action{Type: cavra.ReadFile, Target: filepath.Join(dir, ".env")})
+			rep.otherSandbox(c.Context(), agent, dir, home)
 			return rep.finish("run: cavra init " + string(agent))
 		},
 	}

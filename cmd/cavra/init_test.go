@@ -119,13 +119,13 @@ func TestInitClaudeCode(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(proj, ".cavra", "config.yaml")); !os.IsNotExist(err) {
 		t.Fatalf("init wrote a configuration into the project: %v", err)
 	}
-	if code, out, _ := cli(t, "init", "claude-code", d, "--command", "/opt/cavra hook claude-code"); code != 0 || strings.Count(out, "no change") != 2 {
+	if code, out, _ := cli(t, "init", "claude-code", d, "--command", "/opt/cavra hook claude-code"); code != 0 || strings.Count(out, "no change") != 3 { // settings, .mcp.json, ~/.claude/settings.json
 		t.Fatalf("second init: %s", out)
 	}
 	if readTestFile(t, settings) != first || readTestFile(t, mcp) != firstMCP {
 		t.Fatal("second init changed a file")
 	}
-	if code, out, errs := cli(t, "init", "claude-code", d, "--uninstall"); code != 0 || strings.Count(out, "removed") != 2 || strings.Contains(out, "deleted") {
+	if code, out, errs := cli(t, "init", "claude-code", d, "--uninstall"); code != 0 || strings.Count(out, "removed") != 3 || strings.Count(out, "deleted") != 1 { // ~/.claude/settings.json, which init created, is deleted
 		t.Fatalf("uninstall: %s %s", out, errs)
 	}
 	for path, want := range map[string]string{settings: orig, mcp: origMCP} {
@@ -135,7 +135,7 @@ func TestInitClaudeCode(t *testing.T) {
 			t.Errorf("%s after uninstall: %v, want %v", path, got, w)
 		}
 	}
-	if code, out, _ := cli(t, "init", "claude-code", d, "--uninstall"); code != 0 || strings.Count(out, "no change") != 2 {
+	if code, out, _ := cli(t, "init", "claude-code", d, "--uninstall"); code != 0 || strings.Count(out, "no change") != 3 { // settings, .mcp.json, ~/.claude/settings.json
 		t.Fatalf("second uninstall: %s", out)
 	}
 }
@@ -183,7 +183,7 @@ func TestInitClaudeCodeFreshProject(t *testing.T) {
 	if code, out, errs := cli(t, "init", "claude-code", d, "--uninstall", "--dry-run"); code != 0 || !strings.Contains(out, "+++ /dev/null") {
 		t.Fatalf("uninstall --dry-run: %s %s", out, errs)
 	}
-	if code, out, errs := cli(t, "init", "claude-code", d, "--uninstall"); code != 0 || strings.Count(out, "deleted the file") != 2 {
+	if code, out, errs := cli(t, "init", "claude-code", d, "--uninstall"); code != 0 || strings.Count(out, "deleted the file") != 3 { // and ~/.claude/settings.json
 		t.Fatalf("uninstall: %s %s", out, errs)
 	}
 	for _, p := range []string{".mcp.json", ".claude", ".cavra/installed.json"} {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,7 +37,32 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("XDG_STATE_HOME", state)
+	// cavra init claude-code writes Claude Code's sandbox settings into
+	// ~/.claude/settings.json: never the real one.
+	// It stays outside the temporary directories (see e2eHome), and the Go
+	// caches stay the real ones (the tests build the binary).
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		panic(err)
+	}
+	for v, d := range map[string]string{"GOCACHE": filepath.Join(cache, "go-build"), "GOPATH": filepath.Join(filepath.Dir(cache), "go")} {
+		if os.Getenv(v) == "" {
+			if out, err := exec.Command("go", "env", v).Output(); err == nil && len(strings.TrimSpace(string(out))) > 0 {
+				d = strings.TrimSpace(string(out))
+			}
+			os.Setenv(v, d)
+		}
+	}
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		panic(err)
+	}
+	userHome, err := os.MkdirTemp(cache, "cavra-user-home-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("HOME", userHome)
 	code := m.Run()
+	os.RemoveAll(userHome)
 	os.RemoveAll(home)
 	os.RemoveAll(state)
 	os.Exit(code)

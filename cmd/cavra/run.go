@@ -180,22 +180,11 @@ func portList(flag string, l []uint) ([]uint16, error) {
 // the state directory and the state home, this binary, and the agents'
 // settings files and hooks.
 func protectedPaths(g *cavra.Guard, project, home string) []string {
-	l := []string{g.Home()}
-	if sh, err := cavra.UserStateHome(); err == nil {
-		l = append(l, sh)
-	}
-	if exe, err := os.Executable(); err == nil {
+	exe, err := os.Executable()
+	if err == nil {
 		if r, err := filepath.EvalSymlinks(exe); err == nil {
 			exe = r
 		}
-		l = append(l, exe)
 	}
-	for _, f := range []string{".claude/settings.json", ".claude/settings.local.json", ".claude/hooks", ".mcp.json",
-		".cursor/hooks.json", ".cursor/mcp.json", ".gemini/settings.json", ".codex", ".cavra"} {
-		l = append(l, filepath.Join(project, f))
-	}
-	for _, f := range []string{".claude", ".claude.json", ".cursor", ".gemini", ".codex", ".cavra"} {
-		l = append(l, filepath.Join(home, f))
-	}
-	return append(l, "/etc/claude-code")
+	return cavra.ProtectedPaths(g.Home(), project, home, exe)
 }
