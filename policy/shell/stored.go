@@ -211,7 +211,26 @@ func (a *analyzer) sedStored(ws []word, via []string, sc scope) {
 			inPlace = true
 		}
 	}
-	if !inPlace || !namesPackageJSON(ws[1:]) {
+	if !inPlace {
+		return
+	}
+	if !namesPackageJSON(ws[1:]) {
+		// A line-oriented file (tox.ini, a justfile, a hook…): the
+		// replacement is a fragment of it.
+		kind := ""
+		for _, w := range ws[1:] {
+			if k := storedFile(w.val); k != "" && k != "tasks" && k != "package" && w.static {
+				kind = k
+			}
+		}
+		if kind == "" {
+			return
+		}
+		for _, w := range ws[1:] {
+			if repl, ok := sedReplacement(w.val); ok && strings.TrimSpace(repl) != "" {
+				a.storedText(kind, strings.ReplaceAll(repl, `\n`, "\n"), via, sc)
+			}
+		}
 		return
 	}
 	for _, w := range ws[1:] {
@@ -299,7 +318,7 @@ func (a *analyzer) writtenStored(name string, ws []word, via []string, redirs []
 	case "printf":
 		if len(ws) > 1 {
 			text, ok = joinStatic(ws[1:])
-			text = strings.ReplaceAll(text, `\n`, "\n")
+			text = strings.NewReplacer(`\n`, "\n", `\t`, "\t").Replace(text)
 		}
 	case "cat", "tee":
 		for _, w := range ws[1:] {
@@ -329,7 +348,7 @@ func storedFile(p string) string {
 	case b == "Makefile" || b == "makefile" || b == "GNUmakefile" || strings.HasSuffix(b, ".mk"):
 		return "make"
 	}
-	return ""
+	return buildFile(p)
 }
 
 // StoredFile reports whether the file at p holds code another program runs
@@ -439,6 +458,8 @@ func (a *analyzer) storedText(kind, text string, via []string, sc scope) {
 			}
 			a.stored("Makefile recipe=", line, via, sc)
 		}
+	default:
+		a.buildText(kind, text, via, sc)
 	}
 }
 
