@@ -19,7 +19,11 @@ import (
 //   - a static text written (echo/printf > f, cat > f <<EOF, tee f) to
 //     .envrc (direnv runs it), .vscode/tasks.json (tasks' commands, run on
 //     folder open), .pre-commit-config.yaml (local hooks' entry) or
-//     package.json (its scripts).
+//     package.json (its scripts), and to the build and test configuration
+//     of storedfiles.go (justfile, Taskfile, tox.ini, conftest.py, build.rs,
+//     CMakeLists.txt, //go:generate, git hooks, Gradle, pom.xml, .npmrc…);
+//     sed -i replacements written into those line-oriented files are read
+//     as fragments of them.
 //
 // git config alias.x '!…' / core.fsmonitor / core.hooksPath are settings
 // (settings.go); crontab from input is judged by the baseline's scheduling
@@ -353,8 +357,8 @@ func storedFile(p string) string {
 
 // StoredFile reports whether the file at p holds code another program runs
 // (.envrc, .vscode/tasks.json, .pre-commit-config.yaml, package.json's
-// scripts, a Makefile's recipes): the files whose written text
-// AnalyzeStored reads.
+// scripts, a Makefile's recipes, the build and test configuration of
+// storedfiles.go): the files whose written text AnalyzeStored reads.
 func StoredFile(p string) bool { return storedFile(p) != "" }
 
 // AnalyzeStored analyses the code that text, written to the file at p,

@@ -476,7 +476,9 @@ func cmakeCommands(text string) [][]string {
 		if end := len(body) - len(skipCall(body)); end > 0 && end <= len(body) {
 			body = body[:end]
 		}
-		custom := !strings.EqualFold(text[m[0]:m[0]+len("execute_process")], "execute_process")
+		// add_custom_target(name [ALL] cmd …): a command without COMMAND.
+		target := strings.EqualFold(text[m[0]:m[0]+len("add_custom")], "add_custom") &&
+			strings.HasPrefix(strings.ToLower(text[m[0]:]), "add_custom_target")
 		var cur []string
 		flush := func() {
 			if len(cur) > 0 {
@@ -488,6 +490,9 @@ func cmakeCommands(text string) [][]string {
 		words := cmakeWords(strings.TrimSuffix(body, ")"))
 		for i, w := range words {
 			switch {
+			case i == 0 && target:
+				inCmd = true
+			case w == "ALL" && target && i == 1:
 			case w == "COMMAND":
 				flush()
 				inCmd = true
@@ -495,10 +500,6 @@ func cmakeCommands(text string) [][]string {
 				flush()
 				inCmd = false
 			case inCmd:
-				cur = append(cur, w)
-			case custom && i == 1 && strings.HasPrefix(strings.ToLower(text[m[0]:]), "add_custom_target"):
-				// add_custom_target(name [ALL] cmd …): the command without COMMAND.
-				inCmd = true
 				cur = append(cur, w)
 			}
 		}
