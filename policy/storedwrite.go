@@ -9,8 +9,11 @@ import (
 
 // Stored code written through the agent's file tools (Write, Edit,
 // MultiEdit): a write of .envrc, .vscode/tasks.json, package.json,
-// .pre-commit-config.yaml or a Makefile stores command lines that another
-// program runs later. What the write puts in the file (Write's content,
+// .pre-commit-config.yaml, a Makefile or other build and test
+// configuration (justfile, Taskfile, tox.ini, conftest.py, build.rs,
+// CMakeLists.txt, a .go file's //go:generate, a git hook, Gradle, pom.xml,
+// .npmrc, pip.conf…: shell.StoredFile) stores code that another program
+// runs later. What the write puts in the file (Write's content,
 // Edit's new_string, each of MultiEdit's edits) is analysed with the same
 // reading a shell command that writes the text gets (shell.AnalyzeStored,
 // policy/shell/stored.go), and the stored commands are judged as command

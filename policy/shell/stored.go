@@ -19,7 +19,11 @@ import (
 //   - a static text written (echo/printf > f, cat > f <<EOF, tee f) to
 //     .envrc (direnv runs it), .vscode/tasks.json (tasks' commands, run on
 //     folder open), .pre-commit-config.yaml (local hooks' entry) or
-//     package.json (its scripts).
+//     package.json (its scripts), and to the build and test configuration
+//     of storedfiles.go (justfile, Taskfile, tox.ini, conftest.py, build.rs,
+//     CMakeLists.txt, //go:generate, git hooks, Gradle, pom.xml, .npmrc…);
+//     sed -i replacements written into those line-oriented files are read
+//     as fragments of them.
 //
 // git config alias.x '!…' / core.fsmonitor / core.hooksPath are settings
 // (settings.go); crontab from input is judged by the baseline's scheduling
@@ -211,7 +215,26 @@ func (a *analyzer) sedStored(ws []word, via []string, sc scope) {
 			inPlace = true
 		}
 	}
-	if !inPlace || !namesPackageJSON(ws[1:]) {
+	if !inPlace {
+		return
+	}
+	if !namesPackageJSON(ws[1:]) {
+		// A line-oriented file (tox.ini, a justfile, a hook…): the
+		// replacement is a fragment of it.
+		kind := ""
+		for _, w := range ws[1:] {
+			if k := storedFile(w.val); k != "" && k != "tasks" && k != "package" && w.static {
+				kind = k
+			}
+		}
+		if kind == "" {
+			return
+		}
+		for _, w := range ws[1:] {
+			if repl, ok := sedReplacement(w.val); ok && strings.TrimSpace(repl) != "" {
+				a.storedText(kind, strings.ReplaceAll(repl, `\n`, "\n"), via, sc)
+			}
+		}
 		return
 	}
 	for _, w := range ws[1:] {
@@ -299,7 +322,7 @@ func (a *analyzer) writtenStored(name string, ws []word, via []string, redirs []
 	case "printf":
 		if len(ws) > 1 {
 			text, ok = joinStatic(ws[1:])
-			text = strings.ReplaceAll(text, `\n`, "\n")
+			text = strings.NewReplacer(`\n`, "\n", `\t`, "\t").Replace(text)
 		}
 	case "cat", "tee":
 		for _, w := range ws[1:] {
@@ -329,13 +352,13 @@ func storedFile(p string) string {
 	case b == "Makefile" || b == "makefile" || b == "GNUmakefile" || strings.HasSuffix(b, ".mk"):
 		return "make"
 	}
-	return ""
+	return buildFile(p)
 }
 
 // StoredFile reports whether the file at p holds code another program runs
 // (.envrc, .vscode/tasks.json, .pre-commit-config.yaml, package.json's
-// scripts, a Makefile's recipes): the files whose written text
-// AnalyzeStored reads.
+// scripts, a Makefile's recipes, the build and test configuration of
+// storedfiles.go): the files whose written text AnalyzeStored reads.
 func StoredFile(p string) bool { return storedFile(p) != "" }
 
 // AnalyzeStored analyses the code that text, written to the file at p,
@@ -439,6 +462,8 @@ func (a *analyzer) storedText(kind, text string, via []string, sc scope) {
 			}
 			a.stored("Makefile recipe=", line, via, sc)
 		}
+	default:
+		a.buildText(kind, text, via, sc)
 	}
 }
 
