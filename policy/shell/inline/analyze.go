@@ -265,7 +265,7 @@ func (a *analyzer) run() {
 			if t.Eval > 1 {
 				a.f.obf("s///ee runs a computed string as code")
 			}
-			if t.Exec {
+			if t.Exec || a.shellTemplate(i) {
 				a.spawn(val{s: t.Value, known: !t.Interp}, nil)
 			}
 		case Punct:
@@ -291,6 +291,15 @@ func (a *analyzer) run() {
 			_ = end
 		}
 	}
+}
+
+// shellTemplate reports whether token i is a template literal tagged
+// with $ (Bun.$`rm -rf ${dir}`, zx's $`…`): a shell command line the
+// runtime runs, its interpolations quoted as single words.
+func (a *analyzer) shellTemplate(i int) bool {
+	t := &a.toks[i]
+	return a.lang == JavaScript && t.Start < len(a.src) && a.src[t.Start] == '`' &&
+		a.kind(i-1) == Ident && a.text(i-1) == "$" && a.toks[i-1].End == t.Start
 }
 
 // nested analyses code found inside code (an interpolation, the string
@@ -333,7 +342,8 @@ func (a *analyzer) imports() {
 			if a.text(j) == "import" {
 				a.pyNames(j+1, mod)
 			}
-		case a.lang == JavaScript && w == "import" && a.kind(i+1) != Punct:
+		case a.lang == JavaScript && w == "import" && (a.kind(i+1) != Punct || a.is(i+1, "{") || a.is(i+1, "*")):
+			// (not import('m'), a dynamic import, nor import.meta)
 			// import x from 'm'; import * as x from 'm'; import {a as b} from 'm'
 			j := i + 1
 			for j < len(a.toks) && a.text(j) != "from" && a.kind(j) != String {
