@@ -193,6 +193,7 @@ type val struct {
 	isList  bool
 	fn      bool // a function or lambda body
 	name    bool // a name not (yet) called: eval in .then(eval)
+	output  bool // a line another command printed (awk's "cmd" | getline v)
 }
 
 var unknownVal = val{s: "${?}"}
@@ -1623,6 +1624,8 @@ func (a *analyzer) spawn(v val, _ []val) {
 	switch {
 	case v.decoded:
 		a.f.obf("runs a decoded string as a shell command")
+	case v.output:
+		a.f.obf("runs another command's output as a shell command")
 	case v.known:
 		a.f.Shell = append(a.f.Shell, v.s)
 	case onlyEnv(v.s):
@@ -1742,6 +1745,13 @@ func (a *analyzer) awk(i int) {
 		}
 		j := i + 1
 		if a.kind(j) == Ident && !a.is(j, "<") {
+			if a.is(i-1, "|") || a.is(i-1, "&") && a.is(i-2, "|") {
+				// "cmd" | getline v: v is what cmd prints; system(v)
+				// runs it.
+				name := a.text(j)
+				a.sets[name]++
+				a.vars[name] = val{s: "${?}", output: true}
+			}
 			j++
 		}
 		if a.is(j, "<") {
