@@ -173,11 +173,20 @@ var psVerbs = map[string]string{
 // (Remove-Item → rm -rf, Invoke-WebRequest → curl, iex → sh); other
 // cmdlets are kept as they are, as commands nothing knows.
 func (a *analyzer) powershell(ws []word, via []string, redirs []Redirect, sc scope) {
+	ci := len(a.cmds)
 	a.emit(ws, via, redirs, sc, "", false)
 	code := ""
 	for i := 1; i < len(ws); i++ {
 		v := strings.ToLower(ws[i].val)
-		if v == "-c" || v == "-command" || v == "/c" || v == "-commandwithargs" {
+		if psEncoded(v) {
+			// -EncodedCommand (-e, -ec, -enc…): base64 of the script, which
+			// only hides what it runs.
+			if ci < len(a.cmds) {
+				a.cmds[ci].CodeObfuscated = append(a.cmds[ci].CodeObfuscated, "a base64-encoded PowerShell command")
+			}
+			return
+		}
+		if psCommand(v) || v == "/c" {
 			if s, ok := joinStatic(ws[i+1:]); ok {
 				code = s
 			}
@@ -194,6 +203,16 @@ func (a *analyzer) powershell(ws []word, via []string, redirs []Redirect, sc sco
 	for _, stmt := range strings.FieldsFunc(code, func(r rune) bool { return r == ';' || r == '\n' }) {
 		if line.Len() > 0 {
 			line.WriteString("; ")
+		}
+		if t, ok := psInvokeExpression(stmt); ok {
+			if t == "" {
+				if ci < len(a.cmds) {
+					a.cmds[ci].CodeObfuscated = append(a.cmds[ci].CodeObfuscated, "Invoke-Expression of a computed string")
+				}
+				continue
+			}
+			line.WriteString(t)
+			continue
 		}
 		for k, part := range strings.Split(stmt, "|") {
 			if k > 0 {
@@ -219,6 +238,66 @@ func (a *analyzer) powershell(ws []word, via []string, redirs []Redirect, sc sco
 	inner := sc
 	inner.stdin = input{}
 	a.nested(line.String(), appendVia(via, base(ws[0].val)+" -c"), redirs, inner, inner.stdin, false)
+}
+
+// psCommand reports whether a pwsh option is -Command (PowerShell takes
+// any unambiguous prefix: -c, -co, -com…) or -CommandWithArgs (-cwa).
+func psCommand(v string) bool {
+	return len(v) >= 2 && strings.HasPrefix("-command", v) || v == "-commandwithargs" || v == "-cwa"
+}
+
+// psEncoded reports whether a pwsh option is -EncodedCommand (-e, -ec and
+// the prefixes of -encodedcommand).
+func psEncoded(v string) bool {
+	if v == "-ec" || v == "/ec" || v == "-e" {
+		return true
+	}
+	return len(v) >= 3 && strings.HasPrefix("-encodedcommand", v)
+}
+
+// psDownloads are what a PowerShell expression fetches code with.
+var psDownloads = []string{"iwr", "irm", "invoke-webrequest", "invoke-restmethod", "downloadstring", "downloaddata",
+	"downloadfile", "net.webclient", "system.net.webclient", "start-bitstransfer", "curl", "wget", "httpclient"}
+
+// psInvokeExpression translates a statement that runs a string as code
+// (iex X, Invoke-Expression X, X | iex): with a download in X, to
+// "curl URL | sh"; with a literal X, to X translated; otherwise "" (the
+// code is computed). ok is false for other statements.
+func psInvokeExpression(stmt string) (string, bool) {
+	low := strings.ToLower(stmt)
+	f := strings.FieldsFunc(low, func(r rune) bool { return r == ' ' || r == '\t' || r == '(' || r == ')' || r == '|' || r == '&' })
+	iex := false
+	for _, w := range f {
+		if w == "iex" || w == "invoke-expression" {
+			iex = true
+		}
+	}
+	if !iex {
+		return "", false
+	}
+	download := false
+	for _, w := range f {
+		for _, d := range psDownloads {
+			if w == d || strings.Contains(w, "."+d) || strings.HasPrefix(w, d+".") || strings.HasPrefix(w, d+"(") {
+				download = true
+			}
+		}
+	}
+	if !download {
+		return "", true
+	}
+	url := "\"$PS_URL\""
+	if i := strings.Index(low, "http://"); i >= 0 || strings.Contains(low, "https://") {
+		if j := strings.Index(low, "https://"); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+		end := strings.IndexAny(stmt[i:], " \t'\")|;")
+		if end < 0 {
+			end = len(stmt) - i
+		}
+		url = "'" + stmt[i:i+end] + "'"
+	}
+	return "curl -s " + url + " | sh", true
 }
 
 // tcl analyses Tcl code (expect -c, or a script on standard input) for
