@@ -138,6 +138,9 @@ func commandNetwork(c *shell.Command) netFacts {
 		}
 	}
 	for _, s := range sent {
+		if keyIDVar(s) {
+			nf.secrets = addUnique(nf.secrets, sentKeyID)
+		}
 		for _, m := range secrets.Find(s) {
 			nf.secrets = addUnique(nf.secrets, m.Kind)
 		}
@@ -164,7 +167,33 @@ const (
 	// name ($AWS_ACCESS_KEY_ID.x.example.net, dig $(printenv TOKEN).x…):
 	// a DNS label is never how a service is given a credential.
 	sentNameVar = "variable-in-host-name"
+	// sentKeyID: a credential's key id variable ($AWS_ACCESS_KEY_ID) in
+	// a URL, header or body; the secret half is a secret variable.
+	sentKeyID = "credential-key-id"
 )
+
+// keyIDVar reports whether s takes the value of a credential's key id
+// variable ($AWS_ACCESS_KEY_ID, ${X_ACCESS_KEY_ID}, $(printenv …)).
+func keyIDVar(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			continue
+		}
+		j := i + 1
+		if name, ok := printenvSubst(s[j:]); ok && keyIDName(name) {
+			return true
+		}
+		if j < len(s) && s[j] == '{' {
+			j++
+		}
+		if name := identAt(s[j:]); name != "" && keyIDName(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func keyIDName(name string) bool { return strings.HasSuffix(strings.ToUpper(name), "ACCESS_KEY_ID") }
 
 // hostPart is the authority of a URL without its scheme: up to the first
 // "/", "?" or "#" outside a $(…) or ${…}.
@@ -213,7 +242,7 @@ func nameVarSecret(s string) bool {
 
 // credentialVar: a secret-holding variable or a credential's key id.
 func credentialVar(name string) bool {
-	return secrets.SecretEnvName(name) || strings.HasSuffix(strings.ToUpper(name), "ACCESS_KEY_ID")
+	return secrets.SecretEnvName(name) || keyIDName(name)
 }
 
 // codeEnvironment reports what of the environment interpreter code
