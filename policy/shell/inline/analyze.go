@@ -214,6 +214,7 @@ type analyzer struct {
 	vars  map[string]val
 	sets  map[string]int
 	bind  map[int]bool // tokens that only bind names (import lists, destructuring): not references
+	piped bool         // awk: "cmd" | getline with no variable set $0 to cmd's output
 }
 
 func (a *analyzer) text(i int) string {
@@ -1630,6 +1631,8 @@ func (a *analyzer) spawn(v val, _ []val) {
 		a.f.Shell = append(a.f.Shell, v.s)
 	case onlyEnv(v.s):
 		a.f.Shell = append(a.f.Shell, v.s)
+	case a.lang == Awk && a.piped:
+		a.f.obf("runs another command's output as a shell command")
 	default:
 		a.f.unknown("runs a shell command known only at run time")
 	}
@@ -1753,6 +1756,8 @@ func (a *analyzer) awk(i int) {
 				a.vars[name] = val{s: "${?}", output: true}
 			}
 			j++
+		} else if a.is(i-1, "|") || a.is(i-1, "&") && a.is(i-2, "|") {
+			a.piped = true
 		}
 		if a.is(j, "<") {
 			v, _ := a.eval(j+1, false)

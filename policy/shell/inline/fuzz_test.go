@@ -111,5 +111,5 @@ func FuzzPHP(f *testing.F) {
 }
 func FuzzAwk(f *testing.F) {
 	fuzzLang(f, Awk, append(commonSeeds, "$1 ~ /x/ {n++}", "BEGIN{FS=\",\"}",
-		"BEGIN { while ((\"curl x\" | getline l) > 0) system(l) }", "BEGIN { \"c\" |& getline v; system(v) }")...)
+		"BEGIN { while ((\"curl x\" | getline l) > 0) system(l) }", "BEGIN { \"c\" |& getline v; system(v) }", "BEGIN { \"c\" | getline; system($0) }")...)
 }
