@@ -95,10 +95,16 @@ func commandNetwork(c *shell.Command) netFacts {
 		for _, a := range c.Args {
 			if !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "+") {
 				sent = append(sent, a)
+				if nameVarSecret(a) {
+					nf.secrets = addUnique(nf.secrets, sentNameVar)
+				}
 			}
 		}
 	}
 	for _, u := range c.URLs {
+		if _, rest, ok := strings.Cut(u, "://"); ok && nameVarSecret(hostPart(rest)) {
+			nf.secrets = addUnique(nf.secrets, sentNameVar)
+		}
 		if textHosts {
 			addURL(u)
 		}
@@ -132,6 +138,9 @@ func commandNetwork(c *shell.Command) netFacts {
 		}
 	}
 	for _, s := range sent {
+		if keyIDVar(s) {
+			nf.secrets = addUnique(nf.secrets, sentKeyID)
+		}
 		for _, m := range secrets.Find(s) {
 			nf.secrets = addUnique(nf.secrets, m.Kind)
 		}
@@ -154,7 +163,87 @@ func commandNetwork(c *shell.Command) netFacts {
 const (
 	sentEnvironment = "environment"
 	sentSecretVar   = "secret-variable"
+	// sentNameVar: a credential variable's value spelled into a host
+	// name ($AWS_ACCESS_KEY_ID.x.example.net, dig $(printenv TOKEN).x…):
+	// a DNS label is never how a service is given a credential.
+	sentNameVar = "variable-in-host-name"
+	// sentKeyID: a credential's key id variable ($AWS_ACCESS_KEY_ID) in
+	// a URL, header or body; the secret half is a secret variable.
+	sentKeyID = "credential-key-id"
 )
+
+// keyIDVar reports whether s takes the value of a credential's key id
+// variable ($AWS_ACCESS_KEY_ID, ${X_ACCESS_KEY_ID}, $(printenv …)).
+func keyIDVar(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			continue
+		}
+		j := i + 1
+		if name, ok := printenvSubst(s[j:]); ok && keyIDName(name) {
+			return true
+		}
+		if j < len(s) && s[j] == '{' {
+			j++
+		}
+		if name := identAt(s[j:]); name != "" && keyIDName(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func keyIDName(name string) bool { return strings.HasSuffix(strings.ToUpper(name), "ACCESS_KEY_ID") }
+
+// hostPart is the authority of a URL without its scheme: up to the first
+// "/", "?" or "#" outside a $(…) or ${…}.
+func hostPart(rest string) string {
+	depth := 0
+	for i := 0; i < len(rest); i++ {
+		switch rest[i] {
+		case '(', '{':
+			depth++
+		case ')', '}':
+			if depth > 0 {
+				depth--
+			}
+		case '/', '?', '#':
+			if depth == 0 {
+				return rest[:i]
+			}
+		}
+	}
+	return rest
+}
+
+// nameVarSecret reports whether a host name as written takes a
+// credential variable's value: $NAME, ${NAME…}, $(printenv NAME),
+// $(echo $NAME) where NAME holds a secret or is a credential's key id
+// (AWS_ACCESS_KEY_ID: half of the pair, and the account it names).
+func nameVarSecret(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			continue
+		}
+		j := i + 1
+		if name, ok := printenvSubst(s[j:]); ok && credentialVar(name) {
+			return true
+		}
+		if j < len(s) && s[j] == '{' {
+			j++
+		}
+		name := identAt(s[j:])
+		if name != "" && credentialVar(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// credentialVar: a secret-holding variable or a credential's key id.
+func credentialVar(name string) bool {
+	return secrets.SecretEnvName(name) || keyIDName(name)
+}
 
 // codeEnvironment reports what of the environment interpreter code
 // reads: sentEnvironment, sentSecretVar or "".

@@ -763,7 +763,7 @@ func interpreter(name string) *interpTable {
 	switch {
 	case versioned(name, "python"), versioned(name, "pypy"):
 		return pythonInterp
-	case name == "node", name == "nodejs", name == "bun":
+	case name == "node", name == "nodejs", name == "bun", name == "zx":
 		return nodeInterp
 	case versioned(name, "perl"):
 		return perlInterp

