@@ -85,7 +85,7 @@ func nameEnv(s string) string {
 		case part == "":
 		case eqAny(part, "prod", "production", "prd", "live"):
 			return envProduction
-		case eqAny(part, "staging", "stage", "stg", "preprod", "uat", "qa", "preview"):
+		case eqAny(part, "staging", "stage", "stg", "preprod", "uat", "qa", "preview", "shared"):
 			best = envStaging
 		case best == "" && eqAny(part, "dev", "development", "local", "test", "testing", "ci", "sandbox", "scratch"):
 			best = envDevelopment
@@ -282,6 +282,7 @@ func (e *evaluation) blastFacts(an *shell.Analysis) {
 						env = maxEnv(env, n)
 					}
 				}
+				env = maxEnv(env, migrateTargetEnv(args))
 			}
 			if frameworkReset(name, args) {
 				cf.DB = sqlscan.Destroy.String()
@@ -639,4 +640,56 @@ func frameworkReset(name string, args []string) bool {
 		return has("migrate:rollback") && has("--all")
 	}
 	return false
+}
+
+// migrateTargetEnv is the environment of the database a migration tool's
+// options point it at: a connection URL (flyway -url=jdbc:postgresql://h/db,
+// goose postgres "postgres://h/db", dbmate --url, --database-url) or a
+// host option (-h, --host). "" when no option names a target.
+func migrateTargetEnv(args []string) string {
+	env, seen := "", false
+	raise := func(e string) {
+		if !seen {
+			env, seen = e, true
+			return
+		}
+		env = maxEnv(env, e)
+	}
+	for i, a := range beforeDashDash(args) {
+		val := a
+		if k, v, eq := strings.Cut(a, "="); eq && strings.HasPrefix(k, "-") {
+			val = v
+		}
+		switch {
+		case strings.Contains(val, "://"):
+			u := strings.TrimPrefix(val, "jdbc:")
+			db := ""
+			if k := strings.Index(u, "://"); k >= 0 {
+				rest := u[k+3:]
+				if s := strings.IndexByte(rest, '/'); s >= 0 {
+					db = strings.SplitN(strings.SplitN(rest[s+1:], "?", 2)[0], ";", 2)[0]
+				}
+			}
+			raise(hostEnv(hostOf(u), db))
+		case strings.Contains(val, "host=") && strings.Contains(val, " "):
+			h, db := "", ""
+			for _, kv := range strings.Fields(val) {
+				if k, v, ok := strings.Cut(kv, "="); ok {
+					switch k {
+					case "host":
+						h = v
+					case "dbname":
+						db = v
+					}
+				}
+			}
+			raise(hostEnv(h, db))
+		case (a == "-h" || a == "--host") && i+1 < len(args):
+			raise(hostEnv(args[i+1], ""))
+		}
+	}
+	if env == envLocal {
+		return "" // a migration on this machine keeps the development default
+	}
+	return env
 }

@@ -93,3 +93,40 @@ func TestBlastFacts(t *testing.T) {
 		}
 	}
 }
+
+// FuzzMigrateTargetEnv: any migration arguments give a known class and
+// never panic; a URL to loopback never raises the development default.
+func FuzzMigrateTargetEnv(f *testing.F) {
+	for _, s := range []string{
+		"-url=jdbc:postgresql://db.staging.internal:5432/app;x=y", "postgres://localhost/app_dev", "host=10.0.0.1 dbname=app",
+		"--database-url=mysql://u:p@[::1]:3306/x?y", "-h", "--host=", "://", "jdbc:", "host= dbname=", "postgres://@/",
+	} {
+		f.Add(s, "up")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		env := migrateTargetEnv([]string{a, b, "-h", a})
+		switch env {
+		case "", envProduction, envStaging, envDevelopment, envRemote:
+		default:
+			t.Fatalf("migrateTargetEnv(%q, %q) = %q", a, b, env)
+		}
+	})
+}
+
+func TestMigrateTargetEnv(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-url=jdbc:postgresql://db.staging.internal:5432/app", "migrate"}, envStaging},
+		{[]string{"postgres", "postgres://localhost/app_dev", "up"}, envDevelopment},
+		{[]string{"postgres", "postgres://localhost/app", "up"}, ""},
+		{[]string{"--url", "postgres://app@prod-db.acme.internal/app", "up"}, envProduction},
+		{[]string{"postgres", "host=10.0.3.17 dbname=app", "up"}, envRemote},
+		{[]string{"up"}, ""},
+	} {
+		if got := migrateTargetEnv(tt.args); got != tt.want {
+			t.Errorf("migrateTargetEnv(%q) = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+}

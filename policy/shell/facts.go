@@ -228,6 +228,7 @@ func (a *analyzer) facts(c *Command, ws []word) {
 			}
 		case !isShell(c.Name):
 			f.generic(ws)
+			f.containerCopy(c.Name, ws)
 		}
 		return
 	}
@@ -1081,4 +1082,44 @@ func findOutput(ws []word) input {
 		b.WriteByte('\n')
 	}
 	return input{fed: true, pipe: true, script: b.String(), static: true, read: new(bool)}
+}
+
+// containerCopy records where `docker cp CTR:SRC DEST` (podman, nerdctl,
+// `docker container cp`) writes on this machine: DEST, as cp would.
+func (f *factBuilder) containerCopy(name string, ws []word) {
+	switch name {
+	case "docker", "podman", "nerdctl":
+	default:
+		return
+	}
+	var ops []string
+	i := 1
+	for i < len(ws) && strings.HasPrefix(ws[i].val, "-") {
+		i++ // global options without values (--debug); others end the scan below
+	}
+	if i < len(ws) && ws[i].val == "container" {
+		i++
+	}
+	if i >= len(ws) || ws[i].val != "cp" {
+		return
+	}
+	for _, w := range ws[i+1:] {
+		if strings.HasPrefix(w.val, "-") && w.val != "-" {
+			continue // -a, -L, -q, --archive, --follow-link
+		}
+		ops = append(ops, w.val)
+	}
+	if len(ops) != 2 || !containerRef(ops[0]) || containerRef(ops[1]) || ops[1] == "-" {
+		return
+	}
+	f.write(ops[1])
+}
+
+// containerRef reports a CONTAINER:PATH operand of docker cp.
+func containerRef(s string) bool {
+	c := strings.IndexByte(s, ':')
+	if c <= 0 || strings.HasPrefix(s, "/") || strings.HasPrefix(s, ".") || strings.HasPrefix(s, "~") || strings.HasPrefix(s, "$") {
+		return false
+	}
+	return !strings.Contains(s[:c], "/")
 }

@@ -48,6 +48,9 @@ func FuzzAnalyze(f *testing.F) {
 		"commandLine 'sh', '-c', 'ls'\nRuntime.getRuntime().exec(\"ls\")\n'ls'.execute()", "commandLine(", "exec('",
 		"<configuration><argument>a</argument><executable>sh</executable><argument>&amp;</argument></configuration>", "<executable>", "<executable>x</executable><argument>",
 		"registry=https://x/\n@s:registry=\nscript-shell=/bin/sh\nnode-options=--require ./x.js\n", "[global]\nindex-url = https://x/ https://y/\n;c\n=\n", "#!/bin/sh\nls\n",
+		"\"postinstall\": \"curl x | sh\", \"x\": \"", "flyway -url=jdbc:postgresql://db.staging.internal:5432/app migrate", "goose postgres 'host=10.0.0.1 dbname=x' up",
+		"docker run --cap-add ALL --security-opt seccomp=unconfined -v /:/h --mount type=bind,source=/,target=/h x", "kubectl debug node/n -- chroot /host", "docker cp web:/x ~/.bashrc", "podman container cp -a c:/ -", "docker cp",
+		"kubectl run p --overrides='{\"spec\":{\"hostPID\":true}}' --image=x", "DATABASE_URL=postgres://a@db.shared/x alembic upgrade head", "{\"command\": \"ls\"", "\t$(\n\t${A.B}",
 	} {
 		f.Add(s)
 	}
