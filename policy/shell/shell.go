@@ -312,14 +312,15 @@ type analyzer struct {
 	err      error
 	dir      string
 	home     string
-	failed   cdFail            // where the shell is if the last cd failed (see Command.AltDir)
-	netFDs   map[string]bool   // descriptors opened on /dev/tcp or /dev/udp (exec 3<>/dev/tcp/h/p)
-	errexit  bool              // set -e: a failed cd ends the line
-	braces   string            // what "{}" stands for in find -exec facts
-	cdpath   bool              // the line sets CDPATH: a relative cd may go anywhere
-	vars     map[string]string // static values of variables assigned on the line (see expandVar)
-	known    map[string]string // the values every later command surely sees (see expandWord)
-	touched  map[string]bool   // variables the line assigns, reads into or unsets anywhere
+	failed   cdFail                 // where the shell is if the last cd failed (see Command.AltDir)
+	netFDs   map[string]bool        // descriptors opened on /dev/tcp or /dev/udp (exec 3<>/dev/tcp/h/p)
+	written  map[string]writtenText // static text written to files on the line (stored.go noteWritten)
+	errexit  bool                   // set -e: a failed cd ends the line
+	braces   string                 // what "{}" stands for in find -exec facts
+	cdpath   bool                   // the line sets CDPATH: a relative cd may go anywhere
+	vars     map[string]string      // static values of variables assigned on the line (see expandVar)
+	known    map[string]string      // the values every later command surely sees (see expandWord)
+	touched  map[string]bool        // variables the line assigns, reads into or unsets anywhere
 
 	downloads []download // paths written with network content so far (dataflow.go)
 	envRuns   []envRun   // runs the line's own assignments and exports put in every later command's environment
