@@ -171,7 +171,9 @@ type Command struct {
 	// Remote is where the command runs when the line runs it on another
 	// machine, container or pod (remote.go): "kind:place", kind one of
 	// ssh, gcloud, ansible, docker-host (a remote Docker daemon), docker,
-	// podman, kubectl, oc; place the host, container or pod with the
+	// podman, kubectl, oc, compose, multipass, lxc, incus, lima, vagrant
+	// (local containers and VMs), mosh, tsh, pssh, salt, fab, ssm (aws ssm
+	// send-command), azvm (az vm run-command); place the host, container or pod with the
 	// options that name its context ("kubectl:-n prod pg-0"). "" for a
 	// command of this machine. Its Reads, Writes, Deletes and Runs are
 	// paths there, as written, and its Dir is "".
