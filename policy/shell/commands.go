@@ -518,8 +518,23 @@ options:
 			a.emit(ws, via, redirs, sc, OpaqueInvalidScript, false)
 		}
 	case i < len(ws) && !smode:
+		if text, ok := a.writtenScript(ws[i].val); ok && ws[i].static {
+			// sh x.sh where the line wrote x.sh: its code is known.
+			a.emit(ws, via, redirs, sc, "", false)
+			self := len(a.cmds) - 1
+			if !a.nested(text, appendVia(via, name+" "+ws[i].val), redirs, sc, sc.stdin, false) && self < len(a.cmds) {
+				a.cmds[self].Opaque = OpaqueInvalidScript
+			}
+			return
+		}
 		a.emit(ws, via, redirs, sc, scriptOpaque(ws[i]), false) // runs a script file
 	case sc.stdin.fed:
+		if !sc.stdin.static && sc.stdin.file != "" && !sc.stdin.net {
+			// sh < x.sh (here or through ssh) where the line wrote x.sh.
+			if text, ok := a.writtenScript(sc.stdin.file); ok {
+				sc.stdin.script, sc.stdin.static, sc.stdin.read = text, true, new(bool)
+			}
+		}
 		// A script the line shows whole (a quoted heredoc, echo '…' |,
 		// cat <<'EOF' |) is analysed like sh -c's; any other input is
 		// a script only run time knows.

@@ -51,6 +51,16 @@ func FuzzAnalyze(f *testing.F) {
 		"\"postinstall\": \"curl x | sh\", \"x\": \"", "flyway -url=jdbc:postgresql://db.staging.internal:5432/app migrate", "goose postgres 'host=10.0.0.1 dbname=x' up",
 		"docker run --cap-add ALL --security-opt seccomp=unconfined -v /:/h --mount type=bind,source=/,target=/h x", "kubectl debug node/n -- chroot /host", "docker cp web:/x ~/.bashrc", "podman container cp -a c:/ -", "docker cp",
 		"kubectl run p --overrides='{\"spec\":{\"hostPID\":true}}' --image=x", "DATABASE_URL=postgres://a@db.shared/x alembic upgrade head", "{\"command\": \"ls\"", "\t$(\n\t${A.B}",
+		"docker compose exec", "docker compose -f x exec -T s", "docker-compose exec s ls", "docker -H tcp://h compose exec s rm -rf /",
+		"kubectl debug p --image=b --", "kubectl run x --image=b -- sh -c 'ls'", "kubectl run x --command --", "kubectl debug -- ls",
+		"multipass exec", "lxc exec c --", "incus exec c -- ls", "limactl shell", "limactl shell d", "lima ls", "vagrant ssh -c", "vagrant ssh v --command='ls'",
+		"mosh h --", "mosh -- h -- ls", "tsh ssh", "tsh ssh -l u h 'ls'", "pssh -h", "pssh -h f -i ls", "parallel-ssh -H h -- ls",
+		"salt '*' cmd.run", "salt '*' cmd.run 'ls'", "salt-ssh x cmd.shell cmd=ls", "fab -H h --", "fab -- ls",
+		"aws ssm send-command --document-name AWS-RunShellScript --parameters", "aws ssm send-command --document-name=AWS-RunShellScript --parameters 'commands=[\"ls\"'",
+		"aws ssm send-command --document-name AWS-RunShellScript --parameters '{\"commands\":[\"ls\",\"rm x\"]}'", "aws ssm send-command --document-name AWS-RunShellScript --parameters commands=ls,pwd",
+		"az vm run-command invoke --scripts", "az vm run-command invoke -n v --scripts 'ls' 'rm -rf /' --x", "gcloud compute ssh v --", "gcloud compute ssh v -- -t 'ls'",
+		"rsync --rsync-path='sudo rsync' a h:/b", "rsync --rsync-path= a h:", "rsync --rsync-path x a :b", "echo ls > x; sh x", "printf 'ls\\n' > x && ssh h sh < x",
+		"echo a > x; echo b >> x; cp y x; sh < x", "echo a >> x; bash x",
 	} {
 		f.Add(s)
 	}

@@ -17,7 +17,9 @@ import (
 // remoteCarrier reports whether name may run a command elsewhere.
 func remoteCarrier(name string) bool {
 	switch name {
-	case "ssh", "sshpass", "kubectl", "oc", "docker", "podman", "gcloud", "ansible":
+	case "ssh", "sshpass", "kubectl", "oc", "docker", "podman", "gcloud", "ansible",
+		"docker-compose", "podman-compose", "pssh", "parallel-ssh", "salt", "salt-ssh", "fab", "aws", "az",
+		"vagrant", "multipass", "lxc", "incus", "limactl", "lima", "mosh", "tsh", "rsync":
 		return true
 	}
 	return false
@@ -57,8 +59,11 @@ func (a *analyzer) remote(name string, ws []word, via []string, redirs []Redirec
 		return a.gcloudSSH(ws, via, redirs, sc)
 	case "ansible":
 		return a.ansibleShell(ws, via, redirs, sc)
+	case "docker-compose", "podman-compose":
+		return a.composeExec(name, "", ws, 1, via, redirs, sc)
+	default:
+		return a.moreCarriers(name, ws, via, redirs, sc)
 	}
-	return false
 }
 
 // carrier reports the carrier itself without the remote words as local
@@ -176,7 +181,7 @@ func (a *analyzer) kubeExec(name string, ws []word, via []string, redirs []Redir
 			}
 			continue
 		}
-		if v != "exec" {
+		if v != "exec" && v != "debug" && v != "run" {
 			return false
 		}
 		sub = i
@@ -184,6 +189,34 @@ func (a *analyzer) kubeExec(name string, ws []word, via []string, redirs []Redir
 	}
 	if sub < 0 {
 		return false
+	}
+	if v := ws[sub].val; v != "exec" {
+		// kubectl debug TARGET … -- CMD, kubectl run NAME --image=… [--command] -- CMD:
+		// the words after -- run in the new container.
+		pod, from := "", -1
+		for j := sub + 1; j < len(ws); j++ {
+			w := ws[j].val
+			if w == "--" {
+				from = j + 1
+				break
+			}
+			if strings.HasPrefix(w, "-") {
+				if kubeTakesValue(w) && j+1 < len(ws) {
+					ctx = append(ctx, w, ws[j+1].val)
+					j++
+				}
+				continue
+			}
+			if pod == "" {
+				pod = w
+			}
+		}
+		if from < 0 || from >= len(ws) {
+			return false
+		}
+		place := name + ":" + strings.TrimSpace(strings.Join(ctx, " ")+" "+v+" "+pod)
+		a.carrier(name, ws, from, place, nil, via, redirs, sc)
+		return true
 	}
 	pod := ""
 	from := -1
@@ -222,7 +255,8 @@ func kubeTakesValue(v string) bool {
 	}
 	switch v {
 	case "-c", "-n", "-f", "-s", "-l", "--container", "--namespace", "--context", "--cluster", "--user", "--kubeconfig",
-		"--server", "--token", "--as", "--as-group", "--filename", "--pod-running-timeout", "--request-timeout", "--selector":
+		"--server", "--token", "--as", "--as-group", "--filename", "--pod-running-timeout", "--request-timeout", "--selector",
+		"--image", "--restart", "--env", "--port", "--labels", "--overrides", "--target", "--profile", "--copy-to", "--image-pull-policy", "--serviceaccount":
 		return true
 	}
 	return false
@@ -246,6 +280,9 @@ func (a *analyzer) dockerExec(name string, ws []word, via []string, redirs []Red
 				host = val
 			}
 		}
+	}
+	if i < len(ws) && ws[i].val == "compose" {
+		return a.composeExec(name, host, ws, i+1, via, redirs, sc)
 	}
 	if i >= len(ws) || ws[i].val != "exec" {
 		return false
@@ -289,6 +326,12 @@ func (a *analyzer) gcloudSSH(ws []word, via []string, redirs []Redirect, sc scop
 	for i := 3; i < len(ws); i++ {
 		v := ws[i].val
 		if v == "--" {
+			// gcloud compute ssh VM -- [ssh options] CMD…: ssh's own words.
+			if j := sshOptions(ws, i+1); cmd == nil && j < len(ws) {
+				w, ok := joinWords(ws[j:])
+				cmd, from = &w, j
+				_ = ok
+			}
 			break
 		}
 		if k, val, has := strings.Cut(v, "="); has && k == "--command" {

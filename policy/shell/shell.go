@@ -171,7 +171,9 @@ type Command struct {
 	// Remote is where the command runs when the line runs it on another
 	// machine, container or pod (remote.go): "kind:place", kind one of
 	// ssh, gcloud, ansible, docker-host (a remote Docker daemon), docker,
-	// podman, kubectl, oc; place the host, container or pod with the
+	// podman, kubectl, oc, compose, multipass, lxc, incus, lima, vagrant
+	// (local containers and VMs), mosh, tsh, pssh, salt, fab, ssm (aws ssm
+	// send-command), azvm (az vm run-command); place the host, container or pod with the
 	// options that name its context ("kubectl:-n prod pg-0"). "" for a
 	// command of this machine. Its Reads, Writes, Deletes and Runs are
 	// paths there, as written, and its Dir is "".
@@ -312,14 +314,15 @@ type analyzer struct {
 	err      error
 	dir      string
 	home     string
-	failed   cdFail            // where the shell is if the last cd failed (see Command.AltDir)
-	netFDs   map[string]bool   // descriptors opened on /dev/tcp or /dev/udp (exec 3<>/dev/tcp/h/p)
-	errexit  bool              // set -e: a failed cd ends the line
-	braces   string            // what "{}" stands for in find -exec facts
-	cdpath   bool              // the line sets CDPATH: a relative cd may go anywhere
-	vars     map[string]string // static values of variables assigned on the line (see expandVar)
-	known    map[string]string // the values every later command surely sees (see expandWord)
-	touched  map[string]bool   // variables the line assigns, reads into or unsets anywhere
+	failed   cdFail                 // where the shell is if the last cd failed (see Command.AltDir)
+	netFDs   map[string]bool        // descriptors opened on /dev/tcp or /dev/udp (exec 3<>/dev/tcp/h/p)
+	written  map[string]writtenText // static text written to files on the line (stored.go noteWritten)
+	errexit  bool                   // set -e: a failed cd ends the line
+	braces   string                 // what "{}" stands for in find -exec facts
+	cdpath   bool                   // the line sets CDPATH: a relative cd may go anywhere
+	vars     map[string]string      // static values of variables assigned on the line (see expandVar)
+	known    map[string]string      // the values every later command surely sees (see expandWord)
+	touched  map[string]bool        // variables the line assigns, reads into or unsets anywhere
 
 	downloads []download // paths written with network content so far (dataflow.go)
 	envRuns   []envRun   // runs the line's own assignments and exports put in every later command's environment

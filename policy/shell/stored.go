@@ -308,7 +308,7 @@ func (a *analyzer) writtenStored(name string, ws []word, via []string, redirs []
 			break
 		}
 	}
-	if kind == "" {
+	if len(targets) == 0 {
 		return
 	}
 	text, ok := "", false
@@ -335,7 +335,64 @@ func (a *analyzer) writtenStored(name string, ws []word, via []string, redirs []
 	if !ok || strings.TrimSpace(text) == "" {
 		return
 	}
+	a.noteWritten(targets, text, redirs)
+	if kind == "" {
+		return
+	}
 	a.storedText(kind, text, via, sc)
+}
+
+// noteWritten records the static text a command writes to files of the
+// line (echo '…' > x.sh), so that a shell later running x.sh or reading
+// it as input (sh < x.sh, ssh host bash -s < x.sh) runs known code.
+func (a *analyzer) noteWritten(targets []string, text string, redirs []Redirect) {
+	if a.written == nil {
+		a.written = map[string]writtenText{}
+	}
+	appendTo := map[string]bool{}
+	for _, r := range redirs {
+		if r.Op == ">>" {
+			appendTo[r.Path] = true
+		}
+	}
+	for _, t := range targets {
+		if len(a.written) >= 32 {
+			return
+		}
+		w := writtenText{text: text, after: len(a.cmds)}
+		if old, ok := a.written[t]; ok && appendTo[t] {
+			w.text = old.text + text
+		} else if appendTo[t] {
+			continue // appended to a file whose start the line does not show
+		}
+		a.written[t] = w
+	}
+}
+
+// writtenScript returns the text the line wrote to p, when no command
+// after the write changed p again.
+func (a *analyzer) writtenScript(p string) (string, bool) {
+	w, ok := a.written[p]
+	if !ok || strings.TrimSpace(w.text) == "" {
+		return "", false
+	}
+	for _, c := range a.cmds[min(w.after, len(a.cmds)):] {
+		for _, l := range [][]string{c.Writes, c.Deletes} {
+			for _, x := range l {
+				if x == p {
+					return "", false
+				}
+			}
+		}
+	}
+	return w.text, true
+}
+
+// writtenText is a file's content written on the line; after is the
+// number of commands recorded when it was written.
+type writtenText struct {
+	text  string
+	after int
 }
 
 // storedFile says which kind of stored code file p is, "" for none.
