@@ -103,9 +103,6 @@ func New(g *cavra.Guard, opts *Options) *Server {
 	s.handle("POST /v1/registry/agents/{id}/status", true, s.agentStatus)
 	s.handle("PUT /v1/registry/servers/{id}", true, s.putServer)
 	s.handle("POST /v1/hooks/claude-code", true, s.claudeCode)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "no route "+r.Method+" "+r.URL.Path)
-	})
 	return s
 }
 
@@ -139,7 +136,46 @@ func (s *Server) handle(pattern string, auth bool, h func(http.ResponseWriter, *
 }
 
 // ServeHTTP serves the API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	// No route: the mux answers 404, or 405 with Allow; say it as a problem.
+	rec := &statusOnly{h: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if allow := rec.h.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	switch rec.code {
+	case http.StatusMethodNotAllowed:
+		writeProblem(w, r, rec.code, "method-not-allowed", r.Method+" is not allowed on "+r.URL.Path)
+	case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		s.mux.ServeHTTP(w, r)
+	default:
+		writeProblem(w, r, http.StatusNotFound, "not-found", "no route "+r.Method+" "+r.URL.Path)
+	}
+}
+
+// statusOnly records the status and headers a handler writes.
+type statusOnly struct {
+	h    http.Header
+	code int
+}
+
+func (s *statusOnly) Header() http.Header { return s.h }
+func (s *statusOnly) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
+}
+func (s *statusOnly) Write(b []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return len(b), nil
+}
 
 // decode reads a JSON body into v: one object, no unknown trailing data.
 func decode(r *http.Request, v any) error {
