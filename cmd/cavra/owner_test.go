@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
+	"syscall"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +28,13 @@ import (
 func helperMain() (int, bool) {
 	if home := os.Getenv("CAVRA_TEST_OWNER"); home != "" {
 		return ownerHelper(home), true
+	}
+	if os.Getenv("CAVRA_TEST_CLI") != "" {
+		// The test binary as the cavra command: `cavra serve` in its own
+		// process.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		defer stop()
+		return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr), true
 	}
 	if v := os.Getenv("CAVRA_TEST_APPROVE"); v != "" {
 		home, id, _ := strings.Cut(v, "|")
@@ -232,5 +241,72 @@ func TestOwnerRefusesAgentApproval(t *testing.T) {
 	rej := rejections(t, home)
 	if len(rej) != 1 || !strings.Contains(rej[0], "coding agent") {
 		t.Fatalf("the refusal is not recorded: %q", rej)
+	}
+}
+
+// TestServeOwnsStateDir: while `cavra serve` runs in its own process, an
+// agent asks over HTTP, `cavra approval list`, `approve` and `evidence
+// verify` work from this process through the control socket, and the
+// agent's retry passes; SIGTERM drains and releases the directory.
+func TestServeOwnsStateDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts cavra serve")
+	}
+	if o, inside := approval.DetectAgent(os.Getenv, "/proc", os.Getpid()); inside {
+		// cavra serve examines this process as the approver's: from inside
+		// an agent it refuses, as it should.
+		t.Skipf("the test runs inside a coding agent (%s)", o.Evidence)
+	}
+	home := t.TempDir()
+	enrollApprover(t, home)
+	if err := os.WriteFile(home+"/config.yaml", []byte("packs: [cavra-banking-baseline]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "serve", "--home", home, "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "CAVRA_TEST_CLI=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var agent *httpapi.Client
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var err error
+		if agent, err = httpapi.Dial(context.Background(), home); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cavra serve did not start: %v\n%s", err, stderr.String())
+		}
+	}
+	defer agent.Close()
+	a := cavra.Action{Type: cavra.WriteFile, Target: "iam/admin-role.tf", Agent: cavra.Agent{ID: "py-agent", Session: "serve-1"}}
+	d, err := agent.Evaluate(context.Background(), a)
+	if err != nil || d.ApprovalID == "" {
+		t.Fatalf("evaluate: %v %+v", err, d)
+	}
+	h := "--home=" + home
+	if code, out, errs := cli(t, "approval", "list", h); code != 0 || !strings.Contains(out, d.ApprovalID) {
+		t.Fatalf("approval list: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "approval", "approve", d.ApprovalID, "--local", "--actor", "alice", "--reason", "reviewed", h); code != 0 {
+		t.Fatalf("approval approve: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "evidence", "verify", h); code != 0 || !strings.HasPrefix(out, "verified: log") {
+		t.Fatalf("evidence verify: exit %d\n%s\n%s", code, out, errs)
+	}
+	if d, err := agent.Evaluate(context.Background(), a); err != nil || d.RuleID != "approval.granted" {
+		t.Fatalf("the agent's retry: %v %s %s", err, d.Decision, d.RuleID)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("cavra serve: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "serving "+home) {
+		t.Fatalf("stderr: %s", stderr.String())
+	}
+	if code, out, errs := cli(t, "evidence", "verify", h); code != 0 {
+		t.Fatalf("evidence verify after serve: exit %d\n%s\n%s", code, out, errs)
 	}
 }
