@@ -10,8 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"syscall"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
