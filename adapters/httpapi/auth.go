@@ -48,6 +48,10 @@ func CallerFromContext(ctx context.Context) (Caller, bool) {
 // an approval.LocalSignature).
 const LocalScheme = "CAVRA-Local"
 
+// ByHeader names, on the control socket, who the calling command says makes
+// a change (its --by); it is recorded with the peer's uid and pid.
+const ByHeader = "X-Cavra-By"
+
 // staticToken is one line of a token file.
 type staticToken struct {
 	name string
@@ -112,6 +116,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (Caller, b
 	cred = strings.TrimSpace(cred)
 	if p, ok := cavra.PeerFromContext(r.Context()); ok {
 		c := Caller{Kind: "peer", Name: fmt.Sprintf("uid:%d pid:%d", p.UID, p.PID), Peer: p}
+		if by := strings.TrimSpace(r.Header.Get(ByHeader)); by != "" && len(by) <= 200 {
+			// Who the peer says it is, as a local command's --by: recorded
+			// beside what the kernel says, not verified.
+			c.Name = by + " (" + c.Name + ")"
+		}
 		switch {
 		case strings.EqualFold(scheme, "Bearer") && cred != "":
 			c.bearer = cred

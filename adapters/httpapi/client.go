@@ -17,6 +17,7 @@ import (
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/evidence"
+	"github.com/cavra-dev/cavra/registry"
 )
 
 // Client talks to the owner of a state directory over its control socket
@@ -26,6 +27,15 @@ type Client struct {
 	base  string
 	hc    *http.Client
 	token string
+	by    string
+}
+
+// WithBy returns a copy of c that names by as who makes its changes
+// (ByHeader; recorded on the control socket beside the peer's uid and pid).
+func (c *Client) WithBy(by string) *Client {
+	cc := *c
+	cc.by = by
+	return &cc
 }
 
 // Dial connects to the owner of state directory home through its control
@@ -88,6 +98,9 @@ func (c *Client) do(ctx context.Context, method, path, auth string, in, out any)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.by != "" {
+		req.Header.Set(ByHeader, c.by)
 	}
 	switch {
 	case auth != "":
@@ -247,4 +260,32 @@ func (c *Client) Registry(ctx context.Context) (RegistryDocument, error) {
 	var out RegistryDocument
 	err := c.do(ctx, http.MethodGet, "/v1/registry", "", nil, &out)
 	return out, err
+}
+
+// RegisterAgent creates or replaces an agent record; by is WithBy's.
+func (c *Client) RegisterAgent(ctx context.Context, a registry.Agent, by string) (registry.Change, error) {
+	var ch registry.Change
+	err := c.WithBy(by).do(ctx, http.MethodPut, "/v1/registry/agents/"+url.PathEscape(a.ID), "", a, &ch)
+	return ch, err
+}
+
+// SetAgentStatus sets an agent's status.
+func (c *Client) SetAgentStatus(ctx context.Context, id string, st registry.Status, reason, by string) (registry.Change, error) {
+	var ch registry.Change
+	err := c.WithBy(by).do(ctx, http.MethodPost, "/v1/registry/agents/"+url.PathEscape(id)+"/status", "", StatusRequest{Status: st, Reason: reason}, &ch)
+	return ch, err
+}
+
+// RegisterServer creates or replaces an MCP server's trust record.
+func (c *Client) RegisterServer(ctx context.Context, srv registry.Server, by string) (registry.Change, error) {
+	var ch registry.Change
+	err := c.WithBy(by).do(ctx, http.MethodPut, "/v1/registry/servers/"+url.PathEscape(srv.ID), "", srv, &ch)
+	return ch, err
+}
+
+// PinTools pins an MCP server's tool definitions.
+func (c *Client) PinTools(ctx context.Context, serverID string, tools []registry.Tool, by string) (registry.Change, error) {
+	var ch registry.Change
+	err := c.WithBy(by).do(ctx, http.MethodPut, "/v1/registry/servers/"+url.PathEscape(serverID)+"/tools", "", tools, &ch)
+	return ch, err
 }

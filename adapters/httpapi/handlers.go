@@ -464,6 +464,17 @@ func (s *Server) putServer(w http.ResponseWriter, r *http.Request, c Caller) {
 	s.changeRegistry(w, r, c, func(by string) (registry.Change, error) { return s.g.RegisterServer(r.Context(), srv, by) })
 }
 
+func (s *Server) pinTools(w http.ResponseWriter, r *http.Request, c Caller) {
+	var tools []registry.Tool
+	if err := decode(r, &tools); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.changeRegistry(w, r, c, func(by string) (registry.Change, error) {
+		return s.g.PinTools(r.Context(), r.PathValue("id"), tools, by)
+	})
+}
+
 // changeRegistry applies a registry change as c (the "by" of its record is
 // the authenticated caller, never the body's).
 func (s *Server) changeRegistry(w http.ResponseWriter, r *http.Request, c Caller, fn func(by string) (registry.Change, error)) {

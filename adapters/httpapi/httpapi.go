@@ -102,6 +102,7 @@ func New(g *cavra.Guard, opts *Options) *Server {
 	s.handle("PUT /v1/registry/agents/{id}", true, s.putAgent)
 	s.handle("POST /v1/registry/agents/{id}/status", true, s.agentStatus)
 	s.handle("PUT /v1/registry/servers/{id}", true, s.putServer)
+	s.handle("PUT /v1/registry/servers/{id}/tools", true, s.pinTools)
 	s.handle("POST /v1/hooks/claude-code", true, s.claudeCode)
 	return s
 }

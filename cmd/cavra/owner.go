@@ -15,6 +15,7 @@ import (
 	"github.com/cavra-dev/cavra/adapters/httpapi"
 	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/evidence"
+	"github.com/cavra-dev/cavra/registry"
 )
 
 // One owner, many clients: while a process owns a state directory (cavra
@@ -128,4 +129,25 @@ func queryValues(q evidence.Query) url.Values {
 		set("limit", strconv.Itoa(q.Limit))
 	}
 	return v
+}
+
+// registryChanger is what the registry commands change the registry with:
+// a Guard on the state directory, or its owner.
+type registryChanger interface {
+	RegisterAgent(ctx context.Context, a registry.Agent, by string) (registry.Change, error)
+	SetAgentStatus(ctx context.Context, id string, st registry.Status, reason, by string) (registry.Change, error)
+	RegisterServer(ctx context.Context, srv registry.Server, by string) (registry.Change, error)
+	PinTools(ctx context.Context, serverID string, tools []registry.Tool, by string) (registry.Change, error)
+	ImportRegistry(ctx context.Context, f registry.File, replace bool, source, by string) (registry.Change, error)
+}
+
+var _ registryChanger = (*cavra.Guard)(nil)
+
+// ownerRegistry changes the registry through the owner.
+type ownerRegistry struct{ *httpapi.Client }
+
+// ImportRegistry is not offered by the owner: an import replaces many
+// records in one transaction, which the API has no route for yet.
+func (ownerRegistry) ImportRegistry(context.Context, registry.File, bool, string, string) (registry.Change, error) {
+	return registry.Change{}, errors.New("registry import is not available while another process owns the state directory (stop cavra serve, or import through its owner's Guard)")
 }

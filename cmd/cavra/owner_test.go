@@ -193,6 +193,20 @@ func TestOwnerServesCLI(t *testing.T) {
 	if code, out, errs := cli(t, "evidence", "list", "--json", h); code != 0 || !strings.Contains(out, "approval.granted") {
 		t.Fatalf("evidence list: exit %d\n%s\n%s", code, out, errs)
 	}
+	// Registry writes and reads go through the owner too; its record names
+	// the command's --by beside the peer the kernel saw.
+	if code, out, errs := cli(t, "registry", "agent-register", "py-1", "--by", "alice", h); code != 0 {
+		t.Fatalf("registry agent-register: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "registry", "agent-disable", "py-1", "--reason", "kill switch", "--by", "alice", h); code != 0 {
+		t.Fatalf("registry agent-disable: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "registry", "agent-list", h); code != 0 || !strings.Contains(out, "py-1") || !strings.Contains(out, "disabled") {
+		t.Fatalf("registry agent-list: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := cli(t, "evidence", "list", "--kind", "registry_change", "--json", h); code != 0 || !strings.Contains(out, `alice (uid:`) {
+		t.Fatalf("registry change records: exit %d\n%s\n%s", code, out, errs)
+	}
 	// A hook of the same directory is decided by the owner.
 	payload := `{"session_id":"hook-1","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Read","tool_input":{"file_path":"/tmp/.env"},"tool_use_id":"toolu_1"}`
 	var out, errb strings.Builder
