@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -169,6 +170,13 @@ type Options struct {
 	// config.yaml for a witness they should see. One witness per state
 	// directory.
 	Witness string
+	// Control, when set, makes this Guard the owner of its state directory
+	// for other processes: Open listens on the directory's control socket
+	// (ControlSocketPath, mode 0600, peers of this user only) and serves
+	// Control(g) there — normally httpapi.ControlHandler — until Close, so
+	// that `cavra approval approve`, `cavra evidence verify` and hooks work
+	// while this Guard holds the database. Linux only for now.
+	Control func(g *Guard) http.Handler
 }
 
 // ErrStateInUse means another process holds the state directory's database.
@@ -195,6 +203,9 @@ type Guard struct {
 	routing    *approval.Routing // a read-only Guard's routing when there is no approval store
 	missingLog error             // a read-only Guard's: no database where a witness says there was a log
 	webhooks   []*approval.Webhook
+
+	control     *control // the control socket server (Options.Control)
+	controlStop sync.Once
 }
 
 // Open builds a Guard: it finds the state directory, reads its config.yaml
@@ -280,6 +291,12 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 		g.closeWebhooks()
 		g.st.Close()
 		return nil, err
+	}
+	if opts.Control != nil {
+		if err := g.serveControl(opts.Control(g)); err != nil {
+			g.Close()
+			return nil, err
+		}
 	}
 	return g, nil
 }
@@ -592,6 +609,9 @@ func (g *Guard) Attest(ctx context.Context, q evidence.Query) (*evidence.Bundle,
 // Close flushes the evidence log, signs a checkpoint and releases the
 // Guard. Evaluate after Close blocks with ErrClosed.
 func (g *Guard) Close() error {
+	// The control socket stops first, letting its requests finish, so that
+	// what they decided is recorded before the log closes.
+	g.controlStop.Do(g.stopControl)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed.Swap(true) {

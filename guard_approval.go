@@ -230,3 +230,21 @@ func (g *Guard) SignLocalApproval(verb approval.Verb, id, actor string) (approva
 	}
 	return approval.SignLocal(priv, verb, id, actor, time.Now())
 }
+
+// SignLocalApprovalAt signs a local approval (or denial) of subject by
+// actor with the local approval key of state directory home, without
+// opening its database: for a command whose state directory is owned by a
+// running Guard (it sends the signature over the control socket). The key
+// must exist (the owner created it); like SignLocalApproval it checks no
+// passphrase, which the CLI asks for first.
+func SignLocalApprovalAt(home string, verb approval.Verb, subject, actor string) (approval.LocalSignature, error) {
+	home, err := StateDir(home)
+	if err != nil {
+		return approval.LocalSignature{}, err
+	}
+	priv, err := keys.ReadPrivate(filepath.Join(home, localKeyDir, LocalApprovalKeyID+".private.jwk"))
+	if err != nil {
+		return approval.LocalSignature{}, fmt.Errorf("cavra: local approval key: %w", err)
+	}
+	return approval.SignLocal(priv, verb, subject, actor, time.Now())
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -76,7 +77,11 @@ func (f *approvalFlags) open(c *cobra.Command) (*cavra.Guard, error) {
 // read runs fn with the approval requests of the state directory, opened
 // read-only: nothing is created, expired or recorded. A state directory
 // without a database gives the message to print instead.
-func (f *approvalFlags) read(fn func(r cavra.ApprovalReader) error) (noState string, err error) {
+func (f *approvalFlags) read(ctx context.Context, fn func(r approvalReader) error) (noState string, err error) {
+	if o := owner(ctx, f.home); o != nil {
+		defer o.Close()
+		return "", fn(ownerApprovals{o})
+	}
 	st, err := cavra.OpenState(f.home, 0)
 	if errors.Is(err, cavra.ErrNoState) {
 		home, _ := cavra.StateDir(f.home)
@@ -106,21 +111,9 @@ func effective(r approval.Request, now time.Time) approval.State {
 // request id, or for break-glass the digest or agent:<id>), after the
 // person check (personPresent) for request id.
 func (f *approvalFlags) credential(c *cobra.Command, g *cavra.Guard, verb approval.Verb, id, subject, reason string) (approval.Credential, error) {
-	token := f.token
-	if f.tokenFile != "" {
-		b, err := os.ReadFile(f.tokenFile)
-		if err != nil {
-			return nil, err
-		}
-		token = strings.TrimSpace(string(b))
-	}
-	switch {
-	case token != "" && f.local:
-		return nil, usageErr("give --token or --local, not both")
-	case token == "" && !f.local:
-		return nil, usageErr("say who you are: --token JWT (or --token-file), or --local to type the enrolled approver passphrase")
-	case f.local && strings.TrimSpace(f.actor) == "":
-		return nil, usageErr("--local needs --actor")
+	token, err := f.tokenValue()
+	if err != nil {
+		return nil, err
 	}
 	if err := personPresent(c, g, verb, id, f.actor, reason, f.local); err != nil {
 		return nil, err
@@ -129,6 +122,28 @@ func (f *approvalFlags) credential(c *cobra.Command, g *cavra.Guard, verb approv
 		return approval.IDToken(token), nil
 	}
 	return g.SignLocalApproval(verb, subject, f.actor)
+}
+
+// tokenValue is the approver's ID token (--token or --token-file), after
+// checking that the flags name exactly one kind of credential.
+func (f *approvalFlags) tokenValue() (string, error) {
+	token := f.token
+	if f.tokenFile != "" {
+		b, err := os.ReadFile(f.tokenFile)
+		if err != nil {
+			return "", err
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	switch {
+	case token != "" && f.local:
+		return "", usageErr("give --token or --local, not both")
+	case token == "" && !f.local:
+		return "", usageErr("say who you are: --token JWT (or --token-file), or --local to type the enrolled approver passphrase")
+	case f.local && strings.TrimSpace(f.actor) == "":
+		return "", usageErr("--local needs --actor")
+	}
+	return token, nil
 }
 
 // requestStates are the values of approval list --state.
@@ -155,7 +170,7 @@ func newApprovalListCmd() *cobra.Command {
 			if want != approval.Pending && want != approval.Expired {
 				f.State = want
 			}
-			noState, err := af.read(func(r cavra.ApprovalReader) error {
+			noState, err := af.read(c.Context(), func(r approvalReader) error {
 				all, err := r.List(c.Context(), f)
 				for i := range all {
 					all[i].State = effective(all[i], now)
@@ -204,7 +219,7 @@ func newApprovalShowCmd() *cobra.Command {
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
 			var r approval.Request
-			noState, err := af.read(func(ar cavra.ApprovalReader) error {
+			noState, err := af.read(c.Context(), func(ar approvalReader) error {
 				var err error
 				r, err = ar.Get(c.Context(), argv[0])
 				return err
@@ -280,22 +295,30 @@ func newApprovalDecideCmd(verb approval.Verb) *cobra.Command {
 			if strings.TrimSpace(reason) == "" {
 				return usageErr("%s needs --reason", verb)
 			}
-			g, err := af.open(c)
-			if err != nil {
-				return err
-			}
-			defer g.Close()
-			cred, err := af.credential(c, g, verb, argv[0], argv[0], reason)
-			if err != nil {
-				return err
-			}
-			decide := g.Approve
-			if verb == approval.VerbDeny {
-				decide = g.Deny
-			}
-			r, err := decide(c.Context(), argv[0], cred, reason)
-			if err != nil {
-				return err
+			var r approval.Request
+			if o := owner(c.Context(), af.home); o != nil {
+				defer o.Close()
+				var err error
+				if r, err = af.decideViaOwner(c, o, verb, argv[0], reason); err != nil {
+					return err
+				}
+			} else {
+				g, err := af.open(c)
+				if err != nil {
+					return err
+				}
+				defer g.Close()
+				cred, err := af.credential(c, g, verb, argv[0], argv[0], reason)
+				if err != nil {
+					return err
+				}
+				decide := g.Approve
+				if verb == approval.VerbDeny {
+					decide = g.Deny
+				}
+				if r, err = decide(c.Context(), argv[0], cred, reason); err != nil {
+					return err
+				}
 			}
 			if asJSON {
 				return writeJSON(c.OutOrStdout(), r)

@@ -74,13 +74,19 @@ func agentRefusal(o approval.AgentOrigin) error {
 // proves the person instead).
 func personPresent(c *cobra.Command, g *cavra.Guard, verb approval.Verb, id, actor, reason string, passphrase bool) error {
 	refuse := func(err error) error { return g.RefuseApproval(c.Context(), verb, id, actor, reason, err) }
+	return personCheck(g.Home(), refuse, verb, id, passphrase)
+}
+
+// personCheck is personPresent for state directory home, with refuse
+// recording a refusal (through the Guard, or the state directory's owner).
+func personCheck(home string, refuse func(error) error, verb approval.Verb, id string, passphrase bool) error {
 	if o, ok := insideAgent(); ok {
 		return refuse(agentRefusal(o))
 	}
 	if !passphrase {
 		return nil
 	}
-	h, err := approval.ReadPassphrase(cavra.PassphrasePath(g.Home()))
+	h, err := approval.ReadPassphrase(cavra.PassphrasePath(home))
 	if err != nil {
 		return refuse(err)
 	}

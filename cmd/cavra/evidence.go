@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/adapters/httpapi"
 	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/evidence"
@@ -328,11 +329,22 @@ Exit status: 0 verified, 1 not verified, 2 usage error.`,
 				return nil
 			}
 			var rep *evidence.Report
-			err := readEvidence(home, func(l *cavra.EvidenceReader) error {
-				var err error
-				rep, err = l.Verify(c.Context(), trust)
-				return err
-			})
+			var err error
+			if o := owner(c.Context(), home); o != nil {
+				// The owner holds the log; it verifies it the same way.
+				defer o.Close()
+				rep, err = o.Verify(c.Context(), httpapi.VerifyRequest{TrustRoot: trust})
+				var p *httpapi.Problem
+				if errors.As(err, &p) {
+					err = errors.New(p.Detail)
+				}
+			} else {
+				err = readEvidence(home, func(l *cavra.EvidenceReader) error {
+					var err error
+					rep, err = l.Verify(c.Context(), trust)
+					return err
+				})
+			}
 			if err != nil {
 				if errors.Is(err, errNoEvidence) {
 					return err
@@ -400,15 +412,31 @@ func newEvidenceListCmd() *cobra.Command {
 				return err
 			}
 			var recs []evidence.Record
-			err = readEvidence(home, func(l *cavra.EvidenceReader) error {
-				var err error
-				recs, err = l.List(c.Context(), q)
-				return err
-			})
+			viaOwner := false
+			if o := owner(c.Context(), home); o != nil {
+				defer o.Close()
+				viaOwner = true
+				if q.Limit == 0 {
+					q.Limit = 10000
+				}
+				recs, err = o.Decisions(c.Context(), queryValues(q))
+			} else {
+				err = readEvidence(home, func(l *cavra.EvidenceReader) error {
+					var err error
+					recs, err = l.List(c.Context(), q)
+					return err
+				})
+			}
 			if err != nil {
 				return err
 			}
 			w := c.OutOrStdout()
+			if asJSON && viaOwner {
+				if recs == nil {
+					recs = []evidence.Record{}
+				}
+				return writeJSON(w, recs)
+			}
 			if asJSON {
 				var buf bytes.Buffer
 				buf.WriteString("[")

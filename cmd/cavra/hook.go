@@ -10,6 +10,7 @@ import (
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/adapters/claudecode"
+	"github.com/cavra-dev/cavra/adapters/httpapi"
 )
 
 func newHookCmd() *cobra.Command {
@@ -103,6 +104,10 @@ func hookOther(c *cobra.Command, pf *policyFlags, agent claudecode.Agent, env cl
 		expect = append(expect, p.Action(env))
 	}
 	hookHome(pf, env)
+	if o := owner(c.Context(), pf.home); o != nil {
+		defer o.Close()
+		return claudecode.HandleOther(c.Context(), o, p, env)
+	}
 	g, err := pf.open(c, expect...)
 	if err != nil {
 		return claudecode.FailOther(err.Error())
@@ -164,6 +169,10 @@ func hookClaudeCode(c *cobra.Command, pf *policyFlags, env claudecode.Env) (res 
 		expect = append(expect, p.Action(env))
 	}
 	hookHome(pf, env)
+	if o := owner(c.Context(), pf.home); o != nil {
+		defer o.Close()
+		return claudecode.Handle(c.Context(), o, p, env)
+	}
 	g, err := pf.open(c, expect...)
 	if err != nil {
 		return claudecode.Fail(err.Error())
@@ -172,4 +181,7 @@ func hookClaudeCode(c *cobra.Command, pf *policyFlags, env claudecode.Env) (res 
 	return claudecode.Handle(c.Context(), g, p, env)
 }
 
-var _ claudecode.Guard = (*cavra.Guard)(nil)
+var (
+	_ claudecode.Guard = (*cavra.Guard)(nil)
+	_ claudecode.Guard = (*httpapi.Client)(nil)
+)

@@ -101,4 +101,32 @@ func BenchmarkHookProcess(b *testing.B) {
 		}
 		percentiles(b, ds)
 	})
+	// The owner's fast path: a cavra serve holds the state directory and
+	// the hook process asks it over the control socket instead of opening
+	// the policy and the database itself.
+	b.Run("via-owner", func(b *testing.B) {
+		home := b.TempDir()
+		serve := exec.Command(bin, "serve", "--home", home, "--addr", "127.0.0.1:0")
+		if err := serve.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			serve.Process.Signal(os.Interrupt)
+			serve.Wait()
+		}()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(filepath.Join(home, "control.sock")); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatal("cavra serve did not start")
+			}
+		}
+		runHook(b, bin, home, payload)
+		var ds []time.Duration
+		for b.Loop() {
+			ds = append(ds, runHook(b, bin, home, payload))
+		}
+		percentiles(b, ds)
+	})
 }

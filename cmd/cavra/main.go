@@ -115,7 +115,7 @@ func newRoot() *cobra.Command {
 	root := newBareRoot()
 	root.AddCommand(newEvaluateCmd(), newPolicyCmd(), newEvidenceCmd(), newKeysCmd(), newVersionCmd())
 	root.AddCommand(newRegistryCmd(), newHookCmd(), newInitCmd(), newDoctorCmd(), newApprovalCmd())
-	root.AddCommand(newMCPCmd(), newRunCmd())
+	root.AddCommand(newMCPCmd(), newRunCmd(), newServeCmd())
 	// Cobra adds these when the command runs; adding them now lets
 	// strictTree reach them too.
 	root.InitDefaultCompletionCmd()

@@ -20,6 +20,9 @@ func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func TestMain(m *testing.M) {
+	if code, ok := helperMain(); ok {
+		os.Exit(code)
+	}
 	// Every test runs with an empty state directory and no policy directory
 	// from the environment, so results do not depend on the machine.
 	home, err := os.MkdirTemp("", "cavra-cli")

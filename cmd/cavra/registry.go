@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +69,11 @@ func (f *registryFlags) register(c *cobra.Command, changes bool) {
 // change opens a Guard on the state directory and runs fn with it: every
 // registry change goes through a Guard method, which records it as
 // evidence (who changed what, when).
-func (f *registryFlags) change(c *cobra.Command, fn func(g *cavra.Guard) error) error {
+func (f *registryFlags) change(c *cobra.Command, fn func(g registryChanger) error) error {
+	if o := owner(c.Context(), f.home); o != nil {
+		defer o.Close()
+		return fn(ownerRegistry{o})
+	}
 	g, err := cavra.Open(c.Context(), cavra.Options{Home: f.home})
 	if err != nil {
 		return err
@@ -92,6 +97,15 @@ func (f *registryFlags) read() (*registry.Registry, string, error) {
 	}
 	if cfg.Registry.File != "" {
 		r, err := registry.LoadFile(cfg.Registry.File)
+		return r, "", err
+	}
+	if o := owner(context.Background(), home); o != nil {
+		defer o.Close()
+		doc, err := o.Registry(context.Background())
+		if err != nil {
+			return nil, "", err
+		}
+		r, err := registry.New(doc.Agents, doc.Servers)
 		return r, "", err
 	}
 	st, err := cavra.OpenState(home, 0)
@@ -123,7 +137,7 @@ func newAgentRegisterCmd() *cobra.Command {
 			if err := oneOf("--status", a.Status, agentStatuses...); err != nil {
 				return err
 			}
-			return rf.change(c, func(g *cavra.Guard) error {
+			return rf.change(c, func(g registryChanger) error {
 				ch, err := g.RegisterAgent(c.Context(), a, rf.by)
 				if err != nil {
 					return err
@@ -228,7 +242,7 @@ func newAgentStatusCmd(use string, st registry.Status) *cobra.Command {
 			if st != registry.Active && strings.TrimSpace(reason) == "" {
 				return usageErr("%s needs --reason", use)
 			}
-			return rf.change(c, func(g *cavra.Guard) error {
+			return rf.change(c, func(g registryChanger) error {
 				ch, err := g.SetAgentStatus(c.Context(), argv[0], st, reason, rf.by)
 				if err != nil {
 					return err
@@ -286,7 +300,7 @@ func newMCPRegisterCmd() *cobra.Command {
 			if err := oneOf("--approval-state", s.ApprovalState, serverApprovalStates...); err != nil {
 				return err
 			}
-			return rf.change(c, func(g *cavra.Guard) error {
+			return rf.change(c, func(g registryChanger) error {
 				ch, err := g.RegisterServer(c.Context(), s, rf.by)
 				if err != nil {
 					return err
@@ -457,7 +471,7 @@ func newMCPPinCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return rf.change(c, func(g *cavra.Guard) error {
+			return rf.change(c, func(g registryChanger) error {
 				ch, err := g.PinTools(c.Context(), argv[0], tools, rf.by)
 				if err != nil {
 					return err
@@ -546,7 +560,7 @@ func newRegistryImportCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", argv[0], err)
 			}
-			return rf.change(c, func(g *cavra.Guard) error {
+			return rf.change(c, func(g registryChanger) error {
 				ch, err := g.ImportRegistry(c.Context(), f, replace, argv[0], rf.by)
 				if err != nil {
 					if errors.Is(err, cavra.ErrRegistryFile) {
