@@ -364,14 +364,16 @@ func (p *Proxy) forward(ctx context.Context, req *sdk.CallToolRequest) (*sdk.Cal
 	}
 	mcpguard.RecordOutcome(ctx, g, a, d, body, res != nil && res.IsError, err, time.Since(start))
 	if err != nil {
-		select {
-		case <-p.done:
-			return p.downstreamGone(name, err), nil
-		default:
-		}
 		var je *jsonrpc.Error
 		if errors.As(err, &je) {
 			return nil, je // the downstream's protocol error, as it sent it
+		}
+		// A connection that broke mid-call ends the session a moment
+		// after the call sees it; wait that moment to tell the two apart.
+		select {
+		case <-p.done:
+			return p.downstreamGone(name, err), nil
+		case <-time.After(goneWait):
 		}
 		return toolError(fmt.Sprintf("the call of %s to MCP server %q failed: %v", name, p.opts.ServerID, err)), nil
 	}
@@ -504,6 +506,10 @@ func (p *Proxy) elicitation(a cavra.Action, d cavra.Decision) *sdk.ElicitParams 
 		"required": []any{"approve"},
 	}}
 }
+
+// goneWait is how long a failed call waits to learn whether the
+// downstream exited.
+const goneWait = time.Second
 
 // stateTTL bounds how long an approval question stays answerable.
 const stateTTL = 10 * time.Minute
