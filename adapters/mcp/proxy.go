@@ -90,8 +90,9 @@ type Proxy struct {
 	cs    *sdk.ClientSession
 	tools map[string]*proxyTool
 
-	syncMu sync.Mutex
-	done   chan struct{}
+	syncMu   sync.Mutex
+	inflight sync.WaitGroup
+	done     chan struct{}
 	err    error
 }
 
@@ -181,6 +182,17 @@ func (p *Proxy) Err() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.err
+}
+
+// Drain waits at most d for the calls in flight to return (after the
+// downstream died, they return its tool error at once).
+func (p *Proxy) Drain(d time.Duration) {
+	ch := make(chan struct{})
+	go func() { p.inflight.Wait(); close(ch) }()
+	select {
+	case <-ch:
+	case <-time.After(d):
+	}
 }
 
 // Close closes the downstream connection.
@@ -318,6 +330,8 @@ func (p *Proxy) forward(ctx context.Context, req *sdk.CallToolRequest) (*sdk.Cal
 	if req == nil || req.Params == nil || req.Params.Name == "" {
 		return nil, invalidParams("tools/call: missing tool name")
 	}
+	p.inflight.Add(1)
+	defer p.inflight.Done()
 	name := req.Params.Name
 	args, aerr := mcpguard.DecodeArgs(req.Params.Arguments)
 	if aerr != nil {

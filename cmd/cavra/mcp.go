@@ -14,7 +14,7 @@ func newMCPCmd() *cobra.Command {
 		Use:   "mcp",
 		Short: "The CAVRA MCP server: advisory policy checks and approval status for agents",
 	}
-	c.AddCommand(newMCPServeCmd())
+	c.AddCommand(newMCPServeCmd(), newMCPProxyCmd())
 	return c
 }
 
