@@ -93,7 +93,7 @@ type Proxy struct {
 	syncMu   sync.Mutex
 	inflight sync.WaitGroup
 	done     chan struct{}
-	err    error
+	err      error
 }
 
 type proxyTool struct {
