@@ -138,15 +138,18 @@ func TestMCPProxyBinary(t *testing.T) {
 	if res := call("crash", map[string]any{}); !res.IsError || !strings.Contains(proxyText(res), "exited") {
 		t.Fatalf("crash: %s", proxyText(res))
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	// The proxy exits: the session ends, and closing it reaps the process
+	// (the transport waits for it; the test must not wait too).
+	ended := make(chan struct{})
+	go func() { _ = cs.Wait(); close(ended) }()
 	select {
-	case err := <-done:
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-			t.Errorf("the proxy's exit: %v", err)
-		}
+	case <-ended:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the proxy did not exit after the server died")
+	}
+	_ = cs.Close()
+	if st := cmd.ProcessState; st == nil || st.ExitCode() != 1 {
+		t.Errorf("the proxy's exit: %v", st)
 	}
 	if !strings.Contains(stderr.String(), `the MCP server "files" exited`) {
 		t.Errorf("no message: %s", stderr.String())
