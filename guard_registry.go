@@ -109,6 +109,27 @@ func (g *Guard) PinTools(ctx context.Context, serverID string, tools []registry.
 	return g.changeRegistry(ctx, func(s *registry.Store) (registry.Change, error) { return s.Pin(serverID, tools, by) })
 }
 
+// PinNewTools pins those of an MCP server's tools that have no pin yet
+// (trust on first use, as cavra mcp proxy does), keeping every existing
+// pin, as by, and records the change as evidence when it added any. A
+// change with no pins added (After is empty) is not recorded.
+func (g *Guard) PinNewTools(ctx context.Context, serverID string, tools []registry.Tool, by string) (registry.Change, error) {
+	if err := g.writable(); err != nil {
+		return registry.Change{}, err
+	}
+	if g.reg == nil {
+		return registry.Change{}, ErrRegistryFile
+	}
+	ch, err := g.reg.PinNew(serverID, tools, by)
+	if err != nil || ch.After == nil {
+		return ch, err
+	}
+	if _, err := g.log.Append(context.WithoutCancel(ctx), evidence.Entry{Kind: evidence.KindRegistryChange, Data: ch}); err != nil {
+		return ch, fmt.Errorf("%w: the registry changed (%s %s): %w", ErrNotRecorded, ch.Kind, ch.ID, err)
+	}
+	return ch, nil
+}
+
 // ImportRegistry adds (or, with replace, substitutes) the records of an
 // original-format registry document in one transaction, as by, and
 // records the import as evidence; source names the document in the record.

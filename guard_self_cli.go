@@ -179,7 +179,7 @@ var knownCLI = map[string]bool{"serve": true, "init": true, "hook": true, "run":
 // (readOnlyCLI) or refused; TestCLITreeClassified in cmd/cavra keeps the
 // lists complete.
 var knownChildren = map[string]bool{
-	"mcp serve": true, "policy init": true, "registry agent-retire": true, "registry mcp-register": true,
+	"mcp serve": true, "mcp proxy": true, "policy init": true, "registry agent-retire": true, "registry mcp-register": true,
 }
 
 // goRunCavra matches the package of `go run` that builds the CLI.

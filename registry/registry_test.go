@@ -280,6 +280,44 @@ func TestStorePinsPersistAndDetectChange(t *testing.T) {
 	}
 }
 
+// PinNew adds pins for tools without one and never replaces a pin: a
+// changed tool stays blocked.
+func TestStorePinNew(t *testing.T) {
+	t.Parallel()
+	s, err := OpenStore(openDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RegisterServer(Server{ID: "fs", TrustTier: Approved, ApprovalState: StateApproved}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	read := Tool{Name: "read_file", Description: "Read a file"}
+	ch, err := s.PinNew("fs", []Tool{read}, "proxy")
+	if err != nil || len(ch.After.(map[string]Pin)) != 1 {
+		t.Fatalf("first use: %+v %v", ch, err)
+	}
+	changed := read
+	changed.Description = "Read a file, and more"
+	write := Tool{Name: "write_file"}
+	ch, err = s.PinNew("fs", []Tool{changed, write}, "proxy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added := ch.After.(map[string]Pin); len(added) != 1 || added["write_file"].Hash == "" {
+		t.Fatalf("second use added %v", ch.After)
+	}
+	hc, _ := ToolHash(changed)
+	if m := s.Registry().CheckServer(Call{Server: "fs", Tool: "read_file", Hash: hc}, Policy{}); m.RuleID != "mcp.registry.tool_changed" {
+		t.Fatalf("PinNew re-pinned a changed tool: %s", m.RuleID)
+	}
+	if ch, err := s.PinNew("fs", []Tool{read, write}, "proxy"); err != nil || ch.After != nil {
+		t.Fatalf("nothing new: %+v %v", ch, err)
+	}
+	if _, err := s.PinNew("nope", []Tool{read}, "proxy"); err == nil {
+		t.Error("pinning an unknown server succeeded")
+	}
+}
+
 func TestParseFile(t *testing.T) {
 	t.Parallel()
 	original := `{"agents":[{"schema_version":"cavra.agent.v1","agent_id":"claude-code-prod","type":"coding-agent","vendor":"Anthropic",

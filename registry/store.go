@@ -2,6 +2,7 @@ package registry
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -243,6 +244,56 @@ func (s *Store) Pin(serverID string, tools []Tool, by string) (Change, error) {
 	ch.After = pins
 	return ch, nil
 }
+
+// PinNew pins the tools of tools that the server has no pin for yet
+// (trust on first use), keeping every existing pin: a tool whose
+// definition changed keeps its old pin, so its calls stay blocked until a
+// person pins it again (Pin). The change lists only the pins it added;
+// with none to add nothing is written.
+func (s *Store) PinNew(serverID string, tools []Tool, by string) (Change, error) {
+	ch := Change{Kind: "mcp.pin_first_use", ID: serverID, By: by}
+	now := s.now()
+	added := map[string]Pin{}
+	err := s.update(func(f *File) error {
+		for i := range f.Servers {
+			if f.Servers[i].ID != serverID && f.Servers[i].Name != serverID {
+				continue
+			}
+			pins := make(map[string]Pin, len(f.Servers[i].Pins)+len(tools))
+			for k, v := range f.Servers[i].Pins {
+				pins[k] = v
+			}
+			for _, t := range tools {
+				if t.Name == "" {
+					return fmt.Errorf("registry: pin: a tool without a name")
+				}
+				if _, ok := pins[t.Name]; ok {
+					continue
+				}
+				h, err := ToolHash(t)
+				if err != nil {
+					return fmt.Errorf("registry: pin: %w", err)
+				}
+				pins[t.Name] = Pin{Hash: h, PinnedAt: now, PinnedBy: by}
+				added[t.Name] = pins[t.Name]
+			}
+			if len(added) == 0 {
+				return errNothing
+			}
+			f.Servers[i].Pins, f.Servers[i].UpdatedAt = pins, now
+			return nil
+		}
+		return fmt.Errorf("registry: no MCP server %q (register it first)", serverID)
+	})
+	if errors.Is(err, errNothing) {
+		return ch, nil
+	}
+	ch.After = added
+	return ch, err
+}
+
+// errNothing ends an update that has nothing to change.
+var errNothing = errors.New("registry: nothing to change")
 
 // Import adds (or, with replace, substitutes) the records of an
 // original-format registry document, in one transaction: a bad record

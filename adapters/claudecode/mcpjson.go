@@ -186,3 +186,128 @@ func compactOrRaw(raw json.RawMessage) json.RawMessage {
 	}
 	return b.Bytes()
 }
+
+// proxyArgs are the arguments that start a wrapped entry's.
+var proxyArgs = []string{"mcp", "proxy", "--server-id"}
+
+// WrapMCP returns data (a .mcp.json) with each stdio server entry (one with
+// a command) but CAVRA's own launched through the proxy instead:
+// {"command": self, "args": ["mcp", "proxy", "--server-id", NAME, ("--home",
+// home,) "--", COMMAND, ARGS...]}, every other key of the entry (env…)
+// kept. The original command and arguments are the ones after "--", so
+// UnwrapMCP restores them exactly. wrapped names the servers it wrapped;
+// an entry wrapped already, or over HTTP (a url), is left as it is.
+func WrapMCP(data []byte, self, home string) (out []byte, wrapped []string, err error) {
+	doc, servers, err := parseMCP(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, name := range slices.Clone(servers.keys) {
+		raw, _ := servers.get(name)
+		if name == MCPServerName || IsOurMCPEntry(raw, self) || isWrapped(raw) {
+			continue
+		}
+		obj, err := parseObject(raw)
+		if err != nil {
+			continue
+		}
+		var e struct {
+			Command string   `json:"command"`
+			Args    []string `json:"args"`
+		}
+		if json.Unmarshal(raw, &e) != nil || e.Command == "" {
+			continue
+		}
+		args := append(slices.Clone(proxyArgs), name)
+		if home != "" {
+			args = append(args, "--home", home)
+		}
+		args = append(append(args, "--", e.Command), e.Args...)
+		cb, _ := marshal(self)
+		ab, err := marshal(args)
+		if err != nil {
+			return nil, nil, err
+		}
+		obj.set("command", cb)
+		obj.set("args", ab)
+		b, err := obj.MarshalJSON()
+		if err != nil {
+			return nil, nil, err
+		}
+		servers.set(name, b)
+		wrapped = append(wrapped, name)
+	}
+	if len(wrapped) == 0 {
+		return data, nil, nil
+	}
+	b, err := servers.MarshalJSON()
+	if err != nil {
+		return nil, nil, err
+	}
+	doc.set("mcpServers", b)
+	out, err = doc.render()
+	return out, wrapped, err
+}
+
+// UnwrapMCP undoes WrapMCP: each wrapped entry gets back the command and
+// arguments after its "--" (an entry that had no arguments gets none).
+func UnwrapMCP(data []byte) (out []byte, unwrapped []string, err error) {
+	doc, servers, err := parseMCP(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, name := range slices.Clone(servers.keys) {
+		raw, _ := servers.get(name)
+		if !isWrapped(raw) {
+			continue
+		}
+		obj, err := parseObject(raw)
+		if err != nil {
+			continue
+		}
+		var e struct {
+			Args []string `json:"args"`
+		}
+		_ = json.Unmarshal(raw, &e)
+		i := slices.Index(e.Args, "--")
+		cb, _ := marshal(e.Args[i+1])
+		obj.set("command", cb)
+		if rest := e.Args[i+2:]; len(rest) > 0 {
+			ab, _ := marshal(rest)
+			obj.set("args", ab)
+		} else {
+			obj.del("args")
+		}
+		b, err := obj.MarshalJSON()
+		if err != nil {
+			return nil, nil, err
+		}
+		servers.set(name, b)
+		unwrapped = append(unwrapped, name)
+	}
+	if len(unwrapped) == 0 {
+		return data, nil, nil
+	}
+	b, err := servers.MarshalJSON()
+	if err != nil {
+		return nil, nil, err
+	}
+	doc.set("mcpServers", b)
+	out, err = doc.render()
+	return out, unwrapped, err
+}
+
+// isWrapped reports whether an entry is one WrapMCP wrote: its arguments
+// are "mcp proxy --server-id NAME … -- COMMAND …" (whatever the path and
+// name of the cavra binary).
+func isWrapped(raw json.RawMessage) bool {
+	var e struct {
+		Command string   `json:"command"`
+		Args    []string `json:"args"`
+	}
+	if json.Unmarshal(raw, &e) != nil || len(e.Args) < len(proxyArgs)+1 || !slices.Equal(e.Args[:len(proxyArgs)], proxyArgs) {
+		return false
+	}
+	i := slices.Index(e.Args, "--")
+	return i > len(proxyArgs) && i+1 < len(e.Args)
+}

@@ -398,6 +398,9 @@ func TestEvidenceVerify(t *testing.T) {
 // short timeout and exits, to prove that nobody else holds it.
 func TestMain(m *testing.M) {
 	switch os.Getenv("CAVRA_MCP_TEST_HELPER") {
+	case "downstream": // a stdio MCP server for the proxy's CommandTransport test
+		runDownstream()
+		os.Exit(0)
 	case "hold":
 		g, err := cavra.Open(context.Background(), cavra.Options{Home: os.Getenv("CAVRA_HOME")})
 		if err != nil {

@@ -121,6 +121,7 @@ var notPrinting = map[string]string{
 	"cavra evidence export":        "writes records as JSON Lines or OCSF (--format)",
 	"cavra registry export":        "writes the registry, a JSON document",
 	"cavra keys export-trust-root": "writes the trust root, a JWKS document",
+	"cavra mcp proxy":              "speaks MCP to the client (stdio or HTTP)",
 	"cavra run":                    "runs a command: its output is the command's, and what held it goes to stderr",
 }
 

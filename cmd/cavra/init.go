@@ -77,6 +77,7 @@ shows a diff with --dry-run, and removes exactly what it added with
 // initFlags are the flags every `cavra init <agent>` takes.
 type initFlags struct {
 	user, dryRun, uninstall bool
+	wrapMCP                 bool
 	gitignore, asJSON       bool
 	moveState               bool
 	packs                   []string
@@ -404,18 +405,24 @@ the command to add it is printed instead.`,
 	c.Flags().BoolVar(&noMCPRegistry, "no-mcp-registry", false, "do not record the MCP servers Claude Code is configured with (.mcp.json, ~/.claude.json) in the registry as the user's")
 	c.Flags().BoolVar(&force, "force", false, "replace an mcpServers.cavra entry that cavra did not write")
 	c.Flags().BoolVar(&noSandbox, "no-sandbox", false, "do not configure Claude Code's sandbox (sandbox in ~/.claude/settings.json and the project's settings)")
+	c.Flags().BoolVar(&f.wrapMCP, "wrap-mcp", false, "launch each stdio MCP server of .mcp.json through cavra mcp proxy (--uninstall restores the original entries)")
 	return c
 }
 
 // mcpChange computes the change of the project's .mcp.json; nil when a
 // foreign entry is in the way (a warning says so).
-func mcpChange(run *initRun, f *initFlags, force bool) (*fileChange, error) {
+func mcpChange(run *initRun, f *initFlags, force bool) (c *fileChange, err error) {
 	path := claudecode.MCPConfigPath(f.dir)
 	old, err := claudecode.ReadSettings(path)
 	if err != nil {
 		return nil, err
 	}
 	ch := fileChange{path: path, old: old, what: "CAVRA's MCP server", emptyWithout: claudecode.MCPEmpty}
+	defer func() {
+		if err == nil && c != nil {
+			err = wrapChange(run, f, c)
+		}
+	}()
 	if f.uninstall {
 		ch.next, ch.changed, err = claudecode.UninstallMCP(old, cavraBinary())
 		if err == nil && !ch.changed {
@@ -435,6 +442,33 @@ func mcpChange(run *initRun, f *initFlags, force bool) (*fileChange, error) {
 		return nil, fmt.Errorf("%s: %w; cavra did not change it", path, err)
 	}
 	return &ch, nil
+}
+
+// wrapChange adds to the .mcp.json change the wrapping of its servers with
+// the proxy (--wrap-mcp), or on --uninstall their unwrapping.
+func wrapChange(run *initRun, f *initFlags, ch *fileChange) error {
+	var names []string
+	var err error
+	switch {
+	case f.uninstall:
+		ch.next, names, err = claudecode.UnwrapMCP(ch.next)
+	case f.wrapMCP:
+		ch.next, names, err = claudecode.WrapMCP(ch.next, cavraBinary(), run.home)
+	default:
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w; cavra did not change it", ch.path, err)
+	}
+	if len(names) > 0 {
+		ch.changed = true
+		verb := "launch through cavra mcp proxy"
+		if f.uninstall {
+			verb = "restored to launch directly"
+		}
+		ch.what += fmt.Sprintf("; MCP servers %s: %s", verb, strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // baseDir is where the agent's file lives: the project directory, or the

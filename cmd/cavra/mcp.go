@@ -12,9 +12,26 @@ import (
 func newMCPCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "mcp",
-		Short: "The CAVRA MCP server: advisory policy checks and approval status for agents",
+		Short: "The CAVRA MCP server (advisory checks), and a governing proxy in front of any MCP server",
+		Long: `cavra mcp serve is CAVRA's own MCP server: advisory policy checks and
+approval status for agents. cavra mcp proxy puts CAVRA in front of any other
+MCP server: the client launches the proxy, the proxy launches the server and
+decides every tool call through the policy.
+
+Register the proxy with Claude Code in the project's .mcp.json (or run
+cavra init claude-code --wrap-mcp, which rewrites the stdio entries there
+and restores them on --uninstall):
+  {"mcpServers": {"filesystem": {"command": "/abs/path/to/cavra",
+    "args": ["mcp", "proxy", "--server-id", "filesystem", "--",
+             "npx", "-y", "@modelcontextprotocol/server-filesystem", "."]}}}
+or with its CLI:
+  claude mcp add filesystem -- cavra mcp proxy --server-id filesystem -- npx -y @modelcontextprotocol/server-filesystem .
+Other clients (Cursor's .cursor/mcp.json, VS Code's .vscode/mcp.json,
+Codex's config.toml [mcp_servers.NAME]) take the same command and args in
+place of the server's. A client that speaks streamable HTTP can use
+cavra mcp proxy --listen 127.0.0.1:PORT instead.`,
 	}
-	c.AddCommand(newMCPServeCmd())
+	c.AddCommand(newMCPServeCmd(), newMCPProxyCmd())
 	return c
 }
 
