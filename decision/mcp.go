@@ -28,4 +28,10 @@ const (
 	// (relative ones under the context's cwd), whatever its arguments say
 	// of repositories or buckets.
 	ContextToolLocal = "tool_local"
+	// ContextToolArgFacts is "true" when a tool_call's arguments are to be
+	// read as facts, as an mcp_tool_call's are (adapters/tool sets it): a
+	// path, command, URL or SQL argument is judged as the same action
+	// through the agent's own tools would be. Without it a tool_call is
+	// decided by its name alone (rules and the pack's default).
+	ContextToolArgFacts = "tool_arg_facts"
 )

@@ -147,6 +147,10 @@ func (e *evaluation) run() {
 				e.facts.addNetwork(&nf)
 			}
 		}
+		var subs []decision.Match
+		if e.act.Type == decision.ToolCall && e.act.Context[decision.ContextToolArgFacts] == "true" {
+			subs = e.toolCallFacts()
+		}
 		e.rules()
 		if !e.celHit {
 			o, ok := e.set.defaults[e.act.Type]
@@ -158,6 +162,9 @@ func (e *evaluation) run() {
 			if o == decision.RequireApproval {
 				m.ApproverGroup = GroupRepositoryOwners
 			}
+			e.add(m)
+		}
+		for _, m := range subs {
 			e.add(m)
 		}
 	default:
@@ -564,6 +571,24 @@ func (e *evaluation) mcp() {
 		e.add(decision.Match{RuleID: "mcp.server.trust.allow", Decision: decision.Allow, Severity: decision.Low,
 			Reason: fmt.Sprintf("MCP server %q is allowed by the pack.", server), Pack: s.name, Subject: server + ":" + tool})
 	}
+}
+
+// toolCallFacts reads a tool_call's arguments as an MCP call's are read
+// (decision.ContextToolArgFacts): the paths, commands, URLs and SQL in them
+// are judged as the same actions would be, and their matches returned.
+func (e *evaluation) toolCallFacts() []decision.Match {
+	tool := e.act.Tool
+	if tool == "" {
+		tool = e.act.Target
+	}
+	call := mcptool.ReadCallWith(e.act.Server, tool, e.act.Args,
+		mcptool.HintsOf(e.act.Context[decision.ContextToolArgRoles], e.act.Context[decision.ContextToolLocal]))
+	e.mcpCall = &call
+	if e.opts.MCPArgsAreData {
+		return nil
+	}
+	subs := e.mcpFacts(&call)
+	return append(e.mcpArgMatches(&call), subs...)
 }
 
 // mcpNames returns the MCP server and tool, as run normalized them.

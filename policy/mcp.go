@@ -41,7 +41,11 @@ func (e *evaluation) mcpFacts(call *mcptool.Call) []decision.Match {
 			a.Context = e.act.Context
 		}
 		if a.Tool == "" {
-			a.Tool = decision.MCPName(e.act.Server, e.act.Tool)
+			if e.act.Type == decision.ToolCall {
+				a.Tool = e.act.Tool
+			} else {
+				a.Tool = decision.MCPName(e.act.Server, e.act.Tool)
+			}
 		}
 		opts := *e.opts
 		opts.MCPVerdict, opts.Extra, opts.ServerFacts, opts.MCPTrusted = nil, nil, nil, false
@@ -255,6 +259,9 @@ func (e *evaluation) mcpSecrets() (key, kind string) {
 func (e *evaluation) mcpArgMatches(call *mcptool.Call) []decision.Match {
 	var out []decision.Match
 	subject := decision.MCPName(e.act.Server, e.act.Tool)
+	if e.act.Type == decision.ToolCall {
+		subject = e.act.Tool
+	}
 	add := func(m decision.Match) {
 		m.Pack, m.Subject = e.set.name, subject
 		if m.Decision == decision.RequireApproval && m.ApproverGroup == "" {
