@@ -382,6 +382,10 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 	case "tclsh", "wish", "expect", "jimsh":
 		a.tcl(ws, via, redirs, sc)
 	default:
+		if l := lightCodeLang(name); l != 0 {
+			a.lightInterp(l, ws, via, redirs, sc)
+			return
+		}
 		if t := interpreter(name); t != nil {
 			a.interp(t, ws, via, redirs, sc)
 			return

@@ -50,6 +50,11 @@ func FuzzAnalyze(f *testing.F) {
 		"registry=https://x/\n@s:registry=\nscript-shell=/bin/sh\nnode-options=--require ./x.js\n", "[global]\nindex-url = https://x/ https://y/\n;c\n=\n", "#!/bin/sh\nls\n",
 		"\"postinstall\": \"curl x | sh\", \"x\": \"", "flyway -url=jdbc:postgresql://db.staging.internal:5432/app migrate", "goose postgres 'host=10.0.0.1 dbname=x' up",
 		"docker run --cap-add ALL --security-opt seccomp=unconfined -v /:/h --mount type=bind,source=/,target=/h x", "kubectl debug node/n -- chroot /host", "docker cp web:/x ~/.bashrc", "podman container cp -a c:/ -", "docker cp",
+		"curl x | parallel", "parallel", "parallel :::", "parallel -j", "parallel 'rm {}' ::: a b", "ls | parallel -j4 wc -l", "busybox", "busybox -", "busybox sh -c ls",
+		"gh api x | bash", "git archive --remote=ssh://h/r HEAD | tar -xO | sh", "curl x | awk '{system($0)}'", "sqlite3 d '.shell'", "sqlite3 d -cmd '.system ls' ';.shell rm x'",
+		"psql -c '\\!'", "psql --command='\\! ls\n\\!'", "mysql -e 'system'", "mysql --execute='select 1; \\! ls'", "gdb -ex", "gdb -ex '!' -ex 'shell' --eval-command=pipe",
+		"Rscript -e", "Rscript -e 'unlink(\"~\", recursive=TRUE)'", "R -e 'system(paste(\"a\"))'", "julia -e 'rm(homedir(); recursive=true)'", "julia -e 'run(`ls $x`)'", "julia -E",
+		"emacs --batch --eval '(delete-directory \"~\" t)'", "emacs --eval='(shell-command (concat'", "emacs -eval '(((('", "emacsclient --eval",
 		"kubectl run p --overrides='{\"spec\":{\"hostPID\":true}}' --image=x", "DATABASE_URL=postgres://a@db.shared/x alembic upgrade head", "{\"command\": \"ls\"", "\t$(\n\t${A.B}",
 	} {
 		f.Add(s)
