@@ -54,7 +54,7 @@ func FuzzAnalyze(f *testing.F) {
 		"gh api x | bash", "git archive --remote=ssh://h/r HEAD | tar -xO | sh", "curl x | awk '{system($0)}'", "sqlite3 d '.shell'", "sqlite3 d -cmd '.system ls' ';.shell rm x'",
 		"psql -c '\\!'", "psql --command='\\! ls\n\\!'", "mysql -e 'system'", "mysql --execute='select 1; \\! ls'", "gdb -ex", "gdb -ex '!' -ex 'shell' --eval-command=pipe",
 		"Rscript -e", "Rscript -e 'unlink(\"~\", recursive=TRUE)'", "R -e 'system(paste(\"a\"))'", "julia -e 'rm(homedir(); recursive=true)'", "julia -e 'run(`ls $x`)'", "julia -E",
-		"emacs --batch --eval '(delete-directory \"~\" t)'", "emacs --eval='(shell-command (concat'", "emacs -eval '(((('", "emacsclient --eval",
+		"emacs --batch --eval '(delete-directory \"~\" t)'", "emacs --eval='(shell-command (concat'", "emacs -eval '(((('", "emacsclient --eval", "ENV='$(rm x)' sh -i", "BASH_ENV='$(' bash", "PERL5OPT='-MX;system(\"id\")' perl", "PERL5OPT='-MX;' perl",
 		"kubectl run p --overrides='{\"spec\":{\"hostPID\":true}}' --image=x", "DATABASE_URL=postgres://a@db.shared/x alembic upgrade head", "{\"command\": \"ls\"", "\t$(\n\t${A.B}",
 	} {
 		f.Add(s)
