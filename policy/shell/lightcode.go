@@ -98,7 +98,7 @@ func (a *analyzer) lightCode(idx int, lang lightLang, code string, via []string,
 				}
 				continue
 			}
-			if strings.Contains(args[0], "://") {
+			if cc.kind != 'x' && strings.Contains(args[0], "://") {
 				continue // a URL, which scanURLs recorded
 			}
 			switch cc.kind {
