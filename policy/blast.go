@@ -275,6 +275,17 @@ func (e *evaluation) blastFacts(an *shell.Analysis) {
 				cf.Service = "change"
 				env = maxEnv(env, composeEnv)
 			}
+			if denv, eff, known, ok := e.hostedSQL(name, args, sc, i); ok {
+				cf.DB = eff.String()
+				if !known {
+					cf.DB = "unknown"
+				}
+				if denv == envDevelopment {
+					env = denv // --local: the local copy, whatever the database is named
+				} else {
+					env = maxEnv(env, denv)
+				}
+			}
 			if frameworkMigrate(name, args) {
 				cf.DB = sqlscan.Write.String()
 				for _, a := range args {

@@ -383,3 +383,82 @@ func writtenText(c *shell.Command) (string, bool) {
 	}
 	return "", false
 }
+
+// hostedSQL reads a hosted database's CLI running SQL: wrangler d1 execute
+// DB (--command SQL, --file F; --remote runs it on Cloudflare's database,
+// --local or neither on the local copy) and turso db shell DB SQL. The
+// environment is the database's name (prod-db is production) on a remote
+// target, at least remote; local is development.
+func (e *evaluation) hostedSQL(name string, args []string, sc *shell.Command, i int) (env string, eff sqlscan.Effect, known, ok bool) {
+	var rest []string
+	remote := false
+	switch {
+	case name == "wrangler" && len(args) >= 3 && args[0] == "d1" && args[1] == "execute":
+		rest = args[2:]
+	case name == "turso" && len(args) >= 3 && args[0] == "db" && args[1] == "shell":
+		rest, remote = args[2:], true
+	default:
+		return "", 0, false, false
+	}
+	known = true
+	db := ""
+	var texts, files []string
+	for j := 0; j < len(rest); j++ {
+		a := rest[j]
+		flag, val, eq := strings.Cut(a, "=")
+		switch flag {
+		case "--remote":
+			remote = true
+		case "--local":
+			remote = false
+		case "--command", "--file":
+			if !eq {
+				if j+1 >= len(rest) {
+					continue
+				}
+				j++
+				val = rest[j]
+			}
+			if flag == "--command" {
+				texts = append(texts, val)
+			} else {
+				files = append(files, val)
+			}
+		default:
+			if strings.HasPrefix(a, "-") {
+				continue
+			}
+			if db == "" {
+				db = a
+			} else if name == "turso" {
+				texts = append(texts, a)
+			}
+		}
+	}
+	for _, t := range texts {
+		if strings.Contains(t, "$(") || strings.Contains(t, "`") || strings.HasPrefix(t, "$") {
+			known = false
+			continue
+		}
+		eff = max(eff, sqlscan.Classify(t))
+	}
+	for _, f := range files {
+		t, ok := e.sqlFile(f, sc, i)
+		if !ok {
+			known = false
+			continue
+		}
+		eff = max(eff, sqlscan.Classify(t))
+	}
+	if len(texts) == 0 && len(files) == 0 {
+		known = false
+	}
+	if !remote {
+		return envDevelopment, eff, known, true
+	}
+	env = envRemote
+	if n := nameEnv(db); n == envProduction || n == envStaging {
+		env = n
+	}
+	return env, eff, known, true
+}

@@ -440,7 +440,59 @@ func (e *evaluation) cmdLists(list []cmdEntry, ix *cmdIndex, text, rule string, 
 			hit = true
 		}
 	})
+	if alt := withoutGlobalOpts(text); !hit && o == decision.Allow && alt != text {
+		// aws --profile prod s3 ls is aws s3 ls: a cloud client's global
+		// options before its subcommand do not change which read an allow
+		// pattern names (the environment they select is c.env's business,
+		// and the block and approval lists keep their literal reading:
+		// kubectl --context kind-x delete is decided by its context).
+		ix.candidates(alt, func(i int32) {
+			if ce := &list[i]; ce.glob.match(alt) {
+				e.cmdMatch(ce, rule, o, why, text)
+				hit = true
+			}
+		})
+	}
 	return hit
+}
+
+// cloudGlobalValue are the global options of cloud and cluster clients
+// that take a value; cloudGlobalFlag those that take none.
+var (
+	cloudGlobalValue = map[string]bool{"--profile": true, "--region": true, "--output": true, "--endpoint-url": true,
+		"--context": true, "--namespace": true, "-n": true, "--kubeconfig": true, "--cluster": true, "--user": true,
+		"--project": true, "--subscription": true, "--account": true, "--configuration": true, "--kube-context": true,
+		"--color": true, "--cli-read-timeout": true, "--cli-connect-timeout": true, "--ca-bundle": true}
+	cloudGlobalFlag = map[string]bool{"--no-cli-pager": true, "--debug": true, "--no-paginate": true, "--quiet": true,
+		"-q": true, "--no-verify-ssl": true, "--no-sign-request": true, "--verbose": true}
+	cloudClients = map[string]bool{"aws": true, "gcloud": true, "az": true, "kubectl": true, "oc": true, "helm": true}
+)
+
+// withoutGlobalOpts returns a cloud client's command text without the
+// global options between its name and its subcommand, or text.
+func withoutGlobalOpts(text string) string {
+	fs := strings.Fields(text)
+	if len(fs) < 3 || !cloudClients[fs[0]] || !strings.HasPrefix(fs[1], "-") {
+		return text
+	}
+	i := 1
+	for i < len(fs) && strings.HasPrefix(fs[i], "-") {
+		name, _, eq := strings.Cut(fs[i], "=")
+		switch {
+		case cloudGlobalValue[name] && eq:
+			i++
+		case cloudGlobalValue[name]:
+			i += 2
+		case cloudGlobalFlag[name]:
+			i++
+		default:
+			return text
+		}
+	}
+	if i >= len(fs) {
+		return text
+	}
+	return strings.Join(append([]string{fs[0]}, fs[i:]...), " ")
 }
 
 func (e *evaluation) cmdMatch(ce *cmdEntry, rule string, o decision.Outcome, why, subject string) {

@@ -147,6 +147,10 @@ func serviceOp(name string, args []string) string {
 		if cmd == "" {
 			return "read" // heroku apps, heroku logs, heroku ps: listings
 		}
+		switch cmd {
+		case "unset", "remove", "attach", "detach", "rollback", "promote", "transfer":
+			return "change" // config:unset, domains:remove, releases:rollback…
+		}
 		return verbOp(cmd)
 	case "supabase":
 		// The local stack (start, stop, status, db reset, functions serve)

@@ -260,6 +260,12 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 			return
 		}
 		name := base(head.val)
+		if name == "busybox" && len(ws) > 1 && ws[1].static && !strings.HasPrefix(ws[1].val, "-") {
+			// busybox APPLET ARGS runs that applet: busybox sh is sh.
+			via = appendVia(via, "busybox")
+			ws = ws[1:]
+			continue
+		}
 		if !isWrapper(name) {
 			break
 		}
@@ -335,6 +341,8 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		a.shell(name, ws, via, redirs, sc)
 	case "find":
 		a.find(ws, via, redirs, sc)
+	case "parallel":
+		a.parallel(ws, via, redirs, sc)
 	case "eval":
 		if len(ws) == 2 && setupEval(ws[1]) {
 			// eval "$(ssh-agent -s)": the output of an installed tool's
@@ -374,6 +382,10 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 	case "tclsh", "wish", "expect", "jimsh":
 		a.tcl(ws, via, redirs, sc)
 	default:
+		if l := lightCodeLang(name); l != 0 {
+			a.lightInterp(l, ws, via, redirs, sc)
+			return
+		}
 		if t := interpreter(name); t != nil {
 			a.interp(t, ws, via, redirs, sc)
 			return
@@ -1146,4 +1158,97 @@ func appendsArgs(via []string) bool {
 		}
 	}
 	return false
+}
+
+// parallelOpts are GNU parallel's options that take a value.
+var parallelValue = map[string]bool{"-j": true, "-P": true, "--jobs": true, "-S": true, "--sshlogin": true,
+	"--joblog": true, "--results": true, "--res": true, "-a": true, "--arg-file": true, "--colsep": true,
+	"-C": true, "-d": true, "--delimiter": true, "-I": true, "--tmpdir": true, "--timeout": true,
+	"--retries": true, "--delay": true, "--memfree": true, "--load": true, "-n": true, "--max-args": true,
+	"-L": true, "-l": true, "-N": true, "-s": true, "--max-chars": true, "-E": true, "--eof": true,
+	"--workdir": true, "--wd": true, "--basefile": true, "--bf": true, "--return": true, "--env": true,
+	"--tag-string": true, "--tagstring": true, "--halt": true, "--sshloginfile": true, "--slf": true}
+
+// parallel handles GNU parallel. With a command, it runs that command once
+// per argument (after :::, or read from standard input), through a shell,
+// with {} replaced by the argument or the argument appended. Without one,
+// each argument or input line is itself a command line: `curl … | parallel`
+// runs what it fetched, as `curl … | sh` does.
+func (a *analyzer) parallel(ws []word, via []string, redirs []Redirect, sc scope) {
+	i := 1
+	for i < len(ws) {
+		v := ws[i].val
+		if !ws[i].static || !strings.HasPrefix(v, "-") || v == "-" {
+			break
+		}
+		if v == "--" {
+			i++
+			break
+		}
+		if parallelValue[v] {
+			i++
+		}
+		i++
+	}
+	sep := len(ws)
+	for j := i; j < len(ws); j++ {
+		if v := ws[j].val; ws[j].static && (v == ":::" || v == "::::" || v == ":::+" || v == "::::+") {
+			sep = j
+			break
+		}
+	}
+	via = appendVia(via, "parallel")
+	var args []string
+	for j := sep + 1; j < len(ws) && len(args) < 16; j++ {
+		if v := ws[j].val; !strings.HasPrefix(v, ":::") {
+			args = append(args, v)
+		}
+	}
+	if i >= sep {
+		// No command: the arguments or the input lines are the commands.
+		if sep < len(ws) {
+			for j := sep + 1; j < len(ws); j++ {
+				if !ws[j].static {
+					a.emit(ws, via, redirs, sc, OpaqueDynamicScript, true)
+					continue
+				}
+				if !strings.HasPrefix(ws[j].val, ":::") && !a.nested(ws[j].val, via, redirs, sc, input{}, false) {
+					a.emit(ws, via, redirs, sc, OpaqueInvalidScript, false)
+				}
+			}
+			return
+		}
+		a.shell("sh", []word{{val: "sh", static: true}}, via, redirs, sc)
+		return
+	}
+	if sep == len(ws) && sc.stdin.fed && sc.stdin.static {
+		args = strings.Fields(sc.stdin.script)
+		if len(args) > 16 {
+			args = args[:16]
+		}
+	}
+	var parts []string
+	for _, w := range ws[i:sep] {
+		parts = append(parts, w.val)
+	}
+	tmpl := strings.Join(parts, " ")
+	if len(args) == 0 {
+		args = []string{""}
+	}
+	inner := sc
+	inner.stdin = input{}
+	for _, arg := range args {
+		line := tmpl
+		if strings.Contains(tmpl, "{}") {
+			line = strings.ReplaceAll(tmpl, "{}", arg)
+		} else if arg != "" {
+			line = tmpl + " " + arg
+		}
+		if a.err != nil || !a.nested(line, via, redirs, inner, input{}, false) {
+			if a.err == nil {
+				a.emit(ws, via, redirs, sc, OpaqueInvalidScript, false)
+			}
+			return
+		}
+	}
 }

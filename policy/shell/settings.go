@@ -219,6 +219,14 @@ func (a *analyzer) settingValue(name string, w word, via []string, redirs []Redi
 		a.opaqueSetting(name+"="+v, via, redirs)
 		return nil
 	}
+	if kind == setFile && (name == "ENV" || name == "BASH_ENV") && computed(v) {
+		// sh (interactive) and bash expand ENV and BASH_ENV — parameter
+		// expansion, command substitution, arithmetic — before reading
+		// the file: ENV='$(rm -rf ~)' sh -i runs rm. The substitutions
+		// are analysed as the commands they are.
+		a.commandValue(name+"=", ": "+v, via, redirs, sc)
+		return nil
+	}
 	switch kind {
 	case setCommand:
 		if name == "LESSOPEN" || name == "LESSCLOSE" {
@@ -235,7 +243,17 @@ func (a *analyzer) settingValue(name string, w word, via []string, redirs []Redi
 	case setPerl:
 		for _, f := range strings.Fields(v) {
 			if (strings.HasPrefix(f, "-M") || strings.HasPrefix(f, "-m")) && strings.ContainsAny(f, ";(`'\"{") {
-				a.opaqueSetting(name+"="+v, via, redirs) // -M'x;system(…)' is code
+				// -MMod;CODE is `use Mod;CODE`: perl runs CODE. It is read
+				// as perl code (the inline analysis decides it; code it
+				// cannot read stays opaque).
+				at := strings.Index(v, f)
+				mod := v[at+2:]
+				if _, code, ok := strings.Cut(mod, ";"); ok && strings.TrimSpace(code) != "" {
+					ws := []word{{val: "perl", static: true}, {val: "-e", static: true}, {val: code, static: true}}
+					a.inline(ws, appendVia(via, name+"="), redirs, sc, ws[2], "perl -e")
+					break
+				}
+				a.opaqueSetting(name+"="+v, via, redirs) // -M'x(…)' is code
 				break
 			}
 		}

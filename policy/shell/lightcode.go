@@ -1,0 +1,184 @@
+package shell
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Light analysis of the code R (Rscript -e, R -e), Julia (julia -e/-E,
+// --eval) and Emacs Lisp (emacs --eval) run from their command line. These
+// languages have no tokenizer in package inline; the analysis reads the
+// calls whose effect is plain from a literal argument — deletes, reads,
+// writes and shell commands — with the home directory's spellings
+// (homedir(), path.expand("~"), Sys.getenv("HOME"), ENV["HOME"],
+// (getenv "HOME"), (expand-file-name "~")) resolved to ~. A shell command
+// is analysed as a nested command line. A call that runs code or a command
+// it computes (system(paste(…)), eval(parse(…)), run(`$cmd`),
+// (shell-command (concat …)), (eval (read …))) leaves the command opaque,
+// as inline code the analysis cannot read; code that makes none of these
+// calls is decided by what it does, as an unknown command is.
+
+type lightLang int
+
+const (
+	langR lightLang = iota + 1
+	langJulia
+	langElisp
+)
+
+// lightCodeLang returns the language of a command name that runs light code.
+func lightCodeLang(name string) lightLang {
+	switch {
+	case name == "Rscript" || name == "R":
+		return langR
+	case versioned(name, "julia"):
+		return langJulia
+	case name == "emacs" || name == "emacsclient" || versioned(name, "emacs"):
+		return langElisp
+	}
+	return 0
+}
+
+var (
+	lightHome = regexp.MustCompile(`homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
+	// lispCall rewrites the head of a Lisp form, (name arg…), as name(arg…
+	// so that the call scan reads its first argument.
+	lispCall = regexp.MustCompile(`\(\s*([a-zA-Z][a-zA-Z0-9-]*)\s+`)
+)
+
+var lightCalls = map[lightLang][]codeCall{
+	langR: {{"unlink", 'd'}, {"file.remove", 'd'}, {"system", 'x'}, {"system2", 'x'}, {"shell", 'x'},
+		{"readLines", 'r'}, {"readRDS", 'r'}, {"read.csv", 'r'}, {"readChar", 'r'}, {"scan", 'r'}, {"file", 'o'}},
+	langJulia: {{"rm", 'd'}, {"run", 'x'}, {"read", 'r'}, {"readlines", 'r'}, {"readline", 'r'},
+		{"write", 'w'}, {"open", 'o'}, {"pipeline", 'x'}},
+	langElisp: {{"delete-directory", 'd'}, {"delete-file", 'd'}, {"shell-command", 'x'},
+		{"shell-command-to-string", 'x'}, {"async-shell-command", 'x'}, {"call-process-shell-command", 'x'},
+		{"start-process-shell-command", 'x'}, {"insert-file-contents", 'r'}, {"find-file", 'r'},
+		{"with-temp-file", 'w'}},
+}
+
+// lightComputed are the calls that run code or a command built at run time
+// when their argument is not a literal.
+var lightComputed = regexp.MustCompile(`\beval\s*\(\s*(parse|Meta\.parse|str2lang)|\beval\s*\(\s*read|\beval\(\s*\(read|\bMeta\.parse\b|\binclude_string\b|\bsource\s*\(\s*["']https?:|\bsource\s*\(\s*url\(|\binclude\s*\(\s*download\(`)
+
+// lightCode reads code of language lang run by command idx.
+func (a *analyzer) lightCode(idx int, lang lightLang, code string, via []string, redirs []Redirect, sc scope) {
+	c := &a.cmds[idx]
+	c.Code = code
+	src := lightHome.ReplaceAllString(code, `"~"`)
+	if lang == langElisp {
+		src = lispCall.ReplaceAllString(src, "$1(")
+	}
+	f := factBuilder{c: c}
+	scanURLs(&f, code)
+	var scripts []string
+	unknown := lightComputed.MatchString(src)
+	for _, cc := range lightCalls[lang] {
+		for off := 0; off < len(src); {
+			i := strings.Index(src[off:], cc.name)
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + len(cc.name)
+			if i > 0 && (isIdent(src[i-1]) || src[i-1] == '-' || src[i-1] == '.') {
+				continue
+			}
+			if off < len(src) && (isIdent(src[off]) || src[off] == '-' || src[off] == '.') {
+				continue
+			}
+			rest := strings.TrimLeft(src[off:], " \t")
+			if !strings.HasPrefix(rest, "(") {
+				continue
+			}
+			args, ok := callArgs(rest)
+			if !ok {
+				if cc.kind == 'x' || cc.kind == 'd' {
+					unknown = true // a command or a path computed at run time
+				}
+				continue
+			}
+			if cc.kind != 'x' && strings.Contains(args[0], "://") {
+				continue // a URL, which scanURLs recorded
+			}
+			switch cc.kind {
+			case 'r':
+				f.read(args[0])
+			case 'w':
+				f.write(args[0])
+			case 'd':
+				f.delete(args[0])
+			case 'o':
+				if len(args) > 1 && strings.ContainsAny(args[1], "wa+") {
+					f.write(args[0])
+				} else {
+					f.read(args[0])
+				}
+			case 'x':
+				if strings.Contains(args[0], "$") && lang == langJulia {
+					unknown = true
+				}
+				scripts = append(scripts, args[0])
+			}
+		}
+	}
+	c.CodeRead = !unknown
+	if unknown {
+		c.Opaque = OpaqueInlineCode
+		c.CodeUnknown = append(c.CodeUnknown, "runs code or a command computed at run time")
+	}
+	for _, s := range scripts {
+		if a.err != nil {
+			return
+		}
+		if !a.nested(s, via, redirs, sc, input{}, false) && idx < len(a.cmds) {
+			a.cmds[idx].Opaque = OpaqueInlineCode
+		}
+	}
+}
+
+// lightInterp handles Rscript/R -e, julia -e/-E/--eval/--print and emacs
+// --eval/-eval: the command is reported, and the code it runs read.
+func (a *analyzer) lightInterp(lang lightLang, ws []word, via []string, redirs []Redirect, sc scope) {
+	a.emit(ws, via, redirs, sc, "", false)
+	idx := len(a.cmds) - 1
+	label := base(ws[0].val)
+	var codes []word
+	for i := 1; i < len(ws); i++ {
+		v := ws[i].val
+		var opts []string
+		switch lang {
+		case langR:
+			opts = []string{"-e"}
+		case langJulia:
+			opts = []string{"-e", "-E", "--eval", "--print"}
+		case langElisp:
+			opts = []string{"--eval", "-eval"}
+		}
+		for _, o := range opts {
+			switch {
+			case v == o && i+1 < len(ws):
+				codes = append(codes, ws[i+1])
+				i++
+			case strings.HasPrefix(v, o+"=") && strings.HasPrefix(o, "--"):
+				codes = append(codes, word{val: v[len(o)+1:], static: ws[i].static})
+			default:
+				continue
+			}
+			break
+		}
+		if v == "--" {
+			break
+		}
+	}
+	for _, w := range codes {
+		if a.err != nil || idx >= len(a.cmds) {
+			return
+		}
+		if !w.static {
+			a.cmds[idx].Opaque = OpaqueInlineCode
+			continue
+		}
+		a.lightCode(idx, lang, w.val, appendVia(via, label+" -e"), redirs, sc)
+	}
+}
