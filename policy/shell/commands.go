@@ -917,6 +917,13 @@ func (a *analyzer) inline(ws []word, via []string, redirs []Redirect, sc scope, 
 	a.emit(ws, via, redirs, sc, OpaqueInlineCode, false)
 	if code.static && code.val != "" {
 		a.code(len(a.cmds)-1, code.val, appendVia(via, label), redirs, sc)
+	} else if code.val != "" && len(code.val) <= 1<<14 {
+		// python3 -c "open('/home/dev/.bashrc','a').write('$PATH')": the
+		// shell's expansions are kept as written; what the rest of the
+		// code visibly does is still a fact, and the command stays opaque.
+		idx := len(a.cmds) - 1
+		a.code(idx, code.val, appendVia(via, label), redirs, sc)
+		a.cmds[idx].Opaque = OpaqueInlineCode
 	}
 }
 
