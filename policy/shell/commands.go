@@ -339,6 +339,8 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 	switch name {
 	case "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh":
 		a.shell(name, ws, via, redirs, sc)
+	case "su":
+		a.su(ws, via, redirs, sc)
 	case "find":
 		a.find(ws, via, redirs, sc)
 	case "parallel":
@@ -927,6 +929,13 @@ func (a *analyzer) inline(ws []word, via []string, redirs []Redirect, sc scope, 
 	a.emit(ws, via, redirs, sc, OpaqueInlineCode, false)
 	if code.static && code.val != "" {
 		a.code(len(a.cmds)-1, code.val, appendVia(via, label), redirs, sc)
+	} else if code.val != "" && len(code.val) <= 1<<14 {
+		// python3 -c "open('/home/dev/.bashrc','a').write('$PATH')": the
+		// shell's expansions are kept as written; what the rest of the
+		// code visibly does is still a fact, and the command stays opaque.
+		idx := len(a.cmds) - 1
+		a.code(idx, code.val, appendVia(via, label), redirs, sc)
+		a.cmds[idx].Opaque = OpaqueInlineCode
 	}
 }
 
@@ -1250,5 +1259,46 @@ func (a *analyzer) parallel(ws []word, via []string, redirs []Redirect, sc scope
 			}
 			return
 		}
+	}
+}
+
+// su runs -c's command (--command, --session-command) as the target user,
+// root by default, through that user's shell: the command is analysed
+// like sudo's, after su itself is reported.
+func (a *analyzer) su(ws []word, via []string, redirs []Redirect, sc scope) {
+	a.emit(ws, via, redirs, sc, "", false)
+	for i := 1; i < len(ws); i++ {
+		w := ws[i]
+		if !w.static {
+			return
+		}
+		v := w.val
+		var text string
+		switch {
+		case v == "-c" || v == "--command" || v == "--session-command":
+			if i+1 >= len(ws) {
+				return
+			}
+			if !ws[i+1].static {
+				a.cmds[len(a.cmds)-1].Opaque = OpaqueDynamicScript
+				return
+			}
+			text = ws[i+1].val
+		case strings.HasPrefix(v, "--command=") || strings.HasPrefix(v, "--session-command="):
+			_, text, _ = strings.Cut(v, "=")
+		case len(v) > 2 && v[0] == '-' && v[1] != '-' && strings.HasSuffix(v, "c") && !strings.ContainsAny(v[1:len(v)-1], "cgGsw"):
+			// -lc CMD, -mc CMD: flags ending in c.
+			if i+1 >= len(ws) || !ws[i+1].static {
+				return
+			}
+			text = ws[i+1].val
+		default:
+			continue
+		}
+		self := len(a.cmds) - 1
+		if !a.nested(text, appendVia(via, "su"), redirs, sc, sc.stdin, false) && self < len(a.cmds) {
+			a.cmds[self].Opaque = OpaqueInvalidScript
+		}
+		return
 	}
 }

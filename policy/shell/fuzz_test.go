@@ -66,6 +66,9 @@ func FuzzAnalyze(f *testing.F) {
 		"az vm run-command invoke --scripts", "az vm run-command invoke -n v --scripts 'ls' 'rm -rf /' --x", "gcloud compute ssh v --", "gcloud compute ssh v -- -t 'ls'",
 		"rsync --rsync-path='sudo rsync' a h:/b", "rsync --rsync-path= a h:", "rsync --rsync-path x a :b", "echo ls > x; sh x", "printf 'ls\\n' > x && ssh h sh < x",
 		"echo a > x; echo b >> x; cp y x; sh < x", "echo a >> x; bash x",
+		"rm -rf `echo ~`", "rm $(echo ~/a ~b -n)", "rm -rf ${HOME%/}", "rm ${HOME%%*}", "rm ${HOME#}", "rm ${X#\\/}",
+		"a=(rm -rf /home/dev); \"${a[@]}\"", "a=(); ${a[@]}", "a=([1]=x y); ${a[@]}", "a=(*); \"${a[@]}\"", "if x; then a=(rm y); fi; ${a[@]}",
+		"su -c 'chmod 4755 /bin/bash'", "su -c", "su --command=", "su - root -lc \"$(x)\"", "su -c 'su -c ls'", "python3 -c \"open('/h/.bashrc','a').write('$PATH')\"", "python3 -c \"$(x)\"", "node -e \"require('fs').rmSync('$D')\"",
 	} {
 		f.Add(s)
 	}

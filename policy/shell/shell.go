@@ -322,6 +322,7 @@ type analyzer struct {
 	cdpath   bool                   // the line sets CDPATH: a relative cd may go anywhere
 	vars     map[string]string      // static values of variables assigned on the line (see expandVar)
 	known    map[string]string      // the values every later command surely sees (see expandWord)
+	arrays   map[string][]word      // arrays assigned static words (a=(rm -rf x)) that surely hold, for "${a[@]}"
 	touched  map[string]bool        // variables the line assigns, reads into or unsets anywhere
 
 	downloads []download // paths written with network content so far (dataflow.go)
@@ -853,10 +854,62 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 }
 
 // call handles a simple command.
+// trackArray records an array assigned only static words without globs
+// (a=(rm -rf /home/dev)), so that "${a[@]}" is those words.
+func (a *analyzer) trackArray(name string, arr *syntax.ArrayExpr, src string) {
+	if len(arr.Elems) == 0 || len(arr.Elems) > 64 || len(a.arrays) >= 64 {
+		return
+	}
+	ws := make([]word, 0, len(arr.Elems))
+	for _, el := range arr.Elems {
+		if el.Index != nil || el.Value == nil {
+			return
+		}
+		w := a.expandWord(el.Value, src)
+		if !w.static || w.glob || w.brace && braceExpands(el.Value) {
+			return
+		}
+		if tildeLead(el.Value) {
+			w.val = a.tilde(w.val)
+		}
+		ws = append(ws, w)
+	}
+	if a.arrays == nil {
+		a.arrays = map[string][]word{}
+	}
+	a.arrays[name] = ws
+}
+
+// arrayWords returns the words of "${a[@]}" (or ${a[@]}, "${a[*]}" as one
+// word is not taken) for an array trackArray recorded.
+func (a *analyzer) arrayWords(w *syntax.Word) ([]word, bool) {
+	if len(a.arrays) == 0 || len(w.Parts) != 1 {
+		return nil, false
+	}
+	part := w.Parts[0]
+	if dq, ok := part.(*syntax.DblQuoted); ok && len(dq.Parts) == 1 {
+		part = dq.Parts[0]
+	}
+	p, ok := part.(*syntax.ParamExp)
+	if !ok || p.Param == nil || p.Exp != nil || p.Excl || p.Length || p.Slice != nil || p.Repl != nil || p.Index == nil {
+		return nil, false
+	}
+	iw, ok := p.Index.(*syntax.Word)
+	if !ok || iw.Lit() != "@" {
+		return nil, false
+	}
+	ws, ok := a.arrays[p.Param.Value]
+	return ws, ok
+}
+
 func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 	var buf [8]word
 	ws := buf[:0]
 	for i, w := range cmd.Args {
+		if aw, ok := a.arrayWords(w); ok {
+			ws = append(ws, aw...)
+			continue
+		}
 		var ew word
 		if i == 0 || len(a.known) == 0 && literal(w) {
 			// A command name from a variable is seen through by expandVar.
@@ -950,6 +1003,9 @@ func (a *analyzer) track(assigns []*syntax.Assign, sc scope) {
 		a.touch(name)
 		if as.Index != nil || as.Array != nil || as.Append {
 			delete(a.known, name)
+			if as.Array != nil && as.Index == nil && !as.Append && !sc.cond {
+				a.trackArray(name, as.Array, sc.src)
+			}
 			continue
 		}
 		if a.vars == nil {
@@ -1002,6 +1058,7 @@ func (a *analyzer) touch(name string) {
 		name = "" // full: every name counts as touched
 	}
 	a.touched[name] = true
+	delete(a.arrays, name)
 }
 
 // tildeLead reports whether w starts with an unquoted ~ that bash expands
@@ -1131,6 +1188,21 @@ func (a *analyzer) expansionValue(p *syntax.ParamExp, src string) (string, bool)
 			return "", true
 		}
 		return alt()
+	case syntax.RemSmallSuffix, syntax.RemLargeSuffix, syntax.RemSmallPrefix, syntax.RemLargePrefix:
+		// ${HOME%/}, ${HOME#}: a pattern without glob characters removes
+		// itself, if present, whichever the length.
+		pat := ""
+		if p.Exp.Word != nil {
+			w := a.expandWord(p.Exp.Word, src)
+			if !w.static || w.glob || strings.ContainsAny(w.val, "*?[\\") {
+				return "", false
+			}
+			pat = w.val
+		}
+		if p.Exp.Op == syntax.RemSmallSuffix || p.Exp.Op == syntax.RemLargeSuffix {
+			return strings.TrimSuffix(v, pat), true
+		}
+		return strings.TrimPrefix(v, pat), true
 	}
 	return "", false
 }
@@ -1240,6 +1312,26 @@ func (a *analyzer) substOutput(st *syntax.Stmt, src string) (string, bool) {
 				return basename(args[0], suffix) + "\n", true
 			}
 			return "", false
+		}
+	}
+	if call, ok := st.Cmd.(*syntax.CallExpr); ok && len(st.Redirs) == 0 && len(call.Assigns) == 0 && len(call.Args) >= 2 && len(call.Args) <= 32 && call.Args[0].Lit() == "echo" {
+		// $(echo ~), `echo ~/x`: the shell expands the tilde before echo
+		// prints it.
+		tilde := false
+		vals := make([]string, 0, len(call.Args)-1)
+		for _, w := range call.Args[1:] {
+			ew := a.expandWord(w, src)
+			if !ew.static || ew.glob || strings.HasPrefix(ew.val, "-") || strings.Contains(ew.val, "\\") {
+				tilde = false
+				break
+			}
+			if tildeLead(w) {
+				ew.val, tilde = a.tilde(ew.val), true
+			}
+			vals = append(vals, ew.val)
+		}
+		if tilde {
+			return strings.Join(vals, " ") + "\n", true
 		}
 	}
 	out := pipeOutput(st, input{}, src)

@@ -480,7 +480,7 @@ func TestLineValues(t *testing.T) {
 	cases := []struct{ line, name, want string }{
 		{"K=~/.ssh/id_rsa; cat $K", "cat", "/h/.ssh/id_rsa"},
 		{`K='~/x'; cat "$K"`, "cat", "~/x"},
-		{`cat "$(echo ~/.ssh/id_rsa)"`, "cat", "~/.ssh/id_rsa"},
+		{`cat "$(echo ~/.ssh/id_rsa)"`, "cat", "/h/.ssh/id_rsa"}, // echo prints the tilde expanded
 		{"IP=169.254.169.254; curl http://$IP/x", "curl", "http://169.254.169.254/x"},
 		{"A=$(printf '%d.%d.%d.%d' 169 254 169 254); curl http://$A/", "curl", "http://169.254.169.254/"},
 		{`printf -v A x; curl http://$A/`, "curl", "http://$A/"},
@@ -532,6 +532,33 @@ func TestPrintfStatic(t *testing.T) {
 		got, ok := printfStatic(c.args)
 		if got != c.want || ok != c.ok {
 			t.Errorf("printf %q = %q, %v; want %q, %v", c.args, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestDev8Expansions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, cmd, want string }{
+		{"rm -rf `echo ~`", "rm", "/home/dev"},
+		{"rm -rf ${HOME%/}", "rm", "/home/dev"},
+		{"rm -rf ${HOME%%/}", "rm", "/home/dev"},
+		{"rm -rf ${HOME#}", "rm", "/home/dev"},
+		{`a=(rm -rf /home/dev); "${a[@]}"`, "rm", "/home/dev"},
+		{"su -c 'rm -rf /home/dev'", "rm", "/home/dev"},
+		{"su - root --command='rm -rf /home/dev'", "rm", "/home/dev"},
+	} {
+		an, err := Analyze(tc.in, Options{Dir: "/home/dev/proj", Home: "/home/dev"})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		found := false
+		for _, c := range an.Commands {
+			if c.Name == tc.cmd && len(c.Deletes) == 1 && c.Deletes[0] == tc.want {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s deleting %s in %+v", tc.in, tc.cmd, tc.want, an.Commands)
 		}
 	}
 }

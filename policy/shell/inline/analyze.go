@@ -1187,6 +1187,9 @@ func (a *analyzer) apply(op op, qual string, args []arg, emit bool) val {
 			out.decoded = out.decoded || x.v.decoded
 		}
 		out.s = strings.Join(parts, "/")
+		// Path.joinpath returns a Path, whose methods (write_text, unlink)
+		// act on the joined path, as with the / operator.
+		out.path = qual == "path.joinpath"
 		return out
 	case opEnv:
 		if v, ok := arg0(); ok && v.known {

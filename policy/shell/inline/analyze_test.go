@@ -121,3 +121,11 @@ func TestPHPScript(t *testing.T) {
 		t.Fatalf("got %+v, %v", f, err)
 	}
 }
+
+func TestJoinpathIsAPath(t *testing.T) {
+	t.Parallel()
+	f, err := Analyze(Python, "from pathlib import Path; Path.home().joinpath('.bashrc').write_text('x')")
+	if err != nil || len(f.Writes) != 1 || f.Writes[0] != "~/.bashrc" {
+		t.Fatalf("got %+v, %v; want a write of ~/.bashrc", f, err)
+	}
+}

@@ -94,7 +94,7 @@ var commonSeeds = []string{"", "print('rm -rf /')", "x = \"a\" + 'b'", "f\"{os.s
 	"`${os.homedir()}/.x/${a}`", "\"#{Dir.home}/.ssh\"", "p = 1; p.x()", "Path('a').rglob('*').iterdir()"}
 
 func FuzzPython(f *testing.F) {
-	fuzzLang(f, Python, append(commonSeeds, "'''a'''", `r"\d"`, "rb'x'", "import os as o; o.system('x')")...)
+	fuzzLang(f, Python, append(commonSeeds, "'''a'''", `r"\d"`, "rb'x'", "import os as o; o.system('x')", "from pathlib import Path; Path.home().joinpath('.bashrc').write_text('x')", "Path(a).joinpath().joinpath(b, c).unlink()", "open('/h/.bashrc','a').write('$PATH')")...)
 }
 func FuzzJavaScript(f *testing.F) {
 	fuzzLang(f, JavaScript, append(commonSeeds, "// c\nx", "a = /x\\/y/g", "`a${`b${c}`}`",
