@@ -122,6 +122,7 @@ var notPrinting = map[string]string{
 	"cavra registry export":        "writes the registry, a JSON document",
 	"cavra keys export-trust-root": "writes the trust root, a JWKS document",
 	"cavra run":                    "runs a command: its output is the command's, and what held it goes to stderr",
+	"cavra serve":                  "serves the HTTP API until stopped; its log lines are JSON on stderr",
 }
 
 func TestPrintingCommandsHaveOutputFlag(t *testing.T) {
