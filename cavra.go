@@ -16,6 +16,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/decision"
@@ -177,6 +179,13 @@ type Options struct {
 	// that `cavra approval approve`, `cavra evidence verify` and hooks work
 	// while this Guard holds the database. Linux only for now.
 	Control func(g *Guard) http.Handler
+	// TracerProvider and MeterProvider receive the Guard's OpenTelemetry
+	// spans (one per Evaluate and Check, with the decision's attributes)
+	// and metrics (see docs/observability.md). nil means the global
+	// providers (otel.GetTracerProvider, otel.GetMeterProvider): no-ops
+	// until the application configures an SDK.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
 }
 
 // ErrStateInUse means another process holds the state directory's database.
@@ -203,6 +212,8 @@ type Guard struct {
 	routing    *approval.Routing // a read-only Guard's routing when there is no approval store
 	missingLog error             // a read-only Guard's: no database where a witness says there was a log
 	webhooks   []*approval.Webhook
+
+	tel *telemetry // spans and metrics
 
 	control     *control // the control socket server (Options.Control)
 	controlStop sync.Once
@@ -232,7 +243,7 @@ func Open(ctx context.Context, opts Options) (*Guard, error) {
 			return nil, fmt.Errorf("cavra: working directory: %w", err)
 		}
 	}
-	g := &Guard{opts: opts, home: home, config: cfg}
+	g := &Guard{opts: opts, home: home, config: cfg, tel: newTelemetry(opts.TracerProvider, opts.MeterProvider)}
 	// A cached policy snapshot loads while the state database opens; a
 	// policy to compile is compiled first, so that the state directory's
 	// lock is not held for it.
@@ -532,6 +543,9 @@ func (g *Guard) Home() string { return g.home }
 // returned, as a block that says what failed, so a caller that only reads
 // the decision stays safe.
 func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) {
+	start, tel := time.Now(), g.telemetry()
+	ctx, span := tel.start(ctx, "cavra.Evaluate")
+	defer func() { tel.end(ctx, span, true, &a, &d, err, start) }() // runs last: after the recover below
 	defer func() {
 		if r := recover(); r != nil {
 			d = failed(a, fmt.Sprintf("internal error while deciding: %v", r))
@@ -558,7 +572,9 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 	}
 	// The record is written even when ctx is done: a decision that was
 	// taken is recorded.
+	commitStart := time.Now()
 	ref, werr := g.log.Append(context.WithoutCancel(ctx), evidence.Entry{Kind: kind, Decision: &d})
+	tel.commitDone(ctx, commitStart)
 	if werr != nil {
 		blocked := failed(a, "the decision could not be recorded as evidence, so the action is blocked: "+werr.Error())
 		blocked.RuleID, blocked.Matches[0].RuleID = "evidence.write_failed", "evidence.write_failed"
@@ -573,6 +589,14 @@ func (g *Guard) Evaluate(ctx context.Context, a Action) (d Decision, err error) 
 		return d, fmt.Errorf("cavra: evaluate: recording approval events: %w", rerr)
 	}
 	return d, err
+}
+
+// telemetry is g's, or nil for a nil Guard.
+func (g *Guard) telemetry() *telemetry {
+	if g == nil {
+		return nil
+	}
+	return g.tel
 }
 
 func orString(s, def string) string {

@@ -55,6 +55,9 @@ func (g *Guard) Explain(ctx context.Context, a Action) (Decision, policy.Facts, 
 }
 
 func (g *Guard) check(ctx context.Context, a Action, explain bool) (d Decision, facts policy.Facts, err error) {
+	start, tel := time.Now(), g.telemetry()
+	ctx, span := tel.start(ctx, "cavra.Check")
+	defer func() { tel.end(ctx, span, false, &a, &d, err, start) }() // runs last: after the recover below
 	defer func() {
 		if r := recover(); r != nil {
 			d = failed(a, fmt.Sprintf("internal error while deciding: %v", r))
@@ -90,7 +93,7 @@ func (g *Guard) check(ctx context.Context, a Action, explain bool) (d Decision, 
 // so that a loaded machine does not reach it on ordinary lines.
 const (
 	probeCalls = 512
-	probeTime  = 50 * time.Millisecond
+	probeTime  = 250 * time.Millisecond
 )
 
 // decide is the part of Evaluate and Check before approvals: it normalizes

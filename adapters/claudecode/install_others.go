@@ -91,6 +91,9 @@ func InstallHooks(agent Agent, data []byte, command string) ([]byte, bool, error
 // UninstallHooks removes exactly the handlers that run "cavra hook <agent>"
 // from data, dropping matcher groups and events it leaves empty.
 func UninstallHooks(agent Agent, data []byte) ([]byte, bool, error) {
+	if agent == ClaudeCode {
+		return Uninstall(data) // its http hooks too
+	}
 	f, err := formatOf(agent)
 	if err != nil {
 		return nil, false, err

@@ -94,11 +94,20 @@ func Install(settings []byte, command string) ([]byte, bool, error) {
 	return installHooks(claudeFormat, settings, command)
 }
 
-// Uninstall removes exactly the hook entries Install added (any hook command
-// running "cavra hook claude-code"), dropping groups and events it leaves
+// Uninstall removes exactly the hook entries Install and InstallHTTP added
+// (any hook command running "cavra hook claude-code", any http hook to a
+// CAVRA service's HTTPHookPath), dropping groups and events it leaves
 // empty.
 func Uninstall(settings []byte) ([]byte, bool, error) {
-	return uninstallHooks(claudeFormat, settings)
+	out, changed, err := uninstallHooks(claudeFormat, settings)
+	if err != nil {
+		return nil, false, err
+	}
+	out, httpChanged, err := uninstallHTTP(out)
+	if err != nil {
+		return nil, false, err
+	}
+	return out, changed || httpChanged, nil
 }
 
 // Installed reports whether both hooks are present in settings.

@@ -62,6 +62,7 @@ func (s *Server) evaluate(w http.ResponseWriter, r *http.Request, _ Caller) {
 		return
 	}
 	d, err := s.g.Evaluate(r.Context(), a)
+	s.logDecision(r, "evaluate", d)
 	if err != nil {
 		// The machinery failed; the decision is still a block.
 		writeProblemValue(w, r, &Problem{Type: ProblemType + "evaluation-failed", Title: http.StatusText(http.StatusServiceUnavailable),
@@ -78,6 +79,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request, _ Caller) {
 		return
 	}
 	d, err := s.g.Check(r.Context(), a)
+	s.logDecision(r, "check", d)
 	if err != nil {
 		writeProblemValue(w, r, &Problem{Type: ProblemType + "evaluation-failed", Title: http.StatusText(http.StatusServiceUnavailable),
 			Status: http.StatusServiceUnavailable, Detail: err.Error(), Decision: &d})

@@ -26,8 +26,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/approval"
@@ -51,6 +53,15 @@ type Options struct {
 	// AgentCheck reports whether a control socket peer runs inside a coding
 	// agent; nil means cavra.Peer.Agent. For tests.
 	AgentCheck func(cavra.Peer) (approval.AgentOrigin, bool)
+	// Metrics is served at GET /metrics; nil means metrics of the server's
+	// own (HTTP requests only: the Guard's decisions reach Metrics when the
+	// Guard was opened with its MeterProvider).
+	Metrics *Metrics
+	// Logger receives one structured line per request and per decision
+	// (evaluate, check): ids, outcome, rule, status, duration — never a
+	// token, a body or an action's target, which may hold secrets. nil
+	// means no logs.
+	Logger *slog.Logger
 }
 
 // Server is the HTTP API over one Guard. It is an http.Handler.
@@ -73,6 +84,9 @@ func New(g *cavra.Guard, opts *Options) *Server {
 	s := &Server{g: g, mux: http.NewServeMux()}
 	if opts != nil {
 		s.opts = *opts
+	}
+	if s.opts.Metrics == nil {
+		s.opts.Metrics = NewMetrics()
 	}
 	if s.opts.MaxBody <= 0 {
 		s.opts.MaxBody = DefaultMaxBody
@@ -104,6 +118,9 @@ func New(g *cavra.Guard, opts *Options) *Server {
 	s.handle("PUT /v1/registry/servers/{id}", true, s.putServer)
 	s.handle("PUT /v1/registry/servers/{id}/tools", true, s.pinTools)
 	s.handle("POST /v1/hooks/claude-code", true, s.claudeCode)
+	s.handle("GET /metrics", true, func(w http.ResponseWriter, r *http.Request, _ Caller) {
+		s.opts.Metrics.Handler().ServeHTTP(w, r)
+	})
 	return s
 }
 
@@ -116,13 +133,16 @@ func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 
 func (s *Server) handle(pattern string, auth bool, h func(http.ResponseWriter, *http.Request, Caller)) {
 	s.routes = append(s.routes, pattern)
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc(pattern, func(w0 http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w := &statusWriter{ResponseWriter: w0}
+		c := Caller{Kind: "anonymous", Name: "anonymous"}
 		defer func() {
 			if v := recover(); v != nil {
 				writeProblem(w, r, http.StatusInternalServerError, "internal", fmt.Sprintf("internal error: %v", v))
 			}
+			s.observe(r, pattern, w.code, c, start)
 		}()
-		c := Caller{Kind: "anonymous", Name: "anonymous"}
 		if auth {
 			var ok bool
 			if c, ok = s.authenticate(w, r); !ok {
@@ -144,6 +164,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// No route: the mux answers 404, or 405 with Allow; say it as a problem.
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	w = sw
+	defer func() { s.observe(r, "unmatched", sw.code, Caller{Kind: "anonymous", Name: "anonymous"}, start) }()
 	rec := &statusOnly{h: http.Header{}}
 	h.ServeHTTP(rec, r)
 	if allow := rec.h.Get("Allow"); allow != "" {
@@ -157,6 +181,52 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeProblem(w, r, http.StatusNotFound, "not-found", "no route "+r.Method+" "+r.URL.Path)
 	}
+}
+
+// statusWriter records the status of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe counts and logs one answered request.
+func (s *Server) observe(r *http.Request, route string, code int, c Caller, start time.Time) {
+	if code == 0 {
+		code = http.StatusOK
+	}
+	s.opts.Metrics.request(route, code)
+	if s.opts.Logger != nil {
+		s.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("route", route),
+			slog.Int("status", code), slog.Duration("duration", time.Since(start)), slog.String("caller", c.Kind+":"+c.Name))
+	}
+}
+
+// logDecision logs one decision, without its target (which may hold a
+// secret: a command line with a token, a URL).
+func (s *Server) logDecision(r *http.Request, op string, d cavra.Decision) {
+	if s.opts.Logger == nil {
+		return
+	}
+	s.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "decision", slog.String("operation", op),
+		slog.String("decision_id", d.DecisionID), slog.String("decision", d.Decision.String()), slog.String("rule_id", d.RuleID),
+		slog.String("action_type", string(d.ActionType)), slog.String("agent_id", d.AgentID), slog.String("session_id", d.SessionID),
+		slog.String("action_digest", d.ActionDigest), slog.String("approval_id", d.ApprovalID), slog.Any("evidence", d.EvidenceRefs))
 }
 
 // statusOnly records the status and headers a handler writes.

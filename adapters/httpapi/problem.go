@@ -20,6 +20,9 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	// Decision is the block a failed evaluation still returns (fail closed).
 	Decision *cavra.Decision `json:"decision,omitempty"`
+	// ApprovalID is the approval request a require_approval waits for
+	// (Middleware).
+	ApprovalID string `json:"approval_id,omitempty"`
 }
 
 // ProblemType is the base of the problem type URIs.

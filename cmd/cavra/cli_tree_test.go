@@ -123,6 +123,7 @@ var notPrinting = map[string]string{
 	"cavra keys export-trust-root": "writes the trust root, a JWKS document",
 	"cavra mcp proxy":              "speaks MCP to the client (stdio or HTTP)",
 	"cavra run":                    "runs a command: its output is the command's, and what held it goes to stderr",
+	"cavra serve":                  "serves the HTTP API until stopped; its log lines are JSON on stderr",
 }
 
 func TestPrintingCommandsHaveOutputFlag(t *testing.T) {

@@ -276,6 +276,42 @@ func (r *initRun) hooksChange(agent claudecode.Agent, path string) (fileChange, 
 	return ch, nil
 }
 
+// httpHooksChange is hooksChange for Claude Code's http hook type: the
+// hooks post to a CAVRA service at base (cavra serve) instead of running
+// cavra hook; the command hooks of an earlier install are replaced.
+func (r *initRun) httpHooksChange(path, base, tokenEnv string) (fileChange, error) {
+	agent := r.flags.agent
+	hookURL, err := claudecode.HTTPHookURL(base, agent)
+	if err != nil {
+		return fileChange{}, usageErr("%s", err.Error())
+	}
+	if tokenEnv != "" && !validEnvName(tokenEnv) {
+		return fileChange{}, usageErr("--http-token-env %q is not an environment variable name", tokenEnv)
+	}
+	old, err := claudecode.ReadSettings(path)
+	if err != nil {
+		return fileChange{}, err
+	}
+	if err := r.pin(claudecode.ClaudeCode, old); err != nil {
+		return fileChange{}, err
+	}
+	ch := fileChange{path: path, old: old, what: "CAVRA hooks (http)",
+		emptyWithout: func(b []byte) bool { return claudecode.HooksEmpty(claudecode.ClaudeCode, b) }}
+	if ch.next, ch.changed, err = claudecode.InstallHTTP(old, hookURL, tokenEnv); err != nil {
+		return fileChange{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return ch, nil
+}
+
+func validEnvName(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // snippetError reports a file cavra cannot merge into (it is not the JSON
 // the agent documents, or has comments), with what to paste by hand.
 type snippetError struct {
@@ -297,6 +333,7 @@ func (e *snippetError) Error() string {
 func newInitClaudeCodeCmd() *cobra.Command {
 	var f initFlags
 	var noMCP, noMCPRegistry, force, noSandbox bool
+	var httpURL, httpTokenEnv string
 	c := &cobra.Command{
 		Use:   "claude-code",
 		Short: "Install CAVRA's PreToolUse and PostToolUse hooks into Claude Code's settings, and its MCP server into .mcp.json",
@@ -347,7 +384,16 @@ the command to add it is printed instead.`,
 			if err != nil {
 				return err
 			}
-			settings, err := run.hooksChange(claudecode.ClaudeCode, claudecode.HookConfigPath(claudecode.ClaudeCode, base, f.user))
+			if httpTokenEnv != "" && httpURL == "" {
+				return usageErr("--http-token-env goes with --http URL")
+			}
+			settingsPath := claudecode.HookConfigPath(claudecode.ClaudeCode, base, f.user)
+			var settings fileChange
+			if httpURL != "" && !f.uninstall {
+				settings, err = run.httpHooksChange(settingsPath, httpURL, httpTokenEnv)
+			} else {
+				settings, err = run.hooksChange(claudecode.ClaudeCode, settingsPath)
+			}
 			if err != nil {
 				return err
 			}
@@ -401,6 +447,8 @@ the command to add it is printed instead.`,
 		},
 	}
 	f.register(c, claudecode.ClaudeCode, "~/.claude/settings.json")
+	c.Flags().StringVar(&httpURL, "http", "", "install Claude Code's http hook type posting to URL/v1/hooks/claude-code (a running cavra serve) instead of the command hook")
+	c.Flags().StringVar(&httpTokenEnv, "http-token-env", "", "with --http: the environment variable holding the bearer token the hook sends (Authorization: Bearer $VAR; the token stays out of the settings file)")
 	c.Flags().BoolVar(&noMCP, "no-mcp", false, "do not register CAVRA's MCP server in .mcp.json")
 	c.Flags().BoolVar(&noMCPRegistry, "no-mcp-registry", false, "do not record the MCP servers Claude Code is configured with (.mcp.json, ~/.claude.json) in the registry as the user's")
 	c.Flags().BoolVar(&force, "force", false, "replace an mcpServers.cavra entry that cavra did not write")
@@ -841,7 +889,11 @@ func newDoctorClaudeCodeCmd() *cobra.Command {
 				rep.check(len(problems) == 0, "Claude Code would accept %s (it silently ignores a whole file that fails its validation, hooks included)%s",
 					path, listText(problems))
 			}
-			rep.check(installed, "PreToolUse and PostToolUse hooks with matcher \"*\" run cavra")
+			if hh := claudecode.HTTPHooks(data); len(hh) > 0 {
+				rep.httpHooks(c.Context(), hh, claudecode.HTTPHookToken(data))
+			} else {
+				rep.check(installed, "PreToolUse and PostToolUse hooks with matcher \"*\" run cavra")
+			}
 			rep.hookBinaries(claudecode.HookCommands(data))
 			home := rep.stateDir(claudecode.ClaudeCode, dir, claudecode.HookCommands(data))
 			mcpPath := claudecode.MCPConfigPath(dir)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"os/signal"
 	"syscall"
@@ -16,7 +17,7 @@ import (
 func newServeCmd() *cobra.Command {
 	var pf policyFlags
 	var addr, tokenFile, issuer, audience, jwks string
-	var async bool
+	var async, quiet bool
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Own the state directory and serve the JSON HTTP API (and the control socket)",
@@ -31,6 +32,12 @@ TOKEN or NAME TOKEN; for agents: evaluate, check, reads) and/or OIDC
 tokens. Approve, deny, break-glass and registry writes need an ID token: the
 approver is the token's person, never the body's. Without authentication,
 a non-loopback --addr is refused.
+
+GET /metrics serves Prometheus metrics (decisions by outcome and rule,
+evaluation and evidence commit latency, requests by route and status); each
+request and each decision is logged as one JSON line on stderr, without
+tokens, bodies or targets (--no-log to turn it off). See
+docs/observability.md.
 
 On SIGINT or SIGTERM it stops accepting, lets requests in flight finish,
 signs a checkpoint and releases the directory.`,
@@ -62,6 +69,13 @@ signs a checkpoint and releases the directory.`,
 			}
 			api.OIDC = oidc
 			opts.Control = httpapi.ControlHandler
+			// The Guard's decisions, latencies and commits reach /metrics
+			// through the OpenTelemetry metric API (no SDK).
+			api.Metrics = httpapi.NewMetrics()
+			opts.MeterProvider = api.Metrics.MeterProvider()
+			if !quiet {
+				api.Logger = slog.New(slog.NewJSONHandler(c.ErrOrStderr(), nil))
+			}
 			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			g, err := cavra.Open(ctx, opts)
@@ -84,6 +98,7 @@ signs a checkpoint and releases the directory.`,
 	c.Flags().StringVar(&issuer, "issuer", "", "OIDC issuer of bearer ID tokens (default: config.yaml's approval.oidc)")
 	c.Flags().StringVar(&audience, "audience", "", "OIDC audience")
 	c.Flags().StringVar(&jwks, "jwks", "", "the issuer's JWKS: an https:// URL or a file")
+	c.Flags().BoolVar(&quiet, "no-log", false, "do not write the JSON log lines (one per request and per decision) to stderr")
 	c.Flags().BoolVar(&async, "async-evidence", false, "return decisions once their records are queued, not fsynced (see docs/decisions.md)")
 	return c
 }
