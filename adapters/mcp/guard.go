@@ -187,15 +187,6 @@ func (gd *guard) action(ctr *sdk.CallToolRequest, tool string, args map[string]a
 			agent.Session = gd.sessionID(ss)
 		}
 	}
-	if agent.ID == "" {
-		agent.ID = clientName
-	}
-	if agent.ID == "" {
-		agent.ID = "mcp-client"
-	}
-	if agent.Type == "" {
-		agent.Type = "mcp_client"
-	}
 	if ctr.Extra != nil && ctr.Extra.TokenInfo != nil && agent.Actor == "" {
 		agent.Actor = ctr.Extra.TokenInfo.UserID
 	}

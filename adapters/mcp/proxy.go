@@ -420,15 +420,6 @@ func (p *Proxy) action(req *sdk.CallToolRequest, tool string, args map[string]an
 	if agent.Session == "" {
 		agent.Session = p.sess
 	}
-	if agent.ID == "" {
-		agent.ID = clientName
-	}
-	if agent.ID == "" {
-		agent.ID = "mcp-client"
-	}
-	if agent.Type == "" {
-		agent.Type = "mcp_client"
-	}
 	if req.Extra != nil && req.Extra.TokenInfo != nil && agent.Actor == "" {
 		agent.Actor = req.Extra.TokenInfo.UserID
 	}

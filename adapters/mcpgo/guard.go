@@ -139,15 +139,6 @@ func (gd *guard) action(ctx context.Context, tool string, args map[string]any, c
 			agent.Session = cs.SessionID()
 		}
 	}
-	if agent.ID == "" {
-		agent.ID = name
-	}
-	if agent.ID == "" {
-		agent.ID = "mcp-client"
-	}
-	if agent.Type == "" {
-		agent.Type = "mcp_client"
-	}
 	return mcpguard.Action(mcpguard.Input{Server: gd.opts.ServerID, Tool: tool, Args: args, Agent: agent, Root: gd.opts.Root,
 		Context: gd.opts.Context, ClientName: name, ClientVersion: version, Hash: c.hash, Annotations: c.an, Roles: c.role})
 }

@@ -46,6 +46,17 @@ const (
 
 // Action is the mcp_tool_call action of one call.
 func Action(in Input) cavra.Action {
+	// The agent is what the caller says, else the client's own name (a
+	// claim, not an identity), else "mcp-client".
+	if in.Agent.ID == "" {
+		in.Agent.ID = in.ClientName
+	}
+	if in.Agent.ID == "" {
+		in.Agent.ID = "mcp-client"
+	}
+	if in.Agent.Type == "" {
+		in.Agent.Type = "mcp_client"
+	}
 	c := make(map[string]string, len(in.Context)+8)
 	maps.Copy(c, in.Context)
 	if in.Root != "" {
