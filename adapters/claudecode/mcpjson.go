@@ -240,13 +240,18 @@ func WrapMCP(data []byte, self, home string) (out []byte, wrapped []string, err 
 	if len(wrapped) == 0 {
 		return data, nil, nil
 	}
+	out, err = renderServers(doc, servers)
+	return out, wrapped, err
+}
+
+// renderServers puts the edited mcpServers object back into the document.
+func renderServers(doc, servers *jsonObject) ([]byte, error) {
 	b, err := servers.MarshalJSON()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	doc.set("mcpServers", b)
-	out, err = doc.render()
-	return out, wrapped, err
+	return doc.render()
 }
 
 // UnwrapMCP undoes WrapMCP: each wrapped entry gets back the command and
@@ -288,12 +293,7 @@ func UnwrapMCP(data []byte) (out []byte, unwrapped []string, err error) {
 	if len(unwrapped) == 0 {
 		return data, nil, nil
 	}
-	b, err := servers.MarshalJSON()
-	if err != nil {
-		return nil, nil, err
-	}
-	doc.set("mcpServers", b)
-	out, err = doc.render()
+	out, err = renderServers(doc, servers)
 	return out, unwrapped, err
 }
 
