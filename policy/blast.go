@@ -263,6 +263,9 @@ func (e *evaluation) blastFacts(an *shell.Analysis) {
 			var known bool
 			env, eff, known = e.dbCommand(name, args, sc, i)
 			cf.DB = eff.String()
+			if eff == sqlscan.DestroyAll {
+				cf.DBScope = "database"
+			}
 			if !known {
 				cf.DB = "unknown"
 			}
@@ -575,7 +578,11 @@ func switchedContext(name string, args []string) string {
 // --environment staging, --stage prod.
 func argsEnv(name string, args []string) string {
 	env := ""
-	for i, a := range beforeDashDash(args) {
+	scan := beforeDashDash(args)
+	if len(args) > 0 && (args[0] == "exec" || args[0] == "run" || args[0] == "x") {
+		scan = args // stack exec -- tool --env production: the tool's options count
+	}
+	for i, a := range scan {
 		flag, val, eq := strings.Cut(a, "=")
 		if !eq && i+1 < len(args) {
 			val = args[i+1]

@@ -397,6 +397,10 @@ func (e *evaluation) hostedSQL(name string, args []string, sc *shell.Command, i 
 		rest = args[2:]
 	case name == "turso" && len(args) >= 3 && args[0] == "db" && args[1] == "shell":
 		rest, remote = args[2:], true
+	case name == "supabase" && len(args) >= 2 && args[0] == "db" && args[1] == "reset":
+		// db reset drops and recreates the database: the local stack's,
+		// or with --linked / --db-url the remote project's.
+		return supabaseReset(args[2:])
 	default:
 		return "", 0, false, false
 	}
@@ -461,4 +465,36 @@ func (e *evaluation) hostedSQL(name string, args []string, sc *shell.Command, i 
 		env = n
 	}
 	return env, eff, known, true
+}
+
+// supabaseReset classifies supabase db reset: it destroys the local
+// stack's database, or the linked project's (--linked) or the one
+// --db-url names.
+func supabaseReset(args []string) (env string, eff sqlscan.Effect, known, ok bool) {
+	env = envDevelopment
+	for j := 0; j < len(args); j++ {
+		flag, val, eq := strings.Cut(args[j], "=")
+		switch flag {
+		case "--linked":
+			env = envRemote
+		case "--local":
+			env = envDevelopment
+		case "--db-url":
+			if !eq && j+1 < len(args) {
+				j++
+				val = args[j]
+			}
+			host, db := val, ""
+			if k := strings.Index(val, "://"); k >= 0 {
+				rest := val[k+3:]
+				if s := strings.IndexByte(rest, '/'); s >= 0 {
+					db = strings.SplitN(rest[s+1:], "?", 2)[0]
+				}
+			}
+			if env = hostEnv(hostOf(host), db); env == "" {
+				env = envRemote
+			}
+		}
+	}
+	return env, sqlscan.Destroy, true, true
 }

@@ -81,6 +81,9 @@ func (e *evaluation) commandEffects(c *CommandFacts) []string {
 		if v == "" || c.DryRun || c.localTarget {
 			continue
 		}
+		if v == "release" && (c.Name == "mix" || c.Name == "rebar3") {
+			continue // builds a release on this machine (mix hex.publish publishes)
+		}
 		// A group named for a change, asked only to read: kubectl rollout
 		// status, helm history, release list.
 		if i+1 < len(c.Args) && readVerbAfter[c.Args[i+1]] {
@@ -93,6 +96,18 @@ func (e *evaluation) commandEffects(c *CommandFacts) []string {
 		}
 		add("asks it to " + v)
 		break
+	}
+	if c.Env == "production" && !c.DryRun && c.DB != "read" && c.Service != "read" && !readsOnly(c.Args) {
+		// A tool not known to read only, run against production (stack
+		// exec -- migrate --env production, fly ssh console -a api-prod).
+		add("acts on production")
+	} else {
+		for _, a := range c.Args {
+			if strings.HasPrefix(a, "aws://") || strings.HasPrefix(a, "gcp://") || strings.HasPrefix(a, "azure://") {
+				add("acts on cloud account " + a)
+				break
+			}
+		}
 	}
 	// A script named for what it does (deploy.sh, scripts/release):
 	// the command itself, or the script a shell or interpreter runs.
@@ -180,7 +195,7 @@ var remoteVerbs = map[string]string{
 	"drop": "drop", "wipe": "wipe", "erase": "erase", "nuke": "destroy", "teardown": "tear down",
 	"deploy": "deploy", "publish": "publish", "release": "release", "apply": "apply", "upload": "upload",
 	"rollback": "roll back", "upgrade": "upgrade", "rollout": "roll out", "promote": "promote", "undeploy": "undeploy", "decommission": "decommission",
-	"deprovision": "deprovision", "revoke": "revoke", "unpublish": "unpublish", "yank": "yank",
+	"deprovision": "deprovision", "revoke": "revoke", "unpublish": "unpublish", "yank": "yank", "push": "push",
 }
 
 // remoteVerb returns the verb a word names, or "".
@@ -214,4 +229,15 @@ func remoteVerb(a string) string {
 		}
 	}
 	return ""
+}
+
+// readsOnly reports arguments that name a reading operation (status,
+// history, get, logs…): kubectl --context=prod rollout status.
+func readsOnly(args []string) bool {
+	for _, a := range args {
+		if readVerbAfter[a] || serviceReadVerbs[a] {
+			return true
+		}
+	}
+	return false
 }

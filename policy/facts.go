@@ -86,6 +86,10 @@ type CommandFacts struct {
 	DryRun bool   `json:"dry_run,omitempty"`
 	Env    string `json:"env,omitempty"`
 	DB     string `json:"db_effect,omitempty"`
+	// DBScope is "database" when the command drops or resets a whole
+	// database or schema (DROP DATABASE, dropDatabase(), FLUSHALL, a
+	// framework's reset task), "" otherwise.
+	DBScope string `json:"db_scope,omitempty"`
 	// Service: what a remote service's client does to the service, "read"
 	// or "change" (service.go); "" for any other command.
 	Service string `json:"service,omitempty"`

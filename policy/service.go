@@ -49,7 +49,7 @@ var serviceChangeVerbs = map[string]bool{
 	"modify": true, "revoke": true, "grant": true, "authorize": true, "rotate": true, "move": true,
 	"mv": true, "rename": true, "replace": true, "register": true, "deregister": true, "unregister": true,
 	"sync": true, "repair": true, "redo": true, "fix": true, "baseline": true, "clean": true, "reconcile": true,
-	"rebuild": true,
+	"rebuild": true, "ssh": true, "console": true, "exec": true,
 }
 
 var servicePrefixes = []string{"create-", "delete-", "update-", "put-", "set-", "add-", "remove-", "start-", "stop-",
@@ -162,6 +162,9 @@ func serviceOp(name string, args []string) string {
 			}
 		}
 		return ""
+	}
+	if (name == "vercel" || name == "netlify") && len(words) > 0 && words[0] == "build" {
+		return "" // builds the site on this machine (deploy is its own verb)
 	}
 	// Group-and-verb clients (gcloud, az, doctl, hcloud, fly, nomad, …):
 	// the last word that is a verb decides (gcloud run services list

@@ -44,7 +44,9 @@ func ClassifyMongo(js string) Effect {
 // mongoMethod classifies one method call; args is the text after "(".
 func mongoMethod(name, args string) Effect {
 	switch name {
-	case "dropDatabase", "drop", "dropAllUsers", "dropAllRoles", "dropIndexes", "dropUser", "dropRole", "shutdownServer", "fsyncLock":
+	case "dropDatabase":
+		return DestroyAll
+	case "drop", "dropAllUsers", "dropAllRoles", "dropIndexes", "dropUser", "dropRole", "shutdownServer", "fsyncLock":
 		return Destroy
 	case "deleteMany", "remove", "updateMany", "update", "replaceOne", "findOneAndDelete", "findAndModify", "bulkWrite":
 		if emptyFilter(args) && name != "replaceOne" && name != "findOneAndDelete" && name != "findAndModify" && name != "bulkWrite" {
@@ -124,7 +126,9 @@ func ClassifyRedis(words []string) Effect {
 		return None
 	}
 	switch strings.ToUpper(words[0]) {
-	case "FLUSHALL", "FLUSHDB", "SWAPDB", "SHUTDOWN", "DEBUG", "MIGRATE", "REPLICAOF", "SLAVEOF", "FAILOVER", "MODULE":
+	case "FLUSHALL":
+		return DestroyAll
+	case "FLUSHDB", "SWAPDB", "SHUTDOWN", "DEBUG", "MIGRATE", "REPLICAOF", "SLAVEOF", "FAILOVER", "MODULE":
 		return Destroy
 	case "CONFIG":
 		if len(words) > 1 && strings.EqualFold(words[1], "GET") {

@@ -13,6 +13,7 @@ const (
 	Read                  // reads (SELECT, SHOW, EXPLAIN, psql's \d…, transaction control)
 	Write                 // changes rows or schema without losing data wholesale, or unknown
 	Destroy               // drops, truncates, deletes or updates every row, grants everything
+	DestroyAll            // drops a whole database or schema (or, for Redis, every database); String is "destroy" too
 )
 
 func (e Effect) String() string {
@@ -357,6 +358,16 @@ func statement(ts []Token, depth int) Effect {
 		}
 		return worst
 	case "DROP", "TRUNCATE":
+		if len(ts) > 1 && ts[0].Kind == Word && strings.EqualFold(ts[0].Text, "DROP") {
+			for _, t := range ts[1:] {
+				if t.Kind == Word {
+					if strings.EqualFold(t.Text, "DATABASE") || strings.EqualFold(t.Text, "SCHEMA") || strings.EqualFold(t.Text, "OWNED") {
+						return DestroyAll
+					}
+					break
+				}
+			}
+		}
 		return Destroy
 	case "DELETE", "UPDATE":
 		// Without WHERE every row goes (or changes); a WHERE anywhere at this

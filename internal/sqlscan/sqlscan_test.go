@@ -30,8 +30,8 @@ func TestClassify(t *testing.T) {
 		{"\\! rm -rf /", Destroy},
 		{"BEGIN;\nDROP TABLE audit_log;\nCOMMIT;", Destroy},
 		{"DROP TABLE IF EXISTS tmp_import", Destroy},
-		{"drop database app", Destroy},
-		{"DROP SCHEMA public CASCADE", Destroy},
+		{"drop database app", DestroyAll},
+		{"DROP SCHEMA public CASCADE", DestroyAll},
 		{"TRUNCATE jobs", Destroy},
 		{"DELETE FROM sessions", Destroy},
 		{"DELETE FROM orders WHERE id = 42", Write},
@@ -74,7 +74,7 @@ func TestClassifyMongo(t *testing.T) {
 		{"db.users.deleteMany( { } )", Destroy},
 		{"db.users.deleteMany({age: {$lt: 3}})", Write},
 		{"db.events.drop()", Destroy},
-		{"db.dropDatabase()", Destroy},
+		{"db.dropDatabase()", DestroyAll},
 		{"db.users.find({name: 'x.drop()'})", Read},
 		{"db.users.countDocuments()", Read},
 		{"db.users.insertOne({a: 1})", Write},
@@ -95,7 +95,7 @@ func TestClassifyRedis(t *testing.T) {
 		words string
 		want  Effect
 	}{
-		{"FLUSHDB", Destroy}, {"flushall async", Destroy}, {"CONFIG SET dir /tmp", Destroy}, {"CONFIG GET dir", Read},
+		{"FLUSHDB", Destroy}, {"flushall async", DestroyAll}, {"CONFIG SET dir /tmp", Destroy}, {"CONFIG GET dir", Read},
 		{"DEL session:123", Write}, {"GET k", Read}, {"KEYS *", Read}, {"SET k v", Write},
 		{"EVAL \"redis.call('flushall')\" 0", Destroy}, {"", None},
 	} {

@@ -384,7 +384,7 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 	case "tclsh", "wish", "expect", "jimsh":
 		a.tcl(ws, via, redirs, sc)
 	default:
-		if l := lightCodeLang(name); l != 0 {
+		if l := lightCodeLang(name); l != 0 && (l != langLua || hasOption(ws, "-e")) {
 			a.lightInterp(l, ws, via, redirs, sc)
 			return
 		}

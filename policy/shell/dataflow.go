@@ -75,6 +75,9 @@ func (a *analyzer) flow(c *Command, ws []word, sc scope) {
 			}
 		}
 	}
+	if len(a.downloads) > 0 && c.Name != "" && c.Opaque != OpaqueDynamicName && runnerUnknown(c.Name) {
+		a.manifestRuns(c)
+	}
 	if c.Path == "" && c.Name != "" && len(a.downloads) > 0 && a.onPath(c.Name) {
 		// install -m755 fetched /usr/local/bin/tool && tool
 		c.Runs = append(c.Runs, c.Name)
@@ -522,4 +525,27 @@ func (a *analyzer) networked(n int) bool {
 		}
 	}
 	return false
+}
+
+// manifestRuns: a tool the table does not know, run after the line
+// downloaded a build or task manifest into the directory it works in
+// (curl -o mix.exs URL && mix compile, curl -o Tiltfile URL && tilt up), is
+// taken to load it. The file's name says it is some tool's program; which
+// tool reads it is what the table cannot list whole.
+func (a *analyzer) manifestRuns(c *Command) {
+	for _, d := range a.downloads {
+		if d.dir {
+			continue
+		}
+		dir, name := path.Split(d.key)
+		if !manifestName(name) || a.flowKey(c.Dir, "x") != path.Join(dir, "x") {
+			continue
+		}
+		rel := name
+		if len(c.Runs) >= 64 {
+			return
+		}
+		c.Runs = append(c.Runs, rel)
+		c.RunsDownloaded = append(c.RunsDownloaded, rel)
+	}
 }

@@ -24,6 +24,8 @@ const (
 	langR lightLang = iota + 1
 	langJulia
 	langElisp
+	langLua
+	langElixir
 )
 
 // lightCodeLang returns the language of a command name that runs light code.
@@ -35,12 +37,16 @@ func lightCodeLang(name string) lightLang {
 		return langJulia
 	case name == "emacs" || name == "emacsclient" || versioned(name, "emacs"):
 		return langElisp
+	case versioned(name, "lua") || name == "luajit":
+		return langLua
+	case name == "elixir" || name == "iex":
+		return langElixir
 	}
 	return 0
 }
 
 var (
-	lightHome = regexp.MustCompile(`homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
+	lightHome = regexp.MustCompile(`System\.user_home!?\(\)|Path\.expand\(\s*"~"\s*\)|os\.getenv\(\s*["']HOME["']\s*\)|System\.get_env\(\s*"HOME"\s*\)|homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
 	// lispCall rewrites the head of a Lisp form, (name arg…), as name(arg…
 	// so that the call scan reads its first argument.
 	lispCall = regexp.MustCompile(`\(\s*([a-zA-Z][a-zA-Z0-9-]*)\s+`)
@@ -55,11 +61,24 @@ var lightCalls = map[lightLang][]codeCall{
 		{"shell-command-to-string", 'x'}, {"async-shell-command", 'x'}, {"call-process-shell-command", 'x'},
 		{"start-process-shell-command", 'x'}, {"insert-file-contents", 'r'}, {"find-file", 'r'},
 		{"with-temp-file", 'w'}},
+	langLua: {{"os.execute", 'x'}, {"io.popen", 'x'}, {"os.remove", 'd'}, {"io.open", 'o'}, {"io.lines", 'r'},
+		{"dofile", 'r'}, {"loadfile", 'r'}},
+	langElixir: {{"File.rm_rf!", 'd'}, {"File.rm_rf", 'd'}, {"File.rm!", 'd'}, {"File.rm", 'd'}, {"File.rmdir", 'd'},
+		{"File.read!", 'r'}, {"File.read", 'r'}, {"File.stream!", 'r'}, {"File.write!", 'w'}, {"File.write", 'w'},
+		{"System.shell", 'x'}, {":os.cmd", 'x'}},
 }
 
 // lightComputed are the calls that run code or a command built at run time
 // when their argument is not a literal.
-var lightComputed = regexp.MustCompile(`\beval\s*\(\s*(parse|Meta\.parse|str2lang)|\beval\s*\(\s*read|\beval\(\s*\(read|\bMeta\.parse\b|\binclude_string\b|\bsource\s*\(\s*["']https?:|\bsource\s*\(\s*url\(|\binclude\s*\(\s*download\(`)
+var lightComputed = regexp.MustCompile(`\bloadstring\s*\(|\bload\s*\(|Code\.eval_string|Code\.eval_quoted|Code\.compile_string|System\.cmd\s*\(|Port\.open|:os\.cmd\s*\(\s*[^'"~]|\beval\s*\(\s*(parse|Meta\.parse|str2lang)|\beval\s*\(\s*read|\beval\(\s*\(read|\bMeta\.parse\b|\binclude_string\b|\bsource\s*\(\s*["']https?:|\bsource\s*\(\s*url\(|\binclude\s*\(\s*download\(`)
+
+// lightRemote are calls that run code fetched from the network: source()
+// of a URL, include(download(…)), a fetched body evaluated.
+var lightRemote = regexp.MustCompile(`\bsource\s*\(\s*["']https?:|\bsource\s*\(\s*url\(|\bsource_url\s*\(|\binclude\s*\(\s*download\(|\beval\s*\(\s*(Meta\.)?parse\s*\(\s*(read\s*\()?(download|HTTP\.get|readLines\s*\(\s*url|url\()|\bdofile\s*\(\s*["']https?:|(load|loadstring)\s*\(\s*[a-z.]*(http|request|get)\b|Code\.eval_string\s*\(\s*(HTTPoison|Req|:httpc)|\b(HTTPoison|Req)\.get!?\(.*Code\.eval`)
+
+// lightDecoded are calls that decode or rearrange a string: code built
+// with them and then run hides what it runs.
+var lightDecoded = regexp.MustCompile(`string\.reverse|string\.char|:reverse\(|\breverse\s*\(|String\.reverse|Base\.decode(64|32|16)|base64[_.]?decode|rawToChar|intToUtf8|chartr\s*\(|utf8\.char|base64decode|from_base64|\bstrrev|rot13`)
 
 // lightCode reads code of language lang run by command idx.
 func (a *analyzer) lightCode(idx int, lang lightLang, code string, via []string, redirs []Redirect, sc scope) {
@@ -73,6 +92,9 @@ func (a *analyzer) lightCode(idx int, lang lightLang, code string, via []string,
 	scanURLs(&f, code)
 	var scripts []string
 	unknown := lightComputed.MatchString(src)
+	if lightRemote.MatchString(src) {
+		c.CodeObfuscated = append(c.CodeObfuscated, "runs code it fetches from the network")
+	}
 	for _, cc := range lightCalls[lang] {
 		for off := 0; off < len(src); {
 			i := strings.Index(src[off:], cc.name)
@@ -123,6 +145,9 @@ func (a *analyzer) lightCode(idx int, lang lightLang, code string, via []string,
 		}
 	}
 	c.CodeRead = !unknown
+	if unknown && lightDecoded.MatchString(src) {
+		c.CodeObfuscated = append(c.CodeObfuscated, "runs code or a command it decodes or rearranges first")
+	}
 	if unknown {
 		c.Opaque = OpaqueInlineCode
 		c.CodeUnknown = append(c.CodeUnknown, "runs code or a command computed at run time")
@@ -154,6 +179,10 @@ func (a *analyzer) lightInterp(lang lightLang, ws []word, via []string, redirs [
 			opts = []string{"-e", "-E", "--eval", "--print"}
 		case langElisp:
 			opts = []string{"--eval", "-eval"}
+		case langLua:
+			opts = []string{"-e"}
+		case langElixir:
+			opts = []string{"-e", "--eval"}
 		}
 		for _, o := range opts {
 			switch {
@@ -171,6 +200,12 @@ func (a *analyzer) lightInterp(lang lightLang, ws []word, via []string, redirs [
 			break
 		}
 	}
+	if len(codes) == 0 && sc.stdin.fed && idx < len(a.cmds) && a.cmds[idx].Opaque == "" {
+		// curl … | Rscript -, elixir < x.exs: a program read from standard input.
+		if op := firstOperand(ws[1:]); op == "" || op == "-" {
+			a.cmds[idx].Opaque = OpaqueStdin
+		}
+	}
 	for _, w := range codes {
 		if a.err != nil || idx >= len(a.cmds) {
 			return
@@ -181,4 +216,17 @@ func (a *analyzer) lightInterp(lang lightLang, ws []word, via []string, redirs [
 		}
 		a.lightCode(idx, lang, w.val, appendVia(via, label+" -e"), redirs, sc)
 	}
+}
+
+// hasOption reports whether option o appears among ws's words before "--".
+func hasOption(ws []word, o string) bool {
+	for _, w := range ws[1:] {
+		if w.val == "--" {
+			return false
+		}
+		if w.val == o {
+			return true
+		}
+	}
+	return false
 }

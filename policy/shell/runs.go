@@ -46,6 +46,18 @@ var projectTools = map[string][]string{
 	"gradlew":  {"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle/", "gradle.properties"},
 	"mvn":      {"pom.xml", ".mvn/"}, "mvnw": {"pom.xml", ".mvn/"}, "sbt": {"build.sbt", "project/"}, "ant": {"build.xml"},
 	"vagrant": {"Vagrantfile"}, "lefthook": {"lefthook.yml", "lefthook.yaml"},
+	"mix": {"mix.exs", "config/", "lib/", ".formatter.exs"}, "zig": {"build.zig", "build.zig.zon"}, "tilt": {"Tiltfile"},
+	"stack": {"stack.yaml", "package.yaml", "*.cabal", "Setup.hs"}, "cabal": {"*.cabal", "cabal.project", "Setup.hs"},
+	"dune": {"dune", "dune-project"}, "opam": {"*.opam"}, "rebar3": {"rebar.config"}, "gleam": {"gleam.toml"},
+	"swift": {"Package.swift"}, "dart": {"pubspec.yaml", "build.yaml"}, "flutter": {"pubspec.yaml", "build.yaml"},
+	"earthly": {"Earthfile"}, "skaffold": {"skaffold.yaml"}, "devbox": {"devbox.json"}, "pants": {"BUILD", "pants.toml"},
+	"buck2": {"BUCK", "TARGETS", ".buckconfig"}, "xmake": {"xmake.lua"}, "premake5": {"premake5.lua"},
+	"scons": {"SConstruct", "SConscript"}, "invoke": {"tasks.py"}, "inv": {"tasks.py"}, "fab": {"fabfile.py"},
+	"doit": {"dodo.py"}, "lein": {"project.clj"}, "clojure": {"deps.edn"}, "clj": {"deps.edn"}, "bb": {"bb.edn"},
+	"mage": {"magefile.go", "magefiles/"}, "sbt-client": {"build.sbt", "project/"}, "mill": {"build.sc", "build.mill"},
+	"helmfile": {"helmfile.yaml", "helmfile.yaml.gotmpl"}, "garden": {"garden.yml", "project.garden.yml"},
+	"nimble": {"*.nimble", "config.nims"}, "v": {"v.mod"}, "crystal": {"shard.yml"}, "shards": {"shard.yml"},
+	"conan": {"conanfile.py", "conanfile.txt"}, "vcpkg": {"vcpkg.json"}, "pixi": {"pixi.toml"},
 	"nix-shell": {"shell.nix", "default.nix"}, "nix-build": {"default.nix"}, "nix": {"flake.nix", "default.nix", "shell.nix"},
 	"deno": nil, "uv": nil, "pip": nil, "pip3": nil, "pytest": pytestRuns, "py.test": pytestRuns,
 	"make": nil, "gmake": nil, "bmake": nil, "just": nil, "task": nil, "cmake": nil, "ninja": nil, "go": nil, "cargo": nil,
@@ -61,6 +73,17 @@ var jsTools = map[string]bool{
 	"karma": true, "gulp": true, "grunt": true, "babel": true, "tailwindcss": true, "postcss": true, "astro": true,
 	"turbo": true, "nx": true, "lerna": true, "svelte-kit": true, "remix": true, "storybook": true, "ng": true,
 	"vue-cli-service": true, "react-scripts": true, "parcel": true, "ava": true, "tap": true, "c8": true, "nyc": true,
+}
+
+// bunSubcommand reports a word bun takes as one of its package-manager or
+// runner subcommands rather than as a script to run.
+func bunSubcommand(s string) bool {
+	switch s {
+	case "install", "i", "add", "a", "remove", "rm", "update", "run", "test", "x", "build", "pm", "link", "unlink",
+		"create", "c", "init", "outdated", "publish", "patch", "exec", "audit", "info", "why", "ci":
+		return true
+	}
+	return false
 }
 
 // npmQuiet are package-manager subcommands that run none of the project's code.
@@ -84,6 +107,9 @@ func toolRuns(c *Command, ws []word) []string {
 			out = append(out, s)
 		}
 		return out
+	case name == "bun" && bunSubcommand(firstOperand(ws[1:])):
+		// bun install, bun run build, bun test: the package manager and
+		// task runner, not a script (see the npm case below).
 	case interpreter(name) != nil:
 		return append(out, interpRuns(name, ws)...)
 	case name == "source" || name == ".":
@@ -124,6 +150,16 @@ func toolRuns(c *Command, ws []word) []string {
 			return append(out, ".git/hooks/", ".husky/")
 		}
 		return out
+	}
+	if !readOnlyTools[name] {
+		// A tool given a process substitution that fetches from the
+		// network as a file (ansible-playbook <(curl -s URL)) reads the
+		// fetched text where it expects its program or configuration.
+		for _, w := range ws[1:] {
+			if !w.static && strings.HasPrefix(w.val, "<(") && strings.Contains(w.val, "://") {
+				out = append(out, w.val)
+			}
+		}
 	}
 	files, known := projectTools[name]
 	if !known {
@@ -571,4 +607,79 @@ func modulePath(s string) bool {
 	return strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") || strings.HasPrefix(s, "/") || strings.HasPrefix(s, "~/") ||
 		strings.HasPrefix(s, "$") || strings.HasSuffix(s, ".js") || strings.HasSuffix(s, ".mjs") || strings.HasSuffix(s, ".cjs") ||
 		strings.HasSuffix(s, ".rb") || strings.HasSuffix(s, ".ts")
+}
+
+// manifests are the names of the files that build, task and test tools of
+// any ecosystem load as code from the directory they run in: the table's
+// entries and more.
+var manifests = func() map[string]bool {
+	m := map[string]bool{
+		"Dockerfile": true, "Containerfile": true, "Jenkinsfile": true, "Procfile": true, "Brewfile": true,
+		"Podfile": true, "Fastfile": true, "Dangerfile": true, "Guardfile": true, "Capfile": true, "Berksfile": true,
+		"Snakefile": true, "Pulumi.yaml": true, "serverless.yml": true, "serverless.yaml": true, "wrangler.toml": true,
+		"netlify.toml": true, "vercel.json": true, "fly.toml": true, "app.yaml": true, "cloudbuild.yaml": true,
+		"Chart.yaml": true, "kustomization.yaml": true, "playbook.yml": true, "site.yml": true, "ansible.cfg": true,
+		"DESCRIPTION": true, "Project.toml": true, "Manifest.toml": true, "deno.json": true, "deno.jsonc": true,
+		"bunfig.toml": true, "tasks.json": true, ".envrc": true, ".tool-versions": true, ".mise.toml": true, "mise.toml": true,
+		"noxfile.py": true, "setup.py": true, "conftest.py": true, "manage.py": true, "Rakefile": true, "Gemfile": true,
+		"build.rs": true, "Cargo.toml": true, "go.mod": true, "package.json": true, "composer.json": true, "pom.xml": true,
+	}
+	for _, l := range [][]string{makeRuns, justRuns, taskRuns, cmakeRuns, pythonProjectRuns} {
+		for _, n := range l {
+			if !strings.ContainsAny(n, "*/") {
+				m[n] = true
+			}
+		}
+	}
+	for _, l := range projectTools {
+		for _, n := range l {
+			if !strings.ContainsAny(n, "*/") {
+				m[n] = true
+			}
+		}
+	}
+	return m
+}()
+
+// manifestName reports a file name that some tool loads as code: a name of
+// manifests, or one with the suffixes such files carry (*.cabal, *.gradle,
+// *.nimble, *.bzl, *.mk, *.cmake, *.tf).
+func manifestName(n string) bool {
+	if manifests[n] {
+		return true
+	}
+	for _, suf := range []string{".cabal", ".gradle", ".gradle.kts", ".nimble", ".bzl", ".mk", ".cmake", ".tf", ".opam", ".gemspec", ".csproj", ".fsproj", ".vbproj", ".sln", ".props", ".targets"} {
+		if strings.HasSuffix(n, suf) && len(n) > len(suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// readOnlyTools only read, list, compare, hash, move or unpack files: run
+// after a download they do not run it (curl -o Makefile URL && cat Makefile).
+var readOnlyTools = map[string]bool{
+	"cat": true, "less": true, "more": true, "head": true, "tail": true, "grep": true, "egrep": true, "fgrep": true, "rg": true,
+	"ag": true, "jq": true, "yq": true, "sha256sum": true, "sha512sum": true, "sha1sum": true, "md5sum": true, "shasum": true,
+	"b2sum": true, "cksum": true, "file": true, "ls": true, "wc": true, "diff": true, "cmp": true, "stat": true, "du": true,
+	"sort": true, "uniq": true, "cut": true, "tr": true, "xxd": true, "od": true, "hexdump": true, "strings": true,
+	"mv": true, "cp": true, "chmod": true, "chown": true, "mkdir": true, "rm": true, "touch": true, "ln": true, "echo": true,
+	"printf": true, "test": true, "[": true, "true": true, "false": true, "cd": true, "pushd": true, "popd": true,
+	"tar": true, "unzip": true, "gzip": true, "gunzip": true, "zcat": true, "xz": true, "bat": true, "git": true,
+	"curl": true, "wget": true, "aria2c": true, "tee": true, "sed": true, "awk": true, "gpg": true, "cosign": true,
+	"minisign": true, "signify": true, "code": true, "vim": true, "nvim": true, "nano": true, "emacs": true, "open": true,
+	"xdg-open": true, "realpath": true, "readlink": true, "basename": true, "dirname": true, "find": true, "fd": true,
+	"tree": true, "column": true, "nl": true, "tac": true, "rev": true, "fold": true, "fmt": true, "iconv": true,
+	"dos2unix": true, "unix2dos": true, "base64": true, "sleep": true, "date": true, "pwd": true, "export": true,
+}
+
+// runnerUnknown reports a command name that the table of toolRuns does not
+// know and that is not a known reader: it may load the manifests of the
+// directory it runs in.
+func runnerUnknown(name string) bool {
+	if readOnlyTools[name] || isShell(name) || interpreter(name) != nil || jsTools[name] {
+		return false
+	}
+	_, known := projectTools[name]
+	return !known
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -588,7 +589,17 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 	case *syntax.CoprocClause:
 		if a.deeper(sc) {
 			sc.via, sc.depth = appendVia(sc.via, "coproc"), sc.depth+1
+			first := len(a.cmds)
 			a.stmt(cmd.Stmt, sc)
+			for i := first; i < len(a.cmds); i++ {
+				// coproc sh; echo 'rm -rf ~' >&"${COPROC[1]}": a shell or
+				// interpreter as a coprocess runs what the line writes to
+				// it afterwards, out of sight of a reader of its words.
+				if c := &a.cmds[i]; (isShell(c.Name) || interpreter(c.Name) != nil) && c.Code == "" &&
+					!slices.ContainsFunc(c.Args, func(a string) bool { return !strings.HasPrefix(a, "-") }) {
+					c.CodeObfuscated = append(c.CodeObfuscated, "a shell run as a coprocess, fed the commands the line writes to it")
+				}
+			}
 		}
 		a.dir = before
 	case *syntax.TestDecl:
@@ -774,6 +785,24 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 	}
 	switch base(ws[0].val) {
 	case "echo", "printf", "cat", "base64", "base32":
+	case "tr", "rev":
+		// A static text rearranged (tr a-y b-z <<< 'ql -qe ~', rev <<<
+		// '~ fr- mr'): the output is computed here, and code run from it
+		// was hidden from a reader of the line.
+		if !in.static {
+			return unknown
+		}
+		if t, ok := transformStatic(ws, in.script); ok {
+			return input{fed: true, pipe: true, script: t, static: true, read: new(bool), decoded: true}
+		}
+		return input{fed: true, pipe: true, decoded: true}
+	case "sed", "gsed", "awk", "gawk", "mawk", "perl", "cut", "xxd", "openssl", "iconv", "gunzip", "zcat", "gzip", "xz", "bzip2", "uudecode", "basenc", "recode", "caesar", "rot13":
+		// Any other transformation of a static text that the line feeds
+		// to a shell or interpreter hides what runs.
+		if in.static {
+			return input{fed: true, pipe: true, decoded: true}
+		}
+		return unknown
 	case "find":
 		// find prints the paths it selects: what a later xargs or read
 		// loop is given (`find ~/.aws -type f | xargs cat`).
@@ -1775,4 +1804,90 @@ func source(src string, n syntax.Node) string {
 		return ""
 	}
 	return src[s:e]
+}
+
+// transformStatic computes what tr (with plain sets: characters, ranges,
+// -d) or rev writes for text; ok is false for what it does not model.
+func transformStatic(ws []word, text string) (string, bool) {
+	if len(text) > 1<<16 {
+		return "", false
+	}
+	switch base(ws[0].val) {
+	case "rev":
+		if len(ws) != 1 {
+			return "", false
+		}
+		lines := strings.Split(text, "\n")
+		for i, l := range lines {
+			r := []rune(l)
+			for a, b := 0, len(r)-1; a < b; a, b = a+1, b-1 {
+				r[a], r[b] = r[b], r[a]
+			}
+			lines[i] = string(r)
+		}
+		return strings.Join(lines, "\n"), true
+	case "tr":
+		args := ws[1:]
+		del := false
+		if len(args) > 0 && args[0].val == "-d" {
+			del, args = true, args[1:]
+		}
+		if del && len(args) == 1 {
+			set, ok := trSet(args[0].val)
+			if !ok {
+				return "", false
+			}
+			return strings.Map(func(r rune) rune {
+				if strings.ContainsRune(set, r) {
+					return -1
+				}
+				return r
+			}, text), true
+		}
+		if del || len(args) != 2 {
+			return "", false
+		}
+		from, ok1 := trSet(args[0].val)
+		to, ok2 := trSet(args[1].val)
+		if !ok1 || !ok2 || to == "" {
+			return "", false
+		}
+		fr, tr := []rune(from), []rune(to)
+		m := make(map[rune]rune, len(fr))
+		for i, r := range fr {
+			j := min(i, len(tr)-1)
+			m[r] = tr[j]
+		}
+		return strings.Map(func(r rune) rune {
+			if t, ok := m[r]; ok {
+				return t
+			}
+			return r
+		}, text), true
+	}
+	return "", false
+}
+
+// trSet expands a tr set of characters and ranges (a-z); classes
+// ([:alpha:]), escapes and repeats are not modelled.
+func trSet(s string) (string, bool) {
+	if strings.ContainsAny(s, "[\\") || len(s) > 256 || strings.HasPrefix(s, "-") {
+		return "", false
+	}
+	r := []rune(s)
+	var b strings.Builder
+	for i := 0; i < len(r); i++ {
+		if i+2 < len(r) && r[i+1] == '-' {
+			if r[i+2] < r[i] || r[i+2]-r[i] > 256 {
+				return "", false
+			}
+			for c := r[i]; c <= r[i+2]; c++ {
+				b.WriteRune(c)
+			}
+			i += 2
+			continue
+		}
+		b.WriteRune(r[i])
+	}
+	return b.String(), true
 }
