@@ -177,7 +177,9 @@ type Options struct {
 	// (ControlSocketPath, mode 0600, peers of this user only) and serves
 	// Control(g) there — normally httpapi.ControlHandler — until Close, so
 	// that `cavra approval approve`, `cavra evidence verify` and hooks work
-	// while this Guard holds the database. Linux only for now.
+	// while this Guard holds the database. Peers are served on Linux only
+	// for now (elsewhere every connection is refused), and on Windows no
+	// socket is opened: there is no named-pipe channel yet.
 	Control func(g *Guard) http.Handler
 	// TracerProvider and MeterProvider receive the Guard's OpenTelemetry
 	// spans (one per Evaluate and Check, with the decision's attributes)

@@ -289,3 +289,19 @@ func (c *Client) PinTools(ctx context.Context, serverID string, tools []registry
 	err := c.WithBy(by).do(ctx, http.MethodPut, "/v1/registry/servers/"+url.PathEscape(serverID)+"/tools", "", tools, &ch)
 	return ch, err
 }
+
+// Decision returns the record of decision id.
+func (c *Client) Decision(ctx context.Context, id string) (evidence.Record, error) {
+	var out evidence.Record
+	err := c.do(ctx, http.MethodGet, "/v1/decisions/"+url.PathEscape(id), "", nil, &out)
+	return out, err
+}
+
+// Bundle returns a signed bundle of the records req selects.
+func (c *Client) Bundle(ctx context.Context, req BundleRequest) (*evidence.Bundle, error) {
+	var out evidence.Bundle
+	if err := c.do(ctx, http.MethodPost, "/v1/evidence/bundles", "", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -137,15 +137,29 @@ func query(r *http.Request) (evidence.Query, error) {
 			*t = tt
 		}
 	}
+	for name, n := range map[string]*int64{"from_seq": &q.FromSeq, "to_seq": &q.ToSeq} {
+		if s := v.Get(name); s != "" {
+			seq, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || seq < 1 {
+				return q, badRequest(name + ": want a sequence number (1 or more)")
+			}
+			*n = seq
+		}
+	}
+	q.DecisionIDs = v["decision_id"]
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 10000 {
+		if err != nil || n < 1 || n > MaxListLimit {
 			return q, badRequest("limit: want 1 to 10000")
 		}
 		q.Limit = n
 	}
 	return q, nil
 }
+
+// MaxListLimit is the most records GET /v1/decisions returns at once; a
+// client pages back with to_seq.
+const MaxListLimit = 10000
 
 func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request, _ Caller) {
 	q, err := query(r)
@@ -321,13 +335,17 @@ func (s *Server) breakGlass(w http.ResponseWriter, r *http.Request, c Caller) {
 
 // BundleRequest is the body of POST /v1/evidence/bundles: which records.
 type BundleRequest struct {
-	Session     string   `json:"session,omitempty"`
-	Agent       string   `json:"agent,omitempty"`
-	RuleID      string   `json:"rule_id,omitempty"`
-	Decision    string   `json:"decision,omitempty"`
-	Kind        string   `json:"kind,omitempty"`
-	DecisionIDs []string `json:"decision_ids,omitempty"`
-	Limit       int      `json:"limit,omitempty"`
+	Session     string    `json:"session,omitempty"`
+	Agent       string    `json:"agent,omitempty"`
+	RuleID      string    `json:"rule_id,omitempty"`
+	Decision    string    `json:"decision,omitempty"`
+	Kind        string    `json:"kind,omitempty"`
+	DecisionIDs []string  `json:"decision_ids,omitempty"`
+	Since       time.Time `json:"since,omitzero"`
+	Until       time.Time `json:"until,omitzero"`
+	FromSeq     int64     `json:"from_seq,omitempty"`
+	ToSeq       int64     `json:"to_seq,omitempty"`
+	Limit       int       `json:"limit,omitempty"`
 }
 
 func (s *Server) bundle(w http.ResponseWriter, r *http.Request, _ Caller) {
@@ -336,7 +354,8 @@ func (s *Server) bundle(w http.ResponseWriter, r *http.Request, _ Caller) {
 		writeError(w, r, err)
 		return
 	}
-	q := evidence.Query{Session: req.Session, Agent: req.Agent, RuleID: req.RuleID, Kind: evidence.Kind(req.Kind), DecisionIDs: req.DecisionIDs, Limit: req.Limit}
+	q := evidence.Query{Session: req.Session, Agent: req.Agent, RuleID: req.RuleID, Kind: evidence.Kind(req.Kind), DecisionIDs: req.DecisionIDs,
+		Since: req.Since, Until: req.Until, FromSeq: req.FromSeq, ToSeq: req.ToSeq, Limit: req.Limit}
 	if req.Decision != "" {
 		o, err := decision.ParseOutcome(req.Decision)
 		if err != nil {

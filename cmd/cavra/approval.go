@@ -353,6 +353,17 @@ critical evidence record and notified.`,
 			if err := oneOf("--scope", approval.Scope(scope), approval.ScopeAction, approval.ScopeAgent); err != nil {
 				return err
 			}
+			if len(argv) == 0 && agent == "" {
+				return usageErr("name the approval request, or --agent with --scope agent")
+			}
+			if o := owner(c.Context(), af.home); o != nil {
+				defer o.Close()
+				r, err := af.breakGlassViaOwner(c, o, argv, approval.Scope(scope), agent, reason, duration)
+				if err != nil {
+					return err
+				}
+				return printBreakGlass(c, r, asJSON)
+			}
 			g, err := af.open(c)
 			if err != nil {
 				return err
@@ -393,11 +404,7 @@ critical evidence record and notified.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(c.OutOrStdout(), r)
-			}
-			fmt.Fprintf(c.OutOrStdout(), "%s: break_glass granted until %s\n", r.ID, r.Expires.Local().Format(time.DateTime))
-			return nil
+			return printBreakGlass(c, r, asJSON)
 		},
 	}
 	af.register(c, true)
@@ -407,6 +414,15 @@ critical evidence record and notified.`,
 	c.Flags().DurationVar(&duration, "duration", 0, "time box (default 1h; the configured maximum applies)")
 	outputFlag(c, &asJSON, "the break_glass approval.Request")
 	return c
+}
+
+// printBreakGlass prints the break_glass request r.
+func printBreakGlass(c *cobra.Command, r approval.Request, asJSON bool) error {
+	if asJSON {
+		return writeJSON(c.OutOrStdout(), r)
+	}
+	fmt.Fprintf(c.OutOrStdout(), "%s: break_glass granted until %s\n", r.ID, r.Expires.Local().Format(time.DateTime))
+	return nil
 }
 
 func newApprovalRoutesCmd() *cobra.Command {

@@ -249,12 +249,7 @@ func newEvidenceBundleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			l, err := openBundleLog(home)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			b, err := l.Attest(c.Context(), q)
+			b, err := bundle(c.Context(), home, q)
 			if err != nil {
 				return err
 			}
@@ -481,7 +476,7 @@ func newEvidenceShowCmd() *cobra.Command {
 		Example: "  cavra evidence show 42\n  cavra evidence show dec_0123456789abcdef\n  cavra evidence show evidence://log_0123456789abcdef/42",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, argv []string) error {
-			return readEvidence(home, func(l *cavra.EvidenceReader) error { return showRecord(c, l, argv[0], asJSON) })
+			return readSource(c.Context(), home, func(l evidenceSource) error { return showRecord(c, l, argv[0], asJSON) })
 		},
 	}
 	c.Flags().StringVar(&home, "home", "", "state directory")
@@ -492,7 +487,7 @@ func newEvidenceShowCmd() *cobra.Command {
 // showRecord prints one record of l and, in text after a decision, its
 // approval trail. The JSON is the record alone: its bytes are what the
 // log hashed, so nothing is added to them.
-func showRecord(c *cobra.Command, l *cavra.EvidenceReader, id string, asJSON bool) error {
+func showRecord(c *cobra.Command, l evidenceSource, id string, asJSON bool) error {
 	var r evidence.Record
 	var err error
 	switch {
@@ -528,7 +523,7 @@ func showRecord(c *cobra.Command, l *cavra.EvidenceReader, id string, asJSON boo
 
 // printApprovalTrail lists, after a decision record, the approval events and
 // grant uses linked to it (by its decision id or its approval id).
-func printApprovalTrail(c *cobra.Command, l *cavra.EvidenceReader, r evidence.Record) error {
+func printApprovalTrail(c *cobra.Command, l evidenceSource, r evidence.Record) error {
 	if r.Decision == nil {
 		return nil
 	}
@@ -611,7 +606,7 @@ per line, with CAVRA's own fields under "unmapped" (see docs/decisions.md).`,
 				return err
 			}
 			var n int
-			err = readEvidence(home, func(l *cavra.EvidenceReader) error {
+			err = readSource(c.Context(), home, func(l evidenceSource) error {
 				w := c.OutOrStdout()
 				if out != "" && out != "-" {
 					f, err := os.Create(out)
@@ -622,7 +617,7 @@ per line, with CAVRA's own fields under "unmapped" (see docs/decisions.md).`,
 					w = f
 				}
 				var err error
-				n, err = l.Export(c.Context(), w, q, format)
+				n, err = exportRecords(c.Context(), l, w, q, format)
 				return err
 			})
 			if err != nil {
@@ -688,6 +683,9 @@ record cannot be written nothing is pruned.`,
 			case "off", "false":
 			default:
 				return usageErr("--legal-hold %q: want on or off", hold)
+			}
+			if err := errOwned(c.Context(), home, "cavra evidence prune"); err != nil {
+				return err
 			}
 			return withGuard(c, home, func(g *cavra.Guard) error {
 				// Pruning and lifting a legal hold are a person's: the
@@ -756,6 +754,9 @@ func newEvidenceCompactCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			dir, err := cavra.StateDir(home)
 			if err != nil {
+				return err
+			}
+			if err := errOwned(c.Context(), dir, "cavra evidence compact"); err != nil {
 				return err
 			}
 			before, after, err := store.Compact(dir, nil)
@@ -832,7 +833,7 @@ func newEvidenceWitnessShowCmd() *cobra.Command {
 				rep.OK, rep.Problem = false, err.Error()
 			}
 			if rep.OK {
-				err := readEvidence(dir, func(l *cavra.EvidenceReader) error { return l.Rollback() })
+				err := extendsWitness(c.Context(), dir)
 				if err != nil && (rep.Witness != nil || !errors.Is(err, errNoEvidence)) {
 					rep.OK, rep.Problem = false, err.Error()
 				}
@@ -893,6 +894,9 @@ recorded), and the hooks refuse the command to agents.`,
 			}
 			dir, err := cavra.StateDir(home)
 			if err != nil {
+				return err
+			}
+			if err := errOwned(c.Context(), dir, "cavra evidence witness reset"); err != nil {
 				return err
 			}
 			g, err := cavra.Open(c.Context(), cavra.Options{Home: dir})

@@ -81,6 +81,9 @@ func newKeysGenerateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := errOwned(c.Context(), home, "cavra keys generate"); err != nil {
+				return err
+			}
 			k, err := cavra.GenerateEvidenceKey(c.Context(), cavra.Options{Home: home}, a, kid, by)
 			if errors.Is(err, fs.ErrExist) {
 				return &exitError{code: exitFailure, err: err}
@@ -153,6 +156,9 @@ ids, who). A running Guard keeps its key until reopened.`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			a, err := parseAlg(alg)
 			if err != nil {
+				return err
+			}
+			if err := errOwned(c.Context(), home, "cavra keys rotate"); err != nil {
 				return err
 			}
 			return withGuard(c, home, func(g *cavra.Guard) error {

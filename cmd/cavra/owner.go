@@ -81,6 +81,43 @@ func (f *approvalFlags) decideViaOwner(c *cobra.Command, o *httpapi.Client, verb
 	return o.Approve(c.Context(), id, cred, reason)
 }
 
+// breakGlassViaOwner breaks glass through the owner: the same person checks
+// as locally, a credential bound to the same subject (the request's action
+// digest, or the agent), and the owner checks the calling process again
+// (refusing, and recording, a break-glass from inside an agent).
+func (f *approvalFlags) breakGlassViaOwner(c *cobra.Command, o *httpapi.Client, argv []string, scope approval.Scope, agent, reason string, d time.Duration) (approval.Request, error) {
+	req := httpapi.BreakGlassRequest{Scope: scope, Reason: reason}
+	if d != 0 {
+		req.Duration = d.String()
+	}
+	bg := approval.BreakGlassRequest{Scope: scope}
+	if len(argv) == 1 {
+		r, err := ownerApprovals{o}.Get(c.Context(), argv[0])
+		if err != nil {
+			return r, err
+		}
+		req.ApprovalID, bg.Action = argv[0], r.Action
+	} else {
+		req.Agent, bg.Action = agent, cavra.Action{Agent: cavra.Agent{ID: agent}}
+		if bg.Scope == "" {
+			req.Scope, bg.Scope = approval.ScopeAgent, approval.ScopeAgent
+		}
+	}
+	subject, err := httpapi.BreakGlassSubject(bg)
+	if err != nil {
+		return approval.Request{}, err
+	}
+	id := subject
+	if req.ApprovalID != "" {
+		id = req.ApprovalID
+	}
+	cred, err := f.ownerCredential(c, approval.VerbBreakGlass, id, subject)
+	if err != nil {
+		return approval.Request{}, err
+	}
+	return o.BreakGlass(c.Context(), req, cred)
+}
+
 // ownerCredential is credential for a command whose directory is owned.
 func (f *approvalFlags) ownerCredential(c *cobra.Command, verb approval.Verb, id, subject string) (approval.Credential, error) {
 	token, err := f.tokenValue()
@@ -120,10 +157,19 @@ func queryValues(q evidence.Query) url.Values {
 		set("severity", q.Severity.String())
 	}
 	if !q.Since.IsZero() {
-		set("since", q.Since.Format(time.RFC3339))
+		set("since", q.Since.Format(time.RFC3339Nano))
 	}
 	if !q.Until.IsZero() {
-		set("until", q.Until.Format(time.RFC3339))
+		set("until", q.Until.Format(time.RFC3339Nano))
+	}
+	if q.FromSeq > 0 {
+		set("from_seq", strconv.FormatInt(q.FromSeq, 10))
+	}
+	if q.ToSeq > 0 {
+		set("to_seq", strconv.FormatInt(q.ToSeq, 10))
+	}
+	for _, id := range q.DecisionIDs {
+		v.Add("decision_id", id)
 	}
 	if q.Limit > 0 {
 		set("limit", strconv.Itoa(q.Limit))

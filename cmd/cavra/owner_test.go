@@ -88,12 +88,16 @@ func approveHelper(home, id string) int {
 		fmt.Println("ERROR", err)
 		return 1
 	}
-	sig, err := cavra.SignLocalApprovalAt(home, approval.VerbApprove, id, "mallory")
-	if err != nil {
-		fmt.Println("ERROR", err)
-		return 1
+	if os.Getenv("CAVRA_TEST_BREAK_GLASS") != "" {
+		err = breakGlassHelper(ctx, o, home, id)
+	} else {
+		var sig approval.Credential
+		if sig, err = cavra.SignLocalApprovalAt(home, approval.VerbApprove, id, "mallory"); err != nil {
+			fmt.Println("ERROR", err)
+			return 1
+		}
+		_, err = o.Approve(ctx, id, sig, "the agent approves itself")
 	}
-	_, err = o.Approve(ctx, id, sig, "the agent approves itself")
 	var p *httpapi.Problem
 	if errors.As(err, &p) {
 		fmt.Println("STATUS", p.Status, p.Detail)
@@ -101,6 +105,26 @@ func approveHelper(home, id string) int {
 	}
 	fmt.Println("STATUS 200", err)
 	return 0
+}
+
+// breakGlassHelper breaks glass on request id over the control socket
+// with a local signature bound to its action, as cavra approval
+// break-glass does.
+func breakGlassHelper(ctx context.Context, o *httpapi.Client, home, id string) error {
+	r, err := o.Approval(ctx, id)
+	if err != nil {
+		return err
+	}
+	subject, err := httpapi.BreakGlassSubject(approval.BreakGlassRequest{Action: r.Action})
+	if err != nil {
+		return err
+	}
+	sig, err := cavra.SignLocalApprovalAt(home, approval.VerbBreakGlass, subject, "mallory")
+	if err != nil {
+		return err
+	}
+	_, err = o.BreakGlass(ctx, httpapi.BreakGlassRequest{ApprovalID: id, Reason: "the agent breaks glass for itself"}, sig)
+	return err
 }
 
 type ownerProc struct {

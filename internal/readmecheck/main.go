@@ -57,7 +57,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -159,12 +158,9 @@ func run(readme string, keep bool, timeout time.Duration) (err error) {
 	defer log.Close()
 	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", driver)
 	cmd.Dir, cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = clone, env, nil, log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	ownGroup(cmd)
 	runErr := cmd.Run()
-	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever a command left running in the background
-	}
+	killGroup(cmd) // whatever a command left running in the background
 
 	statuses, ends, err := readStatuses(filepath.Join(runDir, "status"))
 	if err != nil {

@@ -2,7 +2,7 @@ package openapicheck
 
 import (
 	"bytes"
-	"context"
+
 	"encoding/json"
 	"io"
 	"net/http"
@@ -18,6 +18,8 @@ import (
 
 	"github.com/cavra-dev/cavra"
 	"github.com/cavra-dev/cavra/adapters/httpapi"
+	"github.com/cavra-dev/cavra/approval"
+	"github.com/cavra-dev/cavra/cavratest"
 )
 
 const liveToken = "openapicheck-static-token"
@@ -29,7 +31,10 @@ const liveToken = "openapicheck-static-token"
 // with a temporary state directory; no response is a 5xx and each
 // validates against the operation's response schema. The ids of a real
 // decision and approval request, made first, fill {id} where one is
-// needed.
+// needed. The operations of a person (approve, deny, break-glass, registry
+// writes) are sent with an approver's OIDC ID token minted by cavratest's
+// fake issuer, which the server and the Guard trust, and must succeed:
+// each on a pending request of its own.
 func TestOpenAPILiveRequests(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "tokens")
@@ -40,17 +45,17 @@ func TestOpenAPILiveRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	project := filepath.Join(dir, "project")
 	if err := os.MkdirAll(project, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	g, err := cavra.Open(ctx, cavra.Options{Home: filepath.Join(dir, ".cavra"), Dir: project})
+	is := cavratest.NewIssuer(t)
+	verifier, err := is.Verifier()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.Close()
-	ts := httptest.NewServer(httpapi.New(g, &httpapi.Options{Tokens: tokens}))
+	g := cavratest.New(t, cavratest.Options{Issuer: is, Dir: project})
+	ts := httptest.NewServer(httpapi.New(g, &httpapi.Options{Tokens: tokens, OIDC: verifier}))
 	defer ts.Close()
 
 	raw := httpapi.OpenAPI()
@@ -68,17 +73,28 @@ func TestOpenAPILiveRequests(t *testing.T) {
 	}
 	gen := &generator{spec: spec}
 
-	// Prior state: an evaluate that needs approval gives a decision id and
-	// an approval request id.
-	var d cavra.Decision
-	resp := send(t, ts, http.MethodPost, "/v1/evaluate", map[string]any{
-		"type": "write_file", "target": "iam/admin-role.tf",
-		"agent": map[string]any{"id": "openapicheck", "session": "live"},
-	}, &d)
-	if resp.StatusCode != http.StatusOK || d.ApprovalID == "" || d.DecisionID == "" {
-		t.Fatalf("evaluate for prior state: %d %+v", resp.StatusCode, d)
+	// Prior state: evaluates that need approval give a decision id and
+	// approval request ids, one for each operation that settles one.
+	pending := func(target string) cavra.Decision {
+		var d cavra.Decision
+		resp := send(t, ts, http.MethodPost, "/v1/evaluate", map[string]any{
+			"type": "write_file", "target": target,
+			"agent": map[string]any{"id": "openapicheck", "session": "live"},
+		}, &d)
+		if resp.StatusCode != http.StatusOK || d.ApprovalID == "" || d.DecisionID == "" {
+			t.Fatalf("evaluate for prior state: %d %+v", resp.StatusCode, d)
+		}
+		return d
 	}
+	d := pending("iam/admin-role.tf")
+	toDeny, toBreak := pending("iam/deny-role.tf"), pending("iam/break-glass-role.tf")
 	ids := map[string]string{"/v1/decisions/": d.DecisionID, "/v1/approvals/": d.ApprovalID}
+	// A person's operations: the approver's ID token, and a 2xx answer.
+	person := func(method, p string) bool {
+		return strings.HasSuffix(p, "/approve") || strings.HasSuffix(p, "/deny") || p == "/v1/break-glass" ||
+			(strings.HasPrefix(p, "/v1/registry/") && method != "get")
+	}
+	succeeded := 0
 
 	paths, _ := spec["paths"].(map[string]any)
 	keys := make([]string, 0, len(paths))
@@ -97,7 +113,11 @@ func TestOpenAPILiveRequests(t *testing.T) {
 			n++
 			name, _ := op["operationId"].(string)
 			t.Run(name, func(t *testing.T) {
-				path := gen.path(p, op, ids)
+				opIDs := ids
+				if strings.HasSuffix(p, "/deny") {
+					opIDs = map[string]string{"/v1/approvals/": toDeny.ApprovalID}
+				}
+				path := gen.path(p, op, opIDs)
 				var body []byte
 				if rb, ok := gen.resolve(op["requestBody"]).(map[string]any); ok {
 					content, _ := rb["content"].(map[string]any)
@@ -108,6 +128,10 @@ func TestOpenAPILiveRequests(t *testing.T) {
 					}
 					body = b
 				}
+				if p == "/v1/break-glass" {
+					// The minimal body names nothing to grant.
+					body, _ = json.Marshal(httpapi.BreakGlassRequest{ApprovalID: toBreak.ApprovalID, Reason: "openapicheck incident"})
+				}
 				req, err := http.NewRequest(strings.ToUpper(method), ts.URL+path, bytes.NewReader(body))
 				if err != nil {
 					t.Fatal(err)
@@ -116,6 +140,9 @@ func TestOpenAPILiveRequests(t *testing.T) {
 					req.Header.Set("Content-Type", "application/json")
 				}
 				req.Header.Set("Authorization", "Bearer "+liveToken)
+				if person(method, p) {
+					req.Header.Set("Authorization", "Bearer "+is.MintApprover("alice", d.ApproverGroup, approval.DefaultBreakGlassGroup))
+				}
 				res, err := ts.Client().Do(req)
 				if err != nil {
 					t.Fatal(err)
@@ -124,6 +151,12 @@ func TestOpenAPILiveRequests(t *testing.T) {
 				res.Body.Close()
 				if res.StatusCode >= 500 {
 					t.Fatalf("%s %s %s: %d %s", method, path, body, res.StatusCode, got)
+				}
+				if person(method, p) {
+					if res.StatusCode/100 != 2 {
+						t.Fatalf("%s %s %s with an approver's token: %d %s", method, path, body, res.StatusCode, got)
+					}
+					succeeded++
 				}
 				// The validator reads the bodies: give it fresh readers.
 				vreq, _ := http.NewRequest(req.Method, req.URL.String(), bytes.NewReader(body))
@@ -150,6 +183,9 @@ func TestOpenAPILiveRequests(t *testing.T) {
 		Body: io.NopCloser(strings.NewReader(`{"decision":5}`)), Request: vreq}
 	if ok, _ := v.ValidateHttpResponse(vreq, bad); ok {
 		t.Error("a Decision with a numeric decision validated")
+	}
+	if succeeded != 7 {
+		t.Errorf("%d of a person's operations succeeded, want 7 (approve, deny, break-glass, four registry writes)", succeeded)
 	}
 	if n < 20 {
 		t.Fatalf("%d operations, want every one of the document's", n)
