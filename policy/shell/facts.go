@@ -139,7 +139,7 @@ var tools = map[string]*tool{
 
 	// Network.
 	"curl": curlTool, "wget": wgetTool, "http": &tool{special: httpie}, "https": &tool{special: httpie},
-	"xh": &tool{special: httpie}, "ssh": sshTool, "sftp": sshTool, "mosh": sshTool, "nc": ncTool,
+	"xh": &tool{special: httpie}, "socat": &tool{special: socat}, "ssh": sshTool, "sftp": sshTool, "mosh": sshTool, "nc": ncTool,
 	"ncat": ncTool, "netcat": ncTool, "telnet": ncTool, "scp": scpTool, "rsync": rsyncTool,
 	"git": &tool{special: gitFacts}, "find": &tool{special: findFacts},
 	"kubectl": &tool{special: kubectl}, "oc": &tool{special: kubectl}, "kubectl-view_secret": &tool{special: viewSecret},
@@ -297,7 +297,7 @@ func scan(ws []word, t *optTable, opt func(short byte, long, val string), operan
 	for i := 1; i < len(ws); i++ {
 		w := ws[i]
 		v := w.val
-		if ended || !w.static || len(v) < 2 || v[0] != '-' {
+		if ended || len(v) < 2 || v[0] != '-' || !w.static && !dynamicLongValue(v) {
 			operand(w)
 			continue
 		}
@@ -1122,4 +1122,38 @@ func containerRef(s string) bool {
 		return false
 	}
 	return !strings.Contains(s[:c], "/")
+}
+
+// dynamicLongValue reports --name=VALUE whose value, not its name, is only
+// known at run time (--post-file=$HOME/.netrc): the option is still the
+// option, with the value as written.
+func dynamicLongValue(v string) bool {
+	eq := strings.IndexByte(v, '=')
+	return strings.HasPrefix(v, "--") && eq > 2 && !strings.ContainsAny(v[:eq], "$`\"'")
+}
+
+// socat reads the files its addresses open: FILE:, OPEN:, GOPEN: and a bare
+// path are read (and may be written), CREATE: is written. Its network
+// addresses are read by the network facts of package policy.
+func socat(f *factBuilder, ws []word) {
+	for _, w := range ws[1:] {
+		v := w.val
+		if strings.HasPrefix(v, "-") {
+			continue
+		}
+		typ, rest, has := strings.Cut(v, ":")
+		if !has {
+			if strings.ContainsAny(v, "/") {
+				f.read(strings.SplitN(v, ",", 2)[0])
+			}
+			continue
+		}
+		rest, _, _ = strings.Cut(rest, ",")
+		switch strings.ToUpper(typ) {
+		case "FILE", "OPEN", "GOPEN":
+			f.read(rest)
+		case "CREATE", "CREAT":
+			f.write(rest)
+		}
+	}
 }
