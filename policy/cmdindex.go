@@ -100,9 +100,10 @@ func (m *ruleMask) or(o *ruleMask) {
 // whose needs the action meets have their gates run. A rule whose gate does
 // not say is screened by its gate alone.
 type ruleIndex struct {
-	byName map[string]*ruleMask // rules needing a command of that name
-	keys   []ruleKey            // rules needing some other fact, one entry a fact
-	rest   ruleMask             // command rules with no known need
+	byType map[decision.ActionType]*ruleMask // the rules that apply to each action type
+	byName map[string]*ruleMask              // rules needing a command of that name
+	keys   []ruleKey                         // rules needing some other fact, one entry a fact
+	rest   ruleMask                          // rules with no known need
 }
 
 // ruleKey is a fact some rules need and the rules that need it.
@@ -117,17 +118,21 @@ type ruleKey struct {
 // (a git invocation), "fact" (the action's fact list field has an element).
 type need struct{ kind, field string }
 
-// newRuleIndex indexes the rules that apply to execute_command; nil when
-// there are too many rules.
+// newRuleIndex indexes a Set's rules; nil when there are too many.
 func newRuleIndex(rules []*compiledRule) *ruleIndex {
 	if len(rules) > maxIndexedRules {
 		return nil
 	}
-	ix := &ruleIndex{byName: map[string]*ruleMask{}}
+	ix := &ruleIndex{byType: map[decision.ActionType]*ruleMask{}, byName: map[string]*ruleMask{}}
+	for _, t := range decision.ActionTypes {
+		ix.byType[t] = &ruleMask{}
+	}
 	at := map[need]int{}
 	for i, r := range rules {
-		if !r.appliesTo(decision.ExecuteCommand) {
-			continue
+		for t, m := range ix.byType {
+			if r.appliesTo(t) {
+				m.set(i)
+			}
 		}
 		needs, ok := r.gateSpec.needs()
 		if !ok || r.gate == nil {
@@ -154,8 +159,13 @@ func newRuleIndex(rules []*compiledRule) *ruleIndex {
 	return ix
 }
 
-// candidates returns the rules whose needs f meets.
-func (ix *ruleIndex) candidates(f *Facts) ruleMask {
+// candidates returns the rules that apply to an action of type t and whose
+// needs its facts f meet; false when t is not a known type.
+func (ix *ruleIndex) candidates(t decision.ActionType, f *Facts) (ruleMask, bool) {
+	typed := ix.byType[t]
+	if typed == nil {
+		return ruleMask{}, false
+	}
 	mark := ix.rest
 	for i := range f.Commands {
 		if m := ix.byName[f.Commands[i].Name]; m != nil {
@@ -167,7 +177,10 @@ func (ix *ruleIndex) candidates(f *Facts) ruleMask {
 			mark.or(&key.rules)
 		}
 	}
-	return mark
+	for w := range mark {
+		mark[w] &= typed[w]
+	}
+	return mark, true
 }
 
 // met reports whether f has the fact.

@@ -661,15 +661,16 @@ func (e *evaluation) rules() {
 	e.facts.ctx = e.contextValue
 	defer func() { e.facts.ctx = nil }()
 	var vars *celActivation
-	if ix := e.set.cmdRules; e.act.Type == decision.ExecuteCommand && ix != nil {
-		// Only the rules whose needs the action meets, in rule order.
-		mark := ix.candidates(&e.facts)
-		for w, word := range mark {
-			for ; word != 0; word &= word - 1 {
-				vars = e.rule(e.set.rules[w*64+bits.TrailingZeros64(word)], vars)
+	if ix := e.set.ruleIx; ix != nil {
+		// Only the rules of this type whose needs the action meets, in rule order.
+		if mark, ok := ix.candidates(e.act.Type, &e.facts); ok {
+			for w, word := range mark {
+				for ; word != 0; word &= word - 1 {
+					vars = e.rule(e.set.rules[w*64+bits.TrailingZeros64(word)], vars)
+				}
 			}
+			return
 		}
-		return
 	}
 	for _, r := range e.set.rules {
 		vars = e.rule(r, vars)

@@ -35,7 +35,7 @@ rules:
   - {id: r.asize, decision: block, when: 'size(action.urls) > 0 && action.type == "execute_command"'}
 `)
 	ungated := *set
-	ungated.rules, ungated.cmdRules = nil, nil
+	ungated.rules, ungated.ruleIx = nil, nil
 	for _, r := range set.rules {
 		cp := *r
 		cp.gate = nil
@@ -145,7 +145,7 @@ func TestRuleGatesBundled(t *testing.T) {
 			continue
 		}
 		ungated := *set
-		ungated.rules, ungated.cmdRules = nil, nil
+		ungated.rules, ungated.ruleIx = nil, nil
 		for _, r := range set.rules {
 			cp := *r
 			cp.gate = nil
@@ -202,7 +202,7 @@ func FuzzRuleGates(f *testing.F) {
 			return
 		}
 		ungated := *set
-		ungated.rules, ungated.cmdRules = nil, nil
+		ungated.rules, ungated.ruleIx = nil, nil
 		for _, r := range set.rules {
 			cp := *r
 			cp.gate = nil
