@@ -253,7 +253,7 @@ func (e *evaluation) matchFilesBy(rp *resolvedPath, list []fileEntry, rule strin
 	base := rp.base()
 	for i := range list {
 		fe := &list[i]
-		if !under && !rp.glob && fe.lastLit != "" && fe.lastLit != base {
+		if !under && !rp.glob && (fe.lastLit != "" && fe.lastLit != base || !fe.glob.MayEndIn(base)) {
 			continue
 		}
 		if under {
@@ -658,7 +658,7 @@ func (e *evaluation) mcpNames() (server, tool string) { return e.act.Server, e.a
 
 // rules runs the CEL rules that apply to the action's type.
 func (e *evaluation) rules() {
-	e.facts.ctx = e.contextValue
+	e.facts.ctx = e
 	defer func() { e.facts.ctx = nil }()
 	var vars *celActivation
 	if ix := e.set.ruleIx; ix != nil {

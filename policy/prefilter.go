@@ -263,7 +263,7 @@ func (g *gateSpec) fact() (factGate, error) {
 				}
 				vals = append(make([]string, 0, len(lits)+len(keys)), lits...)
 				for _, k := range keys {
-					v, ok := f.ctx(k)
+					v, ok := f.ctx.contextValue(k)
 					if !ok {
 						return true // CEL would fail on the missing key: let the rule say so
 					}
