@@ -42,7 +42,7 @@ type Set struct {
 
 	defaults map[decision.ActionType]decision.Outcome
 	rules    []*compiledRule
-	cmdRules *ruleIndex // the command rules by the command names their gates need
+	ruleIx   *ruleIndex // the rules by action type and by the facts their gates need
 }
 
 // PackInfo names one pack that contributed to a Set.
@@ -232,7 +232,7 @@ func buildSet(name string, raw []byte, cd *compiledDoc, ruleSource map[string]ru
 		}
 		s.rules = append(s.rules, cr)
 	}
-	s.cmdRules = newRuleIndex(s.rules)
+	s.ruleIx = newRuleIndex(s.rules)
 	return s, nil
 }
 

@@ -3,9 +3,11 @@ package policy
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -251,7 +253,7 @@ func (e *evaluation) matchFilesBy(rp *resolvedPath, list []fileEntry, rule strin
 	base := rp.base()
 	for i := range list {
 		fe := &list[i]
-		if !under && !rp.glob && fe.lastLit != "" && fe.lastLit != base {
+		if !under && !rp.glob && (fe.lastLit != "" && fe.lastLit != base || !fe.glob.MayEndIn(base)) {
 			continue
 		}
 		if under {
@@ -471,6 +473,14 @@ var (
 // withoutGlobalOpts returns a cloud client's command text without the
 // global options between its name and its subcommand, or text.
 func withoutGlobalOpts(text string) string {
+	// Most commands are not a cloud client's: decide that without splitting.
+	name := strings.TrimLeftFunc(text, unicode.IsSpace)
+	if i := strings.IndexFunc(name, unicode.IsSpace); i >= 0 {
+		name = name[:i]
+	}
+	if !cloudClients[name] {
+		return text
+	}
 	fs := strings.Fields(text)
 	if len(fs) < 3 || !cloudClients[fs[0]] || !strings.HasPrefix(fs[1], "-") {
 		return text
@@ -648,26 +658,19 @@ func (e *evaluation) mcpNames() (server, tool string) { return e.act.Server, e.a
 
 // rules runs the CEL rules that apply to the action's type.
 func (e *evaluation) rules() {
-	e.facts.ctx = e.contextValue
+	e.facts.ctx = e
 	defer func() { e.facts.ctx = nil }()
 	var vars *celActivation
-	if ix := e.set.cmdRules; e.act.Type == decision.ExecuteCommand && ix != nil {
-		// Only the rules the index names for these commands, in rule order.
-		var mark [maxIndexedRules / 64]uint64
-		for _, i := range ix.rest {
-			mark[i>>6] |= 1 << (i & 63)
-		}
-		for i := range e.facts.Commands {
-			for _, j := range ix.byName[e.facts.Commands[i].Name] {
-				mark[j>>6] |= 1 << (j & 63)
+	if ix := e.set.ruleIx; ix != nil {
+		// Only the rules of this type whose needs the action meets, in rule order.
+		if mark, ok := ix.candidates(e.act.Type, &e.facts); ok {
+			for w, word := range mark {
+				for ; word != 0; word &= word - 1 {
+					vars = e.rule(e.set.rules[w*64+bits.TrailingZeros64(word)], vars)
+				}
 			}
+			return
 		}
-		for w, bits := range mark {
-			for ; bits != 0; bits &= bits - 1 {
-				vars = e.rule(e.set.rules[w*64+bits0(bits)], vars)
-			}
-		}
-		return
 	}
 	for _, r := range e.set.rules {
 		vars = e.rule(r, vars)

@@ -42,7 +42,13 @@ type Facts struct {
 
 	// ctx looks up context.k for the rules' fact gates while they run; nil
 	// outside (a gate that needs it then lets the rule run).
-	ctx func(k string) (string, bool)
+	ctx contextLookup
+}
+
+// contextLookup is what a fact gate needs of an evaluation: an interface
+// rather than a method value, which would be allocated on every evaluation.
+type contextLookup interface {
+	contextValue(k string) (string, bool)
 }
 
 // CommandFacts is one simple command of a line with what it touches.

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 	"sync"
@@ -262,7 +263,7 @@ func (g *gateSpec) fact() (factGate, error) {
 				}
 				vals = append(make([]string, 0, len(lits)+len(keys)), lits...)
 				for _, k := range keys {
-					v, ok := f.ctx(k)
+					v, ok := f.ctx.contextValue(k)
 					if !ok {
 						return true // CEL would fail on the missing key: let the rule say so
 					}
@@ -281,7 +282,7 @@ func (g *gateSpec) fact() (factGate, error) {
 			return nil, errGate
 		}
 		re := lazyRegexp(g.Lits[0])
-		return func(f *Facts) bool { r := re(); return r == nil || r.MatchString(f.Line) }, nil
+		return func(f *Facts) bool { return re().MatchString(f.Line) }, nil
 	case "nonempty":
 		if list := factList(g.Field); list != nil {
 			return func(f *Facts) bool { return len(list(f)) > 0 }, nil
@@ -443,6 +444,15 @@ func cmdSpecOf(e ast.Expr, v string) *gateSpec {
 				}
 			}
 		case "matches":
+			// c.remote.matches(RE): a RE that does not match "" needs
+			// the field set.
+			if call.IsMemberFunction() && len(args) == 1 {
+				if f := fieldOf(call.Target(), v); isCmdString(f) {
+					if re, ok := literalRegexp(args[0]); ok && !re.MatchString("") {
+						return &gateSpec{Op: "set", Field: f}
+					}
+				}
+			}
 			// c.via.join("\n").matches(RE): the join of an empty list is
 			// "", so a RE that does not match "" needs an element.
 			if call.IsMemberFunction() && len(args) == 1 && call.Target().Kind() == ast.CallKind {
@@ -627,22 +637,71 @@ func matchLit(pred ast.Expr, v string) (string, bool) {
 	return "", false
 }
 
+// gateRegexp is a gate's regular expression with a literal every match
+// contains: most elements a gate sees lack it, and strings.Contains costs
+// far less than running the expression.
+type gateRegexp struct {
+	re  *regexp.Regexp
+	lit string // "" when the expression has no such literal
+}
+
+// MatchString reports whether s matches; a nil expression matches anything.
+func (g *gateRegexp) MatchString(s string) bool {
+	if g == nil {
+		return true
+	}
+	if g.lit != "" && !strings.Contains(s, g.lit) {
+		return false
+	}
+	return g.re.MatchString(s)
+}
+
 // lazyRegexp compiles a gate's regular expression when the gate first runs;
 // one that does not compile (CEL would have refused it) gives nil, which lets
 // every element through.
-func lazyRegexp(expr string) func() *regexp.Regexp {
-	return sync.OnceValue(func() *regexp.Regexp {
+func lazyRegexp(expr string) func() *gateRegexp {
+	return sync.OnceValue(func() *gateRegexp {
 		re, err := regexp.Compile(expr)
 		if err != nil {
 			return nil
 		}
-		return re
+		g := &gateRegexp{re: re}
+		if t, err := syntax.Parse(expr, syntax.Perl); err == nil {
+			g.lit = requiredLiteral(t.Simplify())
+		}
+		return g
 	})
+}
+
+// requiredLiteral returns a case-sensitive literal that every match of re
+// contains, the longest it finds, or "".
+func requiredLiteral(re *syntax.Regexp) string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase == 0 {
+			return string(re.Rune)
+		}
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiteral(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredLiteral(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		best := ""
+		for _, sub := range re.Sub {
+			if l := requiredLiteral(sub); len(l) > len(best) {
+				best = l
+			}
+		}
+		return best
+	}
+	return ""
 }
 
 // anyMatch reports whether an element of l matches re; a nil re matches
 // whatever l holds.
-func anyMatch(re *regexp.Regexp, l []string) bool {
+func anyMatch(re *gateRegexp, l []string) bool {
 	if re == nil {
 		return len(l) > 0
 	}
@@ -729,63 +788,4 @@ func literalRegexp(e ast.Expr) (*regexp.Regexp, bool) {
 	}
 	re, err := regexp.Compile(string(lit))
 	return re, err == nil
-}
-
-// cmdNames returns the command names an action gate needs one of: a
-// command gate (or every branch of an "or" of them) that holds only for a
-// command named one of the names. false when the gate does not say.
-func (g *gateSpec) cmdNames() ([]string, bool) {
-	if g == nil {
-		return nil, false
-	}
-	switch g.Op {
-	case "commands":
-		if len(g.Of) == 1 {
-			return g.Of[0].nameLits()
-		}
-	case "and":
-		for _, x := range g.Of {
-			if n, ok := x.cmdNames(); ok {
-				return n, true
-			}
-		}
-	case "or":
-		var out []string
-		for _, x := range g.Of {
-			n, ok := x.cmdNames()
-			if !ok {
-				return nil, false
-			}
-			out = append(out, n...)
-		}
-		return out, len(out) > 0
-	}
-	return nil, false
-}
-
-// nameLits returns the names a command gate needs its command to have one of.
-func (g *gateSpec) nameLits() ([]string, bool) {
-	switch g.Op {
-	case "in":
-		if g.Field == "name" && len(g.Lits) > 0 {
-			return g.Lits, true
-		}
-	case "and":
-		for _, x := range g.Of {
-			if n, ok := x.nameLits(); ok {
-				return n, true
-			}
-		}
-	case "or":
-		var out []string
-		for _, x := range g.Of {
-			n, ok := x.nameLits()
-			if !ok {
-				return nil, false
-			}
-			out = append(out, n...)
-		}
-		return out, len(out) > 0
-	}
-	return nil, false
 }

@@ -35,7 +35,7 @@ rules:
   - {id: r.asize, decision: block, when: 'size(action.urls) > 0 && action.type == "execute_command"'}
 `)
 	ungated := *set
-	ungated.rules, ungated.cmdRules = nil, nil
+	ungated.rules, ungated.ruleIx = nil, nil
 	for _, r := range set.rules {
 		cp := *r
 		cp.gate = nil
@@ -76,7 +76,7 @@ rules:
 		if r.ID != "r.home" {
 			continue
 		}
-		ctx := func(k string) (string, bool) { return map[string]string{"home": "/home/user"}[k], k == "home" }
+		ctx := contextFunc(func(k string) (string, bool) { return map[string]string{"home": "/home/user"}[k], k == "home" })
 		other, home := Facts{Paths: []string{"/home/user/src"}, ctx: ctx}, Facts{Paths: []string{"/home/user"}, ctx: ctx}
 		if r.gate == nil || r.gate(&other) || !r.gate(&home) || !r.gate(&Facts{Paths: []string{"/x"}}) {
 			t.Errorf("rule r.home: its context-equality gate is missing or wrong (%+v)", r.gateSpec)
@@ -145,7 +145,7 @@ func TestRuleGatesBundled(t *testing.T) {
 			continue
 		}
 		ungated := *set
-		ungated.rules, ungated.cmdRules = nil, nil
+		ungated.rules, ungated.ruleIx = nil, nil
 		for _, r := range set.rules {
 			cp := *r
 			cp.gate = nil
@@ -202,7 +202,7 @@ func FuzzRuleGates(f *testing.F) {
 			return
 		}
 		ungated := *set
-		ungated.rules, ungated.cmdRules = nil, nil
+		ungated.rules, ungated.ruleIx = nil, nil
 		for _, r := range set.rules {
 			cp := *r
 			cp.gate = nil
@@ -240,3 +240,8 @@ func TestBundledRulesTyped(t *testing.T) {
 		}
 	}
 }
+
+// contextFunc is a contextLookup made of a function.
+type contextFunc func(k string) (string, bool)
+
+func (f contextFunc) contextValue(k string) (string, bool) { return f(k) }

@@ -156,6 +156,24 @@ func (g *Glob) LastLiteral() (string, bool) {
 	return "", false
 }
 
+// MayEndIn reports whether a subject whose last segment is name may match:
+// false only when the pattern's last segment is a plain name or a one-star
+// pattern (`*.pem`) that name does not match. Like LastLiteral, it lets a
+// caller rule a pattern out without matching the whole subject.
+func (g *Glob) MayEndIn(name string) bool {
+	n := len(g.segs)
+	if n == 0 {
+		return false
+	}
+	switch last := &g.segs[n-1]; {
+	case last.dstar:
+		return true
+	case !last.wild, last.star:
+		return last.matchOne(name)
+	}
+	return true
+}
+
 func matchSegs(segs []seg, s string) bool {
 	// Wildcard matching over segments, as for `*` over characters: on a
 	// mismatch, backtrack only to the most recent `**` and let it swallow
