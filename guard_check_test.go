@@ -38,7 +38,9 @@ func TestMCPSpellingsDecideAlike(t *testing.T) {
 		want         cavra.Outcome
 		rule         string
 	}{
-		{"evil", "drop", cavra.RequireApproval, "registry.agent.scope"},
+		// The registry trusts evil and the agent's scope asks, but a pin
+		// or a trust tier is no allow for destruction: drop has no undo.
+		{"evil", "drop", cavra.Block, "mcp.tool.delete.irreversible"},
 		{"github", "create_issue", cavra.Allow, "mcp.registry.allow"},
 	} {
 		spellings := []cavra.Action{

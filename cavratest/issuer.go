@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	jose "github.com/go-jose/go-jose/v4"
+
 	"github.com/cavra-dev/cavra/approval"
 	"github.com/cavra-dev/cavra/approval/approvaltest"
 )
@@ -66,6 +68,18 @@ func (i *Issuer) Client() *http.Client { return i.is.Server.Client() }
 // (approval.IDToken(token)).
 func (i *Issuer) MintApprover(subject string, groups ...string) string {
 	return string(i.is.Token(i.tb, subject, groups...))
+}
+
+// Claims returns the claims of a valid token for subject in groups
+// (issuer, Audience, exp in ten minutes…), to change before Mint: a
+// wrong audience, an expired exp.
+func (i *Issuer) Claims(subject string, groups ...string) map[string]any {
+	return i.is.Claims(subject, groups...)
+}
+
+// Mint signs claims (ES256, with the issuer's key) as a compact JWT.
+func (i *Issuer) Mint(claims map[string]any) string {
+	return string(i.is.Sign(i.tb, jose.ES256, approvaltest.KidES256, claims))
 }
 
 // Config is the approvals verifier's configuration for this issuer, its

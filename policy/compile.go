@@ -39,6 +39,7 @@ type Set struct {
 	mcpBlockUnknown bool
 	mcpAllowed      map[string]bool
 	mcpBlocked      map[string]bool
+	mcpTools        map[string]mcpToolHints // mcp.tools, by tool or server:tool
 
 	defaults map[decision.ActionType]decision.Outcome
 	rules    []*compiledRule
@@ -81,9 +82,10 @@ type compiledDoc struct {
 		BlockForcePush    *bool    `json:"block_force_push"`
 	} `json:"git"`
 	MCP struct {
-		BlockUnknown *bool    `json:"block_unknown_servers"`
-		Allowed      []string `json:"allowed_servers"`
-		Blocked      []string `json:"blocked_servers"`
+		BlockUnknown *bool              `json:"block_unknown_servers"`
+		Allowed      []string           `json:"allowed_servers"`
+		Blocked      []string           `json:"blocked_servers"`
+		Tools        map[string]MCPTool `json:"tools"`
 	} `json:"mcp"`
 	Defaults map[string]string `json:"defaults"`
 	Rules    []Rule            `json:"rules"`
@@ -208,6 +210,9 @@ func buildSet(name string, raw []byte, cd *compiledDoc, ruleSource map[string]ru
 	s.mcpBlockUnknown = cd.MCP.BlockUnknown == nil || *cd.MCP.BlockUnknown
 	s.mcpAllowed = setOf(cd.MCP.Allowed)
 	s.mcpBlocked = setOf(cd.MCP.Blocked)
+	if s.mcpTools, err = compileMCPTools(cd.MCP.Tools); err != nil {
+		return nil, err
+	}
 
 	s.defaults = map[decision.ActionType]decision.Outcome{}
 	for k, v := range cd.Defaults {

@@ -30,6 +30,7 @@
 //	facts.go            facts of an action (commands, paths, git, URLs)
 //	effects.go          the effect-based commands default (commands.default: effect)
 //	mcp.go, mcpsql.go   MCP tool calls decided by what they do (names, annotations, arguments)
+//	mcptools.go         the pack's mcp.tools: what an MCP tool's arguments are
 //	storedwrite.go      stored code a Write/Edit puts in .envrc, tasks.json, package.json, Makefile…
 //	dataflow.go         dataflow facts of commands (runs, downloads, download-and-execute)
 //	secretvars.go       secret-holding environment variables a command is given

@@ -599,8 +599,7 @@ func (e *evaluation) mcp() {
 	// What the call does (policy/mcp.go): its arguments' facts first, so
 	// that rules see them; then the server's verdict; then the matches of
 	// the arguments, which hold whatever the server.
-	call := mcptool.ReadCallWith(server, tool, e.act.Args,
-		mcptool.HintsOf(e.act.Context[decision.ContextToolArgRoles], e.act.Context[decision.ContextToolLocal]))
+	call := mcptool.ReadCallWith(server, tool, e.act.Args, e.mcpHints(server, tool))
 	e.mcpCall = &call
 	var subs []decision.Match
 	if !e.opts.MCPArgsAreData {
@@ -612,6 +611,9 @@ func (e *evaluation) mcp() {
 	switch {
 	case e.opts.MCPVerdict != nil:
 		e.add(*e.opts.MCPVerdict) // a configured registry replaces the pack's lists
+		if m, ok := e.mcpPinnedFloor(&call); ok {
+			e.add(m)
+		}
 	case s.mcpBlocked[server]:
 		e.add(decision.Match{RuleID: "mcp.server.trust.block_unknown", Decision: decision.Block, Severity: decision.High,
 			Reason: fmt.Sprintf("MCP server %q is on the pack's blocked list.", server), Pack: s.name, Subject: server})
@@ -643,8 +645,7 @@ func (e *evaluation) toolCallFacts() []decision.Match {
 	if tool == "" {
 		tool = e.act.Target
 	}
-	call := mcptool.ReadCallWith(e.act.Server, tool, e.act.Args,
-		mcptool.HintsOf(e.act.Context[decision.ContextToolArgRoles], e.act.Context[decision.ContextToolLocal]))
+	call := mcptool.ReadCallWith(e.act.Server, tool, e.act.Args, e.mcpHints(e.act.Server, tool))
 	e.mcpCall = &call
 	if e.opts.MCPArgsAreData {
 		return nil

@@ -29,6 +29,7 @@ var fileLayers = map[string]string{
 	"effects.go":        decisionLayer,
 	"mcp.go":            decisionLayer,
 	"mcpsql.go":         decisionLayer,
+	"mcptools.go":       decisionLayer,
 	"dataflow.go":       decisionLayer,
 	"storedwrite.go":    decisionLayer,
 	"secretvars.go":     decisionLayer,

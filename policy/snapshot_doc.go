@@ -362,8 +362,27 @@ func (r *docReader) doc() *compiledDoc {
 					cd.MCP.Allowed = r.strs()
 				case "blocked_servers":
 					cd.MCP.Blocked = r.strs()
+				case "tools":
+					cd.MCP.Tools = map[string]MCPTool{}
+					r.object(func(name string) {
+						var t MCPTool
+						r.object(func(k string) {
+							switch k {
+							case "args":
+								t.Args = map[string]string{}
+								r.object(func(arg string) { t.Args[arg] = r.str() })
+							case "local":
+								if b := r.boolPtr(); b != nil {
+									t.Local = *b
+								}
+							default:
+								r.other(k, "args", "local")
+							}
+						})
+						cd.MCP.Tools[name] = t
+					})
 				default:
-					r.other(k, "block_unknown_servers", "allowed_servers", "blocked_servers")
+					r.other(k, "block_unknown_servers", "allowed_servers", "blocked_servers", "tools")
 				}
 			})
 		case "defaults":

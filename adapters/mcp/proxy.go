@@ -51,6 +51,13 @@ type ProxyOptions struct {
 	Context map[string]string
 	// Pin is what to do with a tool without a pin (default PinOnFirstUse).
 	Pin PinMode
+	// HideBlocked leaves out of tools/list the tools that policy blocks
+	// outright, as GuardOptions.HideBlocked does: a tool whose call with no
+	// arguments is blocked (checked as a dry run, not recorded). A pinned
+	// tool is hidden all the same: a pin proves the definition, not that
+	// calls are safe. Calls of a hidden tool are still decided (and
+	// blocked), in case a client calls it without listing.
+	HideBlocked bool
 	// PassMeta passes the downstream result's _meta through to the client.
 	// By default a forwarded result is rebuilt from its content, structured
 	// content and isError, so the downstream's _meta (its serverInfo,
@@ -116,6 +123,9 @@ func NewProxy(g *cavra.Guard, opts ProxyOptions) (*Proxy, error) {
 	_, _ = rand.Read(p.key)
 	p.srv = sdk.NewServer(&sdk.Implementation{Name: "cavra-proxy-" + opts.ServerID, Version: "1"},
 		&sdk.ServerOptions{Capabilities: &sdk.ServerCapabilities{Tools: &sdk.ToolCapabilities{ListChanged: true}}})
+	if opts.HideBlocked {
+		p.srv.AddReceivingMiddleware(p.hideBlocked)
+	}
 	return p, nil
 }
 
@@ -395,6 +405,49 @@ func (p *Proxy) forward(ctx context.Context, req *sdk.CallToolRequest) (*sdk.Cal
 		return res, nil
 	}
 	return &sdk.CallToolResult{Content: res.Content, StructuredContent: res.StructuredContent, IsError: res.IsError}, nil
+}
+
+// hideBlocked is receiving middleware that filters tools/list.
+func (p *Proxy) hideBlocked(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		r, err := next(ctx, method, req)
+		if method != "tools/list" || err != nil {
+			return r, err
+		}
+		lr, ok := r.(*sdk.ListToolsResult)
+		if !ok || lr == nil {
+			return r, err
+		}
+		g, release, gerr := p.guard(ctx)
+		out := *lr
+		out.Tools = make([]*sdk.Tool, 0, len(lr.Tools))
+		if gerr != nil {
+			return &out, nil // fail closed: nothing can be decided, nothing is offered
+		}
+		defer release()
+		ss, _ := req.GetSession().(*sdk.ServerSession)
+		for _, t := range lr.Tools {
+			if t == nil || p.blockedOutright(ctx, g, ss, t.Name) {
+				continue
+			}
+			out.Tools = append(out.Tools, t)
+		}
+		return &out, nil
+	}
+}
+
+// blockedOutright checks (as a dry run) the tool's call with no arguments;
+// a tool the proxy does not know, or whose check fails, is hidden.
+func (p *Proxy) blockedOutright(ctx context.Context, g *cavra.Guard, ss *sdk.ServerSession, name string) bool {
+	p.mu.Lock()
+	pt := p.tools[name]
+	p.mu.Unlock()
+	if pt == nil {
+		return true
+	}
+	a := p.action(&sdk.CallToolRequest{Session: ss}, name, map[string]any{}, pt.def)
+	d, ok := mcpguard.Check(ctx, g, a, true)
+	return !ok || d.Decision == cavra.Block
 }
 
 func (p *Proxy) downstreamGone(tool string, err error) *sdk.CallToolResult {

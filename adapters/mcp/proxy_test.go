@@ -39,8 +39,12 @@ type proxyConfig struct {
 
 func connectProxy(t testing.TB, root string, cfg proxyConfig) *proxied {
 	t.Helper()
+	return connectProxyWith(t, root, openGuard(t, root), cfg)
+}
+
+func connectProxyWith(t testing.TB, root string, g *cavra.Guard, cfg proxyConfig) *proxied {
+	t.Helper()
 	ctx := context.Background()
-	g := openGuard(t, root)
 	f := &files{root: root}
 	mk := cfg.server
 	if mk == nil {

@@ -14,6 +14,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/cavra-dev/cavra"
+	"github.com/cavra-dev/cavra/confine"
 	"github.com/cavra-dev/cavra/evidence"
 )
 
@@ -80,7 +81,7 @@ func TestMCPProxyBinary(t *testing.T) {
 		}
 		names = append(names, tl.Name)
 	}
-	if strings.Join(names, ",") != "crash,read_file,write_file" {
+	if strings.Join(names, ",") != "crash,get_status,read_file,write_file" {
 		t.Fatalf("tools: %v", names)
 	}
 	call := func(tool string, args map[string]any) *sdk.CallToolResult {
@@ -156,6 +157,71 @@ func TestMCPProxyBinary(t *testing.T) {
 	}
 }
 
+// TestMCPProxyConfined runs the server confined (--confine required): a
+// tool the policy allows (get_status says it reads) writes into CAVRA's
+// state directory and beside the project, and the kernel refuses both,
+// while a write the policy allows under --root goes through.
+func TestMCPProxyConfined(t *testing.T) {
+	if st := confine.Probe(); st.ABI == 0 {
+		t.Skipf("skipped: this kernel offers no Landlock (%s)", st.Reason)
+	}
+	bin, down := buildProxyBins(t)
+	root := proxyRoot(t)
+	home := filepath.Join(t.TempDir(), ".cavra")
+	outside := filepath.Join(t.TempDir(), "outside")
+	if err := os.MkdirAll(outside, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	planted := []string{filepath.Join(home, "planted"), filepath.Join(outside, "planted")}
+	// The server's program in the project, which the profile lets it run:
+	// the temporary directory it was built in is out of its reach.
+	b, err := os.ReadFile(down)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down = filepath.Join(root, "downstream")
+	if err := os.WriteFile(down, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cmd := exec.Command(bin, "mcp", "proxy", "--server-id", "files", "--home", home, "--root", root, "--confine", "required", "--", down, root)
+	cmd.Env = append(os.Environ(), "DOWNSTREAM_SIDE_FILES="+strings.Join(planted, string(os.PathListSeparator)))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "go-agent", Version: "1"}, nil).
+		Connect(ctx, &sdk.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}, nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	defer cs.Close()
+	call := func(tool string, args map[string]any) *sdk.CallToolResult {
+		t.Helper()
+		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: args})
+		if err != nil {
+			t.Fatalf("%s: %v", tool, err)
+		}
+		return res
+	}
+	if res := call("write_file", map[string]any{"path": "notes.txt", "content": "hi\n"}); res.IsError {
+		t.Fatalf("a write under --root: %s\n%s", proxyText(res), stderr.String())
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "notes.txt")); err != nil || string(b) != "hi\n" {
+		t.Fatalf("notes.txt: %q %v", b, err)
+	}
+	res := call("get_status", map[string]any{})
+	if strings.Contains(proxyText(res), "wrote") {
+		t.Errorf("the confined server wrote outside its paths: %s", proxyText(res))
+	}
+	for _, f := range planted {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("%s was written", f)
+		}
+	}
+	if !strings.Contains(stderr.String(), "confined by") {
+		t.Errorf("no confinement line: %s", stderr.String())
+	}
+}
+
 func TestMCPProxyUsage(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -165,6 +231,13 @@ func TestMCPProxyUsage(t *testing.T) {
 		{[]string{"mcp", "proxy", "--", "true"}, "server-id"},
 		{[]string{"mcp", "proxy", "--server-id", "x", "--pin", "never", "--", "true"}, "--pin"},
 		{[]string{"mcp", "proxy", "--server-id", "x", "--url", "http://127.0.0.1:1/", "--", "true"}, "not both"},
+		{[]string{"mcp", "proxy", "--server-id", "x", "--confine", "always", "--", "true"}, "--confine"},
+		{[]string{"mcp", "proxy", "--server-id", "x", "--confine", "required", "--url", "http://127.0.0.1:1/"}, "elsewhere"},
+		{[]string{"mcp", "proxy", "--server-id", "x", "--writable", "/tmp", "--", "true"}, "--writable needs --confine"},
+		{[]string{"mcp", "proxy", "--server-id", "x", "--oidc-issuer", "https://idp.example.com", "--", "true"}, "needs --listen"},
+		{[]string{"mcp", "proxy", "--server-id", "x", "--listen", "127.0.0.1:0", "--oidc-issuer", "https://idp.example.com", "--", "true"}, "--oidc-audience"},
+		{[]string{"mcp", "proxy", "--server-id", "x", "--oidc-audience", "a", "--", "true"}, "need --oidc-issuer"},
+		{[]string{"mcp", "proxy", "--server-id", "x", "--listen", "127.0.0.1:0", "--token-file", "/dev/null", "--oidc-issuer", "https://i", "--oidc-audience", "a", "--oidc-jwks", "https://i/k", "--", "true"}, "not both"},
 	} {
 		code, _, errs := cli(t, tc.args...)
 		if code != exitUsage || !strings.Contains(errs, tc.want) {
