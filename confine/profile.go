@@ -278,7 +278,7 @@ func (p *Profile) reachesInto(dir string) bool {
 	}
 	for _, l := range [][]PathRule{p.DenyRead, p.DenyWrite} {
 		for i := range l {
-			if l[i].Scope == ScopeExact && ancestorOf(&l[i], dir, p.Project, p.Home) {
+			if l[i].Scope == ScopeExact && !anyDotDir(l[i].Pattern) && ancestorOf(&l[i], dir, p.Project, p.Home) {
 				return true
 			}
 		}
@@ -418,4 +418,13 @@ func sortedSet[T string | uint16](l []T) []T {
 	}
 	slices.Sort(l)
 	return slices.Compact(l)
+}
+
+// anyDotDir reports a pattern that names files by their name in any dot
+// directory of the home directory (~/.*/**/*credentials): it reaches into
+// every cache there, and would take them all away from a build. The kernel
+// still denies what it matches outside the caches granted, and the hook
+// decides every read of the agent's own tools by the pattern.
+func anyDotDir(pattern string) bool {
+	return strings.HasPrefix(pattern, "~/.*/")
 }

@@ -9,11 +9,11 @@ import (
 type Effect uint8
 
 const (
-	None    Effect = iota // no statement
-	Read                  // reads (SELECT, SHOW, EXPLAIN, psql's \d…, transaction control)
-	Write                 // changes rows or schema without losing data wholesale, or unknown
-	Destroy               // drops, truncates, deletes or updates every row, grants everything
-	DestroyAll            // drops a whole database or schema (or, for Redis, every database); String is "destroy" too
+	None       Effect = iota // no statement
+	Read                     // reads (SELECT, SHOW, EXPLAIN, psql's \d…, transaction control)
+	Write                    // changes rows or schema without losing data wholesale, or unknown
+	Destroy                  // drops, truncates, deletes or updates every row, grants everything
+	DestroyAll               // drops a whole database or schema (or, for Redis, every database); String is "destroy" too
 )
 
 func (e Effect) String() string {
