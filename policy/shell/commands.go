@@ -91,8 +91,9 @@ var (
 			"--process-slot-var"},
 		noCmdLong: []string{"--help", "--version"},
 	}
-	watchOpts = optTable{value: "n", longValue: []string{"--interval"}}
-	envOpts   = optTable{value: "uCPS", longValue: []string{"--unset", "--chdir", "--split-string"}}
+	watchOpts  = optTable{value: "n", longValue: []string{"--interval"}}
+	chrootOpts = optTable{longValue: []string{"--userspec", "--groups"}}
+	envOpts    = optTable{value: "uCPS", longValue: []string{"--unset", "--chdir", "--split-string"}}
 )
 
 // wrapper returns where the wrapped command starts in ws (ws[0] being the
@@ -128,6 +129,15 @@ func (a *analyzer) wrapper(name string, ws []word) (start int, split *word) {
 		return stdbufOpts.skip(ws, 1), nil
 	case "xargs":
 		return xargsOpts.skip(ws, 1), nil
+	case "chroot":
+		// chroot [--userspec=U] NEWROOT [COMMAND…]: the command runs with
+		// NEWROOT as /; its paths are read as written (the root it sees is
+		// the mounted system's: sudo chroot /host cat /etc/shadow).
+		i := chrootOpts.skip(ws, 1)
+		if i < len(ws) {
+			i++ // the new root
+		}
+		return i, nil
 	}
 	if isLoader(name) {
 		return loaderOpts.skip(ws, 1), nil
@@ -138,7 +148,7 @@ func (a *analyzer) wrapper(name string, ws []word) (start int, split *word) {
 func isWrapper(name string) bool {
 	switch name {
 	case "sudo", "doas", "env", "command", "builtin", "exec", "nohup", "setsid", "timeout", "time",
-		"nice", "stdbuf", "xargs":
+		"nice", "stdbuf", "xargs", "chroot":
 		return true
 	}
 	return isLoader(name)
@@ -393,6 +403,12 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 			return
 		}
 		a.emit(ws, via, redirs, sc, "", false)
+		if name == "sed" || name == "gsed" {
+			a.sedEffects(len(a.cmds)-1, ws, via, redirs, sc)
+		}
+		if name == "pytest" || name == "py.test" || name == "nox" || name == "tox" {
+			a.writtenPython(name, via, redirs, sc)
+		}
 		a.optionCommands(name, ws, via, redirs, sc)
 		a.storedCode(name, ws, via, redirs, sc)
 	}
@@ -896,6 +912,13 @@ scan:
 	if operand && i < len(ws) {
 		if why := scriptOpaque(ws[i]); why != "" {
 			a.emit(ws, via, redirs, sc, why, false)
+			return
+		}
+		if text, ok := a.writtenScript(ws[i].val); ok {
+			// python3 x.py where the line wrote x.py: its code is on the
+			// line, and is read as inline code is.
+			a.emit(ws, via, redirs, sc, "", false)
+			a.code(len(a.cmds)-1, text, appendVia(via, base(ws[0].val)+" "+ws[i].val), redirs, sc)
 			return
 		}
 	}

@@ -3,8 +3,10 @@ package shell
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -497,6 +499,23 @@ func (a *analyzer) storedText(kind, text string, via []string, sc scope) {
 			a.stored("package.json scripts=", s, via, sc)
 		}
 	case "pre-commit":
+		// A hook repository is cloned and installed (pip, npm, cargo…) when
+		// the hooks run: from a URL at a rev that is not a commit it is an
+		// install from an unpinned VCS source (a branch; a release tag or a
+		// commit pins it).
+		repo := ""
+		for _, line := range strings.Split(text, "\n") {
+			t := strings.TrimLeft(strings.TrimSpace(line), "- ")
+			if v, ok := strings.CutPrefix(t, "repo:"); ok {
+				repo = yamlScalar(strings.TrimSpace(v))
+			} else if v, ok := strings.CutPrefix(t, "rev:"); ok && strings.Contains(repo, "://") {
+				rev := yamlScalar(strings.TrimSpace(v))
+				if !commitHash(rev) && !versionTag.MatchString(rev) {
+					a.stored(".pre-commit-config.yaml repo=", "pip install git+"+repo+"@"+rev, via, sc)
+				}
+				repo = ""
+			}
+		}
 		for n, line := range strings.Split(text, "\n") {
 			if n > 4096 {
 				break
@@ -548,6 +567,9 @@ func makeRecipes(text string) []string {
 	for i := 0; i < len(lines) && i < 1<<14; i++ {
 		l := lines[i]
 		if !strings.HasPrefix(l, "\t") {
+			// Outside recipes, make runs $(shell …) while it reads the
+			// makefile, and VAR != CMD assigns a command's output.
+			out = append(out, makeParseTime(l)...)
 			continue
 		}
 		for strings.HasSuffix(l, "\\") && i+1 < len(lines) {
@@ -567,4 +589,261 @@ func makeRecipes(text string) []string {
 		}
 	}
 	return out
+}
+
+// sedScripts returns the scripts of a sed command: the -e and --expression
+// values, or else its first operand.
+func sedScripts(ws []word) []word {
+	var out []word
+	first := -1
+	for i := 1; i < len(ws); i++ {
+		v := ws[i].val
+		switch {
+		case (v == "-e" || v == "--expression") && i+1 < len(ws):
+			out = append(out, ws[i+1])
+			i++
+		case strings.HasPrefix(v, "--expression="):
+			out = append(out, word{val: v[len("--expression="):], static: ws[i].static})
+		case v == "-f" || v == "--file" || v == "-l" || v == "--line-length":
+			i++
+		case v == "--":
+			if first < 0 && i+1 < len(ws) {
+				first = i + 1
+			}
+			i = len(ws)
+		case strings.HasPrefix(v, "-") && len(v) > 1:
+			if strings.Contains(v[1:], "e") && !strings.HasPrefix(v, "--") && i+1 < len(ws) && strings.HasSuffix(v, "e") {
+				out = append(out, ws[i+1]) // -ne SCRIPT
+				i++
+			}
+		default:
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if len(out) == 0 && first > 0 {
+		out = append(out, ws[first])
+	}
+	return out
+}
+
+// sedCommand is what one command of a sed script does beyond editing its
+// stream: a shell command it runs (e CMD), a file it writes (w FILE, W,
+// s///w FILE) or reads (r FILE, R), or its pattern space run as a command
+// (e alone, s///e).
+type sedCommand struct {
+	run, write, read string
+	execInput        bool
+}
+
+// sedProgram reads a sed script's commands (GNU syntax: addresses, !, {},
+// ; and newlines between commands; a, i, c, e, r, R, w, W and s's w flag
+// take the rest of the line).
+func sedProgram(script string) []sedCommand {
+	var out []sedCommand
+	for _, line := range strings.Split(script, "\n") {
+		i := 0
+		for i < len(line) && len(out) < 64 {
+			for i < len(line) && strings.IndexByte(" \t;{}!", line[i]) >= 0 {
+				i++
+			}
+			i = sedAddress(line, i)
+			for i < len(line) && (line[i] == ' ' || line[i] == '!' || line[i] == '\t') {
+				i++
+			}
+			if i >= len(line) {
+				break
+			}
+			c := line[i]
+			i++
+			rest := strings.TrimSpace(line[i:])
+			switch c {
+			case 'e':
+				if rest == "" {
+					out = append(out, sedCommand{execInput: true})
+				} else {
+					out = append(out, sedCommand{run: rest})
+				}
+				i = len(line)
+			case 'w', 'W':
+				out = append(out, sedCommand{write: rest})
+				i = len(line)
+			case 'r', 'R':
+				out = append(out, sedCommand{read: rest})
+				i = len(line)
+			case 'a', 'i', 'c', ':', 'b', 't', 'T':
+				if c == 'a' || c == 'i' || c == 'c' {
+					i = len(line)
+					break
+				}
+				for i < len(line) && line[i] != ';' {
+					i++
+				}
+			case 's', 'y':
+				if i >= len(line) {
+					break
+				}
+				d := line[i]
+				i++
+				for part := 0; part < 2 && i <= len(line); part++ {
+					for i < len(line) && line[i] != d {
+						if line[i] == '\\' {
+							i++
+						}
+						i++
+					}
+					i++
+				}
+				if c == 'y' {
+					break
+				}
+				for i < len(line) && line[i] != ';' && line[i] != '}' {
+					switch line[i] {
+					case 'e':
+						out = append(out, sedCommand{execInput: true})
+					case 'w':
+						out = append(out, sedCommand{write: strings.TrimSpace(line[i+1:])})
+						i = len(line) - 1
+					}
+					i++
+				}
+			}
+		}
+	}
+	return out
+}
+
+// sedAddress skips a sed address (a line number, $, /regex/, \cregexc, a
+// step first~step) and a second one after a comma.
+func sedAddress(s string, i int) int {
+	for n := 0; n < 2 && i < len(s); n++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+			for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '~') {
+				i++
+			}
+		case s[i] == '$':
+			i++
+		case s[i] == '/' || s[i] == '\\' && i+1 < len(s):
+			d := byte('/')
+			if s[i] == '\\' {
+				i++
+				d = s[i]
+			}
+			i++
+			for i < len(s) && s[i] != d {
+				if s[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			i++
+			for i < len(s) && (s[i] == 'I' || s[i] == 'M') {
+				i++
+			}
+		default:
+			return i
+		}
+		if i < len(s) && s[i] == ',' && n == 0 {
+			i++
+			continue
+		}
+		break
+	}
+	return min(i, len(s))
+}
+
+// sedEffects adds to command idx (a sed) what its script does beyond its
+// stream: files it writes and reads, commands it runs.
+func (a *analyzer) sedEffects(idx int, ws []word, via []string, redirs []Redirect, sc scope) {
+	if idx < 0 || idx >= len(a.cmds) {
+		return
+	}
+	for _, w := range sedScripts(ws) {
+		if !w.static {
+			continue
+		}
+		for _, sc2 := range sedProgram(w.val) {
+			c := &a.cmds[idx]
+			switch {
+			case sc2.write != "" && sc2.write != "/dev/stdout" && sc2.write != "/dev/stderr":
+				c.Writes = append(c.Writes, sc2.write)
+			case sc2.read != "":
+				c.Reads = append(c.Reads, sc2.read)
+			case sc2.execInput:
+				if c.Opaque == "" {
+					c.Opaque = OpaqueStdin // sed's e runs its input lines as commands
+				}
+			case sc2.run != "":
+				a.commandValue("sed e ", sc2.run, via, redirs, sc)
+			}
+		}
+	}
+}
+
+// makeParseTime returns the shell commands a makefile line that is not a
+// recipe runs when make reads it: the bodies of $(shell …) (parentheses
+// balanced) and the right side of VAR != CMD.
+func makeParseTime(l string) []string {
+	var out []string
+	if name, cmd, ok := strings.Cut(l, "!="); ok && !strings.ContainsAny(strings.TrimSpace(name), " \t$:") && strings.TrimSpace(name) != "" {
+		out = append(out, strings.ReplaceAll(strings.TrimSpace(cmd), "$$", "$"))
+	}
+	for off := 0; off < len(l) && len(out) < 16; {
+		i := strings.Index(l[off:], "$(shell")
+		if i < 0 {
+			break
+		}
+		start := off + i + len("$(shell")
+		depth, j := 1, start
+		for ; j < len(l) && depth > 0; j++ {
+			switch l[j] {
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+		}
+		if depth == 0 {
+			out = append(out, strings.ReplaceAll(strings.TrimSpace(l[start:j-1]), "$$", "$"))
+		}
+		off = j
+	}
+	return out
+}
+
+// versionTag is a release tag (v1.2.3, 24.1.0, v4.0.0-alpha.8): what
+// pre-commit autoupdate writes, taken as pinned; a branch (main, HEAD) is not.
+var versionTag = regexp.MustCompile(`^v?[0-9]+(\.[0-9]+)*([-+.][0-9A-Za-z.]+)?$`)
+
+// commitHash reports a full hexadecimal commit id.
+func commitHash(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// writtenPython: a Python test or task runner imports the project's Python
+// files (plugins named in pytest.ini's addopts, conftest.py, test modules,
+// noxfile.py); a .py file the line wrote is read as the code that runs,
+// as `python3 FILE` would be.
+func (a *analyzer) writtenPython(name string, via []string, redirs []Redirect, sc scope) {
+	n := 0
+	for _, p := range slices.Sorted(maps.Keys(a.written)) {
+		if !strings.HasSuffix(p, ".py") || strings.Contains(p, "..") || strings.ContainsAny(p, "'$`") || n >= 8 {
+			continue
+		}
+		if _, ok := a.writtenScript(p); !ok {
+			continue
+		}
+		n++
+		a.commandValue(name+" imports ", "python3 '"+p+"'", via, redirs, sc)
+	}
 }

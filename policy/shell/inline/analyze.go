@@ -1128,6 +1128,12 @@ func (a *analyzer) call(qual string, args []arg, emit bool) val {
 			}
 		}
 	}
+	if !ok && emit && len(args) >= 3 && args[0].v.known && args[1].v.known && shellName(args[0].v.s) && args[1].v.s == "-c" {
+		// Any call given a shell, -c and a script runs the script,
+		// whatever the function is called (session.run("sh", "-c", …),
+		// a task runner's helper): the arguments say what it does.
+		a.spawn(args[2].v, nil)
+	}
 	if !ok {
 		// A method of any object: obj.instance_eval, x.rmtree
 		if i := strings.LastIndexByte(qual, '.'); i >= 0 {
@@ -1803,4 +1809,16 @@ func (a *analyzer) operandStart(k int) int {
 		break
 	}
 	return k
+}
+
+// shellName reports a shell's name or path (sh, /bin/bash, zsh…).
+func shellName(s string) bool {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		s = s[i+1:]
+	}
+	switch s {
+	case "sh", "bash", "zsh", "dash", "ksh", "ash", "fish":
+		return true
+	}
+	return false
 }
