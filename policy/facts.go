@@ -197,6 +197,7 @@ func (e *evaluation) commandFacts(an *shell.Analysis) {
 			// Paths on another machine: facts of their own, not this
 			// machine's files (kubectl exec pod -- rm -rf /tmp/x).
 			cf.RemoteReads, cf.RemoteWrites, cf.RemoteDeletes = c.Reads, c.Writes, c.Deletes
+			e.remoteSecretReads(c)
 		} else if len(c.Reads)+len(c.Writes)+len(c.Deletes) > 0 {
 			env := e.env
 			if c.Dir != "" {
@@ -490,3 +491,38 @@ func productionPlace(place string) bool {
 }
 
 var prodPlace = regexp.MustCompile(`(?i)(^|[^a-z0-9])(prod|production|prd|live)([^a-z]|$)`)
+
+// remoteSecretReads matches what a command run on another machine reads
+// against the pack's sensitive paths, with that machine laid out like this
+// one: its home directory is ~ (where ssh starts a command, so relative
+// paths are under it), its system paths the same. A credential the policy
+// protects here is a credential there (`gcloud compute ssh vm --command 'cat
+// ~/.config/gcloud/application_default_credentials.json'`); the paths stay
+// remote facts, and only the match is recorded.
+func (e *evaluation) remoteSecretReads(c *shell.Command) {
+	if len(c.Reads) == 0 || e.env.home == "" {
+		return
+	}
+	env := e.env
+	env.cwd = env.home
+	for _, p := range c.Reads {
+		if strings.HasPrefix(p, "$HOME/") {
+			p = "~/" + p[len("$HOME/"):]
+		}
+		if strings.HasPrefix(p, "$") || strings.Contains(p, "`") {
+			continue
+		}
+		if strings.HasPrefix(p, "/root/") || strings.HasPrefix(p, "/home/") {
+			// another user's home there reads as a home here: /root/.aws/credentials
+			rest := strings.TrimPrefix(p, "/root/")
+			if strings.HasPrefix(p, "/home/") {
+				if _, r, ok := strings.Cut(p[len("/home/"):], "/"); ok {
+					rest = r
+				}
+			}
+			p = "~/" + rest
+		}
+		rp := env.resolve(p)
+		e.matchFiles(&rp, e.set.blockRead, "remote.secrets.path", decision.Block, "Reads a sensitive path on another machine: ")
+	}
+}

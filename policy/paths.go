@@ -19,6 +19,9 @@ type resolvedPath struct {
 	// directory, or a directory above it.
 	coversRoot, coversHome bool
 	glob                   bool // holds shell glob characters: matched by overlap
+	// unknownDir: relative to a directory only run time knows (rel is the
+	// path as written); it may be anywhere (matchPath).
+	unknownDir bool
 }
 
 // homeDefault matches a leading expansion of HOME with a default or an
@@ -83,7 +86,7 @@ func (e pathEnv) resolve(p string) resolvedPath {
 		// patterns still apply (a .env is a .env anywhere), but the
 		// path is shown as $PWD/… and is not inside the project.
 		p = path.Clean(p)
-		r := resolvedPath{display: "$PWD", glob: glob.HasMeta(p)}
+		r := resolvedPath{display: "$PWD", glob: glob.HasMeta(p), unknownDir: true}
 		if p != "." {
 			r.display += "/" + p
 			r.rel = p
@@ -186,9 +189,9 @@ func within(root, p string) (string, bool) {
 func (g *pathGlob) matchPath(r *resolvedPath) bool {
 	switch g.Anchor() {
 	case glob.Root:
-		return r.abs != "" && g.matchForm(r, r.abs)
+		return r.abs != "" && g.matchForm(r, r.abs) || r.unknownDir && g.unknownDirMatch(r.rel)
 	case glob.Home:
-		return r.homeRel != "" && g.matchForm(r, r.homeRel)
+		return r.homeRel != "" && g.matchForm(r, r.homeRel) || r.unknownDir && g.unknownDirMatch(r.rel)
 	}
 	if r.rel != "" {
 		return g.matchForm(r, r.rel)
@@ -261,3 +264,26 @@ func (r *resolvedPath) base() string {
 	}
 	return p
 }
+
+// unknownDirMatch: a path relative to a directory only run time knows
+// (CDPATH=~ cd .aws && cat credentials, cd "$D" && cat id_rsa) may be below
+// any directory, so an anchored pattern that can end in it matches — when
+// its last segment is a name only credentials carry. Generic names
+// (config, config.json, settings.xml…) that anchored patterns also end in
+// are left to the relative patterns, so that `cd "$BUILD" && cat config`
+// is not taken for ~/.kube/config.
+func (g *pathGlob) unknownDirMatch(rel string) bool {
+	if rel == "" || strings.HasPrefix(rel, "../") || rel == ".." {
+		return false
+	}
+	if genericName[path.Base(rel)] && !strings.Contains(rel, "/") {
+		return false
+	}
+	return g.MatchSuffix(rel) // a directory's whole contents (/run/secrets/**) fit any name and do not count
+}
+
+// genericName are file names that credential paths share with ordinary
+// files.
+var genericName = map[string]bool{"config": true, "config.json": true, "config.yml": true, "config.yaml": true,
+	"config.toml": true, "settings.xml": true, "hosts.yml": true, "auth.json": true, "settings.json": true,
+	"Cookies": true, "cli.toml": true, "gradle.properties": true}

@@ -226,3 +226,22 @@ func (sg *seg) matchOne(name string) bool {
 	}
 	return sg.lit == name
 }
+
+// MatchSuffix reports whether a subject that ends in the segments of s, below
+// any directory, may match: some tail of the pattern matches s whole. The
+// pattern's last segment must name something (a "**" tail matches any name,
+// and is not counted). For "~/.aws/credentials" (home-relative
+// ".aws/credentials"), "credentials" and ".aws/credentials" are suffixes;
+// "x/credentials" is not.
+func (g *Glob) MatchSuffix(s string) bool {
+	n := len(g.segs)
+	if n == 0 || g.segs[n-1].dstar || s == "" {
+		return false
+	}
+	for k := n - 1; k >= 0; k-- {
+		if matchSegs(g.segs[k:], s) {
+			return true
+		}
+	}
+	return false
+}

@@ -15,8 +15,9 @@
 //   - aws-secret-access-key: 40 of [A-Za-z0-9/+] only when labelled by a
 //     key whose name contains "secret access key" in any spelling
 //     (aws_secret_access_key=, "SecretAccessKey": , AWS_SECRET_ACCESS_KEY:);
-//   - github-token: ghp_, gho_, ghu_, ghs_ or ghr_ and 36 or more
-//     alphanumerics; github_pat_ and 50 or more of [A-Za-z0-9_];
+//   - github-token: ghp_, gho_, ghu_, ghs_ or ghr_ and 30 or more
+//     alphanumerics (issued tokens have 36; the prefix and a long run are
+//     the shape, and a shortened copy still names the account); github_pat_ and 50 or more of [A-Za-z0-9_];
 //   - gitlab-token: glpat-, gldt-, glrt-, glptt-, glcbt- or gloas- and 20
 //     or more of [A-Za-z0-9_.-];
 //   - slack-token: xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe-, xoxe.xoxp- or

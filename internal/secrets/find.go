@@ -97,7 +97,7 @@ func tokenAt(s string, i int) (Match, bool) {
 		}
 	case 'g':
 		if len(t) > 4 && t[0] == 'g' && t[1] == 'h' && strings.IndexByte("pousr", t[2]) >= 0 && t[3] == '_' {
-			if n := span(t[4:], alnum); n >= 36 {
+			if n := span(t[4:], alnum); n >= 30 {
 				return mk(GitHubToken, 4+n)
 			}
 		}

@@ -11,7 +11,7 @@ import (
 // must lie inside one of Find's matches.
 var models = []*regexp.Regexp{
 	regexp.MustCompile(`(?:^|[^A-Za-z0-9_-])((?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{16})(?:$|[^A-Za-z0-9])`),
-	regexp.MustCompile(`(?:^|[^A-Za-z0-9_-])(gh[pousr]_[A-Za-z0-9]{36,})`),
+	regexp.MustCompile(`(?:^|[^A-Za-z0-9_-])(gh[pousr]_[A-Za-z0-9]{30,})`),
 	regexp.MustCompile(`(?:^|[^A-Za-z0-9_-])(AIza[A-Za-z0-9_-]{35})(?:$|[^A-Za-z0-9_-])`),
 	regexp.MustCompile(`(?:^|[^A-Za-z0-9_-])(npm_[A-Za-z0-9]{36,})`),
 	regexp.MustCompile(`(?:^|[^A-Za-z0-9_-])(sk-ant-[A-Za-z0-9_-]{32,})`),

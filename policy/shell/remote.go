@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"cmp"
 	"strings"
 )
 
@@ -19,7 +20,7 @@ func remoteCarrier(name string) bool {
 	switch name {
 	case "ssh", "sshpass", "kubectl", "oc", "docker", "podman", "gcloud", "ansible",
 		"docker-compose", "podman-compose", "pssh", "parallel-ssh", "salt", "salt-ssh", "fab", "aws", "az",
-		"vagrant", "multipass", "lxc", "incus", "limactl", "lima", "mosh", "tsh", "rsync":
+		"vagrant", "multipass", "lxc", "incus", "limactl", "lima", "mosh", "tsh", "rsync", "pdsh", "clush", "knife":
 		return true
 	}
 	return false
@@ -181,7 +182,19 @@ func (a *analyzer) kubeExec(name string, ws []word, via []string, redirs []Redir
 			}
 			continue
 		}
-		if v != "exec" && v != "debug" && v != "run" {
+		if v == "cp" {
+			// kubectl cp POD:PATH LOCAL reads PATH in the pod.
+			for _, w := range ws[i+1:] {
+				pod, p, ok := strings.Cut(w.val, ":")
+				if ok && w.static && pod != "" && strings.HasPrefix(p, "/") && !strings.HasPrefix(w.val, "-") {
+					a.carrier(name, ws, len(ws), name+":"+strings.TrimSpace(strings.Join(ctx, " ")+" "+pod), &word{val: "cat " + shellQuote(p), static: true}, via, redirs, sc)
+					return true
+				}
+			}
+			return false
+		}
+		// oc rsh POD [CMD…] is exec (with a shell when no command is given).
+		if v != "exec" && v != "debug" && v != "run" && !(v == "rsh" && name == "oc") {
 			return false
 		}
 		sub = i
@@ -190,7 +203,7 @@ func (a *analyzer) kubeExec(name string, ws []word, via []string, redirs []Redir
 	if sub < 0 {
 		return false
 	}
-	if v := ws[sub].val; v != "exec" {
+	if v := ws[sub].val; v != "exec" && v != "rsh" {
 		// kubectl debug TARGET … -- CMD, kubectl run NAME --image=… [--command] -- CMD:
 		// the words after -- run in the new container.
 		pod, from := "", -1
@@ -408,6 +421,27 @@ func (a *analyzer) ansibleShell(ws []word, via []string, redirs []Redirect, sc s
 		}
 	}
 	mod = strings.TrimPrefix(mod, "ansible.builtin.")
+	if args != nil && args.static {
+		// Modules whose effect is a command's: file state=absent deletes
+		// its path, fetch and slurp read their src there.
+		kv := map[string]string{}
+		for _, f := range strings.Fields(args.val) {
+			if k, v, ok := strings.Cut(f, "="); ok {
+				kv[k] = strings.Trim(v, `"'`)
+			}
+		}
+		var line string
+		switch p := cmp.Or(kv["path"], kv["dest"], kv["name"]); {
+		case mod == "file" && kv["state"] == "absent" && p != "":
+			line = "rm -rf " + shellQuote(p)
+		case (mod == "fetch" || mod == "slurp") && kv["src"] != "":
+			line = "cat " + shellQuote(kv["src"])
+		}
+		if line != "" {
+			a.carrier("ansible", ws, from, "ansible:"+hosts, &word{val: line, static: true}, via, redirs, sc)
+			return true
+		}
+	}
 	if args == nil || (mod != "shell" && mod != "command" && mod != "raw") {
 		return false
 	}

@@ -212,6 +212,34 @@ func (a *analyzer) moreCarriers(name string, ws []word, via []string, redirs []R
 		script, _ := joinWords(ws[i:])
 		a.carrier(name, ws, i, "pssh:"+hosts, &script, via, redirs, sc)
 		return true
+	case "pdsh", "clush":
+		// pdsh -w HOSTS [opts] CMD…, clush -w HOSTS|-g GROUP|-a [opts] CMD…:
+		// a shell line on every host.
+		hosts := "hosts"
+		for _, o := range []string{"-w", "-g", "--group", "--nodes"} {
+			if w, _, ok := optValue(ws, o, ""); ok {
+				hosts = w.val
+				break
+			}
+		}
+		i := skipOpts(ws, 1, "-w", "-x", "-g", "-X", "-l", "-R", "-f", "-t", "-u", "-o", "--group", "--nodes",
+			"--user", "--fanout", "--options", "--connect_timeout", "--command_timeout", "--exclude")
+		if i < len(ws) && ws[i].val == "--" {
+			i++
+		}
+		if i >= len(ws) {
+			return false
+		}
+		script, _ := joinWords(ws[i:])
+		a.carrier(name, ws, i, "pssh:"+hosts, &script, via, redirs, sc)
+		return true
+	case "knife":
+		// knife ssh QUERY 'CMD' [opts]: a shell line on every node the query finds.
+		if len(ws) < 4 || ws[1].val != "ssh" {
+			return false
+		}
+		a.carrier(name, ws, 3, "pssh:"+ws[2].val, &ws[3], via, redirs, sc)
+		return true
 	case "salt", "salt-ssh":
 		// salt TARGET cmd.run|cmd.shell|cmd.run_all|cmd.run_stdout 'CMD'.
 		target := ""

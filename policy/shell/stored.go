@@ -408,6 +408,8 @@ func storedFile(p string) string {
 		return "pre-commit"
 	case b == "package.json":
 		return "package"
+	case b == "devcontainer.json" || b == ".devcontainer.json":
+		return "devcontainer"
 	case b == "Makefile" || b == "makefile" || b == "GNUmakefile" || strings.HasSuffix(b, ".mk"):
 		return "make"
 	}
@@ -530,6 +532,12 @@ func (a *analyzer) storedText(kind, text string, via []string, sc scope) {
 				v = v[1 : len(v)-1]
 			}
 			a.stored(".pre-commit-config.yaml entry=", v, via, sc)
+		}
+	case "devcontainer":
+		// The lifecycle commands run in the container (and
+		// initializeCommand on this machine) when the editor opens it.
+		for _, k := range []string{"initializeCommand", "onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand", "postAttachCommand"} {
+			a.storedPairs("devcontainer.json "+k+"=", text, `"`+k+`"`, via, sc)
 		}
 	case "make":
 		for i, line := range makeRecipes(text) {

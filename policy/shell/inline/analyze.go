@@ -1313,6 +1313,13 @@ func (a *analyzer) apply(op op, qual string, args []arg, emit bool) val {
 		if v.known {
 			return v.s
 		}
+		if (strings.HasPrefix(v.s, "/") || strings.HasPrefix(v.s, "~/") || strings.HasPrefix(v.s, "$HOME/")) && strings.Contains(v.s, "/${?}") &&
+			!strings.HasPrefix(v.s, "/tmp/") && !strings.HasPrefix(v.s, "/var/tmp/") {
+			// A name computed in a known directory outside the project
+			// (os.path.join(home + '/.aws', f)): any file there, a glob
+			// the filesystem lists match by overlap.
+			return strings.ReplaceAll(v.s, "${?}", "*")
+		}
 		if strings.HasPrefix(v.s, "$") && v.s != "${?}" {
 			return v.s
 		}

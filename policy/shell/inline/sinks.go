@@ -74,7 +74,7 @@ var pythonCalls = map[string]op{
 	"os.environ.keys": opEnvAll, "os.environ.values": opEnvAll,
 	"pathlib.Path": opValue, "pathlib.PurePath": opValue, "pathlib.PosixPath": opValue, "os.path.expanduser": opValue, "os.path.abspath": opValue,
 	"os.path.realpath": opValue, "os.path.normpath": opValue, "os.path.expandvars": opValue, "glob.glob": opValue, "glob.iglob": opValue,
-	"shlex.split": opSplit, "os.path.join": opJoin, "pathlib.Path.home": opHome, "os.path.dirname": opValue, "os.dup2": opUnknown, "os.kill": opUnknown,
+	"shlex.split": opSplit, "os.path.join": opJoin, "sqlite3.connect": opRead, "zipfile.ZipFile().write": opRead, "tarfile.open().add": opRead, "tarfile.TarFile().add": opRead, "dbm.open": opRead, "shelve.open": opRead, "pathlib.Path.home": opHome, "os.path.dirname": opValue, "os.dup2": opUnknown, "os.kill": opUnknown,
 	"os.killpg": opUnknown, "os.setuid": opUnknown, "os.fork": opUnknown, "os.chroot": opUnknown, "shutil.chown": opUnknown,
 }
 
