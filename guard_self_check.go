@@ -416,7 +416,7 @@ func (g *Guard) selfCommands(a Action, f policy.Facts, env func() *selfEnv, add 
 			}
 		}
 		if c.Name == "go" && len(c.Args) > 1 && c.Args[0] == "install" &&
-			slicesAny(c.Args[1:], func(p string) bool { return goRunCavra.MatchString(strings.ToLower(p)) }) {
+			slicesAny(c.Args[1:], func(p string) bool { return goRunCavra().MatchString(strings.ToLower(p)) }) {
 			add("cavra.self.hook_binary", "`go install` of cavra replaces the installed cavra binary, which the hooks run; an agent may not.")
 		}
 		if c.Name == "ln" || (c.Name == "cp" && slicesAny(c.Args, isLinkFlag)) {
@@ -692,13 +692,17 @@ func isScript(p string) bool {
 }
 
 // protectedMention finds CAVRA's files named in program text.
-var protectedMention = regexp.MustCompile(`(?i)\.cavra\b|cavra\.db|\.private\.jwk|\.claude/settings|\.claude\.json|\.mcp\.json|\.codex/|\.cursor/(hooks|mcp)\.json|\.gemini/settings|CAVRA_HOME`)
+var protectedMention = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\.cavra\b|cavra\.db|\.private\.jwk|\.claude/settings|\.claude\.json|\.mcp\.json|\.codex/|\.cursor/(hooks|mcp)\.json|\.gemini/settings|CAVRA_HOME`)
+})
 
 // cavraAssign sets CAVRA's configuration in the environment.
-var cavraAssign = regexp.MustCompile(`\bCAVRA_[A-Z_]+=`)
+var cavraAssign = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bCAVRA_[A-Z_]+=`) })
 
 // changeWords are what a script does to a file it changes.
-var changeWords = regexp.MustCompile(`(?i)>|\b(rm|mv|cp|ln|tee|sed\s+-i|truncate|chmod|unlink|shred|dd)\b|\.write|writeFile|open\([^)]*['"][wa]|os\.remove|rmtree|unlink`)
+var changeWords = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)>|\b(rm|mv|cp|ln|tee|sed\s+-i|truncate|chmod|unlink|shred|dd)\b|\.write|writeFile|open\([^)]*['"][wa]|os\.remove|rmtree|unlink`)
+})
 
 // scriptTouchesCAVRA reports whether program text runs a control-plane
 // command, or names CAVRA's files and changes files.
@@ -706,17 +710,17 @@ func scriptTouchesCAVRA(text string, s *selfEnv) bool {
 	if text == "" {
 		return false
 	}
-	if controlText.MatchString(text) || cavraAssign.MatchString(text) {
+	if controlText.MatchString(text) || cavraAssign().MatchString(text) {
 		return true
 	}
-	return scriptNamesCAVRA(text, s) && changeWords.MatchString(text)
+	return scriptNamesCAVRA(text, s) && changeWords().MatchString(text)
 }
 
 // scriptNamesCAVRA reports whether program text names CAVRA's files: its
 // state, keys and database, the agents' settings, the hook binary, the
 // pinned state directory or a configured file by path.
 func scriptNamesCAVRA(text string, s *selfEnv) bool {
-	if protectedMention.MatchString(text) || (s.hook != "" && strings.Contains(text, s.hook)) {
+	if protectedMention().MatchString(text) || (s.hook != "" && strings.Contains(text, s.hook)) {
 		return true
 	}
 	return s.namesStateOrConfig(strings.ToLower(text))
@@ -806,9 +810,9 @@ func resolvedState(p string) string {
 }
 
 var (
-	base64Token = regexp.MustCompile(`[A-Za-z0-9+/_-]{12,}={0,2}`)
-	hexToken    = regexp.MustCompile(`(?i)(?:[0-9a-f]{2}){8,}|(?:\\x[0-9a-f]{2}){4,}`)
-	escapeSeq   = regexp.MustCompile(`\\(?:x[0-9a-fA-F]{2}|[0-7]{3})`)
+	base64Token = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z0-9+/_-]{12,}={0,2}`) })
+	hexToken    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)(?:[0-9a-f]{2}){8,}|(?:\\x[0-9a-f]{2}){4,}`) })
+	escapeSeq   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\\(?:x[0-9a-fA-F]{2}|[0-7]{3})`) })
 )
 
 // decodesToControl reports whether a line that computes what it runs
@@ -819,19 +823,19 @@ func decodesToControl(line string) bool {
 		return false
 	}
 	try := func(s string) bool { return controlText.MatchString(s) }
-	for _, tok := range base64Token.FindAllString(line, 16) {
+	for _, tok := range base64Token().FindAllString(line, 16) {
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 			if b, err := enc.DecodeString(tok); err == nil && try(string(b)) {
 				return true
 			}
 		}
 	}
-	for _, tok := range hexToken.FindAllString(line, 16) {
+	for _, tok := range hexToken().FindAllString(line, 16) {
 		if b, err := hex.DecodeString(strings.ReplaceAll(strings.ToLower(tok), "\\x", "")); err == nil && try(string(b)) {
 			return true
 		}
 	}
-	unescaped := escapeSeq.ReplaceAllStringFunc(line, func(e string) string {
+	unescaped := escapeSeq().ReplaceAllStringFunc(line, func(e string) string {
 		var n uint64
 		if e[1] == 'x' {
 			b, _ := hex.DecodeString(e[2:])

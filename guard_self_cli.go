@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/cavra-dev/cavra/policy"
 )
@@ -183,7 +184,7 @@ var knownChildren = map[string]bool{
 }
 
 // goRunCavra matches the package of `go run` that builds the CLI.
-var goRunCavra = regexp.MustCompile(`(^|/)cmd/cavra/?(@[^/]*)?$`)
+var goRunCavra = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|/)cmd/cavra/?(@[^/]*)?$`) })
 
 // goRunValueFlags are the flags of `go run` that take a value.
 var goRunValueFlags = map[string]bool{
@@ -207,7 +208,7 @@ func goRunArgs(c *policy.CommandFacts) ([]string, bool) {
 			continue
 		}
 		p := strings.TrimSuffix(strings.ToLower(a), "/...")
-		if goRunCavra.MatchString(p) || ((p == "." || p == "./") && strings.HasSuffix(strings.ToLower(c.Dir), "/cmd/cavra")) {
+		if goRunCavra().MatchString(p) || ((p == "." || p == "./") && strings.HasSuffix(strings.ToLower(c.Dir), "/cmd/cavra")) {
 			return c.Args[i+1:], true
 		}
 		return nil, false

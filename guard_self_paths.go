@@ -40,7 +40,7 @@ var hookBinary = sync.OnceValue(func() string {
 	return filepath.ToSlash(filepath.Clean(exe))
 })
 
-var procPrefix = regexp.MustCompile(`^/proc/(?:self|thread-self|[0-9]+)/(root|cwd)(/|$)`)
+var procPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/proc/(?:self|thread-self|[0-9]+)/(root|cwd)(/|$)`) })
 
 // kernelPath resolves an absolute, slash-separated path as the kernel
 // would (fsprobe.Resolve: links followed on the longest existing prefix,
@@ -326,7 +326,7 @@ func (s *selfEnv) normalize(p string) string {
 	}
 	p = path.Clean(p)
 	for i := 0; i < fsprobe.MaxLinks; i++ {
-		m := procPrefix.FindStringSubmatch(p)
+		m := procPrefix().FindStringSubmatch(p)
 		if m == nil {
 			break
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
@@ -140,9 +141,10 @@ type compiledRule struct {
 
 	// A rule loaded from a snapshot is built on first use: a process that
 	// decides one action builds only the rules of that action's type.
-	lazy     []byte     // the checked expression (protobuf) not yet built
-	once     *sync.Once // decodes the expression
-	prgOnce  *sync.Once // builds the program, only once the gate passed
+	lazy     []byte       // the checked expression (protobuf) not yet built
+	once     *sync.Once   // decodes the expression
+	prgOnce  *sync.Once   // builds the program, only once the gate passed
+	planned  *atomic.Bool // prgOnce has run
 	buildErr error
 	prgErr   error
 }
@@ -179,9 +181,14 @@ func (r *compiledRule) program() error {
 			err = &Error{File: r.file, Rule: r.ID, Msg: err.Error(), Err: err}
 		}
 		r.prgErr = err
+		r.planned.Store(true)
 	})
 	return r.prgErr
 }
+
+// unplanned reports whether r is a snapshot-loaded rule whose program is
+// not built yet.
+func (r *compiledRule) unplanned() bool { return r.lazy != nil && !r.planned.Load() }
 
 // newProgram plans a rule's program: optimized, with a cost limit and
 // context interruption.
@@ -270,7 +277,7 @@ func (cr *compiledRule) setGate(spec *gateSpec) {
 // lazyRule is a snapshot-loaded rule: its header now, its program on first
 // use (see ready). types must be what actionTypesOf gave when it was built.
 func lazyRule(file, pack string, r Rule, checked []byte, types []decision.ActionType, gate *gateSpec) (*compiledRule, error) {
-	cr := &compiledRule{Rule: r, pack: pack, file: file, lazy: checked, types: types, once: new(sync.Once), prgOnce: new(sync.Once)}
+	cr := &compiledRule{Rule: r, pack: pack, file: file, lazy: checked, types: types, once: new(sync.Once), prgOnce: new(sync.Once), planned: new(atomic.Bool)}
 	cr.setGate(gate)
 	var err error
 	if cr.decision, err = decision.ParseOutcome(r.Decision); err != nil {

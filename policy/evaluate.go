@@ -665,6 +665,7 @@ func (e *evaluation) rules() {
 	if ix := e.set.ruleIx; ix != nil {
 		// Only the rules of this type whose needs the action meets, in rule order.
 		if mark, ok := ix.candidates(e.act.Type, &e.facts); ok {
+			e.plan(mark)
 			for w, word := range mark {
 				for ; word != 0; word &= word - 1 {
 					vars = e.rule(e.set.rules[w*64+bits.TrailingZeros64(word)], vars)
@@ -675,6 +676,30 @@ func (e *evaluation) rules() {
 	}
 	for _, r := range e.set.rules {
 		vars = e.rule(r, vars)
+	}
+}
+
+// plan builds, each on its own goroutine, the programs of the snapshot-loaded
+// rules in mark that the action will run but the first: decoding a checked
+// expression takes a millisecond or more, and a process deciding one action
+// (a hook) would otherwise decode them one after another on one core while
+// the other waits. The first is left to the rule loop, which waits for the
+// others' programs as it reaches them. Gates are pure functions of the
+// facts, so asking them here first does not change what the loop does.
+func (e *evaluation) plan(mark ruleMask) {
+	first := true
+	for w, word := range mark {
+		for ; word != 0; word &= word - 1 {
+			r := e.set.rules[w*64+bits.TrailingZeros64(word)]
+			if !r.unplanned() || !r.appliesTo(e.act.Type) || r.gate != nil && !r.gate(&e.facts) {
+				continue
+			}
+			if first {
+				first = false
+				continue
+			}
+			go r.program()
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -487,10 +488,12 @@ func orEmpty(s []string) []string {
 // productionPlace reports whether a remote place is named like production
 // (prod-web-1, production-app, -n prod, --context prod-eks, prd).
 func productionPlace(place string) bool {
-	return prodPlace.MatchString(place)
+	return prodPlace().MatchString(place)
 }
 
-var prodPlace = regexp.MustCompile(`(?i)(^|[^a-z0-9])(prod|production|prd|live)([^a-z]|$)`)
+var prodPlace = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(^|[^a-z0-9])(prod|production|prd|live)([^a-z]|$)`)
+})
 
 // remoteSecretReads matches what a command run on another machine reads
 // against the pack's sensitive paths, with that machine laid out like this

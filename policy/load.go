@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 //go:embed packs
@@ -28,7 +29,7 @@ func Bundled() fs.FS {
 // DefaultPack is the pack used when none is named.
 const DefaultPack = "cavra-ai-agent-baseline"
 
-var packIDPattern = regexp.MustCompile(`^cavra-[a-z0-9-]+$`)
+var packIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^cavra-[a-z0-9-]+$`) })
 
 // packFileNames are the names a pack directory's file may have, in order of preference.
 var packFileNames = []string{"policy.yaml", "policy.yml", "policy.json"}
@@ -222,7 +223,7 @@ func LoadPath(p string) (*Pack, error) {
 }
 
 // IsPackID reports whether ref has the form of a pack id rather than a path.
-func IsPackID(ref string) bool { return packIDPattern.MatchString(ref) }
+func IsPackID(ref string) bool { return packIDPattern().MatchString(ref) }
 
 // Resolve turns a reference — a pack id known to the library, or a path to
 // a pack file or directory — into a pack, adding a loaded file to the

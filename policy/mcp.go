@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/internal/mcptool"
@@ -212,7 +213,9 @@ func (e *evaluation) mergeFacts(f *Facts) {
 
 // mcpProduction matches a value that names production: prod-eu,
 // acme-production, app_prod, web.prod.
-var mcpProduction = regexp.MustCompile(`(?i)(^|[-_.:/@ ])(prod|production|prd)($|[-_.:/@ ])`)
+var mcpProduction = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(^|[-_.:/@ ])(prod|production|prd)($|[-_.:/@ ])`)
+})
 
 // freeText are argument keys whose values are prose, not names of things.
 var freeText = map[string]bool{"body": true, "text": true, "content": true, "message": true, "description": true, "title": true,
@@ -221,7 +224,7 @@ var freeText = map[string]bool{"body": true, "text": true, "content": true, "mes
 // mcpNamesProduction reports whether the call names production: the
 // context's environment, or an argument that is a name (not prose).
 func (e *evaluation) mcpNamesProduction() (string, bool) {
-	if env := e.act.Context[decision.ContextEnvironment]; mcpProduction.MatchString(env) || strings.EqualFold(env, "prod") {
+	if env := e.act.Context[decision.ContextEnvironment]; mcpProduction().MatchString(env) || strings.EqualFold(env, "prod") {
 		return env, true
 	}
 	found := ""
@@ -229,7 +232,7 @@ func (e *evaluation) mcpNamesProduction() (string, bool) {
 		if found != "" || freeText[mcptool.LastKey(key)] || len(v) > 200 {
 			return
 		}
-		if mcpProduction.MatchString(v) {
+		if mcpProduction().MatchString(v) {
 			found = v
 		}
 	})

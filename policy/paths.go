@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/cavra-dev/cavra/internal/glob"
 )
@@ -26,7 +27,7 @@ type resolvedPath struct {
 
 // homeDefault matches a leading expansion of HOME with a default or an
 // error for when it is unset.
-var homeDefault = regexp.MustCompile(`^\$\{HOME:?[-?=][^}]*\}`)
+var homeDefault = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$\{HOME:?[-?=][^}]*\}`) })
 
 // unknownDir is pathEnv.cwd when a command runs in a directory that only
 // run time knows (after `cd "$X"`, a bare `cd -`, a cd in one branch of a
@@ -48,7 +49,7 @@ func (e pathEnv) resolve(p string) resolvedPath {
 	// ./~ is how the shell analysis writes a quoted tilde: a name in the
 	// directory, shown as such so that no rule takes it for the home.
 	literalTilde := strings.HasPrefix(p, "./~")
-	if m := homeDefault.FindStringSubmatch(p); m != nil {
+	if m := homeDefault().FindStringSubmatch(p); m != nil {
 		// ${HOME:?}, ${HOME:-/x}, ${HOME-x}, ${HOME:=x}: the home directory,
 		// which is set (its default would apply only if it were not).
 		p = "$HOME" + p[len(m[0]):]

@@ -102,6 +102,7 @@ func LoadSnapshot(data []byte) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	go warmDecoder(snapRules)
 	cd, err := decodeDocument(doc)
 	if err != nil {
 		return nil, fmt.Errorf("policy: snapshot: %w", err)
@@ -128,6 +129,23 @@ func LoadSnapshot(data []byte) (*Set, error) {
 		}
 	}
 	return s, nil
+}
+
+// warmDecoder decodes the smallest of the rules' checked expressions and
+// drops it. The first expression a process decodes also sets up protobuf's
+// decoders for the CEL AST's message types (most of a millisecond); done on
+// another core while the document is decoded and the Set built, the rules an
+// action needs are decoded without that wait.
+func warmDecoder(rules []snapshotRule) {
+	var small []byte
+	for _, r := range rules {
+		if len(r.Checked) > 0 && (small == nil || len(r.Checked) < len(small)) {
+			small = r.Checked
+		}
+	}
+	if small != nil {
+		checkedFromBytes(small)
+	}
 }
 
 // checkedFromBytes decodes a snapshot rule's checked expression.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -17,15 +16,10 @@ func newHookCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "hook",
 		Short: "Run as a coding agent's hook: read its payload on stdin, answer in its protocol",
-		// A hook process decides one call and exits: collecting garbage
-		// would only cost time (it allocates a few megabytes). Only in the
-		// binary: run in-process (tests, embedding) the setting would
-		// outlive the call and switch the collector off for good.
-		PersistentPreRun: func(*cobra.Command, []string) {
-			if exitsAfterRun {
-				debug.SetGCPercent(-1)
-			}
-		},
+		// A hook process decides one call and exits: its collector is off
+		// from package initialisation on (package oneshot, which main
+		// imports), never here, where run in-process (tests, embedding) the
+		// setting would outlive the call.
 	}
 	c.AddCommand(newHookClaudeCodeCmd(), newHookOtherCmd(claudecode.Codex), newHookOtherCmd(claudecode.Cursor), newHookOtherCmd(claudecode.GeminiCLI))
 	return c

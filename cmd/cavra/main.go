@@ -17,6 +17,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	// Imported for its init: a hook process collects no garbage.
+	_ "github.com/cavra-dev/cavra/cmd/cavra/internal/oneshot"
 )
 
 // Exit codes.
@@ -28,11 +31,7 @@ const (
 	exitBlock           = 4
 )
 
-// exitsAfterRun is true in the binary, whose process ends after one run.
-var exitsAfterRun bool
-
 func main() {
-	exitsAfterRun = true
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -3,6 +3,7 @@ package shell
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -1136,7 +1137,9 @@ func setupEval(w word) bool {
 
 // positionalRef matches the positional parameters of a script: "$@", "$*",
 // "$N", "${N}" quoted or not (N a digit), not after a backslash.
-var positionalRef = regexp.MustCompile(`(^|[^\\])("\$[@*]"|"\$\{?[0-9]\}?"|\$[@*]|\$\{?[0-9]\}?)`)
+var positionalRef = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|[^\\])("\$[@*]"|"\$\{?[0-9]\}?"|\$[@*]|\$\{?[0-9]\}?)`)
+})
 
 // withPositional returns script with its positional parameters replaced
 // by args (args[0] is $0), as sh -c gives them, when every arg is static;
@@ -1151,7 +1154,7 @@ func withPositional(script string, args []word) string {
 		}
 		vals[i] = positionalWord(w.val)
 	}
-	return positionalRef.ReplaceAllStringFunc(script, func(m string) string {
+	return positionalRef().ReplaceAllStringFunc(script, func(m string) string {
 		lead := ""
 		if m != "" && m[0] != '$' && m[0] != '"' {
 			lead, m = m[:1], m[1:]
@@ -1172,10 +1175,10 @@ func withPositional(script string, args []word) string {
 	})
 }
 
-var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./~+@%:,=-]+$`)
+var plainWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_./~+@%:,=-]+$`) })
 
 func positionalWord(v string) string {
-	if plainWord.MatchString(v) {
+	if plainWord().MatchString(v) {
 		return v
 	}
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"

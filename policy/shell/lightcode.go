@@ -3,6 +3,7 @@ package shell
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Light analysis of the code R (Rscript -e, R -e), Julia (julia -e/-E,
@@ -46,10 +47,12 @@ func lightCodeLang(name string) lightLang {
 }
 
 var (
-	lightHome = regexp.MustCompile(`System\.user_home!?\(\)|Path\.expand\(\s*"~"\s*\)|os\.getenv\(\s*["']HOME["']\s*\)|System\.get_env\(\s*"HOME"\s*\)|homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
+	lightHome = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`System\.user_home!?\(\)|Path\.expand\(\s*"~"\s*\)|os\.getenv\(\s*["']HOME["']\s*\)|System\.get_env\(\s*"HOME"\s*\)|homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
+	})
 	// lispCall rewrites the head of a Lisp form, (name arg…), as name(arg…
 	// so that the call scan reads its first argument.
-	lispCall = regexp.MustCompile(`\(\s*([a-zA-Z][a-zA-Z0-9-]*)\s+`)
+	lispCall = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(\s*([a-zA-Z][a-zA-Z0-9-]*)\s+`) })
 )
 
 var lightCalls = map[lightLang][]codeCall{
@@ -70,29 +73,35 @@ var lightCalls = map[lightLang][]codeCall{
 
 // lightComputed are the calls that run code or a command built at run time
 // when their argument is not a literal.
-var lightComputed = regexp.MustCompile(`\bloadstring\s*\(|\bload\s*\(|Code\.eval_string|Code\.eval_quoted|Code\.compile_string|System\.cmd\s*\(|Port\.open|:os\.cmd\s*\(\s*[^'"~]|\beval\s*\(\s*(parse|Meta\.parse|str2lang)|\beval\s*\(\s*read|\beval\(\s*\(read|\bMeta\.parse\b|\binclude_string\b|\bsource\s*\(\s*["']https?:|\bsource\s*\(\s*url\(|\binclude\s*\(\s*download\(`)
+var lightComputed = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\bloadstring\s*\(|\bload\s*\(|Code\.eval_string|Code\.eval_quoted|Code\.compile_string|System\.cmd\s*\(|Port\.open|:os\.cmd\s*\(\s*[^'"~]|\beval\s*\(\s*(parse|Meta\.parse|str2lang)|\beval\s*\(\s*read|\beval\(\s*\(read|\bMeta\.parse\b|\binclude_string\b|\bsource\s*\(\s*["']https?:|\bsource\s*\(\s*url\(|\binclude\s*\(\s*download\(`)
+})
 
 // lightRemote are calls that run code fetched from the network: source()
 // of a URL, include(download(…)), a fetched body evaluated.
-var lightRemote = regexp.MustCompile(`\bsource\s*\(\s*["']https?:|\bsource\s*\(\s*url\(|\bsource_url\s*\(|\binclude\s*\(\s*download\(|\beval\s*\(\s*(Meta\.)?parse\s*\(\s*(read\s*\()?(download|HTTP\.get|readLines\s*\(\s*url|url\()|\bdofile\s*\(\s*["']https?:|(load|loadstring)\s*\(\s*[a-z.]*(http|request|get)\b|Code\.eval_string\s*\(\s*(HTTPoison|Req|:httpc)|\b(HTTPoison|Req)\.get!?\(.*Code\.eval`)
+var lightRemote = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\bsource\s*\(\s*["']https?:|\bsource\s*\(\s*url\(|\bsource_url\s*\(|\binclude\s*\(\s*download\(|\beval\s*\(\s*(Meta\.)?parse\s*\(\s*(read\s*\()?(download|HTTP\.get|readLines\s*\(\s*url|url\()|\bdofile\s*\(\s*["']https?:|(load|loadstring)\s*\(\s*[a-z.]*(http|request|get)\b|Code\.eval_string\s*\(\s*(HTTPoison|Req|:httpc)|\b(HTTPoison|Req)\.get!?\(.*Code\.eval`)
+})
 
 // lightDecoded are calls that decode or rearrange a string: code built
 // with them and then run hides what it runs.
-var lightDecoded = regexp.MustCompile(`string\.reverse|string\.char|:reverse\(|\breverse\s*\(|String\.reverse|Base\.decode(64|32|16)|base64[_.]?decode|rawToChar|intToUtf8|chartr\s*\(|utf8\.char|base64decode|from_base64|\bstrrev|rot13`)
+var lightDecoded = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`string\.reverse|string\.char|:reverse\(|\breverse\s*\(|String\.reverse|Base\.decode(64|32|16)|base64[_.]?decode|rawToChar|intToUtf8|chartr\s*\(|utf8\.char|base64decode|from_base64|\bstrrev|rot13`)
+})
 
 // lightCode reads code of language lang run by command idx.
 func (a *analyzer) lightCode(idx int, lang lightLang, code string, via []string, redirs []Redirect, sc scope) {
 	c := &a.cmds[idx]
 	c.Code = code
-	src := lightHome.ReplaceAllString(code, `"~"`)
+	src := lightHome().ReplaceAllString(code, `"~"`)
 	if lang == langElisp {
-		src = lispCall.ReplaceAllString(src, "$1(")
+		src = lispCall().ReplaceAllString(src, "$1(")
 	}
 	f := factBuilder{c: c}
 	scanURLs(&f, code)
 	var scripts []string
-	unknown := lightComputed.MatchString(src)
-	if lightRemote.MatchString(src) {
+	unknown := lightComputed().MatchString(src)
+	if lightRemote().MatchString(src) {
 		c.CodeObfuscated = append(c.CodeObfuscated, "runs code it fetches from the network")
 	}
 	for _, cc := range lightCalls[lang] {
@@ -145,7 +154,7 @@ func (a *analyzer) lightCode(idx int, lang lightLang, code string, via []string,
 		}
 	}
 	c.CodeRead = !unknown
-	if unknown && lightDecoded.MatchString(src) {
+	if unknown && lightDecoded().MatchString(src) {
 		c.CodeObfuscated = append(c.CodeObfuscated, "runs code or a command it decodes or rearranges first")
 	}
 	if unknown {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Stored code: a command that stores a command line for another program to
@@ -173,8 +174,10 @@ func (a *analyzer) jsonServer(label, text string, via []string, sc scope) {
 }
 
 var (
-	jqScript  = regexp.MustCompile(`\.scripts(?:\.[A-Za-z0-9_:-]+|\["[^"]*"\]|\.?"[^"]*")\s*[|]?=\s*"((?:[^"\\]|\\.)*)"`)
-	jsonValue = regexp.MustCompile(`"[^"]*"\s*:\s*"((?:[^"\\]|\\.)*)"`)
+	jqScript = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\.scripts(?:\.[A-Za-z0-9_:-]+|\["[^"]*"\]|\.?"[^"]*")\s*[|]?=\s*"((?:[^"\\]|\\.)*)"`)
+	})
+	jsonValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"[^"]*"\s*:\s*"((?:[^"\\]|\\.)*)"`) })
 )
 
 // unquoteJSON decodes a JSON string's body, or returns it as written.
@@ -203,7 +206,7 @@ func (a *analyzer) jqStored(ws []word, via []string, sc scope) {
 		if !strings.Contains(w.val, ".scripts") {
 			continue
 		}
-		for i, m := range jqScript.FindAllStringSubmatch(w.val, maxStored) {
+		for i, m := range jqScript().FindAllStringSubmatch(w.val, maxStored) {
 			_ = i
 			a.stored("jq .scripts=", unquoteJSON(m[1]), via, sc)
 		}
@@ -244,7 +247,7 @@ func (a *analyzer) sedStored(ws []word, via []string, sc scope) {
 		if !ok {
 			continue
 		}
-		for _, m := range jsonValue.FindAllStringSubmatch(repl, maxStored) {
+		for _, m := range jsonValue().FindAllStringSubmatch(repl, maxStored) {
 			a.stored("sed package.json=", unquoteJSON(m[1]), via, sc)
 		}
 	}
@@ -554,7 +557,7 @@ func (a *analyzer) storedText(kind, text string, via []string, sc scope) {
 // storedPairs analyses the values of a JSON fragment's "key": "value"
 // pairs (only key's, when key is set) as stored command lines.
 func (a *analyzer) storedPairs(label, text, key string, via []string, sc scope) {
-	for _, m := range jsonValue.FindAllStringSubmatchIndex(text, maxStored) {
+	for _, m := range jsonValue().FindAllStringSubmatchIndex(text, maxStored) {
 		if key != "" && !strings.HasPrefix(text[m[0]:], key) {
 			continue
 		}
@@ -563,7 +566,7 @@ func (a *analyzer) storedPairs(label, text, key string, via []string, sc scope) 
 }
 
 // makeVar is a make variable reference: $(NAME), ${NAME}, $(shell …).
-var makeVar = regexp.MustCompile(`\$[({]([A-Za-z_][A-Za-z0-9_.]*)[)}]|\$\(shell\s`)
+var makeVar = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$[({]([A-Za-z_][A-Za-z0-9_.]*)[)}]|\$\(shell\s`) })
 
 // makeRecipes returns a makefile's recipe lines (those that start with a
 // tab, continuations joined) as shell command lines: make's @, - and +
@@ -585,7 +588,7 @@ func makeRecipes(text string) []string {
 			l = l[:len(l)-1] + " " + strings.TrimLeft(lines[i], "\t ")
 		}
 		l = strings.TrimLeft(l, "\t @-+")
-		l = makeVar.ReplaceAllStringFunc(l, func(m string) string {
+		l = makeVar().ReplaceAllStringFunc(l, func(m string) string {
 			if strings.HasPrefix(m, "$(shell") {
 				return "$("
 			}

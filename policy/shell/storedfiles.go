@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Build and test configuration that runs code when its tool uses it, read
@@ -205,7 +206,7 @@ func (a *analyzer) storedArgv(label string, argv []string, via []string, sc scop
 }
 
 // justVar is a just interpolation, {{name}} or {{ expr }}.
-var justVar = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)?[^}]*\}\}`)
+var justVar = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)?[^}]*\}\}`) })
 
 // justRecipes returns a justfile's recipe lines (the indented lines; just
 // has nothing else indented), with its @ and - prefixes dropped and
@@ -226,8 +227,8 @@ func justRecipes(text string) []string {
 		if strings.HasPrefix(l, "#") {
 			continue
 		}
-		l = justVar.ReplaceAllStringFunc(l, func(m string) string {
-			if s := justVar.FindStringSubmatch(m); s[1] != "" {
+		l = justVar().ReplaceAllStringFunc(l, func(m string) string {
+			if s := justVar().FindStringSubmatch(m); s[1] != "" {
 				return "$" + s[1]
 			}
 			return "$X"
@@ -240,7 +241,7 @@ func justRecipes(text string) []string {
 }
 
 // taskVar is a Taskfile template, {{.NAME}}.
-var taskVar = regexp.MustCompile(`\{\{\s*\.?([A-Za-z_][A-Za-z0-9_]*)?[^}]*\}\}`)
+var taskVar = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{\s*\.?([A-Za-z_][A-Za-z0-9_]*)?[^}]*\}\}`) })
 
 // taskCmds returns a Taskfile's commands: the items of each cmds: list
 // (a plain item or its cmd: key) and every cmd: value.
@@ -297,8 +298,8 @@ func taskCmds(text string) []string {
 			v = strings.Join(b, sep)
 		}
 		v = yamlScalar(v)
-		v = taskVar.ReplaceAllStringFunc(v, func(m string) string {
-			if s := taskVar.FindStringSubmatch(m); s[1] != "" {
+		v = taskVar().ReplaceAllStringFunc(v, func(m string) string {
+			if s := taskVar().FindStringSubmatch(m); s[1] != "" {
 				return "$" + s[1]
 			}
 			return "$X"
@@ -322,7 +323,7 @@ func yamlScalar(v string) string {
 }
 
 // toxSubst is a tox substitution: {posargs}, {envpython}, {env:X}…
-var toxSubst = regexp.MustCompile(`\{[^{}\s]*\}`)
+var toxSubst = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{[^{}\s]*\}`) })
 
 // toxCommands returns tox.ini's commands, commands_pre and commands_post
 // lines (the value and its indented continuation lines), its
@@ -358,7 +359,7 @@ func toxCommands(text string) []string {
 
 func toxLine(l string) string {
 	l = strings.TrimPrefix(strings.TrimPrefix(l, "-"), "!")
-	return toxSubst.ReplaceAllStringFunc(l, func(m string) string {
+	return toxSubst().ReplaceAllStringFunc(l, func(m string) string {
 		switch m {
 		case "{envpython}":
 			return "python"
@@ -370,10 +371,10 @@ func toxLine(l string) string {
 }
 
 var (
-	rustNew  = regexp.MustCompile(`Command::new\(\s*("(?:[^"\\]|\\.)*")\s*\)`)
-	rustArg  = regexp.MustCompile(`^\s*\.\s*(arg|args)\(\s*`)
-	rustCall = regexp.MustCompile(`^\s*\.\s*[A-Za-z_][A-Za-z0-9_]*\(`)
-	strLit   = regexp.MustCompile(`^\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')`)
+	rustNew  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Command::new\(\s*("(?:[^"\\]|\\.)*")\s*\)`) })
+	rustArg  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\.\s*(arg|args)\(\s*`) })
+	rustCall = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\.\s*[A-Za-z_][A-Za-z0-9_]*\(`) })
+	strLit   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')`) })
 )
 
 // rustCommands returns build.rs's std::process::Command::new("…") calls
@@ -381,11 +382,11 @@ var (
 // only run time knows.
 func rustCommands(text string) [][]string {
 	var out [][]string
-	for _, m := range rustNew.FindAllStringSubmatchIndex(text, 4*maxStored) {
+	for _, m := range rustNew().FindAllStringSubmatchIndex(text, 4*maxStored) {
 		argv := []string{unquoteJSON(text[m[2]+1 : m[3]-1])}
 		rest := text[m[1]:]
 		for len(argv) < 256 {
-			if am := rustArg.FindStringSubmatchIndex(rest); am != nil {
+			if am := rustArg().FindStringSubmatchIndex(rest); am != nil {
 				many := rest[am[2]:am[3]] == "args"
 				rest = rest[am[1]:]
 				if many {
@@ -398,7 +399,7 @@ func rustCommands(text string) [][]string {
 					}
 					rest = rest[1:]
 					for {
-						lit := strLit.FindString(rest)
+						lit := strLit().FindString(rest)
 						if lit == "" {
 							break
 						}
@@ -408,7 +409,7 @@ func rustCommands(text string) [][]string {
 					rest = skipCall(rest)
 					continue
 				}
-				if lit := strLit.FindString(rest); lit != "" {
+				if lit := strLit().FindString(rest); lit != "" {
 					l := strings.TrimSpace(lit)
 					argv = append(argv, unquoteJSON(l[1:len(l)-1]))
 				} else {
@@ -417,7 +418,7 @@ func rustCommands(text string) [][]string {
 				rest = skipCall(rest)
 				continue
 			}
-			if rustCall.MatchString(rest) {
+			if rustCall().MatchString(rest) {
 				rest = skipCall(rest[strings.IndexByte(rest, '(')+1:])
 				continue
 			}
@@ -450,7 +451,9 @@ func skipCall(s string) string {
 	return ""
 }
 
-var cmakeCall = regexp.MustCompile(`(?i)\b(execute_process|add_custom_command|add_custom_target)\s*\(`)
+var cmakeCall = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b(execute_process|add_custom_command|add_custom_target)\s*\(`)
+})
 
 // cmakeKeywords end a COMMAND's words.
 var cmakeKeywords = map[string]bool{
@@ -464,14 +467,14 @@ var cmakeKeywords = map[string]bool{
 	"APPEND": true, "PRE_BUILD": true, "PRE_LINK": true, "POST_BUILD": true, "TARGET": true,
 }
 
-var cmakeRef = regexp.MustCompile(`\$(ENV)?\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var cmakeRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$(ENV)?\{([A-Za-z_][A-Za-z0-9_]*)\}`) })
 
 // cmakeCommands returns the COMMAND word lists of CMake's execute_process,
 // add_custom_command and add_custom_target calls; ${VAR} and $ENV{VAR} are
 // variables run time knows.
 func cmakeCommands(text string) [][]string {
 	var out [][]string
-	for _, m := range cmakeCall.FindAllStringIndex(text, 4*maxStored) {
+	for _, m := range cmakeCall().FindAllStringIndex(text, 4*maxStored) {
 		body := text[m[1]:]
 		if end := len(body) - len(skipCall(body)); end > 0 && end <= len(body) {
 			body = body[:end]
@@ -538,13 +541,13 @@ func cmakeWords(s string) []string {
 				b.WriteByte(s[i])
 			}
 			i++
-			out = append(out, cmakeRef.ReplaceAllString(b.String(), "$$$2"))
+			out = append(out, cmakeRef().ReplaceAllString(b.String(), "$$$2"))
 		default:
 			j := i
 			for j < len(s) && !strings.ContainsRune(" \t\n\r\"#", rune(s[j])) {
 				j++
 			}
-			out = append(out, cmakeRef.ReplaceAllString(s[i:j], "$$$2"))
+			out = append(out, cmakeRef().ReplaceAllString(s[i:j], "$$$2"))
 			i = j
 		}
 	}
@@ -552,25 +555,31 @@ func cmakeWords(s string) []string {
 }
 
 var (
-	gradleLine    = regexp.MustCompile(`\bcommandLine\b\s*(?:=\s*(?:listOf|arrayOf)?)?\s*\(?\s*\[?([^\n]*)`)
-	gradleExec    = regexp.MustCompile(`(?:\bexec|\.exec)\s*\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)`)
-	gradleExecute = regexp.MustCompile(`("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\.execute\s*\(`)
-	anyLit        = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`)
+	gradleLine = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\bcommandLine\b\s*(?:=\s*(?:listOf|arrayOf)?)?\s*\(?\s*\[?([^\n]*)`)
+	})
+	gradleExec = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:\bexec|\.exec)\s*\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)`)
+	})
+	gradleExecute = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\.execute\s*\(`)
+	})
+	anyLit = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`) })
 )
 
 // gradleCommands returns a Gradle build's command lines
 // (Runtime.getRuntime().exec("…"), "…".execute()) and word lists
 // (commandLine 'a', 'b' / commandLine("a", "b")).
 func gradleCommands(text string) (lines []string, argvs [][]string) {
-	for _, m := range gradleExec.FindAllStringSubmatch(text, 4*maxStored) {
+	for _, m := range gradleExec().FindAllStringSubmatch(text, 4*maxStored) {
 		lines = append(lines, groovyString(m[1]))
 	}
-	for _, m := range gradleExecute.FindAllStringSubmatch(text, 4*maxStored) {
+	for _, m := range gradleExecute().FindAllStringSubmatch(text, 4*maxStored) {
 		lines = append(lines, groovyString(m[1]))
 	}
-	for _, m := range gradleLine.FindAllStringSubmatch(text, 4*maxStored) {
+	for _, m := range gradleLine().FindAllStringSubmatch(text, 4*maxStored) {
 		var argv []string
-		for _, l := range anyLit.FindAllString(m[1], 256) {
+		for _, l := range anyLit().FindAllString(m[1], 256) {
 			argv = append(argv, groovyString(l))
 		}
 		if len(argv) > 0 {
@@ -593,8 +602,8 @@ func groovyString(l string) string {
 }
 
 var (
-	pomExe = regexp.MustCompile(`<executable>\s*([^<]*?)\s*</executable>`)
-	pomArg = regexp.MustCompile(`<argument>\s*([^<]*?)\s*</argument>`)
+	pomExe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<executable>\s*([^<]*?)\s*</executable>`) })
+	pomArg = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<argument>\s*([^<]*?)\s*</argument>`) })
 	xmlEnt = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&apos;", "'")
 )
 
@@ -602,21 +611,21 @@ var (
 // <argument>s of the same <configuration>.
 func pomExecutables(text string) [][]string {
 	var out [][]string
-	for _, m := range pomExe.FindAllStringSubmatchIndex(text, 4*maxStored) {
+	for _, m := range pomExe().FindAllStringSubmatchIndex(text, 4*maxStored) {
 		argv := []string{xmlEnt.Replace(text[m[2]:m[3]])}
 		rest := text[m[1]:]
 		start := strings.LastIndex(text[:m[0]], "<configuration>")
 		if start >= 0 {
 			// Arguments before the executable in the same configuration.
 			pre := text[start:m[0]]
-			for _, a := range pomArg.FindAllStringSubmatch(pre, 256) {
+			for _, a := range pomArg().FindAllStringSubmatch(pre, 256) {
 				argv = append(argv, xmlEnt.Replace(a[1]))
 			}
 		}
 		if end := strings.Index(rest, "</configuration>"); end >= 0 {
 			rest = rest[:end]
 		}
-		for _, a := range pomArg.FindAllStringSubmatch(rest, 256) {
+		for _, a := range pomArg().FindAllStringSubmatch(rest, 256) {
 			argv = append(argv, xmlEnt.Replace(a[1]))
 		}
 		out = append(out, argv)
