@@ -183,10 +183,21 @@ func (a *analyzer) kubeExec(name string, ws []word, via []string, redirs []Redir
 			continue
 		}
 		if v == "cp" {
-			// kubectl cp POD:PATH LOCAL reads PATH in the pod.
-			for _, w := range ws[i+1:] {
+			// kubectl cp POD:PATH LOCAL reads PATH in the pod (the source:
+			// the first operand; a pod path as the destination is a write there).
+			for j := i + 1; j < len(ws); j++ {
+				w := ws[j]
+				if strings.HasPrefix(w.val, "-") {
+					if kubeTakesValue(w.val) {
+						j++
+					}
+					continue
+				}
 				pod, p, ok := strings.Cut(w.val, ":")
-				if ok && w.static && pod != "" && strings.HasPrefix(p, "/") && !strings.HasPrefix(w.val, "-") {
+				if !ok {
+					break
+				}
+				if w.static && pod != "" && strings.HasPrefix(p, "/") {
 					a.carrier(name, ws, len(ws), name+":"+strings.TrimSpace(strings.Join(ctx, " ")+" "+pod), &word{val: "cat " + shellQuote(p), static: true}, via, redirs, sc)
 					return true
 				}
