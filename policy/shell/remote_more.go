@@ -203,15 +203,7 @@ func (a *analyzer) moreCarriers(name string, ws []word, via []string, redirs []R
 		}
 		i := skipOpts(ws, 1, "-h", "--hosts", "-H", "--host", "-l", "--user", "-p", "--par", "-o", "--outdir",
 			"-e", "--errdir", "-t", "--timeout", "-O", "--option", "-x", "--extra-args", "-X", "--extra-arg")
-		if i < len(ws) && ws[i].val == "--" {
-			i++
-		}
-		if i >= len(ws) {
-			return false
-		}
-		script, _ := joinWords(ws[i:])
-		a.carrier(name, ws, i, "pssh:"+hosts, &script, via, redirs, sc)
-		return true
+		return a.onEveryHost(name, ws, i, hosts, via, redirs, sc)
 	case "pdsh", "clush":
 		// pdsh -w HOSTS [opts] CMD…, clush -w HOSTS|-g GROUP|-a [opts] CMD…:
 		// a shell line on every host.
@@ -224,15 +216,7 @@ func (a *analyzer) moreCarriers(name string, ws []word, via []string, redirs []R
 		}
 		i := skipOpts(ws, 1, "-w", "-x", "-g", "-X", "-l", "-R", "-f", "-t", "-u", "-o", "--group", "--nodes",
 			"--user", "--fanout", "--options", "--connect_timeout", "--command_timeout", "--exclude")
-		if i < len(ws) && ws[i].val == "--" {
-			i++
-		}
-		if i >= len(ws) {
-			return false
-		}
-		script, _ := joinWords(ws[i:])
-		a.carrier(name, ws, i, "pssh:"+hosts, &script, via, redirs, sc)
-		return true
+		return a.onEveryHost(name, ws, i, hosts, via, redirs, sc)
 	case "knife":
 		// knife ssh QUERY 'CMD' [opts]: a shell line on every node the query finds.
 		if len(ws) < 4 || ws[1].val != "ssh" {
@@ -406,5 +390,19 @@ func (a *analyzer) rsyncPath(ws []word, via []string, redirs []Redirect, sc scop
 			}
 		}
 	}
+	return true
+}
+
+// onEveryHost analyses the words from i (after an optional "--") as the
+// shell line a parallel shell (pssh, pdsh, clush) runs on every host.
+func (a *analyzer) onEveryHost(name string, ws []word, i int, hosts string, via []string, redirs []Redirect, sc scope) bool {
+	if i < len(ws) && ws[i].val == "--" {
+		i++
+	}
+	if i >= len(ws) {
+		return false
+	}
+	script, _ := joinWords(ws[i:])
+	a.carrier(name, ws, i, "pssh:"+hosts, &script, via, redirs, sc)
 	return true
 }
