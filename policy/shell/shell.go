@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
@@ -1809,8 +1810,8 @@ func source(src string, n syntax.Node) string {
 // transformStatic computes what tr (with plain sets: characters, ranges,
 // -d) or rev writes for text; ok is false for what it does not model.
 func transformStatic(ws []word, text string) (string, bool) {
-	if len(text) > 1<<16 {
-		return "", false
+	if len(text) > 1<<16 || !utf8.ValidString(text) {
+		return "", false // tr and rev work on bytes; a text that is not UTF-8 is left unread (still obfuscation)
 	}
 	switch base(ws[0].val) {
 	case "rev":
