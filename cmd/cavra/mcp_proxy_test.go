@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,7 +187,7 @@ func TestMCPProxyConfined(t *testing.T) {
 	ctx := context.Background()
 	cmd := exec.Command(bin, "mcp", "proxy", "--server-id", "files", "--home", home, "--root", root, "--confine", "required", "--", down, root)
 	cmd.Env = append(os.Environ(), "DOWNSTREAM_SIDE_FILES="+strings.Join(planted, string(os.PathListSeparator)))
-	var stderr bytes.Buffer
+	var stderr lockedBuffer // written by the process's copier while the test reads it
 	cmd.Stderr = &stderr
 	cs, err := sdk.NewClient(&sdk.Implementation{Name: "go-agent", Version: "1"}, nil).
 		Connect(ctx, &sdk.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}, nil)
@@ -244,4 +245,22 @@ func TestMCPProxyUsage(t *testing.T) {
 			t.Errorf("%v: exit %d %s", tc.args, code, errs)
 		}
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while a process writes to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
