@@ -87,11 +87,7 @@ func TestMCPProxyBinary(t *testing.T) {
 	}
 	call := func(tool string, args map[string]any) *sdk.CallToolResult {
 		t.Helper()
-		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: args})
-		if err != nil {
-			t.Fatalf("%s: %v", tool, err)
-		}
-		return res
+		return callTool(t, ctx, cs, tool, args)
 	}
 	if res := call("read_file", map[string]any{"path": "README.md"}); res.IsError || proxyText(res) != "# hello\n" {
 		t.Fatalf("README.md: %s", proxyText(res))
@@ -197,11 +193,7 @@ func TestMCPProxyConfined(t *testing.T) {
 	defer cs.Close()
 	call := func(tool string, args map[string]any) *sdk.CallToolResult {
 		t.Helper()
-		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: args})
-		if err != nil {
-			t.Fatalf("%s: %v", tool, err)
-		}
-		return res
+		return callTool(t, ctx, cs, tool, args)
 	}
 	if res := call("write_file", map[string]any{"path": "notes.txt", "content": "hi\n"}); res.IsError {
 		t.Fatalf("a write under --root: %s\n%s", proxyText(res), stderr.String())
@@ -263,4 +255,15 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// callTool calls a tool through the proxy and fails the test on a protocol
+// error (a tool error is the result's IsError).
+func callTool(t *testing.T, ctx context.Context, cs *sdk.ClientSession, tool string, args map[string]any) *sdk.CallToolResult {
+	t.Helper()
+	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: %v", tool, err)
+	}
+	return res
 }
