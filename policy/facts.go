@@ -342,7 +342,7 @@ func (e *evaluation) pushBranches(refs []string, all bool) []string {
 			dst = dst[i+1:]
 		}
 		dst = strings.TrimPrefix(dst, "+")
-		if dst == "" || dst == "HEAD" || dst == "@" {
+		if dst == "" || dst == "HEAD" || dst == "@" || currentBranchQuery(dst) {
 			dst = current
 		}
 		out = e.addBranch(out, dst)
@@ -356,6 +356,17 @@ func (e *evaluation) pushBranches(refs []string, all bool) []string {
 		}
 	}
 	return out
+}
+
+// currentBranchQuery reports whether a ref is computed by asking git for
+// the current branch: $(git branch --show-current), $(git rev-parse
+// --abbrev-ref HEAD), `git symbolic-ref --short HEAD`.
+func currentBranchQuery(ref string) bool {
+	if !strings.HasPrefix(ref, "$(") && !strings.HasPrefix(ref, "`") || !strings.Contains(ref, "git") {
+		return false
+	}
+	return strings.Contains(ref, "--show-current") || strings.Contains(ref, "symbolic-ref") ||
+		strings.Contains(ref, "--abbrev-ref") && strings.Contains(ref, "HEAD")
 }
 
 // addBranch adds a branch name, stripped as protectedRef does, and for

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -344,6 +345,9 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		ws = xargsPaths(ws, extra, xreplace, xin.static)
 	}
 	name := base(ws[0].val)
+	if ws[0].static && strings.Contains(ws[0].val, "/") && a.runWrittenFile(ws, via, redirs, sc) {
+		return
+	}
 	if remoteCarrier(name) && a.remote(name, ws, via, redirs, sc) {
 		return
 	}
@@ -413,6 +417,49 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		a.optionCommands(name, ws, via, redirs, sc)
 		a.storedCode(name, ws, via, redirs, sc)
 	}
+}
+
+// runWrittenFile handles ./x where the line wrote x: with the text known,
+// as its #! interpreter (a shell when it names none) running it; with
+// the text hidden (decoded, written by inline code), as obfuscated code.
+func (a *analyzer) runWrittenFile(ws []word, via []string, redirs []Redirect, sc scope) bool {
+	p := ws[0].val
+	text, ok := a.writtenScript(p)
+	if !ok {
+		text, ok = a.writtenScript(path.Clean(p))
+	}
+	if !ok {
+		if a.hiddenWrite(p) == "" {
+			return false
+		}
+		a.emit(ws, via, redirs, sc, "", false)
+		a.runsWritten(len(a.cmds)-1, p)
+		return true
+	}
+	interp := "sh"
+	if line, ok := strings.CutPrefix(text, "#!"); ok {
+		line, _, _ = strings.Cut(line, "\n")
+		f := strings.Fields(line)
+		if len(f) > 0 {
+			interp = base(f[0])
+			if interp == "env" {
+				interp = ""
+				for _, x := range f[1:] {
+					if !strings.HasPrefix(x, "-") {
+						interp = x
+						break
+					}
+				}
+			}
+		}
+	}
+	if interp == "" || !a.deeper(sc) {
+		return false
+	}
+	out := append([]word{{val: interp, static: true}, {val: path.Clean(p), static: true}}, ws[1:]...)
+	sc.depth++
+	a.resolve(out, appendVia(via, p), redirs, sc)
+	return true
 }
 
 // hasReplace reports whether xargs options include -I/-i/--replace, with
@@ -534,6 +581,15 @@ options:
 			return
 		}
 		script := ws[i]
+		if !script.static && script.node != nil {
+			// sh -c "curl -d @$HOME/.aws/credentials …": the outer shell
+			// puts the home directory into the script's text.
+			a.homeValue = true
+			if w := a.expandWord(script.node, sc.src); w.static {
+				script = w
+			}
+			a.homeValue = false
+		}
 		if !script.static {
 			a.emit(ws, via, redirs, sc, OpaqueDynamicScript, true)
 			return
@@ -559,6 +615,7 @@ options:
 			return
 		}
 		a.emit(ws, via, redirs, sc, scriptOpaque(ws[i]), false) // runs a script file
+		a.runsWritten(len(a.cmds)-1, ws[i].val)
 	case sc.stdin.fed:
 		if !sc.stdin.static && sc.stdin.file != "" && !sc.stdin.net {
 			// sh < x.sh (here or through ssh) where the line wrote x.sh.
@@ -920,6 +977,11 @@ scan:
 			// line, and is read as inline code is.
 			a.emit(ws, via, redirs, sc, "", false)
 			a.code(len(a.cmds)-1, text, appendVia(via, base(ws[0].val)+" "+ws[i].val), redirs, sc)
+			return
+		}
+		if why := a.hiddenWrite(ws[i].val); why != "" {
+			a.emit(ws, via, redirs, sc, "", false)
+			a.runsWritten(len(a.cmds)-1, ws[i].val)
 			return
 		}
 	}

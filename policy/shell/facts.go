@@ -227,6 +227,10 @@ func (a *analyzer) facts(c *Command, ws []word) {
 				f.generic(ws)
 			}
 		case !isShell(c.Name):
+			if kube, ok := kubeShaped(ws); ok {
+				kubectl(&f, kube)
+				return
+			}
 			f.generic(ws)
 			f.containerCopy(c.Name, ws)
 		}

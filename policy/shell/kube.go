@@ -152,3 +152,30 @@ func viewSecret(f *factBuilder, ws []word) {
 		}
 	}
 }
+
+// kubeShaped returns the kubectl command line inside the words of a tool
+// the table does not know, when it is one: a wrapper of kubectl (k3s
+// kubectl, microk8s kubectl, kubecolor, an alias k defined elsewhere)
+// that gets or extracts Secrets. ok is false for anything else.
+func kubeShaped(ws []word) (kube []word, ok bool) {
+	for i := 1; i < len(ws) && i < 4; i++ {
+		switch v := ws[i].val; {
+		case v == "kubectl" || v == "oc":
+			return ws[i:], true
+		case strings.HasPrefix(v, "-"):
+			continue
+		case v == "get" || v == "extract":
+			for _, w := range ws[i+1:] {
+				for _, k := range strings.Split(w.val, ",") {
+					if res, _, _ := strings.Cut(k, "/"); secretKind(res) {
+						return ws, true
+					}
+				}
+			}
+			return nil, false
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}

@@ -241,6 +241,13 @@ func (a *analyzer) settingValue(name string, w word, via []string, redirs []Redi
 			}
 		}
 	case setPerl:
+		if code, ok := perlOptCode(v); ok {
+			// perl refuses -e in PERL5OPT, but nothing is lost in reading
+			// the code as what it asks for.
+			ws := []word{{val: "perl", static: true}, {val: "-e", static: true}, {val: code, static: true}}
+			a.inline(ws, appendVia(via, name+"="), redirs, sc, ws[2], "perl -e")
+			break
+		}
 		for _, f := range strings.Fields(v) {
 			if (strings.HasPrefix(f, "-M") || strings.HasPrefix(f, "-m")) && strings.ContainsAny(f, ";(`'\"{") {
 				// -MMod;CODE is `use Mod;CODE`: perl runs CODE. It is read
@@ -274,6 +281,22 @@ func (a *analyzer) settingValue(name string, w word, via []string, redirs []Redi
 		return runs
 	}
 	return nil
+}
+
+// perlOptCode returns the code of an -e or -E switch among perl options
+// (the rest of the value after the switch).
+func perlOptCode(v string) (string, bool) {
+	fields := strings.Fields(v)
+	at := 0
+	for _, f := range fields {
+		at += strings.Index(v[at:], f)
+		if strings.HasPrefix(f, "-e") || strings.HasPrefix(f, "-E") {
+			code := strings.TrimSpace(v[at+2:])
+			return code, code != ""
+		}
+		at += len(f)
+	}
+	return "", false
 }
 
 // commandValue analyses a setting's command line as nested commands.

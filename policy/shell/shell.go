@@ -308,24 +308,25 @@ type analyzer struct {
 	walkSc scope
 	walkFn func(syntax.Node) bool
 
-	parser   *parser
-	maxDepth int
-	cmds     []Command
-	strs     []string // see analyzer.strings
-	line     lineWriter
-	err      error
-	dir      string
-	home     string
-	failed   cdFail                 // where the shell is if the last cd failed (see Command.AltDir)
-	netFDs   map[string]bool        // descriptors opened on /dev/tcp or /dev/udp (exec 3<>/dev/tcp/h/p)
-	written  map[string]writtenText // static text written to files on the line (stored.go noteWritten)
-	errexit  bool                   // set -e: a failed cd ends the line
-	braces   string                 // what "{}" stands for in find -exec facts
-	cdpath   bool                   // the line sets CDPATH: a relative cd may go anywhere
-	vars     map[string]string      // static values of variables assigned on the line (see expandVar)
-	known    map[string]string      // the values every later command surely sees (see expandWord)
-	arrays   map[string][]word      // arrays assigned static words (a=(rm -rf x)) that surely hold, for "${a[@]}"
-	touched  map[string]bool        // variables the line assigns, reads into or unsets anywhere
+	parser    *parser
+	maxDepth  int
+	cmds      []Command
+	strs      []string // see analyzer.strings
+	line      lineWriter
+	err       error
+	dir       string
+	home      string
+	failed    cdFail                 // where the shell is if the last cd failed (see Command.AltDir)
+	netFDs    map[string]bool        // descriptors opened on /dev/tcp or /dev/udp (exec 3<>/dev/tcp/h/p)
+	written   map[string]writtenText // static text written to files on the line (stored.go noteWritten)
+	errexit   bool                   // set -e: a failed cd ends the line
+	braces    string                 // what "{}" stands for in find -exec facts
+	cdpath    bool                   // the line sets CDPATH: a relative cd may go anywhere
+	vars      map[string]string      // static values of variables assigned on the line (see expandVar)
+	known     map[string]string      // the values every later command surely sees (see expandWord)
+	homeValue bool                   // expanding an assignment's value: $HOME is the home directory
+	arrays    map[string][]word      // arrays assigned static words (a=(rm -rf x)) that surely hold, for "${a[@]}"
+	touched   map[string]bool        // variables the line assigns, reads into or unsets anywhere
 
 	downloads []download // paths written with network content so far (dataflow.go)
 	envRuns   []envRun   // runs the line's own assignments and exports put in every later command's environment
@@ -1043,7 +1044,11 @@ func (a *analyzer) track(assigns []*syntax.Assign, sc scope) {
 		}
 		val, static := "", true
 		if as.Value != nil {
+			// In a value, $HOME is the home directory (D=$HOME; rm -rf
+			// "$D" deletes it), not a word the policy reads as written.
+			a.homeValue = true
 			w := a.expandWord(as.Value, sc.src)
+			a.homeValue = false
 			val, static = w.val, w.static
 			if static && tildeLead(as.Value) {
 				val = a.tilde(val)
@@ -1143,7 +1148,7 @@ func (a *analyzer) partValue(p syntax.WordPart, src string) (string, bool) {
 			return "", false
 		}
 		if p.Exp == nil {
-			if p.Param.Value == "HOME" {
+			if p.Param.Value == "HOME" && !a.homeValue {
 				// Plain $HOME stays as written: the policy reads it as the home directory.
 				v, ok := a.known["HOME"]
 				return v, ok

@@ -382,6 +382,10 @@ func (a *analyzer) writtenScript(p string) (string, bool) {
 		return "", false
 	}
 	for _, c := range a.cmds[min(w.after, len(a.cmds)):] {
+		switch c.Name {
+		case "chmod", "chown", "chgrp", "touch", "chattr", "setfacl":
+			continue // metadata: the text stays
+		}
 		for _, l := range [][]string{c.Writes, c.Deletes} {
 			for _, x := range l {
 				if x == p {
@@ -856,5 +860,77 @@ func (a *analyzer) writtenPython(name string, via []string, redirs []Redirect, s
 		}
 		n++
 		a.commandValue(name+" imports ", "python3 '"+p+"'", via, redirs, sc)
+	}
+}
+
+// hiddenWrite says how the line produced the file p that a command now
+// runs, when its content was hidden from a reader of the line: decoded or
+// transformed (echo … | base64 -d > c.sh), or written by inline code
+// (node -e "fs.writeFileSync('/tmp/a.sh', …)"). "" when neither.
+func (a *analyzer) hiddenWrite(p string) string {
+	if p == "" {
+		return ""
+	}
+	p = path.Clean(p)
+	for i := len(a.cmds) - 1; i >= 0; i-- {
+		c := &a.cmds[i]
+		wrote := false
+		for _, w := range c.Writes {
+			if path.Clean(w) == p {
+				wrote = true
+				break
+			}
+		}
+		if !wrote {
+			continue
+		}
+		switch {
+		case c.Code != "" || c.CodeRead:
+			return "a file that inline code on the line wrote"
+		case decoder(c):
+			return "a file the line decoded"
+		}
+		return ""
+	}
+	return ""
+}
+
+// decoder reports a command that writes a decoding or transformation of
+// its input: base64 -d, xxd -r, openssl enc -d, gunzip, tr, rev….
+func decoder(c *Command) bool {
+	has := func(opts ...string) bool {
+		for _, a := range c.Args {
+			for _, o := range opts {
+				if a == o || len(o) == 2 && len(a) > 2 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a[1:], rune(o[1])) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	switch c.Name {
+	case "base64", "base32", "basenc":
+		return has("-d", "-D", "--decode")
+	case "xxd":
+		return has("-r", "-revert")
+	case "openssl":
+		return has("-d", "-base64", "-a", "base64")
+	case "gunzip", "zcat", "uudecode", "uncompress", "unxz", "bunzip2", "tr", "rev", "rot13":
+		return true
+	case "gzip", "xz", "bzip2", "zstd":
+		return has("-d", "--decompress")
+	}
+	return false
+}
+
+// runsWritten marks command idx, which runs the file p, when the line
+// produced p with its content hidden (see hiddenWrite): running it is
+// running code no reader of the line could see.
+func (a *analyzer) runsWritten(idx int, p string) {
+	if idx < 0 || idx >= len(a.cmds) {
+		return
+	}
+	if why := a.hiddenWrite(p); why != "" {
+		a.cmds[idx].CodeObfuscated = append(a.cmds[idx].CodeObfuscated, "runs "+why)
 	}
 }
