@@ -398,6 +398,8 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		a.powershell(ws, via, redirs, sc)
 	case "tclsh", "wish", "expect", "jimsh":
 		a.tcl(ws, via, redirs, sc)
+	case "ed", "red", "ex":
+		a.edScript(ws, via, redirs, sc)
 	default:
 		if l := lightCodeLang(name); l != 0 && (l != langLua || hasOption(ws, "-e")) {
 			a.lightInterp(l, ws, via, redirs, sc)
@@ -414,8 +416,21 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		if name == "pytest" || name == "py.test" || name == "nox" || name == "tox" {
 			a.writtenPython(name, via, redirs, sc)
 		}
+		if name == "pytest" || name == "py.test" {
+			// pytest empties its --basetemp directory before the run.
+			for i, w := range ws {
+				if v, ok := strings.CutPrefix(w.val, "--basetemp="); ok && w.static {
+					a.cmds[len(a.cmds)-1].Deletes = append(a.cmds[len(a.cmds)-1].Deletes, v)
+				} else if w.val == "--basetemp" && i+1 < len(ws) && ws[i+1].static {
+					a.cmds[len(a.cmds)-1].Deletes = append(a.cmds[len(a.cmds)-1].Deletes, ws[i+1].val)
+				}
+			}
+		}
 		a.optionCommands(name, ws, via, redirs, sc)
 		a.storedCode(name, ws, via, redirs, sc)
+		if tools[name] == nil && interpreter(name) == nil {
+			a.runsOperands(name, ws, via, redirs, sc)
+		}
 	}
 }
 
@@ -460,6 +475,35 @@ func (a *analyzer) runWrittenFile(ws []word, via []string, redirs []Redirect, sc
 	sc.depth++
 	a.resolve(out, appendVia(via, p), redirs, sc)
 	return true
+}
+
+// edScript reports ed (or ex) and the shell commands of the editing
+// script it reads from standard input: each line starting with ! runs
+// the rest as a command. A script only run time knows may run any.
+func (a *analyzer) edScript(ws []word, via []string, redirs []Redirect, sc scope) {
+	if !sc.stdin.fed {
+		a.emit(ws, via, redirs, sc, "", false)
+		return
+	}
+	if !sc.stdin.static {
+		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+		return
+	}
+	a.emit(ws, via, redirs, sc, "", false)
+	if *sc.stdin.read || !a.deeper(sc) {
+		return
+	}
+	*sc.stdin.read = true
+	inner := sc
+	inner.stdin = input{}
+	for i, l := range strings.Split(sc.stdin.script, "\n") {
+		if i >= 256 {
+			break
+		}
+		if c, ok := strings.CutPrefix(strings.TrimSpace(l), "!"); ok && strings.TrimSpace(c) != "" {
+			a.nested(c, appendVia(via, base(ws[0].val)+" !"), redirs, inner, inner.stdin, false)
+		}
+	}
 }
 
 // hasReplace reports whether xargs options include -I/-i/--replace, with

@@ -27,6 +27,8 @@ const (
 	langElisp
 	langLua
 	langElixir
+	langGo
+	langNashorn
 )
 
 // lightCodeLang returns the language of a command name that runs light code.
@@ -42,13 +44,15 @@ func lightCodeLang(name string) lightLang {
 		return langLua
 	case name == "elixir" || name == "iex":
 		return langElixir
+	case name == "jrunscript" || name == "jjs":
+		return langNashorn
 	}
 	return 0
 }
 
 var (
 	lightHome = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`System\.user_home!?\(\)|Path\.expand\(\s*"~"\s*\)|os\.getenv\(\s*["']HOME["']\s*\)|System\.get_env\(\s*"HOME"\s*\)|homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
+		return regexp.MustCompile(`os\.Getenv\(\s*"HOME"\s*\)|System\.user_home!?\(\)|Path\.expand\(\s*"~"\s*\)|os\.getenv\(\s*["']HOME["']\s*\)|System\.get_env\(\s*"HOME"\s*\)|homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
 	})
 	// lispCall rewrites the head of a Lisp form, (name arg…), as name(arg…
 	// so that the call scan reads its first argument.
@@ -69,6 +73,10 @@ var lightCalls = map[lightLang][]codeCall{
 	langElixir: {{"File.rm_rf!", 'd'}, {"File.rm_rf", 'd'}, {"File.rm!", 'd'}, {"File.rm", 'd'}, {"File.rmdir", 'd'},
 		{"File.read!", 'r'}, {"File.read", 'r'}, {"File.stream!", 'r'}, {"File.write!", 'w'}, {"File.write", 'w'},
 		{"System.shell", 'x'}, {":os.cmd", 'x'}},
+	langNashorn: {{"exec", 'x'}, {"$EXEC", 'x'}, {"getRuntime().exec", 'x'}, {"readFully", 'r'}, {"Files.delete", 'd'}},
+	langGo: {{"os.RemoveAll", 'd'}, {"os.Remove", 'd'}, {"os.ReadFile", 'r'}, {"ioutil.ReadFile", 'r'}, {"os.Open", 'r'},
+		{"os.WriteFile", 'w'}, {"ioutil.WriteFile", 'w'}, {"os.Create", 'w'}, {"os.OpenFile", 'w'}, {"os.Symlink", 'w'},
+		{"os.Rename", 'd'}, {"exec.Command", 'a'}, {"exec.CommandContext", 'a'}, {"syscall.Exec", 'a'}},
 }
 
 // lightComputed are the calls that run code or a command built at run time
@@ -120,6 +128,21 @@ func (a *analyzer) lightCode(idx int, lang lightLang, code string, via []string,
 			}
 			rest := strings.TrimLeft(src[off:], " \t")
 			if !strings.HasPrefix(rest, "(") {
+				continue
+			}
+			if cc.kind == 'a' {
+				// exec.Command("sh", "-c", "…") or exec.Command("rm", "-rf", …):
+				// the program and its words, all literals, or a command
+				// computed at run time.
+				argv, ok := literalArgs(rest, cc.name == "exec.CommandContext")
+				switch {
+				case !ok:
+					unknown = true
+				case len(argv) >= 3 && isShell(base(argv[0])) && argv[1] == "-c":
+					scripts = append(scripts, argv[2])
+				default:
+					scripts = append(scripts, quoteWords(argv))
+				}
 				continue
 			}
 			args, ok := callArgs(rest)
@@ -190,7 +213,7 @@ func (a *analyzer) lightInterp(lang lightLang, ws []word, via []string, redirs [
 			opts = []string{"--eval", "-eval"}
 		case langLua:
 			opts = []string{"-e"}
-		case langElixir:
+		case langElixir, langNashorn:
 			opts = []string{"-e", "--eval"}
 		}
 		for _, o := range opts {
@@ -238,4 +261,54 @@ func hasOption(ws []word, o string) bool {
 		}
 	}
 	return false
+}
+
+// literalArgs reads a call's arguments when every one is a string literal
+// (after a first context argument when skipFirst): ("sh", "-c", "…").
+func literalArgs(s string, skipFirst bool) ([]string, bool) {
+	s = strings.TrimLeft(s, " \t")
+	if !strings.HasPrefix(s, "(") {
+		return nil, false
+	}
+	s = s[1:]
+	if skipFirst {
+		i := strings.IndexByte(s, ',')
+		if i < 0 {
+			return nil, false
+		}
+		s = s[i+1:]
+	}
+	var out []string
+	for len(out) < 64 {
+		s = strings.TrimLeft(s, " \t\n")
+		lit, rest, ok := strLiteral(s)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, lit)
+		rest = strings.TrimLeft(rest, " \t\n")
+		switch {
+		case strings.HasPrefix(rest, ")"):
+			return out, true
+		case strings.HasPrefix(rest, ","):
+			s = rest[1:]
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// quoteWords joins words into a shell command line that gives them back.
+func quoteWords(ws []string) string {
+	var b strings.Builder
+	for i, w := range ws {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('\'')
+		b.WriteString(strings.ReplaceAll(w, "'", `'\''`))
+		b.WriteByte('\'')
+	}
+	return b.String()
 }

@@ -23,7 +23,14 @@ func (a *analyzer) optionCommands(name string, ws []word, via []string, redirs [
 			a.opaqueSetting(label+w.val, via, redirs)
 			return
 		}
-		a.commandValue(label, w.val, via, redirs, sc)
+		inner := sc
+		if strings.HasSuffix(label, "--to-command=") || strings.HasSuffix(label, "--use-compress-program=") || strings.HasSuffix(label, " -I=") {
+			// The program reads the archive's data on its input: a shell
+			// given as one runs what the archive holds.
+			a.fedValue(label, w.val, via, redirs, inner)
+			return
+		}
+		a.commandValue(label, w.val, via, redirs, inner)
 	}
 	// value returns the value of option opt at ws[i] (--opt=v, --opt v;
 	// -Xv, -X v for a short opt), and how many words it took.
@@ -468,33 +475,36 @@ func (a *analyzer) tcl(ws []word, via []string, redirs []Redirect, sc scope) {
 	}
 	inner := sc
 	inner.stdin = input{}
-	for off := 0; off < len(code) && len(a.cmds) < 1024; {
-		i := strings.Index(code[off:], "exec ")
-		if i < 0 {
-			break
-		}
-		i += off
-		off = i + 5
-		if i > 0 && !strings.ContainsRune(" \t\n[;{", rune(code[i-1])) {
-			continue
-		}
-		end := strings.IndexAny(code[off:], "]\n;}")
-		if end < 0 {
-			end = len(code) - off
-		}
-		cmd := code[off : off+end]
-		for {
-			s := strings.Index(cmd, "$env(")
-			if s < 0 {
+	// exec runs a command, and expect's spawn starts one.
+	for _, kw := range []string{"exec ", "spawn "} {
+		for off := 0; off < len(code) && len(a.cmds) < 1024; {
+			i := strings.Index(code[off:], kw)
+			if i < 0 {
 				break
 			}
-			e := strings.IndexByte(cmd[s:], ')')
-			if e < 0 {
-				break
+			i += off
+			off = i + len(kw)
+			if i > 0 && !strings.ContainsRune(" \t\n[;{", rune(code[i-1])) {
+				continue
 			}
-			cmd = cmd[:s] + "$" + cmd[s+5:s+e] + cmd[s+e+1:]
+			end := strings.IndexAny(code[off:], "]\n;}")
+			if end < 0 {
+				end = len(code) - off
+			}
+			cmd := code[off : off+end]
+			for {
+				s := strings.Index(cmd, "$env(")
+				if s < 0 {
+					break
+				}
+				e := strings.IndexByte(cmd[s:], ')')
+				if e < 0 {
+					break
+				}
+				cmd = cmd[:s] + "$" + cmd[s+5:s+e] + cmd[s+e+1:]
+			}
+			a.nested(cmd, appendVia(via, base(ws[0].val)+" "+strings.TrimSpace(kw)), redirs, inner, inner.stdin, false)
 		}
-		a.nested(cmd, appendVia(via, base(ws[0].val)+" exec"), redirs, inner, inner.stdin, false)
 	}
 }
 
@@ -534,4 +544,16 @@ func clientEscapes(text string, prefixes ...string) []string {
 		}
 	}
 	return out
+}
+
+// fedValue analyses a setting's command line that reads data the line
+// does not show on its standard input (tar --to-command=sh).
+func (a *analyzer) fedValue(label, v string, via []string, redirs []Redirect, sc scope) {
+	if strings.TrimSpace(v) == "" || !a.deeper(sc) {
+		return
+	}
+	in := input{fed: true, pipe: true}
+	if !a.nested(v, appendVia(via, label), redirs, sc, in, false) {
+		a.opaqueSetting(strings.TrimSuffix(label, "=")+"="+v, via, redirs)
+	}
 }

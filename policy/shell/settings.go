@@ -56,6 +56,9 @@ func settingOf(name string) settingKind {
 	case "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH", "DYLD_FRAMEWORK_PATH", "PYTHONPATH",
 		"PYTHONHOME", "PERL5LIB", "PERLLIB", "RUBYLIB", "NODE_PATH", "GIT_EXEC_PATH", "GIT_TEMPLATE_DIR", "ZDOTDIR", "PATH":
 		return setDirs
+	case "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "RUSTC", "RUSTDOC", "CARGO_BUILD_RUSTC_WRAPPER",
+		"CARGO_BUILD_RUSTC", "CARGO_BUILD_RUSTDOC", "CC", "CXX", "LD", "AR":
+		return setCommand
 	case "NODE_OPTIONS":
 		return setNode
 	case "PERL5OPT":
@@ -68,6 +71,9 @@ func settingOf(name string) settingKind {
 		return setRuby
 	case "GIT_CONFIG_PARAMETERS":
 		return setGitConf
+	}
+	if strings.HasPrefix(name, "CARGO_TARGET_") && (strings.HasSuffix(name, "_RUNNER") || strings.HasSuffix(name, "_LINKER")) {
+		return setCommand
 	}
 	return setNone
 }

@@ -41,10 +41,16 @@ func buildFile(p string) string {
 		return "gogen"
 	case jsConfig(b):
 		return "js"
+	case b == "mix.exs" || strings.HasSuffix(b, ".exs"):
+		return "elixir"
 	case b == "Rakefile" || b == "rakefile" || b == "Rakefile.rb" || strings.HasSuffix(b, ".rake"):
 		return "ruby"
-	case b == "build.gradle" || b == "build.gradle.kts" || b == "settings.gradle" || b == "settings.gradle.kts":
-		return "gradle"
+	case strings.HasSuffix(b, ".gradle") || strings.HasSuffix(b, ".gradle.kts"):
+		return "gradle" // build and settings scripts, and init scripts (--init-script, init.d/)
+	case (b == "config.toml" || b == "config") && dir == ".cargo":
+		return "cargo"
+	case b == "pytest.ini" || b == ".pytest.ini" || b == "setup.cfg" || b == "pyproject.toml":
+		return "pytest"
 	case b == "pom.xml":
 		return "pom"
 	case b == ".npmrc":
@@ -100,7 +106,26 @@ func (a *analyzer) buildText(kind, text string, via []string, sc scope) bool {
 			}
 			a.stored("tox.ini commands=", l, via, sc)
 		}
+	case "cargo":
+		for i, argv := range cargoPrograms(text) {
+			if i >= 4*maxStored {
+				break
+			}
+			a.storedArgv(".cargo/config.toml=", argv, via, sc)
+		}
+	case "pytest":
+		if argv := pytestIni(text); argv != nil {
+			a.storedArgv("pytest configuration=", argv, via, sc)
+		}
+	case "elixir":
+		a.storedArgv("Elixir script=", []string{"elixir", "-e", text}, via, sc)
 	case "gogen":
+		// Go code that go run or go test runs: its file, process and
+		// network calls, as light code.
+		if strings.Contains(text, "package ") && a.deeper(sc) {
+			a.emit([]word{{val: "go", static: true}}, appendVia(via, "Go code="), nil, sc, "", false)
+			a.lightCode(len(a.cmds)-1, langGo, text, appendVia(via, "Go code="), nil, sc)
+		}
 		n := 0
 		for _, l := range strings.Split(text, "\n") {
 			if c, ok := strings.CutPrefix(strings.TrimSpace(l), "//go:generate "); ok {
@@ -195,7 +220,10 @@ func (a *analyzer) storedArgv(label string, argv []string, via []string, sc scop
 			return
 		}
 		code := i == 2 && (argv[1] == "-c" || argv[1] == "-e") && codeLang(argv[0]) != 0
-		ws[i] = word{val: s, static: code || !strings.Contains(s, "$")}
+		// A shell's script that names only $HOME is read as written: the
+		// shell expands it to the home directory.
+		script := i == 2 && argv[1] == "-c" && isShell(base(argv[0])) && onlyHomeVars(s)
+		ws[i] = word{val: s, static: code || script || !strings.Contains(s, "$")}
 	}
 	inner := sc
 	inner.stdin = input{}
@@ -657,4 +685,113 @@ func iniPairs(text string) [][2]string {
 		}
 	}
 	return out
+}
+
+// cargoPrograms returns the programs a cargo configuration makes cargo
+// run: build.rustc-wrapper, rustc-workspace-wrapper, rustc and rustdoc,
+// and each target's runner and linker, as a string (split on blanks, as
+// cargo does) or an array of strings.
+func cargoPrograms(text string) [][]string {
+	var out [][]string
+	for _, l := range strings.Split(text, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(l), "=")
+		if !ok {
+			continue
+		}
+		k = strings.Trim(strings.TrimSpace(k), `"'`)
+		if i := strings.LastIndexByte(k, '.'); i >= 0 {
+			k = k[i+1:] // build.rustc-wrapper, target.x.runner
+		}
+		switch k {
+		case "rustc-wrapper", "rustc-workspace-wrapper", "rustc", "rustdoc", "runner", "linker":
+		default:
+			continue
+		}
+		if argv := tomlWords(strings.TrimSpace(v)); len(argv) > 0 {
+			out = append(out, argv)
+		}
+	}
+	return out
+}
+
+// tomlWords reads a TOML string ("a b", 'a b': its blank-separated words)
+// or an array of strings (["sh", "-c", "…"]).
+func tomlWords(v string) []string {
+	if strings.HasPrefix(v, "[") {
+		var out []string
+		s := strings.TrimSpace(v[1:])
+		for len(out) < 64 {
+			lit, rest, ok := strLiteral(s)
+			if !ok {
+				break
+			}
+			out = append(out, lit)
+			s = strings.TrimLeft(strings.TrimSpace(rest), ",")
+			s = strings.TrimSpace(s)
+		}
+		return out
+	}
+	if lit, _, ok := strLiteral(v); ok {
+		return strings.Fields(lit)
+	}
+	return nil
+}
+
+// pytestIni returns the pytest command a configuration file makes: its
+// addopts (options given to every run: --basetemp, -p plugin) and its
+// pythonpath (directories imported from), as `env PYTHONPATH=… pytest …`;
+// nil when the text sets neither.
+func pytestIni(text string) []string {
+	var opts, dirs []string
+	in := false
+	for _, l := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "[") {
+			in = t == "[pytest]" || t == "[tool:pytest]" || t == "[tool.pytest.ini_options]"
+			continue
+		}
+		if !in {
+			continue
+		}
+		k, v, ok := strings.Cut(t, "=")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if w := tomlWords(v); w != nil {
+			if strings.HasPrefix(v, "[") || strings.HasPrefix(v, `"`) || strings.HasPrefix(v, "'") {
+				v = strings.Join(w, " ")
+			}
+		}
+		switch strings.TrimSpace(k) {
+		case "addopts":
+			opts = append(opts, strings.Fields(v)...)
+		case "pythonpath":
+			dirs = append(dirs, strings.Fields(v)...)
+		}
+	}
+	if opts == nil && dirs == nil {
+		return nil
+	}
+	argv := []string{"env"}
+	if dirs != nil {
+		argv = append(argv, "PYTHONPATH="+strings.Join(dirs, ":"))
+	}
+	return append(append(argv, "pytest"), opts...)
+}
+
+// onlyHomeVars reports whether every $ of s starts $HOME or ${HOME}.
+func onlyHomeVars(s string) bool {
+	for i := strings.IndexByte(s, '$'); i >= 0; {
+		r := s[i+1:]
+		if !strings.HasPrefix(r, "HOME") && !strings.HasPrefix(r, "{HOME}") || strings.HasPrefix(r, "HOME") && len(r) > 4 && isIdent(r[4]) {
+			return false
+		}
+		j := strings.IndexByte(r, '$')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return true
 }

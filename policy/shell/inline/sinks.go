@@ -137,7 +137,7 @@ var rubyCalls = map[string]op{
 	"system": opShell, "exec": opShell, "spawn": opShell, "Kernel.system": opShell, "Kernel.exec": opShell, "Kernel.spawn": opShell,
 	"Process.spawn": opShell, "Process.exec": opShell, "IO.popen": opShell, "Open3.capture2": opShell, "Open3.capture2e": opShell,
 	"Open3.capture3": opShell, "Open3.popen3": opShell, "Open3.popen2": opShell, "Open3.popen2e": opShell, "Open3.pipeline": opShell,
-	"PTY.spawn": opShell, "fork": opUnknownRun,
+	"PTY.spawn": opShell, "fork": opUnknownRun, "sh": opShell, // Rake's sh (FileUtils), in Rakefiles
 	"eval": opEval, "Kernel.eval": opEval, "instance_eval": opEval, "class_eval": opEval, "module_eval": opEval, "binding.eval": opEval,
 	"RubyVM.InstructionSequence.compile": opEval, "Marshal.load": opUnknownRun, "instance_exec": opNone, "load": opUnknownRun,
 	"send": opSend, "public_send": opSend, "__send__": opSend, "method": opSend, "Object.const_get": opImport, "Kernel.const_get": opImport,
