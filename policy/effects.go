@@ -64,8 +64,9 @@ func (e *evaluation) commandEffects(c *CommandFacts) []string {
 			add("writes " + p + " outside the project")
 		}
 	}
+	carrier := e.carries(c)
 	for _, h := range c.Hosts {
-		if !localHost(h) && !c.DryRun && !c.localTarget {
+		if !localHost(h) && !c.DryRun && !c.localTarget && !carrier {
 			add("contacts " + h)
 			break
 		}
@@ -236,6 +237,18 @@ func remoteVerb(a string) string {
 func readsOnly(args []string) bool {
 	for _, a := range args {
 		if readVerbAfter[a] || serviceReadVerbs[a] {
+			return true
+		}
+	}
+	return false
+}
+
+// carries reports whether c is a remote carrier (ssh HOST CMD) whose
+// remote commands the line shows: they are judged where they run (the
+// remote.* rules), so contacting the host is not an effect of its own.
+func (e *evaluation) carries(c *CommandFacts) bool {
+	for i := range e.facts.Commands {
+		if r := e.facts.Commands[i].Remote; r != "" && strings.HasPrefix(r, c.Name+":") {
 			return true
 		}
 	}

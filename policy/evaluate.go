@@ -335,7 +335,7 @@ func (e *evaluation) command() {
 	}
 	an, err := e.stored, error(nil)
 	if an == nil {
-		an, err = shell.Analyze(line, shell.Options{Dir: e.env.cwd, Home: e.env.home})
+		an, err = shell.Analyze(line, shell.Options{Dir: e.env.cwd, Home: e.env.home, Root: e.env.root})
 	}
 	if err != nil {
 		e.fail("commands.parse_error", "the command could not be parsed, so it cannot be checked: "+err.Error())

@@ -58,7 +58,7 @@ func storedTexts(target string, args map[string]any) []string {
 func (e *evaluation) storedWrite() {
 	texts := storedTexts(e.act.Target, e.act.Args)
 	for _, text := range texts {
-		an, err := shell.AnalyzeStored(e.act.Target, text, shell.Options{Dir: e.env.cwd, Home: e.env.home})
+		an, err := shell.AnalyzeStored(e.act.Target, text, shell.Options{Dir: e.env.cwd, Home: e.env.home, Root: e.env.root})
 		if err != nil || an == nil {
 			continue
 		}

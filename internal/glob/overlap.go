@@ -139,8 +139,10 @@ func tokens(str string, shell bool) []tok {
 // files); a segment that starts with a literal (`.en?`, `id_*`) names what
 // it overlaps; one that starts with a wildcard and goes on with a literal
 // (`*.go`) names files by their ending, so it counts only against a
-// pattern segment that also starts with a wildcard (`*.pem`): `src/*.go`
-// is taken to read Go files, not secrets.go. A leading `?` or bracket
+// pattern segment that also starts with a wildcard (`*.pem`) when the pattern
+// names it in any directory (after **): `src/*.go` is taken to read Go files, not
+// secrets.go; in a directory the pattern names, `~/.ssh/*_rsa` lists id_rsa.
+// A leading `?` or bracket
 // class stands for one character of a name (`?d_rsa`, `[ci]*`), so it
 // names what it overlaps. anyDir: the pattern segment follows a **.
 func segCould(pat, sh []tok, anyDir bool) bool {
@@ -153,7 +155,9 @@ func segCould(pat, sh []tok, anyDir bool) bool {
 		// in every directory a bare * lists.
 		return false
 	}
-	if len(lead) > 1 && lead[0].kind == '*' && len(pat) > 0 && pat[0].kind == 'c' {
+	if anyDir && len(lead) > 1 && lead[0].kind == '*' && len(pat) > 0 && pat[0].kind == 'c' {
+		// Only for a name protected in any directory: in the directory a
+		// pattern names (~/.ssh/id_*), a glob by ending (*_rsa) lists it.
 		return false
 	}
 	return segOverlap(pat, sh)

@@ -46,6 +46,9 @@ func TestOverlaps(t *testing.T) {
 		{".kube/config", ".kube/conf[a-h]g", false},
 		{"**/id_rsa", "keys/id_*", true},
 		{"**/id_rsa", "keys/*.pub", false},
+		{".ssh/id_*[!b]", ".ssh/*_rsa", true},  // in the directory the pattern names, a glob by ending lists it
+		{".ssh/id_*[!b]", ".ssh/*.pub", false}, // but not what the pattern leaves out
+		{"**/secrets.go", "src/*.go", false},   // a name protected anywhere is not read by every *.go
 		{".aws/credentials", ".aws/*", true},
 		{"build/**", "dist/*", false},
 		{"**/*.pem", "certs/*", false},

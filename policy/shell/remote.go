@@ -499,6 +499,13 @@ func xargsPaths(ws []word, paths []string, replace, static bool) []word {
 				}
 				continue
 			}
+			if strings.Contains(w.val, "{}") && w.static {
+				// -F f=@{}: the input is put inside the word.
+				for _, p := range paths {
+					out = append(out, word{val: strings.ReplaceAll(w.val, "{}", p), static: static})
+				}
+				continue
+			}
 			out = append(out, w)
 		}
 		return out

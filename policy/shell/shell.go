@@ -61,6 +61,7 @@ const (
 type Options struct {
 	Dir      string // working directory the line starts in ("" = unknown); used to resolve `cd`
 	Home     string // home directory, for `cd ~`; "" = unknown
+	Root     string // the repository's top level (git rev-parse --show-toplevel) when Dir is inside it; "" = unknown
 	MaxDepth int    // nesting limit for sh -c / substitutions; 0 = default 8. Exceeding it is an error.
 }
 
@@ -243,7 +244,7 @@ func Analyze(line string, opts Options) (an *Analysis, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("shell: %w", err)
 	}
-	a := analyzer{parser: p, maxDepth: opts.MaxDepth, dir: opts.Dir, home: cleanDir(opts.Home), line: lineWriter{src: line},
+	a := analyzer{parser: p, maxDepth: opts.MaxDepth, dir: opts.Dir, home: cleanDir(opts.Home), root: cleanDir(opts.Root), line: lineWriter{src: line},
 		cdpath: strings.Contains(line, "CDPATH")}
 	if a.maxDepth <= 0 {
 		a.maxDepth = DefaultMaxDepth
@@ -316,6 +317,7 @@ type analyzer struct {
 	err       error
 	dir       string
 	home      string
+	root      string                 // Options.Root
 	failed    cdFail                 // where the shell is if the last cd failed (see Command.AltDir)
 	netFDs    map[string]bool        // descriptors opened on /dev/tcp or /dev/udp (exec 3<>/dev/tcp/h/p)
 	written   map[string]writtenText // static text written to files on the line (stored.go noteWritten)
@@ -809,6 +811,10 @@ func pipeOutput(st *syntax.Stmt, in input, src string) input {
 		// find prints the paths it selects: what a later xargs or read
 		// loop is given (`find ~/.aws -type f | xargs cat`).
 		return findOutput(ws)
+	case "ls":
+		// ls -d prints the paths it is given, as the shell expanded them
+		// (`ls -d ~/.??* | xargs rm -rf`).
+		return lsOutput(ws)
 	default:
 		return unknown
 	}
@@ -985,6 +991,7 @@ func (a *analyzer) call(cmd *syntax.CallExpr, redirs []Redirect, sc scope) {
 		a.cmdEnv = a.envFiles(cmd.Assigns, sc.src, saved)
 		n := len(a.cmds)
 		a.resolve(ws, sc.via, redirs, sc)
+		a.dockerHosts(n, cmd.Assigns, sc.src)
 		a.cmdEnv = saved
 		a.forget(ws)
 		a.addRuns(n, a.settingCode(cmd.Assigns, sc.via, redirs, sc))
@@ -1313,6 +1320,27 @@ func (a *analyzer) substOutput(st *syntax.Stmt, src string) (string, bool) {
 			return out.script, true
 		}
 		return "", false
+	}
+	if b, ok := st.Cmd.(*syntax.BinaryCmd); ok && b.Op == syntax.AndStmt && len(st.Redirs) == 0 {
+		// $(cd DIR && pwd): the directory DIR names.
+		if y, ok := b.Y.Cmd.(*syntax.CallExpr); ok && len(y.Args) == 1 && y.Args[0].Lit() == "pwd" && len(b.Y.Redirs) == 0 {
+			if x, ok := b.X.Cmd.(*syntax.CallExpr); ok && len(x.Args) <= 2 && len(x.Args) >= 1 && x.Args[0].Lit() == "cd" && len(b.X.Redirs) == 0 {
+				if d, ok := a.cdTarget(x.Args[1:], src); ok {
+					return d + "\n", true
+				}
+			}
+		}
+	}
+	if call, ok := st.Cmd.(*syntax.CallExpr); ok && len(st.Redirs) == 0 && len(call.Assigns) == 0 && len(call.Args) == 3 &&
+		call.Args[0].Lit() == "git" && call.Args[1].Lit() == "rev-parse" && a.root != "" && a.dir != "" && within(a.dir, a.root) {
+		// The repository the line runs in: the project's, when the
+		// working directory is inside it.
+		switch call.Args[2].Lit() {
+		case "--show-toplevel":
+			return a.root + "\n", true
+		case "--git-dir", "--absolute-git-dir", "--git-common-dir":
+			return a.root + "/.git\n", true
+		}
 	}
 	if call, ok := st.Cmd.(*syntax.CallExpr); ok && len(st.Redirs) == 0 && len(call.Assigns) == 0 && len(call.Args) >= 2 && len(call.Args) <= 4 {
 		switch name := call.Args[0].Lit(); name {
@@ -1896,4 +1924,88 @@ func trSet(s string) (string, bool) {
 		b.WriteRune(r[i])
 	}
 	return b.String(), true
+}
+
+// cdTarget returns the absolute directory `cd ARGS` goes to when the line
+// determines it: a bare cd goes home, ~ and static paths are resolved
+// against the working directory.
+func (a *analyzer) cdTarget(args []*syntax.Word, src string) (string, bool) {
+	if len(args) == 0 {
+		return a.home, a.home != ""
+	}
+	w := a.expandWord(args[0], src)
+	if !w.static || w.glob || w.val == "" || w.val == "-" || strings.HasPrefix(w.val, "-") {
+		return "", false
+	}
+	v := w.val
+	if tildeLead(args[0]) {
+		v = a.tilde(v)
+	}
+	if !strings.HasPrefix(v, "/") {
+		if a.dir == "" {
+			return "", false
+		}
+		v = a.dir + "/" + v
+	}
+	return path.Clean(v), true
+}
+
+// within reports whether dir is root or below it.
+func within(dir, root string) bool {
+	return dir == root || strings.HasPrefix(dir, strings.TrimSuffix(root, "/")+"/")
+}
+
+// lsOutput is what `ls -d PATHS` prints: the paths; any other ls prints
+// names only run time knows.
+func lsOutput(ws []word) input {
+	dirs := false
+	var paths []string
+	for _, w := range ws[1:] {
+		switch v := w.val; {
+		case v == "--directory" || strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.Trim(v[1:], "d1aAFp") == "" && len(v) > 1:
+			dirs = dirs || strings.ContainsRune(v, 'd') || v == "--directory"
+		case strings.HasPrefix(v, "-"):
+			return input{fed: true, pipe: true}
+		default:
+			paths = append(paths, v)
+		}
+	}
+	if !dirs || len(paths) == 0 || len(paths) > 64 {
+		return input{fed: true, pipe: true}
+	}
+	return input{fed: true, pipe: true, script: strings.Join(paths, "\n") + "\n", static: true, read: new(bool)}
+}
+
+// dockerHosts marks the docker and podman commands from n on that talk to
+// a daemon on another machine (-H/--host, DOCKER_HOST or CONTAINER_HOST
+// in front of the command or known for the line) as run there: what they
+// remove or prune is the remote's.
+func (a *analyzer) dockerHosts(n int, assigns []*syntax.Assign, src string) {
+	for i := n; i < len(a.cmds); i++ {
+		c := &a.cmds[i]
+		if c.Remote != "" || c.Name != "docker" && c.Name != "podman" {
+			continue
+		}
+		host := a.known["DOCKER_HOST"]
+		if c.Name == "podman" {
+			host = a.known["CONTAINER_HOST"]
+		}
+		for _, as := range assigns {
+			if as.Name != nil && as.Value != nil && (as.Name.Value == "DOCKER_HOST" || as.Name.Value == "CONTAINER_HOST") {
+				host = evalWord(as.Value, src).val
+			}
+		}
+		for j, x := range c.Args {
+			if k, v, ok := strings.Cut(x, "="); ok && (k == "-H" || k == "--host") {
+				host = v
+			} else if (x == "-H" || x == "--host") && j+1 < len(c.Args) {
+				host = c.Args[j+1]
+			} else if !strings.HasPrefix(x, "-") {
+				break
+			}
+		}
+		if host != "" && strings.Contains(host, "://") && !localDockerHost(host) {
+			c.Remote = "docker-host:" + host
+		}
+	}
 }

@@ -194,6 +194,7 @@ type val struct {
 	fn      bool // a function or lambda body
 	name    bool // a name not (yet) called: eval in .then(eval)
 	output  bool // a line another command printed (awk's "cmd" | getline v)
+	glob    bool // the paths a glob pattern matches (glob.glob): each element is one of them
 }
 
 var unknownVal = val{s: "${?}"}
@@ -955,6 +956,9 @@ func (a *analyzer) postfix(v val, j int, emit bool) (val, int) {
 					v = a.env("*", emit)
 				}
 				continue
+			case v.glob:
+				// glob.glob('~/.ku*/config')[0]: one of the paths the
+				// pattern matches, which the pattern stands for.
 			case v.qual != "" && v.qual != "var" && key.known && !key.decoded && !key.built && !v.known:
 				v = val{qual: v.qual + "." + key.s, s: "${?}"}
 			case v.qual != "" && v.qual != "var" && !v.known && a.is(j, "("):
@@ -1167,6 +1171,7 @@ func (a *analyzer) apply(op op, qual string, args []arg, emit bool) val {
 		if v, ok := arg0(); ok {
 			v.path = strings.HasPrefix(qual, "pathlib.") || strings.HasPrefix(qual, "Pathname") || v.path || qual == "path.expanduser"
 			v.qual = ""
+			v.glob = strings.HasSuffix(qual, "glob") && v.known
 			return v
 		}
 		if strings.HasPrefix(qual, "pathlib.") {
