@@ -201,8 +201,23 @@ var remoteVerbs = map[string]string{
 
 // remoteVerb returns the verb a word names, or "".
 func remoteVerb(a string) string {
+	if i := strings.LastIndexByte(a, '/'); i > 0 && a[0] != '.' && a[0] != '/' && !strings.Contains(a, "://") && !strings.ContainsAny(a, "=@ ") {
+		a = a[i+1:] // a build tool's module/task: mill Module/publishAll, sbt core/publish
+	}
 	if a == "" || a[0] == '-' || strings.ContainsAny(a, "/=@ ") {
 		return ""
+	}
+	// A task named in camel case (publishReleaseBundle, sonatypeBundleRelease):
+	// its first and last words.
+	if words := camelWords(a[strings.LastIndexByte(a, ':')+1:]); len(words) > 1 {
+		if words[len(words)-1] == "local" {
+			return "" // publishLocal, publishToMavenLocal: this machine's repository
+		}
+		for _, w := range []string{words[0], words[len(words)-1]} {
+			if v, ok := remoteVerbs[w]; ok {
+				return v
+			}
+		}
 	}
 	a = strings.ToLower(a)
 	if i := strings.LastIndexByte(a, '.'); i > 0 {
@@ -253,4 +268,20 @@ func (e *evaluation) carries(c *CommandFacts) bool {
 		}
 	}
 	return false
+}
+
+// camelWords splits publishReleaseBundle into publish, release, bundle.
+func camelWords(s string) []string {
+	var out []string
+	start := 0
+	for i := 1; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' && s[i-1] >= 'a' && s[i-1] <= 'z' {
+			out = append(out, strings.ToLower(s[start:i]))
+			start = i
+		}
+	}
+	if start == 0 {
+		return nil
+	}
+	return append(out, strings.ToLower(s[start:]))
 }

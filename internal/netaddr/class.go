@@ -133,6 +133,11 @@ var metadataNames = map[string]bool{
 	"instance-data":              true, // EC2, through the instance's search domain
 	"instance-data.ec2.internal": true,
 	"metadata.tencentyun.com":    true, // Tencent Cloud
+	// The Kubernetes API seen from a pod, which serves the cluster's
+	// secrets to the pod's mounted service-account token.
+	"kubernetes.default.svc":               true,
+	"kubernetes.default.svc.cluster.local": true,
+	"kubernetes.default":                   true,
 }
 
 // loopbackNames resolve to a loopback address on common systems.

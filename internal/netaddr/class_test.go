@@ -56,6 +56,7 @@ func TestClassify(t *testing.T) {
 		{"[2606:4700::1111]", Public},
 		// Names.
 		{"metadata.google.internal", Metadata | Local},
+		{"kubernetes.default.svc", Metadata},
 		{"METADATA.GOOGLE.INTERNAL.", Metadata | Local},
 		{"metadata.goog", Metadata},
 		{"metadata", Metadata | Local},

@@ -413,6 +413,9 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 		if name == "sed" || name == "gsed" {
 			a.sedEffects(len(a.cmds)-1, ws, via, redirs, sc)
 		}
+		if name == "vim" || name == "vi" || name == "nvim" || name == "ex" || name == "vimdiff" || name == "view" {
+			vimWrites(&a.cmds[len(a.cmds)-1], ws)
+		}
 		if name == "pytest" || name == "py.test" || name == "nox" || name == "tox" {
 			a.writtenPython(name, via, redirs, sc)
 		}
@@ -496,12 +499,64 @@ func (a *analyzer) edScript(ws []word, via []string, redirs []Redirect, sc scope
 	*sc.stdin.read = true
 	inner := sc
 	inner.stdin = input{}
+	c := &a.cmds[len(a.cmds)-1]
+	for _, l := range strings.Split(sc.stdin.script, "\n") {
+		// w, wq, x, W write the buffer: to the file named, else the one edited.
+		f := strings.Fields(strings.TrimSpace(l))
+		if len(f) > 0 && (f[0] == "w" || f[0] == "wq" || f[0] == "x" || f[0] == "W" || strings.HasSuffix(f[0], "w") && strings.Trim(f[0], "0123456789,$.") == "w") {
+			if len(f) > 1 {
+				c.Writes = append(c.Writes, f[1])
+			} else {
+				c.Writes = append(c.Writes, c.Reads...)
+			}
+		}
+	}
 	for i, l := range strings.Split(sc.stdin.script, "\n") {
 		if i >= 256 {
 			break
 		}
 		if c, ok := strings.CutPrefix(strings.TrimSpace(l), "!"); ok && strings.TrimSpace(c) != "" {
 			a.nested(c, appendVia(via, base(ws[0].val)+" !"), redirs, inner, inner.stdin, false)
+		}
+	}
+}
+
+// vimWrites records the files vim writes when its startup commands (-c
+// CMD, +CMD) save them (w, wq, x, wall, update, saveas FILE).
+func vimWrites(c *Command, ws []word) {
+	for i := 1; i < len(ws); i++ {
+		v := ws[i].val
+		cmd := ""
+		switch {
+		case (v == "-c" || v == "--cmd") && i+1 < len(ws):
+			i++
+			cmd = ws[i].val
+		case strings.HasPrefix(v, "+") && len(v) > 1:
+			cmd = v[1:]
+		default:
+			continue
+		}
+		for _, part := range strings.Split(cmd, "|") {
+			f := strings.Fields(strings.TrimLeft(strings.TrimSpace(part), ":"))
+			if len(f) == 0 {
+				continue
+			}
+			switch strings.TrimSuffix(f[0], "!") {
+			case "w", "wq", "x", "xit", "wa", "wall", "wqa", "xa", "up", "update", "write", "exit":
+				if len(f) > 1 {
+					c.Writes = append(c.Writes, f[1])
+					continue
+				}
+				for _, r := range c.Reads {
+					if !strings.HasPrefix(r, "+") && !strings.HasPrefix(r, "-") {
+						c.Writes = append(c.Writes, r)
+					}
+				}
+			case "sav", "saveas":
+				if len(f) > 1 {
+					c.Writes = append(c.Writes, f[1])
+				}
+			}
 		}
 	}
 }
@@ -1073,15 +1128,34 @@ func (a *analyzer) inline(ws []word, via []string, redirs []Redirect, sc scope, 
 // (`make -f - <<EOF`), the commands of its recipes, which make runs.
 func (a *analyzer) make(ws []word, via []string, redirs []Redirect, sc scope) {
 	stdin := false
+	var evals []word // --eval=TEXT: makefile text make reads first
 	for i := 1; i < len(ws); i++ {
 		v := ws[i].val
 		switch {
+		case strings.HasPrefix(v, "--eval="):
+			evals = append(evals, word{val: v[len("--eval="):], static: ws[i].static})
+		case (v == "--eval" || v == "-E") && i+1 < len(ws):
+			i++
+			evals = append(evals, ws[i])
 		case (v == "-f" || v == "--file" || v == "--makefile") && i+1 < len(ws):
 			i++
 			stdin = stdin || ws[i].val == "-" || ws[i].val == "/dev/stdin"
 		case v == "-f-" || v == "--file=-" || v == "--makefile=-" || v == "-f/dev/stdin" || v == "--file=/dev/stdin":
 			stdin = true
 		}
+	}
+	if len(evals) > 0 {
+		a.emit(ws, via, redirs, sc, "", false)
+		for _, w := range evals {
+			if !w.static {
+				a.cmds[len(a.cmds)-1].Opaque = OpaqueDynamicScript
+				continue
+			}
+			if !a.nested(strings.Join(makeRecipes(w.val), "\n"), appendVia(via, "make --eval recipe"), redirs, sc, input{}, false) {
+				a.cmds[len(a.cmds)-1].Opaque = OpaqueInvalidScript
+			}
+		}
+		return
 	}
 	if !stdin || !sc.stdin.fed {
 		a.emit(ws, via, redirs, sc, "", false)
@@ -1096,14 +1170,7 @@ func (a *analyzer) make(ws []word, via []string, redirs []Redirect, sc scope) {
 		return
 	}
 	*sc.stdin.read = true
-	var recipes strings.Builder
-	for _, line := range strings.Split(sc.stdin.script, "\n") {
-		if strings.HasPrefix(line, "\t") {
-			recipes.WriteString(strings.TrimLeft(line[1:], "@-+ "))
-			recipes.WriteByte('\n')
-		}
-	}
-	if !a.nested(recipes.String(), appendVia(via, "make recipe"), redirs, sc, input{}, false) {
+	if !a.nested(strings.Join(makeRecipes(sc.stdin.script), "\n"), appendVia(via, "make recipe"), redirs, sc, input{}, false) {
 		a.cmds[len(a.cmds)-1].Opaque = OpaqueInvalidScript
 	}
 }

@@ -58,7 +58,7 @@ var (
 	grepTool  = &tool{ops: opsPattern, opts: optTable{value: "ABCDdefmX", longValue: []string{"--regexp", "--file", "--max-count", "--context", "--after-context", "--before-context", "--devices", "--directories", "--label"}}, read: "f", pattern: "ef", readLong: []string{"--file"}, patternLong: []string{"--regexp", "--file"}}
 	rgTool    = &tool{ops: opsPattern, opts: optTable{value: "ABCEefgjMmTt", longValue: []string{"--regexp", "--file", "--glob", "--iglob", "--type", "--type-not", "--max-count", "--context", "--after-context", "--before-context", "--encoding", "--threads", "--max-columns", "--max-depth", "--replace", "--sort", "--sortr", "--type-add", "--colors", "--ignore-file", "--pre", "--pre-glob"}}, read: "f", pattern: "ef", readLong: []string{"--file", "--ignore-file"}, patternLong: []string{"--regexp", "--file"}}
 	sedTool   = &tool{ops: opsPattern, opts: optTable{value: "efl", rest: "i", longValue: []string{"--expression", "--file", "--line-length"}}, read: "f", pattern: "ef", inplace: "i", readLong: []string{"--file"}, patternLong: []string{"--expression", "--file"}, inplaceLong: []string{"--in-place"}}
-	awkTool   = &tool{ops: opsPattern, opts: optTable{value: "fvF", longValue: []string{"--file", "--assign", "--field-separator", "--include", "--load"}}, read: "f", pattern: "f", readLong: []string{"--file", "--include"}, patternLong: []string{"--file"}}
+	awkTool   = &tool{ops: opsPattern, opts: optTable{value: "fvFil", longValue: []string{"--file", "--assign", "--field-separator", "--include", "--load"}}, read: "f", pattern: "f", readLong: []string{"--file", "--include"}, patternLong: []string{"--file"}}
 	jqTool    = &tool{ops: opsPattern, opts: optTable{value: "fL", longValue: []string{"--from-file", "--indent", "--arg", "--argjson", "--slurpfile", "--rawfile", "--args", "--jsonargs"}}, read: "f", pattern: "f", readLong: []string{"--from-file"}, patternLong: []string{"--from-file"}, special: jq}
 	headTool  = &tool{ops: opsRead, opts: optTable{value: "ncs", longValue: []string{"--lines", "--bytes", "--sleep-interval", "--pid", "--max-unchanged-stats"}}}
 	copyTool  = &tool{ops: opsCopy, opts: optTable{value: "StmogZ", longValue: []string{"--suffix", "--target-directory", "--mode", "--owner", "--group", "--backup", "--sparse", "--reflink", "--preserve", "--no-preserve", "--context"}}, target: "t", targetLong: []string{"--target-directory"}}
@@ -68,7 +68,7 @@ var (
 	curlTool  = &tool{ops: opsURL, special: curl}
 	curlOpts  = optTable{value: "AbcCdDeEFHhKmoQrTuUwxXyYzP", longValue: curlValueOpts}
 	wgetTool  = &tool{ops: opsURL, opts: optTable{value: "aAbBeiDlOoPQRtTUwXI", longValue: []string{"--output-document", "--output-file", "--append-output", "--directory-prefix", "--post-file", "--body-file", "--post-data", "--body-data", "--header", "--user-agent", "--input-file", "--user", "--password", "--method", "--tries", "--timeout", "--level", "--accept", "--reject", "--domains", "--exclude-domains", "--load-cookies", "--save-cookies", "--base", "--config", "--execute"}}, read: "i", write: "Oo", readLong: []string{"--post-file", "--body-file", "--input-file", "--load-cookies", "--config"}, writeLong: []string{"--output-document", "--output-file", "--append-output", "--save-cookies"}, target: "P", targetLong: []string{"--directory-prefix"}}
-	sshTool   = &tool{ops: opsHost, opts: optTable{value: "BbcDEeFIiJLlmOoQRSWwp"}}
+	sshTool   = &tool{ops: opsHost, opts: optTable{value: "BbcDEeFIiJLlmOoQRSWwp"}, read: "F"} // -F: a configuration read (its parse errors print the lines)
 	ncTool    = &tool{ops: opsHost, opts: optTable{value: "eIiOpPqsTwxX"}}
 	scpTool   = &tool{ops: opsRemote, opts: optTable{value: "cFiJlPSoX"}}
 	rsyncTool = &tool{ops: opsRemote, opts: optTable{value: "eBfMT", longValue: []string{"--rsh", "--exclude", "--include", "--exclude-from", "--include-from", "--files-from", "--filter", "--partial-dir", "--log-file", "--password-file", "--temp-dir", "--backup-dir", "--suffix", "--chmod", "--chown", "--rsync-path", "--port", "--timeout", "--bwlimit", "--compare-dest", "--copy-dest", "--link-dest", "--max-size", "--min-size", "--out-format", "--info", "--debug"}}, readLong: []string{"--exclude-from", "--include-from", "--files-from", "--password-file"}, writeLong: []string{"--log-file"}}
@@ -117,7 +117,8 @@ var tools = map[string]*tool{
 	"truncate": &tool{ops: opsWrite, opts: optTable{value: "sr", longValue: []string{"--size", "--reference"}}, read: "r", readLong: []string{"--reference"}},
 	"chmod":    modeTool, "chown": modeTool, "chgrp": modeTool,
 	"cp": copyTool, "install": copyTool, "ln": copyTool, "mv": moveTool,
-	"dd": &tool{special: dd}, "ssh-keygen": &tool{special: sshKeygen}, "sqlite3": &tool{special: sqlite}, "sqlite": &tool{special: sqlite}, "duckdb": &tool{special: sqlite}, "litecli": &tool{special: sqlite},
+	"sponge": &tool{ops: opsWrite, opts: optTable{}}, // sponge FILE: writes its input to FILE
+	"dd":     &tool{special: dd}, "ssh-keygen": &tool{special: sshKeygen}, "sqlite3": &tool{special: sqlite}, "sqlite": &tool{special: sqlite}, "duckdb": &tool{special: sqlite}, "litecli": &tool{special: sqlite},
 
 	// Read.
 	"cat": readTool, "tac": readTool, "nl": readTool, "less": readTool, "more": readTool, "view": readTool,
@@ -188,6 +189,12 @@ func (f *factBuilder) clean(p string) string {
 
 func (f *factBuilder) url(u string) {
 	if u == "" {
+		return
+	}
+	if p, ok := fileURLPath(u); ok {
+		// file:///home/dev/.aws/credentials: curl (or a tunnel serving
+		// it) reads the file.
+		f.read(p)
 		return
 	}
 	f.c.URLs = append(f.c.URLs, u)
@@ -1160,4 +1167,16 @@ func socat(f *factBuilder, ws []word) {
 			f.write(rest)
 		}
 	}
+}
+
+// fileURLPath returns the path of a file: URL (file:///p, file://localhost/p).
+func fileURLPath(u string) (string, bool) {
+	if len(u) < 8 || !strings.EqualFold(u[:7], "file://") {
+		return "", false
+	}
+	rest := u[7:]
+	if h, p, ok := strings.Cut(rest, "/"); ok && (h == "" || strings.EqualFold(h, "localhost")) {
+		return "/" + p, true
+	}
+	return "", false
 }

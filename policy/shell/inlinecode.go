@@ -118,6 +118,14 @@ func (a *analyzer) readCode(idx int, code string, script bool, via []string, red
 func (a *analyzer) awkProgram(ws []word, via []string, redirs []Redirect, sc scope) {
 	a.emit(ws, via, redirs, sc, "", false)
 	idx := len(a.cmds) - 1
+	for i, w := range ws {
+		if w.val == "-i" && i+1 < len(ws) && strings.HasPrefix(ws[i+1].val, "inplace") || w.val == "-iinplace" || strings.HasPrefix(w.val, "--include=inplace") {
+			// gawk -i inplace rewrites the files it reads.
+			c := &a.cmds[idx]
+			c.Writes = append(c.Writes, c.Reads...)
+			break
+		}
+	}
 	for i := 1; i < len(ws); i++ {
 		v := ws[i].val
 		switch {

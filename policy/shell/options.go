@@ -56,6 +56,15 @@ func (a *analyzer) optionCommands(name string, ws []word, via []string, redirs [
 		}
 		return word{}, 0
 	}
+	if (name == "sqlite3" || name == "sqlite") && sc.stdin.static && sc.stdin.fed {
+		// The statements and dot-commands it reads from a heredoc.
+		for _, cmd := range clientEscapes(sc.stdin.script, ".shell ", ".system ") {
+			run(name+" .shell=", word{val: cmd, static: true})
+		}
+		for _, cmd := range sqliteDots(sc.stdin.script) {
+			run(name+" dot-command=", word{val: cmd, static: true})
+		}
+	}
 	for i := 1; i < len(ws) && a.err == nil; i++ {
 		v := ws[i].val
 		if v == "--" {
@@ -132,6 +141,21 @@ func (a *analyzer) optionCommands(name string, ws []word, via []string, redirs [
 			case strings.HasPrefix(v, "--command="):
 				run("script -c=", word{val: v[len("--command="):], static: ws[i].static})
 			}
+		case "gem", "bundle":
+			// gem open -e/--editor CMD, bundle open: the editor is a command.
+			for _, opt := range []string{"-e", "--editor"} {
+				if w, n := value(i, opt); n > 0 && len(ws) > 1 && ws[1].val == "open" {
+					run(name+" open "+opt+"=", w)
+					i += n - 1
+					break
+				}
+			}
+		case "cmake":
+			// cmake -P SCRIPT from standard input runs the script's commands.
+			if (v == "-P") && i+1 < len(ws) && (ws[i+1].val == "/dev/stdin" || ws[i+1].val == "-") && sc.stdin.static && !*sc.stdin.read {
+				*sc.stdin.read = true
+				a.buildText("cmake", sc.stdin.script, appendVia(via, "cmake -P"), sc)
+			}
 		case "sqlite3", "sqlite":
 			// .shell CMD and .system CMD run CMD, in an SQL argument or
 			// in -cmd's value.
@@ -143,6 +167,10 @@ func (a *analyzer) optionCommands(name string, ws []word, via []string, redirs [
 			for _, cmd := range clientEscapes(w.val, ".shell ", ".system ") {
 				run(name+" .shell=", word{val: cmd, static: w.static})
 			}
+			for _, cmd := range sqliteDots(w.val) {
+				run(name+" dot-command=", word{val: cmd, static: w.static})
+			}
+
 		case "psql":
 			if w, n := value(i, "-c"); n > 0 {
 				for _, cmd := range clientEscapes(w.val, `\!`) {
@@ -246,6 +274,14 @@ func (a *analyzer) powershell(ws []word, via []string, redirs []Redirect, sc sco
 		if psCommand(v) || v == "/c" {
 			if s, ok := joinStatic(ws[i+1:]); ok {
 				code = s
+			} else {
+				// "… $true": the outer shell's expansions are kept as
+				// written; the cmdlets are still read.
+				var parts []string
+				for _, w := range ws[i+1:] {
+					parts = append(parts, w.val)
+				}
+				code = strings.Join(parts, " ")
 			}
 			break
 		}
@@ -527,6 +563,38 @@ func (a *analyzer) tcl(ws []word, via []string, redirs []Redirect, sc scope) {
 			a.nested(cmd, appendVia(via, base(ws[0].val)+" "+strings.TrimSpace(kw)), redirs, inner, inner.stdin, false)
 		}
 	}
+}
+
+// sqliteDots returns, as the shell commands with the same file effects,
+// sqlite3's dot-commands that read or write files: .import and .read read
+// a file (cat), .output, .once, .backup and .save write one (tee).
+func sqliteDots(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(strings.TrimSpace(line))
+		if len(f) < 2 || len(out) >= 16 {
+			continue
+		}
+		arg := f[len(f)-1]
+		switch f[0] {
+		case ".import":
+			arg = f[1]
+			for _, x := range f[1:] {
+				if !strings.HasPrefix(x, "-") {
+					arg = x
+					break
+				}
+			}
+			out = append(out, "cat "+shellQuote(arg))
+		case ".read":
+			out = append(out, "cat "+shellQuote(f[1]))
+		case ".output", ".once", ".backup", ".save":
+			if arg != "stdout" && !strings.HasPrefix(arg, "-") {
+				out = append(out, "tee "+shellQuote(arg))
+			}
+		}
+	}
+	return out
 }
 
 // shellQuote quotes s as one shell word.
