@@ -484,23 +484,14 @@ func (a *analyzer) runWrittenFile(ws []word, via []string, redirs []Redirect, sc
 // script it reads from standard input: each line starting with ! runs
 // the rest as a command. A script only run time knows may run any.
 func (a *analyzer) edScript(ws []word, via []string, redirs []Redirect, sc scope) {
-	if !sc.stdin.fed {
-		a.emit(ws, via, redirs, sc, "", false)
+	script, ok := a.claimStdin(ws, via, redirs, sc)
+	if !ok {
 		return
 	}
-	if !sc.stdin.static {
-		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
-		return
-	}
-	a.emit(ws, via, redirs, sc, "", false)
-	if *sc.stdin.read || !a.deeper(sc) {
-		return
-	}
-	*sc.stdin.read = true
 	inner := sc
 	inner.stdin = input{}
 	c := &a.cmds[len(a.cmds)-1]
-	for _, l := range strings.Split(sc.stdin.script, "\n") {
+	for _, l := range strings.Split(script, "\n") {
 		// w, wq, x, W write the buffer: to the file named, else the one edited.
 		f := strings.Fields(strings.TrimSpace(l))
 		if len(f) > 0 && (f[0] == "w" || f[0] == "wq" || f[0] == "x" || f[0] == "W" || strings.HasSuffix(f[0], "w") && strings.Trim(f[0], "0123456789,$.") == "w") {
@@ -511,7 +502,7 @@ func (a *analyzer) edScript(ws []word, via []string, redirs []Redirect, sc scope
 			}
 		}
 	}
-	for i, l := range strings.Split(sc.stdin.script, "\n") {
+	for i, l := range strings.Split(script, "\n") {
 		if i >= 256 {
 			break
 		}
@@ -519,6 +510,26 @@ func (a *analyzer) edScript(ws []word, via []string, redirs []Redirect, sc scope
 			a.nested(c, appendVia(via, base(ws[0].val)+" !"), redirs, inner, inner.stdin, false)
 		}
 	}
+}
+
+// claimStdin reports a command that reads a script on its standard input
+// and returns that script for it to analyse, once: not fed, it is an
+// ordinary command; fed what only run time knows, it is opaque.
+func (a *analyzer) claimStdin(ws []word, via []string, redirs []Redirect, sc scope) (string, bool) {
+	if !sc.stdin.fed {
+		a.emit(ws, via, redirs, sc, "", false)
+		return "", false
+	}
+	if !sc.stdin.static {
+		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+		return "", false
+	}
+	a.emit(ws, via, redirs, sc, "", false)
+	if *sc.stdin.read || !a.deeper(sc) {
+		return "", false
+	}
+	*sc.stdin.read = true
+	return sc.stdin.script, true
 }
 
 // vimWrites records the files vim writes when its startup commands (-c
@@ -1157,20 +1168,15 @@ func (a *analyzer) make(ws []word, via []string, redirs []Redirect, sc scope) {
 		}
 		return
 	}
-	if !stdin || !sc.stdin.fed {
+	if !stdin {
 		a.emit(ws, via, redirs, sc, "", false)
 		return
 	}
-	if !sc.stdin.static {
-		a.emit(ws, via, redirs, sc, OpaqueStdin, false)
+	script, ok := a.claimStdin(ws, via, redirs, sc)
+	if !ok {
 		return
 	}
-	a.emit(ws, via, redirs, sc, "", false)
-	if *sc.stdin.read {
-		return
-	}
-	*sc.stdin.read = true
-	if !a.nested(strings.Join(makeRecipes(sc.stdin.script), "\n"), appendVia(via, "make recipe"), redirs, sc, input{}, false) {
+	if !a.nested(strings.Join(makeRecipes(script), "\n"), appendVia(via, "make recipe"), redirs, sc, input{}, false) {
 		a.cmds[len(a.cmds)-1].Opaque = OpaqueInvalidScript
 	}
 }

@@ -107,12 +107,7 @@ func (a *analyzer) buildText(kind, text string, via []string, sc scope) bool {
 			a.stored("tox.ini commands=", l, via, sc)
 		}
 	case "cargo":
-		for i, argv := range cargoPrograms(text) {
-			if i >= 4*maxStored {
-				break
-			}
-			a.storedArgv(".cargo/config.toml=", argv, via, sc)
-		}
+		a.storedArgvs(".cargo/config.toml=", cargoPrograms(text), via, sc)
 	case "pytest":
 		if argv := pytestIni(text); argv != nil {
 			a.storedArgv("pytest configuration=", argv, via, sc)
@@ -144,19 +139,9 @@ func (a *analyzer) buildText(kind, text string, via []string, sc scope) bool {
 	case "ruby":
 		a.storedArgv("Rakefile=", []string{"ruby", "-e", text}, via, sc)
 	case "rust":
-		for i, argv := range rustCommands(text) {
-			if i >= 4*maxStored {
-				break
-			}
-			a.storedArgv("build.rs Command=", argv, via, sc)
-		}
+		a.storedArgvs("build.rs Command=", rustCommands(text), via, sc)
 	case "cmake":
-		for i, argv := range cmakeCommands(text) {
-			if i >= 4*maxStored {
-				break
-			}
-			a.storedArgv("CMake COMMAND=", argv, via, sc)
-		}
+		a.storedArgvs("CMake COMMAND=", cmakeCommands(text), via, sc)
 	case "gradle":
 		lines, argvs := gradleCommands(text)
 		for i, l := range lines {
@@ -172,12 +157,7 @@ func (a *analyzer) buildText(kind, text string, via []string, sc scope) bool {
 			a.storedArgv("gradle commandLine=", argv, via, sc)
 		}
 	case "pom":
-		for i, argv := range pomExecutables(text) {
-			if i >= 4*maxStored {
-				break
-			}
-			a.storedArgv("exec-maven-plugin=", argv, via, sc)
-		}
+		a.storedArgvs("exec-maven-plugin=", pomExecutables(text), via, sc)
 	case "npmrc":
 		for _, kv := range iniPairs(text) {
 			k, v := strings.ToLower(kv[0]), kv[1]
@@ -206,6 +186,17 @@ func (a *analyzer) buildText(kind, text string, via []string, sc scope) bool {
 		return false
 	}
 	return true
+}
+
+// storedArgvs analyses stored commands given as their words, up to a
+// bound.
+func (a *analyzer) storedArgvs(label string, argvs [][]string, via []string, sc scope) {
+	for i, argv := range argvs {
+		if i >= 4*maxStored {
+			break
+		}
+		a.storedArgv(label, argv, via, sc)
+	}
 }
 
 // storedArgv analyses a stored command given as its words (a static
