@@ -201,7 +201,8 @@ var remoteVerbs = map[string]string{
 
 // remoteVerb returns the verb a word names, or "".
 func remoteVerb(a string) string {
-	if i := strings.LastIndexByte(a, '/'); i > 0 && a[0] != '.' && a[0] != '/' && !strings.Contains(a, "://") && !strings.ContainsAny(a, "=@ ") {
+	if i := strings.LastIndexByte(a, '/'); i > 0 && !strings.ContainsRune("./~$", rune(a[0])) && !strings.Contains(a, "://") && !strings.ContainsAny(a, "=@ ") &&
+		!strings.Contains(a[i+1:], ".") {
 		a = a[i+1:] // a build tool's module/task: mill Module/publishAll, sbt core/publish
 	}
 	if a == "" || a[0] == '-' || strings.ContainsAny(a, "/=@ ") {
@@ -213,10 +214,12 @@ func remoteVerb(a string) string {
 		if words[len(words)-1] == "local" {
 			return "" // publishLocal, publishToMavenLocal: this machine's repository
 		}
-		for _, w := range []string{words[0], words[len(words)-1]} {
-			if v, ok := remoteVerbs[w]; ok {
-				return v
-			}
+		if v, ok := remoteVerbs[words[0]]; ok {
+			return v
+		}
+		switch last := words[len(words)-1]; last {
+		case "release", "publish", "deploy", "upload":
+			return remoteVerbs[last]
 		}
 	}
 	a = strings.ToLower(a)
