@@ -3,7 +3,9 @@ package policy
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/cavra-dev/cavra/decision"
 	"github.com/cavra-dev/cavra/internal/netaddr"
@@ -64,9 +66,8 @@ func (e *evaluation) commandEffects(c *CommandFacts) []string {
 			add("writes " + p + " outside the project")
 		}
 	}
-	carrier := e.carries(c)
 	for _, h := range c.Hosts {
-		if !localHost(h) && !c.DryRun && !c.localTarget && !carrier {
+		if !localHost(h) && !c.DryRun && !c.localTarget && !e.carries(c) {
 			add("contacts " + h)
 			break
 		}
@@ -265,6 +266,11 @@ func readsOnly(args []string) bool {
 // remote commands the line shows: they are judged where they run (the
 // remote.* rules), so contacting the host is not an effect of its own.
 func (e *evaluation) carries(c *CommandFacts) bool {
+	for _, a := range c.Args {
+		if carrierSends().MatchString(a) {
+			return false // it sends more than the command: environment, agent, forwards
+		}
+	}
 	for i := range e.facts.Commands {
 		if r := e.facts.Commands[i].Remote; r != "" && strings.HasPrefix(r, c.Name+":") {
 			return true
@@ -288,3 +294,10 @@ func camelWords(s string) []string {
 	}
 	return append(out, strings.ToLower(s[start:]))
 }
+
+// carrierSends are ssh options that make the connection carry more than
+// the remote command: environment variables, the agent, port forwards, a
+// local command.
+var carrierSends = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)sendenv|setenv|forwardagent|forwardx11|remoteforward|localforward|dynamicforward|localcommand|proxycommand|tunnel|^-[a-z]*[ARLDWXYw]`)
+})

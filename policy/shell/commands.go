@@ -410,24 +410,25 @@ func (a *analyzer) resolve(ws []word, via []string, redirs []Redirect, sc scope)
 			return
 		}
 		a.emit(ws, via, redirs, sc, "", false)
-		if name == "sed" || name == "gsed" {
-			a.sedEffects(len(a.cmds)-1, ws, via, redirs, sc)
-		}
-		if name == "vim" || name == "vi" || name == "nvim" || name == "ex" || name == "vimdiff" || name == "view" {
-			vimWrites(&a.cmds[len(a.cmds)-1], ws)
-		}
-		if name == "pytest" || name == "py.test" || name == "nox" || name == "tox" {
-			a.writtenPython(name, via, redirs, sc)
-		}
-		if name == "pytest" || name == "py.test" {
+		self := len(a.cmds) - 1
+		switch name {
+		case "vim", "vi", "nvim", "ex", "vimdiff", "view":
+			vimWrites(&a.cmds[self], ws)
+		case "pytest", "py.test":
 			// pytest empties its --basetemp directory before the run.
 			for i, w := range ws {
 				if v, ok := strings.CutPrefix(w.val, "--basetemp="); ok && w.static {
-					a.cmds[len(a.cmds)-1].Deletes = append(a.cmds[len(a.cmds)-1].Deletes, v)
+					a.cmds[self].Deletes = append(a.cmds[self].Deletes, v)
 				} else if w.val == "--basetemp" && i+1 < len(ws) && ws[i+1].static {
-					a.cmds[len(a.cmds)-1].Deletes = append(a.cmds[len(a.cmds)-1].Deletes, ws[i+1].val)
+					a.cmds[self].Deletes = append(a.cmds[self].Deletes, ws[i+1].val)
 				}
 			}
+		}
+		if name == "sed" || name == "gsed" {
+			a.sedEffects(self, ws, via, redirs, sc)
+		}
+		if name == "pytest" || name == "py.test" || name == "nox" || name == "tox" {
+			a.writtenPython(name, via, redirs, sc)
 		}
 		a.optionCommands(name, ws, via, redirs, sc)
 		a.storedCode(name, ws, via, redirs, sc)
@@ -447,11 +448,12 @@ func (a *analyzer) runWrittenFile(ws []word, via []string, redirs []Redirect, sc
 		text, ok = a.writtenScript(path.Clean(p))
 	}
 	if !ok {
-		if a.hiddenWrite(p) == "" {
+		why := a.hiddenWrite(p)
+		if why == "" {
 			return false
 		}
 		a.emit(ws, via, redirs, sc, "", false)
-		a.runsWritten(len(a.cmds)-1, p)
+		a.runsWritten(len(a.cmds)-1, why)
 		return true
 	}
 	interp := "sh"
@@ -494,7 +496,10 @@ func (a *analyzer) edScript(ws []word, via []string, redirs []Redirect, sc scope
 	for _, l := range strings.Split(script, "\n") {
 		// w, wq, x, W write the buffer: to the file named, else the one edited.
 		f := strings.Fields(strings.TrimSpace(l))
-		if len(f) > 0 && (f[0] == "w" || f[0] == "wq" || f[0] == "x" || f[0] == "W" || strings.HasSuffix(f[0], "w") && strings.Trim(f[0], "0123456789,$.") == "w") {
+		if len(f) == 0 {
+			continue
+		}
+		if cmd := strings.TrimLeft(f[0], "0123456789,$.;"); cmd == "w" || cmd == "wq" || cmd == "W" || cmd == "x" {
 			if len(f) > 1 {
 				c.Writes = append(c.Writes, f[1])
 			} else {
@@ -725,7 +730,7 @@ options:
 			return
 		}
 		a.emit(ws, via, redirs, sc, scriptOpaque(ws[i]), false) // runs a script file
-		a.runsWritten(len(a.cmds)-1, ws[i].val)
+		a.runsWritten(len(a.cmds)-1, a.hiddenWrite(ws[i].val))
 	case sc.stdin.fed:
 		if !sc.stdin.static && sc.stdin.file != "" && !sc.stdin.net {
 			// sh < x.sh (here or through ssh) where the line wrote x.sh.
@@ -1091,7 +1096,7 @@ scan:
 		}
 		if why := a.hiddenWrite(ws[i].val); why != "" {
 			a.emit(ws, via, redirs, sc, "", false)
-			a.runsWritten(len(a.cmds)-1, ws[i].val)
+			a.runsWritten(len(a.cmds)-1, why)
 			return
 		}
 	}
@@ -1157,13 +1162,14 @@ func (a *analyzer) make(ws []word, via []string, redirs []Redirect, sc scope) {
 	}
 	if len(evals) > 0 {
 		a.emit(ws, via, redirs, sc, "", false)
+		self := len(a.cmds) - 1
 		for _, w := range evals {
 			if !w.static {
-				a.cmds[len(a.cmds)-1].Opaque = OpaqueDynamicScript
+				a.cmds[self].Opaque = OpaqueDynamicScript
 				continue
 			}
 			if !a.nested(strings.Join(makeRecipes(w.val), "\n"), appendVia(via, "make --eval recipe"), redirs, sc, input{}, false) {
-				a.cmds[len(a.cmds)-1].Opaque = OpaqueInvalidScript
+				a.cmds[self].Opaque = OpaqueInvalidScript
 			}
 		}
 		return
@@ -1176,8 +1182,9 @@ func (a *analyzer) make(ws []word, via []string, redirs []Redirect, sc scope) {
 	if !ok {
 		return
 	}
+	self := len(a.cmds) - 1
 	if !a.nested(strings.Join(makeRecipes(script), "\n"), appendVia(via, "make recipe"), redirs, sc, input{}, false) {
-		a.cmds[len(a.cmds)-1].Opaque = OpaqueInvalidScript
+		a.cmds[self].Opaque = OpaqueInvalidScript
 	}
 }
 

@@ -52,7 +52,7 @@ func lightCodeLang(name string) lightLang {
 
 var (
 	lightHome = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`os\.Getenv\(\s*"HOME"\s*\)|\[\s*file\s+normalize\s+~\s*\]|System\.user_home!?\(\)|Path\.expand\(\s*"~"\s*\)|os\.getenv\(\s*["']HOME["']\s*\)|System\.get_env\(\s*"HOME"\s*\)|homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
+		return regexp.MustCompile(`os\.Getenv\(\s*"HOME"\s*\)|System\.user_home!?\(\)|Path\.expand\(\s*"~"\s*\)|os\.getenv\(\s*["']HOME["']\s*\)|System\.get_env\(\s*"HOME"\s*\)|homedir\(\)|path\.expand\(\s*["']~["']\s*\)|normalizePath\(\s*["']~["']\s*\)|Sys\.getenv\(\s*["']HOME["']\s*\)|ENV\[\s*"HOME"\s*\]|\(\s*getenv\s+"HOME"\s*\)|\(\s*expand-file-name\s+"~/?"\s*\)`)
 	})
 	// lispCall rewrites the head of a Lisp form, (name arg…), as name(arg…
 	// so that the call scan reads its first argument.
@@ -302,16 +302,11 @@ func literalArgs(s string, skipFirst bool) ([]string, bool) {
 
 // quoteWords joins words into a shell command line that gives them back.
 func quoteWords(ws []string) string {
-	var b strings.Builder
+	q := make([]string, len(ws))
 	for i, w := range ws {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteByte('\'')
-		b.WriteString(strings.ReplaceAll(w, "'", `'\''`))
-		b.WriteByte('\'')
+		q[i] = shellQuote(w)
 	}
-	return b.String()
+	return strings.Join(q, " ")
 }
 
 // joinCall is a path join of literal parts: joinpath("~", ".kube"),

@@ -80,12 +80,12 @@ func (a *analyzer) runsOperands(name string, ws []word, via []string, redirs []R
 				}
 				continue
 			}
-			if has && a.commandWord(val) {
+			if has && commandWord(val) {
 				a.commandValue(opt+"=", strings.TrimPrefix(val, "!"), appendVia(via, name), redirs, inner)
 			}
 			continue
 		}
-		if a.commandWord(v) {
+		if commandWord(v) {
 			a.commandValue(name+" ", strings.TrimPrefix(v, "!"), appendVia(via, name), redirs, inner)
 			continue
 		}
@@ -103,7 +103,7 @@ func (a *analyzer) runsOperands(name string, ws []word, via []string, redirs []R
 // commandWord reports a single word that holds a command line: several
 // words of which the first is a consequential program, or an editor's
 // or client's shell escape (`!rm -rf ~`).
-func (a *analyzer) commandWord(v string) bool {
+func commandWord(v string) bool {
 	if strings.HasPrefix(v, "!") && len(v) > 1 && v[1] != '=' {
 		f := strings.Fields(v[1:])
 		return len(f) > 0 && (consequential[base(f[0])] || strings.HasPrefix(f[0], "/"))

@@ -1332,7 +1332,7 @@ func (a *analyzer) substOutput(st *syntax.Stmt, src string) (string, bool) {
 		}
 	}
 	if call, ok := st.Cmd.(*syntax.CallExpr); ok && len(st.Redirs) == 0 && len(call.Assigns) == 0 && len(call.Args) == 3 &&
-		call.Args[0].Lit() == "git" && call.Args[1].Lit() == "rev-parse" && a.root != "" && a.dir != "" && within(a.dir, a.root) {
+		call.Args[0].Lit() == "git" && call.Args[1].Lit() == "rev-parse" && a.root != "" && a.dir != "" && (a.dir == a.root || under(a.dir, a.root)) {
 		// The repository the line runs in: the project's, when the
 		// working directory is inside it.
 		switch call.Args[2].Lit() {
@@ -1703,6 +1703,12 @@ func (a *analyzer) chdir(c Command, args []word, inherited int) {
 		a.dir = ""
 		return
 	}
+	a.dir = a.cdDest(args)
+}
+
+// cdDest returns the directory `cd ARGS` goes to from the current one, ""
+// when only run time knows it (a variable, -, a glob, CDPATH).
+func (a *analyzer) cdDest(args []word) string {
 	for len(args) > 0 && args[0].static && len(args[0].val) > 1 && args[0].val[0] == '-' {
 		if args[0].val == "--" {
 			args = args[1:]
@@ -1711,28 +1717,27 @@ func (a *analyzer) chdir(c Command, args []word, inherited int) {
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		a.dir = a.home // a bare cd goes home
-		return
+		return a.home // a bare cd goes home
 	}
 	if !args[0].static && !isHomeVar(args[0].val) {
-		a.dir = ""
-		return
+		return ""
 	}
 	d := args[0].val
 	switch {
 	case (d == "~" || strings.HasPrefix(d, "~/")) && a.home != "":
-		a.dir = path.Join(a.home, d[1:])
+		return path.Join(a.home, d[1:])
 	case (d == "$HOME" || strings.HasPrefix(d, "$HOME/")) && a.home != "":
-		a.dir = path.Join(a.home, d[5:])
+		return path.Join(a.home, d[5:])
 	case d == "" || d == "-" || d[0] == '~' || d[0] == '+' || !args[0].static || strings.ContainsAny(d, "*?["):
-		a.dir = ""
+		return ""
 	case d[0] == '/':
-		a.dir = path.Clean(d)
+		return path.Clean(d)
 	case a.cdpath && d != "." && d != ".." && !strings.HasPrefix(d, "./") && !strings.HasPrefix(d, "../"):
-		a.dir = "" // CDPATH decides where it goes
+		return "" // CDPATH decides where it goes
 	case a.dir != "":
-		a.dir = path.Join(a.dir, d)
+		return path.Join(a.dir, d)
 	}
+	return ""
 }
 
 // cdFail is the directory the shell stays in if a cd fails (alt), valid
@@ -1926,33 +1931,14 @@ func trSet(s string) (string, bool) {
 	return b.String(), true
 }
 
-// cdTarget returns the absolute directory `cd ARGS` goes to when the line
-// determines it: a bare cd goes home, ~ and static paths are resolved
-// against the working directory.
+// cdTarget returns the directory `cd ARGS` goes to, as chdir follows it.
 func (a *analyzer) cdTarget(args []*syntax.Word, src string) (string, bool) {
-	if len(args) == 0 {
-		return a.home, a.home != ""
+	ws := make([]word, len(args))
+	for i, w := range args {
+		ws[i] = a.expandWord(w, src)
 	}
-	w := a.expandWord(args[0], src)
-	if !w.static || w.glob || w.val == "" || w.val == "-" || strings.HasPrefix(w.val, "-") {
-		return "", false
-	}
-	v := w.val
-	if tildeLead(args[0]) {
-		v = a.tilde(v)
-	}
-	if !strings.HasPrefix(v, "/") {
-		if a.dir == "" {
-			return "", false
-		}
-		v = a.dir + "/" + v
-	}
-	return path.Clean(v), true
-}
-
-// within reports whether dir is root or below it.
-func within(dir, root string) bool {
-	return dir == root || strings.HasPrefix(dir, strings.TrimSuffix(root, "/")+"/")
+	d := a.cdDest(ws)
+	return d, d != ""
 }
 
 // lsOutput is what `ls -d PATHS` prints: the paths; any other ls prints

@@ -923,14 +923,11 @@ func decoder(c *Command) bool {
 	return false
 }
 
-// runsWritten marks command idx, which runs the file p, when the line
-// produced p with its content hidden (see hiddenWrite): running it is
+// runsWritten marks command idx, which runs a file the line produced with
+// its content hidden (why, from hiddenWrite; "" for none): running it is
 // running code no reader of the line could see.
-func (a *analyzer) runsWritten(idx int, p string) {
-	if idx < 0 || idx >= len(a.cmds) {
-		return
-	}
-	if why := a.hiddenWrite(p); why != "" {
+func (a *analyzer) runsWritten(idx int, why string) {
+	if why != "" && idx >= 0 && idx < len(a.cmds) {
 		a.cmds[idx].CodeObfuscated = append(a.cmds[idx].CodeObfuscated, "runs "+why)
 	}
 }

@@ -749,10 +749,8 @@ func pytestIni(text string) []string {
 			continue
 		}
 		v = strings.TrimSpace(v)
-		if w := tomlWords(v); w != nil {
-			if strings.HasPrefix(v, "[") || strings.HasPrefix(v, `"`) || strings.HasPrefix(v, "'") {
-				v = strings.Join(w, " ")
-			}
+		if strings.HasPrefix(v, "[") || strings.HasPrefix(v, `"`) || strings.HasPrefix(v, "'") {
+			v = strings.Join(tomlWords(v), " ") // pyproject.toml's TOML values
 		}
 		switch strings.TrimSpace(k) {
 		case "addopts":
