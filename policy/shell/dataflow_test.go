@@ -125,12 +125,13 @@ func TestSettings(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.line, err)
 		}
-		opaque := false
+		opaque, found := false, tc.cmd == ""
 		for _, c := range an.Commands {
 			opaque = opaque || c.Opaque != "" || c.Dynamic
 			if tc.cmd == "" || c.Name != tc.cmd {
 				continue
 			}
+			found = true
 			if tc.runs != nil && !subset(tc.runs, c.Runs) {
 				t.Errorf("%s: %s runs %q, want %q among them", tc.line, c.Name, c.Runs, tc.runs)
 			}
@@ -140,6 +141,9 @@ func TestSettings(t *testing.T) {
 		}
 		if opaque != tc.opaque {
 			t.Errorf("%s: unresolved %v, want %v", tc.line, opaque, tc.opaque)
+		}
+		if !found {
+			t.Errorf("%s: no command %s reported", tc.line, tc.cmd)
 		}
 	}
 }
